@@ -1,0 +1,208 @@
+"""Checks and screenings: build the (project, parcel) pairs the engine evaluates.
+
+- :func:`check` — one project on one parcel: the explained verdict (CLI ``check``, API ``/checks``).
+- :func:`screen_frame` — many projects (one per row, optional ``parcel_code``): the flat table
+  (CLI ``screen``), locally or on Dask partitions (:func:`screen_dask`) with identical results.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import industry as ind_mod
+from .engine import evaluate
+from .errors import DataValidationError, InputError, NotFoundError, RowProblem
+from .indicators import CHECKPOINTS, Catalogue, catalogue
+from .project import Project, TEXT_FIELDS, parse_project, schema_fields
+from .rules import RuleSet, load_rulesets
+
+PARCEL_KEYS = ("parcel_code", "parcel_area_m2", "land_use_code", "region_class", "zone_tier", "admin_code", "park")
+
+
+def parcel_frame(parcels, parks=None, cat: Catalogue | None = None) -> pd.DataFrame:
+    """Parcel columns the engine needs, with ``<id>_min/_max`` expanded from ``attrs``."""
+    cat = cat or catalogue()
+    tiers = {}
+    if parks is not None and len(parks):
+        tiers = dict(zip(parks["code"], parks["zone_tier"]))
+    df = pd.DataFrame({
+        "parcel_code": parcels["code"].to_numpy(dtype=object),
+        "parcel_area_m2": parcels["area_m2"].to_numpy(dtype="float64"),
+        "land_use_code": pd.Categorical(parcels["land_use_code"].to_numpy(dtype=object)),
+        "region_class": parcels["region_class"].to_numpy(dtype="float64", na_value=np.nan),
+        "zone_tier": pd.Categorical([tiers.get(p) for p in parcels["park"]]),
+        "admin_code": pd.Categorical([c[:6] for c in parcels["code"]]),
+        "park": pd.Categorical(parcels["park"].to_numpy(dtype=object)),
+    })
+    attrs = parcels["attrs"] if "attrs" in parcels.columns else [{}] * len(parcels)
+    for ind in cat.indicators:
+        for suffix in ("_min", "_max"):
+            k = ind.id + suffix
+            vals = np.array([a.get(k, np.nan) if a else np.nan for a in attrs], dtype="float64")
+            if not np.all(np.isnan(vals)):
+                df[k] = vals
+    return df
+
+
+def project_row(p: Project) -> dict:
+    row = {k: (np.nan if v is None else v) for k, v in p.values.items()}
+    row.update({
+        "project_name": p.name, "decision_date": pd.Timestamp(p.decision_date),
+        "industry_2017": p.industry.key2017, "industry_2002": p.industry.key2002,
+        "industry_error": p.industry.error, "nuisance_class": np.nan if p.nuisance_class is None else p.nuisance_class,
+    })
+    return row
+
+
+def _rulesets(rulesets) -> list[RuleSet]:
+    if rulesets and isinstance(rulesets[0], dict):
+        return load_rulesets(rulesets)
+    return list(rulesets)
+
+
+def _checkpoint(cp: str) -> str:
+    if cp not in CHECKPOINTS:
+        raise InputError(f"'{cp}' is unknown", field="checkpoint", expected=", ".join(CHECKPOINTS))
+    return cp
+
+
+def check(project: dict | Project, parcel, parks, rulesets, *, checkpoint: str = "screening",
+          lang: str = "zh") -> dict:
+    """Explained verdict of one project on one parcel (a one-row GeoDataFrame)."""
+    p = project if isinstance(project, Project) else parse_project(project)
+    pf = parcel_frame(parcel, parks)
+    pairs = pd.concat([pd.DataFrame([project_row(p)]), pf.reset_index(drop=True)], axis=1)
+    ev = evaluate(pairs, _rulesets(rulesets), checkpoint=_checkpoint(checkpoint))
+    out = ev.explain(0, lang=lang)
+    row = parcel.iloc[0]
+    return {"project": p.name, "parcel_code": row["code"], "decision_date": p.decision_date.isoformat(),
+            "industry": p.industry.to_dict(),
+            "parcel": {"code": row["code"], "name": row.get("name"), "area_m2": float(row["area_m2"]),
+                       "area_mu": float(row["area_mu"]), "land_use_code": row.get("land_use_code"),
+                       "region_class": None if pd.isna(row.get("region_class")) else int(row["region_class"]),
+                       "park": row.get("park")},
+            **out}
+
+
+# -- batch screening -----------------------------------------------------------------------
+
+def parse_project_table(df: pd.DataFrame, cat: Catalogue | None = None) -> pd.DataFrame:
+    """Validate a screening table (one project per row) into engine columns, all-or-nothing."""
+    cat = cat or catalogue()
+    qty = schema_fields(cat)
+    allowed = set(qty) | set(TEXT_FIELDS) | {"decision_date", "nuisance_class", "parcel_code", "id"}
+    unknown = [c for c in df.columns if c not in allowed]
+    problems: list[RowProblem] = [RowProblem(0, c, "unknown column; expected a project-schema field")
+                                  for c in unknown]
+    n = len(df)
+    out = pd.DataFrame(index=pd.RangeIndex(n))
+    for c in ("id", "name", "parcel_code"):
+        if c in df.columns:
+            out["project_name" if c == "name" else c] = df[c].to_numpy(dtype=object)
+    for k in qty:
+        if k not in df.columns:
+            continue
+        raw = df[k]
+        num = pd.to_numeric(raw, errors="coerce")
+        bad = num.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
+        for i in np.flatnonzero(bad.to_numpy()):
+            problems.append(RowProblem(int(i) + 1, k, f"{raw.iloc[i]!r} is not a number in {qty[k]}"))
+        out[k] = num.to_numpy(dtype="float64", na_value=np.nan)
+    if "decision_date" not in df.columns:
+        problems.append(RowProblem(0, "decision_date", "column missing; the rule-set version is chosen by it"))
+    else:
+        dd = pd.to_datetime(df["decision_date"], errors="coerce", format="mixed")
+        for i in np.flatnonzero(dd.isna().to_numpy()):
+            problems.append(RowProblem(int(i) + 1, "decision_date",
+                                       f"{df['decision_date'].iloc[i]!r} is not a date (YYYY-MM-DD)"))
+        out["decision_date"] = dd.to_numpy()
+    if "nuisance_class" in df.columns:
+        nc = pd.to_numeric(df["nuisance_class"], errors="coerce")
+        bad = ~(nc.isna() | nc.isin([1, 2, 3])) | (nc.isna() & df["nuisance_class"].notna()
+                                                   & (df["nuisance_class"].astype(str).str.strip() != ""))
+        for i in np.flatnonzero(bad.to_numpy()):
+            problems.append(RowProblem(int(i) + 1, "nuisance_class", "expected 1, 2 or 3"))
+        out["nuisance_class"] = nc.to_numpy(dtype="float64", na_value=np.nan)
+    if problems:
+        raise DataValidationError(problems=problems)
+    # industry: resolved once per distinct (code, edition, name)
+    cols = [c for c in ("industry_code", "industry_code_edition", "industry_name") if c in df.columns]
+    keys = df[cols].astype(object).where(df[cols].notna(), None) if cols else pd.DataFrame(index=df.index)
+    tuples = [tuple(r) for r in keys.itertuples(index=False)] if cols else [()] * n
+    codes, uniq = pd.factorize(pd.Series(tuples, dtype=object))
+    resolved = []
+    for t in uniq:
+        d = dict(zip(cols, t))
+        resolved.append(ind_mod.resolve(d.get("industry_code"), edition=d.get("industry_code_edition"),
+                                        name=d.get("industry_name")))
+    out["industry_2017"] = pd.Categorical(np.array([r.key2017 for r in resolved], dtype=object)[codes])
+    out["industry_2002"] = pd.Categorical(np.array([r.key2002 for r in resolved], dtype=object)[codes])
+    out["industry_error"] = pd.Categorical(np.array([r.error for r in resolved], dtype=object)[codes])
+    out["industry_label"] = np.array([r.label or None for r in resolved], dtype=object)[codes]
+    return out
+
+
+def join_parcels(projects: pd.DataFrame, pf: pd.DataFrame | None) -> pd.DataFrame:
+    if "parcel_code" not in projects.columns or pf is None:
+        return projects
+    codes = projects["parcel_code"]
+    known = set(pf["parcel_code"])
+    missing = [RowProblem(int(i) + 1, "parcel_code", f"'{c}' is not in the store")
+               for i, c in enumerate(codes) if isinstance(c, str) and c and c not in known]
+    if missing:
+        raise DataValidationError(problems=missing)
+    merged = projects.merge(pf, on="parcel_code", how="left", sort=False)
+    for c in ("land_use_code", "zone_tier", "admin_code", "park"):
+        if c in merged.columns:
+            merged[c] = merged[c].astype("category")
+    return merged
+
+
+def screen_frame(pairs: pd.DataFrame, rulesets, *, checkpoint: str = "screening") -> pd.DataFrame:
+    """Engine over a prepared pairs frame → the flat result table (id/name/parcel_code kept first)."""
+    ev = evaluate(pairs, _rulesets(rulesets), checkpoint=_checkpoint(checkpoint))
+    flat = ev.flat()
+    lead = [c for c in ("id", "project_name", "parcel_code", "industry_label", "industry_error") if c in pairs.columns]
+    head = pairs[lead].reset_index(drop=True).rename(columns={"project_name": "name"})
+    if "industry_error" in head.columns:
+        head["industry_error"] = head["industry_error"].astype(object)
+    return pd.concat([head, flat], axis=1)
+
+
+def screen_dask(pairs: pd.DataFrame, rulesets, *, checkpoint: str = "screening", scheduler: str | None = None,
+                npartitions: int | None = None) -> pd.DataFrame:
+    """The same engine on Dask partitions (a LocalCluster unless ``scheduler`` names one)."""
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+
+    docs = [rs.to_dict() if isinstance(rs, RuleSet) else rs for rs in rulesets]
+    meta = screen_frame(pairs.iloc[:1], docs, checkpoint=checkpoint).iloc[:0]
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        nparts = npartitions or max(2, len(pairs) // 250_000 + 1)
+        ddf = dd.from_pandas(pairs.reset_index(drop=True), npartitions=nparts)
+        res = ddf.map_partitions(screen_frame, docs, checkpoint=checkpoint, meta=meta)
+        out = client.compute(res).result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    out = out.reset_index(drop=True)
+    for c in meta.columns:  # categories are per-partition; make them the same as a local run
+        if isinstance(meta[c].dtype, pd.CategoricalDtype):
+            out[c] = out[c].astype(object).astype(pd.CategoricalDtype(meta[c].cat.categories))
+    return out
+
+
+def find_parcel(gdf, code: str):
+    sub = gdf[gdf["code"] == code]
+    if sub.empty:
+        raise NotFoundError(f"no parcel with code '{code}'", field="parcel_code")
+    return sub
+

@@ -1,0 +1,387 @@
+"""The ``standardland`` command line (Typer + rich). Every command takes ``--db URL`` and
+``--json``; domain errors print one clear line (or a JSON error object) and exit 2."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import services
+from .errors import StandardlandError
+from .store import default_url, open_store
+from .units import display
+
+app = typer.Typer(help="standardland: 标准地 planner — parcels, indicators, checks and matching.",
+                  no_args_is_help=True, add_completion=False)
+parcels_app = typer.Typer(help="Parcel registry: import, export, list, show, validate.", no_args_is_help=True)
+rules_app = typer.Typer(help="Rule sets: show effective thresholds, list, load official tables.",
+                        no_args_is_help=True)
+app.add_typer(parcels_app, name="parcels")
+app.add_typer(rules_app, name="rules")
+
+out = Console()
+err = Console(stderr=True)
+
+DbOpt = typer.Option(None, "--db", help="Database URL (default: sqlite:///standardland.db, or $STANDARDLAND_DB)")
+JsonOpt = typer.Option(False, "--json", help="Machine-readable JSON on stdout")
+
+
+def _dump(obj) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def domain_errors(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except StandardlandError as exc:
+            if kwargs.get("as_json"):
+                _dump({"error": exc.to_dict()})
+            else:
+                err.print(f"[bold red]error[/] {exc}", markup=True, highlight=False)
+                for p in getattr(exc, "problems", [])[5:50]:
+                    err.print(f"  {p}", markup=False, highlight=False)
+            raise typer.Exit(2)
+    return wrapper
+
+
+def _progress(total: int, label: str):
+    prog = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, transient=True)
+    task = prog.add_task(label, total=total)
+    return prog, (lambda done: prog.update(task, completed=done))
+
+
+# -- demo -------------------------------------------------------------------------------------
+
+@app.command()
+@domain_errors
+def demo(db: Optional[str] = DbOpt, out_dir: Path = typer.Option(Path("demo-out"), help="Where to write files"),
+         as_json: bool = JsonOpt):
+    """Load the sample park (烟台高新区 国际招商产业园, illustrative) and run the main job."""
+    from .sample import load_reference_data
+
+    store = open_store(db)
+    loaded = load_reference_data(store)
+    summary = services.park_summary(store)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    from . import io as sio
+
+    gpkg = sio.write_parcels_file(store.parcels(), out_dir / "parcels.gpkg")
+    example = json.loads((Path(__file__).parent / "examples" / "project.json").read_text(encoding="utf-8"))
+    std = [r["code"] for r in services.parcel_records(store.parcels()) if r["status"] == "published"]
+    verdict = services.check_project(store, example, std[0])
+    ranked = services.match_project(store, example, top=5)
+    if as_json:
+        _dump({"loaded": loaded, "summary": summary, "geopackage": str(gpkg), "check": verdict, "match": ranked})
+        return
+    out.print(f"[bold]standardland demo[/] — store {store.url}")
+    out.print(f"loaded: {loaded}")
+    t = Table(title="园区地块 Park parcels by status")
+    for c in ("status", "parcels", "亩 mu"):
+        t.add_column(c)
+    for s, v in summary["by_status"].items():
+        t.add_row(s, str(v["parcels"]), display(v["area_mu"]))
+    t.add_row("[bold]total[/]", str(summary["parcels"]), display(summary["area_mu"]))
+    out.print(t)
+    out.print(f"GeoPackage written: {gpkg}")
+    _print_check(verdict)
+    _print_match(ranked)
+
+
+# -- parcels ----------------------------------------------------------------------------------
+
+@parcels_app.command("import")
+@domain_errors
+def parcels_import(file: Path, layer: Optional[str] = typer.Option(None, help="Layer name (GeoPackage)"),
+                   crs: Optional[str] = typer.Option(None, help="Input CRS: EPSG code or gcj02 (required if the "
+                                                                "file declares none)"),
+                   fix: bool = typer.Option(False, "--fix", help="Repair invalid geometry and report it"),
+                   upsert: bool = typer.Option(False, "--upsert", help="Replace parcels whose code exists"),
+                   db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+    """Import parcels (GeoPackage, GeoJSON, zipped Shapefile, CSV/xlsx with WKT) in one transaction."""
+    store = open_store(db)
+    prog, cb = _progress(0, f"importing {file.name}")
+    with prog:
+        def progress(done, _cb=cb):
+            prog.update(prog.task_ids[0], total=None)
+            _cb(done)
+        res = services.import_file(store, file, layer=layer, crs=crs, fix=fix,
+                                   mode="upsert" if upsert else "insert", progress=progress)
+    if as_json:
+        _dump(res)
+        return
+    out.print(f"imported {res.get('inserted', 0)} new, {res.get('updated', 0)} updated from {file.name}"
+              + (f" ({res.get('source_crs')} → EPSG:4490)" if res.get("source_crs") else ""))
+    for r in res["repaired"]:
+        out.print(f"  [yellow]{r}[/]")
+
+
+@parcels_app.command("export")
+@domain_errors
+def parcels_export(file: Path, status: Optional[str] = typer.Option(None), db: Optional[str] = DbOpt,
+                   as_json: bool = JsonOpt):
+    """Export parcels: .gpkg (SRS 4490), .geojson (CRS84), .csv or .xlsx (WKT)."""
+    from . import io as sio
+    from .store import ParcelQuery
+
+    store = open_store(db)
+    gdf = store.parcels(ParcelQuery(status=(status,) if status else None))
+    gdf = gdf.assign(attrs=[json.dumps(a, ensure_ascii=False) if a else None for a in gdf["attrs"]])
+    gdf["updated_at"] = gdf["updated_at"].astype(str)
+    path = sio.write_parcels_file(gdf, file)
+    if as_json:
+        _dump({"file": str(path), "parcels": len(gdf)})
+    else:
+        out.print(f"wrote {len(gdf)} parcels to {path}")
+
+
+@parcels_app.command("list")
+@domain_errors
+def parcels_list(status: Optional[str] = typer.Option(None), park: Optional[str] = typer.Option(None),
+                 db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+    """List parcels (``--json``: an array with code, name, status, land_use_code, area_m2/mu/ha …)."""
+    from .store import ParcelQuery
+
+    store = open_store(db)
+    recs = services.parcel_records(store.parcels(ParcelQuery(status=(status,) if status else None, park=park)))
+    if as_json:
+        _dump(recs)
+        return
+    t = Table(title=f"{len(recs)} parcels")
+    for c in ("code", "name", "status", "land use", "m²", "亩", "公顷"):
+        t.add_column(c, justify="right" if c in ("m²", "亩", "公顷") else "left")
+    for r in recs:
+        t.add_row(r["code"], r["name"] or "", r["status"], r["land_use_code"] or "", display(r["area_m2"]),
+                  display(r["area_mu"]), display(r["area_ha"], 4))
+    out.print(t)
+
+
+@parcels_app.command("show")
+@domain_errors
+def parcels_show(code: str, db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+    """Show one parcel with its areas and attributes."""
+    store = open_store(db)
+    rec = services.parcel_records(store.parcel(code))[0]
+    if as_json:
+        _dump(rec)
+        return
+    t = Table(show_header=False, title=code)
+    for k, v in rec.items():
+        t.add_row(k, display(v) if isinstance(v, float) else str(v))
+    out.print(t)
+
+
+@parcels_app.command("validate")
+@domain_errors
+def parcels_validate(file: Path, layer: Optional[str] = typer.Option(None), crs: Optional[str] = typer.Option(None),
+                     fix: bool = typer.Option(False, "--fix"), db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+    """Validate a parcel file (geometry, codes, CRS, overlaps, park boundary). Writes nothing."""
+    store = open_store(db)
+    rep = services.validate_file(file, layer=layer, crs=crs, fix=fix, store=store)
+    if as_json:
+        _dump(rep)
+        return
+    out.print(f"{rep['rows']} parcels valid ({rep['source_crs']}), {display(rep['area_mu'])} 亩")
+    for r in rep["repaired"]:
+        out.print(f"  [yellow]{r}[/]")
+    for o in rep["overlaps"]:
+        out.print(f"  [red]overlap[/] {o['a']} × {o['b']}: {display(o['area_m2'])} m²")
+    for o in rep["outside_park"]:
+        out.print(f"  [red]outside park[/] {o['code']}: {display(o['outside_m2'])} m²")
+    if rep["overlaps"] or rep["outside_park"]:
+        raise typer.Exit(1)
+
+
+# -- checks, matching, screening ------------------------------------------------------------------
+
+def _read_json(path: Path, field: str) -> dict:
+    from .errors import InputError
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError(f"file '{path}' does not exist", field=field) from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON ({exc.msg} at line {exc.lineno})", field=field) from exc
+
+
+def _print_check(v: dict) -> None:
+    colour = {"pass": "green", "fail": "red", "incomplete": "yellow"}[v["verdict"]]
+    out.print(f"\n[bold]{v['project'] or 'project'}[/] on {v['parcel_code']} ({display(v['parcel']['area_mu'])} 亩), "
+              f"decided {v['decision_date']}: [bold {colour}]{v['verdict'].upper()}[/]")
+    t = Table()
+    for c in ("indicator", "status", "actual", "required", "unit", "governing", "verified"):
+        t.add_column(c)
+    sc = {"pass": "green", "fail": "red", "warn": "yellow", "missing": "magenta", "not_applicable": "dim"}
+    for it in v["indicators"]:
+        r = it["required"]
+        if it["operator"] == "between":
+            req = f"{display(r['min'])}–{display(r['max'])}"
+        elif it["operator"] == ">=":
+            req = "≥ " + display(r["min"] if r["min"] is not None else r["advisory_min"])
+        elif it["operator"] == "<=":
+            req = "≤ " + display(r["max"] if r["max"] is not None else r["advisory_max"])
+        else:
+            req = "—"
+        t.add_row(it["name"], f"[{sc[it['status']]}]{it['status']}[/]", display(it["actual"]), req, it["unit"],
+                  it["governing_ruleset"] or (it["reason"] or "")[:40], it["verified"] or "")
+    out.print(t)
+
+
+def _print_match(m: dict) -> None:
+    out.print(f"\n[bold]match[/] {m['project'] or ''}: {m['candidates']} of {m['considered']} parcels pass the "
+              f"hard filters; excluded: {m['excluded']}")
+    t = Table()
+    for c in ("#", "parcel", "亩", "verdict", "fails", "gaps", "headroom", "why"):
+        t.add_column(c)
+    for r in m["results"]:
+        t.add_row(str(r["rank"]), r["parcel_code"], display(r["area_mu"]), r["verdict"], str(r["failed"]),
+                  str(r["missing"]), f"{r['headroom']:+.0%}", "; ".join(r["why"])[:70])
+    out.print(t)
+
+
+@app.command()
+@domain_errors
+def check(project: Path, parcel: str = typer.Option(..., "--parcel", help="Parcel code"),
+          checkpoint: str = typer.Option("screening", help="screening | acceptance | production_review"),
+          lang: str = typer.Option("zh", help="zh | en"), db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+    """May this project go on this parcel, and why not? Every indicator with its source."""
+    store = open_store(db)
+    v = services.check_project(store, _read_json(project, "project"), parcel, checkpoint=checkpoint, lang=lang)
+    if as_json:
+        _dump(v)
+    else:
+        _print_check(v)
+    if v["verdict"] == "fail":
+        raise typer.Exit(1)
+
+
+@app.command()
+@domain_errors
+def match(project: Path, top: int = typer.Option(10, "--top", min=1, max=1000),
+          within: Optional[Path] = typer.Option(None, "--within", help="Area-of-interest polygon file"),
+          lang: str = typer.Option("zh"), db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+    """Rank the available parcels for a project, explained per parcel."""
+    store = open_store(db)
+    aoi = services.aoi_from_file(within) if within else None
+    m = services.match_project(store, _read_json(project, "project"), top=top, within=aoi, lang=lang)
+    if as_json:
+        _dump(m)
+    else:
+        _print_match(m)
+
+
+@app.command()
+@domain_errors
+def screen(input: Path, out_file: Path = typer.Option(..., "--out", help="Output .csv or .xlsx"),
+           ruleset: Optional[list[str]] = typer.Option(None, "--ruleset", help="Only these rule-set ids"),
+           engine: str = typer.Option("local", help="local | dask"),
+           scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address (default: a LocalCluster)"),
+           checkpoint: str = typer.Option("screening"), db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+    """Screen a table of projects (one per row) and write a verdict per row."""
+    store = open_store(db)
+    df = services.read_table(input)
+    prog, cb = _progress(len(df), f"screening {len(df)} rows ({engine})")
+    with prog:
+        res = services.screen_table(store, df, ruleset_ids=ruleset, engine=engine, scheduler=scheduler,
+                                    checkpoint=checkpoint, progress=cb)
+    services.write_table(res, out_file)
+    counts = res["verdict"].value_counts().to_dict()
+    if as_json:
+        _dump({"rows": len(res), "out": str(out_file), "verdicts": {k: int(v) for k, v in counts.items()}})
+    else:
+        out.print(f"screened {len(res)} rows → {out_file}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+# -- rules ------------------------------------------------------------------------------------------
+
+@rules_app.command("show")
+@domain_errors
+def rules_show(parcel: str = typer.Option(..., "--parcel"),
+               on: Optional[str] = typer.Option(None, "--date", help="YYYY-MM-DD (default: today)"),
+               industry_code: Optional[str] = typer.Option(None, "--industry"),
+               edition: str = typer.Option("2017", "--edition"),
+               db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+    """The effective thresholds on a parcel, with every layer's value and the winner named."""
+    store = open_store(db)
+    d = services.decision_date(on) if on else date.today()
+    ind = {"industry_code": industry_code, "industry_code_edition": edition} if industry_code else None
+    res = services.parcel_thresholds(store, parcel, on=d, industry=ind)
+    if as_json:
+        _dump(res)
+        return
+    t = Table(title=f"{parcel} on {res['date']}")
+    for c in ("indicator", "min", "max", "winner", "layers"):
+        t.add_column(c)
+    for it in res["indicators"]:
+        layers = "; ".join(f"{lv['ruleset']}: {display(lv['min']) if lv['min'] is not None else ''}"
+                           f"{'–' + display(lv['max']) if lv['max'] is not None else ''}"
+                           f"{' (' + lv['note'] + ')' if lv.get('note') else ''}"
+                           f"{' [' + lv['severity'] + ']' if lv['severity'] == 'advisory' else ''}"
+                           for lv in it["layers"])
+        t.add_row(f"{it['name_zh']} ({it['unit']})", display(it["min"]), display(it["max"]),
+                  " / ".join(x for x in (it["min_by"], it["max_by"]) if x), layers or "no value on file")
+    out.print(t)
+
+
+@rules_app.command("list")
+@domain_errors
+def rules_list(db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+    """List the rule sets in the store."""
+    store = open_store(db)
+    docs = store.rulesets()
+    recs = [{k: d.get(k) for k in ("id", "layer", "version", "effective_from", "effective_to", "industry_edition",
+                                    "illustrative")} | {"rules": len(d.get("rules", []))} for d in docs]
+    if as_json:
+        _dump(recs)
+        return
+    t = Table()
+    for c in recs[0].keys() if recs else ["id"]:
+        t.add_column(c)
+    for r in recs:
+        t.add_row(*[str(v) for v in r.values()])
+    out.print(t)
+
+
+@rules_app.command("load")
+@domain_errors
+def rules_load(file: Path, into: Optional[str] = typer.Option(None, "--into", help="Rule set a CSV/xlsx extends"),
+               db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+    """Load a rule set (JSON) or an official table (CSV/xlsx, long form) into a rule set."""
+    store = open_store(db)
+    res = services.load_rule_file(store, file, into=into)
+    if as_json:
+        _dump(res)
+    else:
+        out.print(f"loaded rule set {res['id']} ({res['layer']}, {res['rules']} rules, "
+                  f"{res['effective_from']} – {res['effective_to'] or 'open'})")
+
+
+@app.command()
+@domain_errors
+def init(db: Optional[str] = DbOpt, sample: bool = typer.Option(False, "--sample", help="Also load the sample park"),
+         as_json: bool = JsonOpt):
+    """Create or migrate the store and load the shipped rule sets and boundaries."""
+    from .sample import load_reference_data
+
+    store = open_store(db)
+    res = load_reference_data(store, with_sample=sample)
+    if as_json:
+        _dump(res)
+    else:
+        out.print(f"store ready at {store.url or default_url()}: {res}")
+
+
+def main():  # console-script entry point
+    app()

@@ -1,0 +1,243 @@
+"""CRS policy: the one home for coordinate reference decisions.
+
+- Geometry is stored in CGCS2000 geographic coordinates, EPSG:4490, x = longitude.
+- Areas are computed in the parcel's own 3° Gauss-Krüger zone (CGCS2000, unprefixed
+  eastings, EPSG:4534–4554), chosen from the parcel centroid; never in degrees.
+- GeoJSON is served in CRS84 (lon/lat); CGCS2000 and WGS84 differ by centimetres.
+- Accepted input CRSs: EPSG:4490, EPSG:4326, the CGCS2000 GK zones EPSG:4491–4554,
+  EPSG:3857, and GCJ-02 (``"gcj02"``, the Chinese shifted datum; converted by
+  :func:`gcj02_to_wgs84`). Input without a CRS is refused unless one is named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+
+from .errors import CRSError
+
+STORAGE_EPSG = 4490
+GCJ02 = "gcj02"
+
+# China's extent (with margin): lon 73.4–135.1, lat 3.8–53.6
+CHINA_LON = (73.4, 135.1)
+CHINA_LAT = (3.8, 53.6)
+
+# CGCS2000 / 3-degree Gauss-Kruger: zones 25..45 (CM 75°E..135°E)
+GK3_PREFIXED = range(4513, 4534)    # "zone 25" .. "zone 45": false easting zone*1e6 + 500 km
+GK3_UNPREFIXED = range(4534, 4555)  # "CM 75E" .. "CM 135E": false easting 500 km
+GK6 = range(4491, 4513)             # 6-degree zones (prefixed 4491-4501, unprefixed 4502-4512)
+ACCEPTED_EPSG = {4490, 4326, 3857, *range(4491, 4555)}
+
+
+@dataclass(frozen=True)
+class SourceCRS:
+    """A declared input CRS: an EPSG code, or GCJ-02."""
+
+    epsg: int | None = None
+    gcj02: bool = False
+
+    def __str__(self) -> str:
+        return "GCJ-02" if self.gcj02 else f"EPSG:{self.epsg}"
+
+    @property
+    def geographic(self) -> bool:
+        return self.gcj02 or self.epsg in (4490, 4326)
+
+
+def parse_crs(value, *, field: str = "crs") -> SourceCRS:
+    """Parse a user or file CRS: ``4490``, ``"EPSG:4549"``, a pyproj CRS, ``"gcj02"``."""
+    if value is None or value == "":
+        raise CRSError("no CRS given", field=field, expected="EPSG:4490, 4326, 4491–4554, 3857 or gcj02")
+    if isinstance(value, SourceCRS):
+        return value
+    if isinstance(value, str) and value.strip().lower().replace("-", "").replace("_", "") in ("gcj02", "gcj"):
+        return SourceCRS(gcj02=True)
+    try:
+        crs = value if isinstance(value, CRS) else CRS.from_user_input(
+            int(value) if isinstance(value, str) and value.strip().isdigit() else value)
+    except Exception as exc:  # pyproj raises CRSError of its own with a long text
+        raise CRSError(f"cannot understand CRS {value!r}", field=field,
+                       expected="EPSG:4490, 4326, 4491–4554, 3857 or gcj02") from exc
+    epsg = crs.to_epsg(min_confidence=70)
+    if epsg is None and crs.equals(CRS.from_user_input("OGC:CRS84")):
+        epsg = 4326
+    if epsg is None and crs.name and "CRS84" in crs.name:
+        epsg = 4326
+    if epsg not in ACCEPTED_EPSG:
+        raise CRSError(f"CRS {crs.name!r} (EPSG:{epsg}) is not supported", field=field,
+                       expected="EPSG:4490, 4326, 4491–4554 (CGCS2000 Gauss-Krüger), 3857 or gcj02")
+    return SourceCRS(epsg=epsg)
+
+
+# -- Gauss-Krüger zones --------------------------------------------------------------
+
+def gk3_zone(lon):
+    """3° zone number for longitudes (scalar or array): CM = 3·zone. 121.4°E → 40, 121.6°E → 41."""
+    return np.floor((np.asarray(lon, dtype="float64") + 1.5) / 3.0).astype(int)
+
+
+def gk3_epsg(zone: int, *, prefixed: bool = False) -> int:
+    if not 25 <= zone <= 45:
+        raise CRSError(f"3° zone {zone} is outside China's zones 25–45", field="geometry")
+    return (GK3_PREFIXED.start if prefixed else GK3_UNPREFIXED.start) + zone - 25
+
+
+@cache
+def _transformer(src: int, dst: int) -> Transformer:
+    return Transformer.from_crs(src, dst, always_xy=True)
+
+
+def _apply(geoms: np.ndarray, fn) -> np.ndarray:
+    return shapely.transform(geoms, lambda xy: np.column_stack(fn(xy[:, 0], xy[:, 1])))
+
+
+def transform(geoms, src: int, dst: int) -> np.ndarray:
+    tr = _transformer(src, dst)
+    return _apply(np.asarray(geoms, dtype=object), tr.transform)
+
+
+def areas_m2(geoms_4490) -> np.ndarray:
+    """Area in m² of CGCS2000 lon/lat geometries, each in its own 3° GK zone."""
+    geoms = np.asarray(geoms_4490, dtype=object)
+    out = np.full(len(geoms), np.nan)
+    if len(geoms) == 0:
+        return out
+    present = ~shapely.is_missing(geoms)
+    cx = shapely.get_x(shapely.centroid(geoms[present]))
+    zones = gk3_zone(cx)
+    idx = np.flatnonzero(present)
+    for z in np.unique(zones):
+        sel = idx[zones == z]
+        projected = transform(geoms[sel], STORAGE_EPSG, gk3_epsg(int(z)))
+        out[sel] = shapely.area(projected)
+    return out
+
+
+# -- GCJ-02 ----------------------------------------------------------------------------
+_A = 6378245.0
+_EE = 0.00669342162296594323
+
+
+def _gcj_delta(lon, lat):
+    x, y = lon - 105.0, lat - 35.0
+    pi = np.pi
+    dlat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
+            + (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
+            + (20.0 * np.sin(y * pi) + 40.0 * np.sin(y / 3.0 * pi)) * 2.0 / 3.0
+            + (160.0 * np.sin(y / 12.0 * pi) + 320 * np.sin(y * pi / 30.0)) * 2.0 / 3.0)
+    dlon = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
+            + (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
+            + (20.0 * np.sin(x * pi) + 40.0 * np.sin(x / 3.0 * pi)) * 2.0 / 3.0
+            + (150.0 * np.sin(x / 12.0 * pi) + 300.0 * np.sin(x / 30.0 * pi)) * 2.0 / 3.0)
+    radlat = lat / 180.0 * pi
+    magic = 1 - _EE * np.sin(radlat) ** 2
+    sqrtmagic = np.sqrt(magic)
+    dlat = (dlat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrtmagic) * pi)
+    dlon = (dlon * 180.0) / (_A / sqrtmagic * np.cos(radlat) * pi)
+    return dlon, dlat
+
+
+def wgs84_to_gcj02(lon, lat):
+    lon, lat = np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")
+    dlon, dlat = _gcj_delta(lon, lat)
+    return lon + dlon, lat + dlat
+
+
+def gcj02_to_wgs84(lon, lat, *, tol_deg: float = 1e-10, max_iter: int = 30):
+    """Invert the GCJ-02 obfuscation by fixed-point iteration (sub-millimetre)."""
+    glon, glat = np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")
+    wlon, wlat = glon.copy(), glat.copy()
+    for _ in range(max_iter):
+        flon, flat = wgs84_to_gcj02(wlon, wlat)
+        elon, elat = flon - glon, flat - glat
+        wlon, wlat = wlon - elon, wlat - elat
+        if np.all(np.abs(elon) < tol_deg) and np.all(np.abs(elat) < tol_deg):
+            break
+    return wlon, wlat
+
+
+# -- to storage ----------------------------------------------------------------------------
+
+def to_storage(geoms, src: SourceCRS) -> np.ndarray:
+    """Transform geometries from a declared source CRS to EPSG:4490 lon/lat.
+
+    Checks first that the coordinates are plausible for the declared CRS (degrees for a
+    geographic CRS; prefixed or unprefixed eastings for the matching GK EPSG code) and
+    raises :class:`CRSError` on a mismatch rather than guessing.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    present = geoms[~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)]
+    if len(present):
+        b = shapely.bounds(present)
+        xmin, ymin, xmax, ymax = np.nanmin(b[:, 0]), np.nanmin(b[:, 1]), np.nanmax(b[:, 2]), np.nanmax(b[:, 3])
+        _check_plausible(src, xmin, ymin, xmax, ymax)
+    if src.gcj02:
+        return _apply(geoms, gcj02_to_wgs84)
+    if src.epsg in (4490, 4326):
+        return geoms  # CGCS2000 and WGS84 agree to a few centimetres; no datum shift applied
+    return transform(geoms, src.epsg, STORAGE_EPSG)
+
+
+def _check_plausible(src: SourceCRS, xmin, ymin, xmax, ymax) -> None:
+    if src.geographic:
+        if max(abs(xmin), abs(xmax)) > 180 or max(abs(ymin), abs(ymax)) > 90:
+            raise CRSError(f"coordinates ({xmin:.0f}…{xmax:.0f}, {ymin:.0f}…{ymax:.0f}) are not degrees, "
+                           f"but {src} is geographic", field="crs",
+                           expected="the projected CRS the file is really in, e.g. EPSG:4549")
+        return
+    if max(abs(xmin), abs(xmax)) <= 180 and max(abs(ymin), abs(ymax)) <= 90:
+        raise CRSError(f"coordinates look like degrees, but {src} is projected (metres)", field="crs",
+                       expected="EPSG:4490 or 4326 for lon/lat")
+    epsg = src.epsg
+    if epsg in GK3_UNPREFIXED or epsg in range(4502, 4513):
+        if xmin > 1_000_000:
+            zone = int(xmin // 1_000_000)
+            raise CRSError(f"eastings like {xmin:,.0f} carry a zone prefix ({zone}), but {src} expects "
+                           f"unprefixed eastings (~500,000)", field="crs",
+                           expected=f"the prefixed code for zone {zone}, e.g. EPSG:{_prefixed_for(zone)}")
+    elif epsg in GK3_PREFIXED or epsg in range(4491, 4502):
+        if xmax < 1_000_000:
+            raise CRSError(f"eastings like {xmin:,.0f} carry no zone prefix, but {src} expects "
+                           f"prefixed eastings (zone·1,000,000 + 500,000)", field="crs",
+                           expected="the unprefixed CM code, e.g. EPSG:4549 for CM 120°E")
+        zone_expected = 25 + epsg - 4513 if epsg in GK3_PREFIXED else 13 + epsg - 4491
+        zone_seen = int(xmin // 1_000_000)
+        if zone_seen != zone_expected:
+            raise CRSError(f"eastings carry zone prefix {zone_seen}, but {src} is zone {zone_expected}",
+                           field="crs", expected=f"EPSG:{_prefixed_for(zone_seen)}")
+
+
+def _prefixed_for(zone: int) -> str:
+    if 25 <= zone <= 45:
+        return str(gk3_epsg(zone, prefixed=True))
+    if 13 <= zone <= 23:
+        return str(4491 + zone - 13)
+    return "?"
+
+
+def lonlat_problems(geoms_4490) -> list[tuple[int, str]]:
+    """Per-geometry problems of stored lon/lat: swapped axes, or outside China."""
+    geoms = np.asarray(geoms_4490, dtype=object)
+    out: list[tuple[int, str]] = []
+    ok = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    if not ok.any():
+        return out
+    b = np.full((len(geoms), 4), np.nan)
+    b[ok] = shapely.bounds(geoms[ok])
+    inside_lon = (b[:, 0] >= CHINA_LON[0]) & (b[:, 2] <= CHINA_LON[1])
+    inside_lat = (b[:, 1] >= CHINA_LAT[0]) & (b[:, 3] <= CHINA_LAT[1])
+    swapped = (b[:, 0] >= CHINA_LAT[0]) & (b[:, 2] <= CHINA_LAT[1]) & \
+              (b[:, 1] >= CHINA_LON[0]) & (b[:, 3] <= CHINA_LON[1])
+    for i in np.flatnonzero(ok & ~(inside_lon & inside_lat)):
+        if swapped[i]:
+            out.append((int(i), f"longitude and latitude look swapped (x≈{b[i, 0]:.4f}, y≈{b[i, 1]:.4f}); "
+                                "expected x = longitude 73–135°E, y = latitude 4–54°N"))
+        else:
+            out.append((int(i), f"coordinates (x≈{b[i, 0]:.4f}, y≈{b[i, 1]:.4f}) lie outside China; "
+                                "expected longitude 73–135°E, latitude 4–54°N"))
+    return out

@@ -1,0 +1,341 @@
+"""The rule engine: vectorized verdicts over a DataFrame of (project, parcel) pairs.
+
+One code path serves a single check and a million-row screening. Thresholds depend only on
+a small *context* (decision date, industry, region class, zone tier, jurisdiction, park), so
+they are resolved once per distinct context (:func:`standardland.indicators.effective_thresholds`)
+and gathered to rows with numpy; the parcel's own ``<id>_min/_max`` layer and every comparison
+are plain array operations. No row loops.
+
+Per indicator the status is one of ``pass``, ``fail``, ``warn``, ``missing``,
+``not_applicable``; overall a row is ``fail`` if any indicator fails, ``incomplete`` if a
+required value is missing, else ``pass``. A value equal to a threshold passes: comparisons
+use unrounded values with a relative tolerance of 1e-9 to absorb binary floating point
+(``7.000000000000001 % ≤ 7 %``), never rounding to display precision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from . import codes as codelists
+from .indicators import Catalogue, Context, Threshold, catalogue, effective_thresholds
+from .units import MU_M2
+
+STATUSES = np.array(["pass", "fail", "warn", "missing", "not_applicable"], dtype=object)
+PASS, FAIL, WARN, MISSING, NA = 0, 1, 2, 3, 4
+VERDICTS = np.array(["pass", "fail", "incomplete"], dtype=object)
+REL_TOL = 1e-9
+PARCEL = "parcel"
+KEY_COLUMNS = ("decision_date", "industry_2017", "industry_2002", "industry_error", "region_class", "zone_tier",
+               "admin_code", "park")
+LAND_USE_CHECK = "land_use_class"
+
+
+def _factorize_rows(df: pd.DataFrame, cols) -> tuple[np.ndarray, np.ndarray]:
+    """Row codes for the distinct combinations of ``cols`` and the index of each first occurrence."""
+    combined = np.zeros(len(df), dtype=np.int64)
+    for c in cols:
+        col = df[c]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            codes, n = col.cat.codes.to_numpy().astype(np.int64) + 1, len(col.cat.categories) + 1
+        else:
+            codes, uniq = pd.factorize(col, use_na_sentinel=True)
+            codes, n = codes.astype(np.int64) + 1, len(uniq) + 1
+        combined = combined * n + codes
+    final, uniq = pd.factorize(combined)
+    first = np.empty(len(uniq), dtype=np.int64)
+    first[final[::-1]] = np.arange(len(final) - 1, -1, -1)
+    return final.astype(np.int64), first
+
+
+def _val(v):
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, float) and np.isnan(v):
+        return None
+    return v
+
+
+def _context(row: dict) -> Context:
+    d = row["decision_date"]
+    if isinstance(d, (pd.Timestamp, np.datetime64)):
+        d = pd.Timestamp(d).date()
+    rc = _val(row.get("region_class"))
+    return Context(
+        decision_date=d if isinstance(d, date) else date.fromisoformat(str(d)[:10]),
+        industry_2017=tuple(x for x in (_val(row.get("industry_2017")) or "").split("|") if x),
+        industry_2002=tuple(x for x in (_val(row.get("industry_2002")) or "").split("|") if x),
+        industry_error=_val(row.get("industry_error")) or None,
+        region_class=int(rc) if rc is not None else None,
+        zone_tier=_val(row.get("zone_tier")),
+        admin_code=_val(row.get("admin_code")),
+        park=_val(row.get("park")),
+    )
+
+
+@dataclass
+class Evaluation:
+    """Arrays of results for n rows × k indicators, with the context thresholds for explanations."""
+
+    n: int
+    checkpoint: str
+    cat: Catalogue
+    status: dict[str, np.ndarray]
+    actual: dict[str, np.ndarray]
+    req_min: dict[str, np.ndarray]
+    req_max: dict[str, np.ndarray]
+    adv_min: dict[str, np.ndarray]
+    adv_max: dict[str, np.ndarray]
+    min_by: dict[str, np.ndarray]
+    max_by: dict[str, np.ndarray]
+    labels: list[str]
+    key_index: np.ndarray
+    key_thresholds: list[dict[str, Threshold]]
+    land_use_status: np.ndarray
+    land_use_parcel_class: np.ndarray
+    nuisance: np.ndarray
+    land_use_code: np.ndarray
+    verdict: np.ndarray
+    parcel_limits: dict = field(default_factory=dict)
+
+    # -- flat table ------------------------------------------------------------------
+    def flat(self) -> pd.DataFrame:
+        """One row per pair: ``verdict`` and ``<id>_status/_actual/_required/_layer`` per indicator."""
+        cols: dict[str, object] = {"verdict": pd.Categorical.from_codes(self.verdict, VERDICTS)}
+        labels = np.array(self.labels + [""], dtype=object)
+        for ind in self.cat.indicators:
+            i = ind.id
+            cols[f"{i}_status"] = pd.Categorical.from_codes(self.status[i], STATUSES)
+            cols[f"{i}_actual"] = self.actual[i]
+            lo, hi = self.req_min[i], self.req_max[i]
+            if ind.direction == "max":
+                req = np.where(np.isnan(hi), self.adv_max[i], hi)
+                by = self.max_by[i]
+            else:
+                req = np.where(np.isnan(lo), self.adv_min[i], lo)
+                by = self.min_by[i]
+                if not np.all(np.isnan(hi)):
+                    cols[f"{i}_required_max"] = hi
+            cols[f"{i}_required"] = req
+            cols[f"{i}_layer"] = labels[by]
+        cols[f"{LAND_USE_CHECK}_status"] = pd.Categorical.from_codes(self.land_use_status, STATUSES)
+        return pd.DataFrame(cols)
+
+    # -- explanation -----------------------------------------------------------------
+    def explain(self, row: int, lang: str = "zh") -> dict:
+        """The per-indicator explanation of one row, as the CLI and the API print it."""
+        ths = self.key_thresholds[self.key_index[row]]
+        items = []
+        for ind in self.cat.indicators:
+            i = ind.id
+            th = ths[i]
+            lo, hi = _f(self.req_min[i][row]), _f(self.req_max[i][row])
+            alo, ahi = _f(self.adv_min[i][row]), _f(self.adv_max[i][row])
+            layers = [lv.to_dict() for lv in th.layers]
+            plim = self.parcel_limits.get(i)
+            if plim is not None:
+                pmin, pmax = _f(plim[0][row]), _f(plim[1][row])
+                if pmin is not None or pmax is not None:
+                    layers.append({"layer": PARCEL, "ruleset": PARCEL, "version": "-", "min": pmin, "max": pmax,
+                                   "severity": "binding", "verified": None,
+                                   "source": "出让公告 parcel-specific value", "clause": None, "note": None})
+            status = STATUSES[self.status[i][row]]
+            by_min = self.labels[self.min_by[i][row]] if self.min_by[i][row] >= 0 else None
+            by_max = self.labels[self.max_by[i][row]] if self.max_by[i][row] >= 0 else None
+            if lo is not None and hi is not None:
+                op, governing = "between", by_min
+                act = _f(self.actual[i][row])
+                if act is not None and act > hi:
+                    governing = by_max
+            elif lo is not None:
+                op, governing = ">=", by_min
+            elif hi is not None:
+                op, governing = "<=", by_max
+            elif alo is not None:
+                op, governing = ">=", self._adv_label(th, "min")
+            elif ahi is not None:
+                op, governing = "<=", self._adv_label(th, "max")
+            else:
+                op, governing = None, None
+            gov = next((lv for lv in layers if lv["ruleset"] == governing), None)
+            reason = None
+            if status == "missing":
+                reason = th.unresolved or f"no value for {ind.id} (give it, or {ind.numerator} and " \
+                                          f"{ind.denominator.replace('_mu', '_m2')})"
+            elif status == "not_applicable":
+                reason = ("not checked at " + self.checkpoint) if self.checkpoint not in ind.checkpoints \
+                    else "no value on file in any layer"
+            elif status == "warn":
+                reason = "below the recommended (advisory) value" if ind.direction != "max" else \
+                    "above the recommended (advisory) value"
+            items.append({
+                "id": i, "name": ind.name(lang), "status": status, "actual": _f(self.actual[i][row]),
+                "required": {"min": lo, "max": hi, "advisory_min": alo, "advisory_max": ahi},
+                "operator": op, "unit": ind.unit, "governing_layer": gov["layer"] if gov else None,
+                "governing_ruleset": governing, "source": gov.get("source") if gov else None,
+                "clause": gov.get("clause") if gov else None, "verified": gov.get("verified") if gov else None,
+                "layers": layers, "reason": reason,
+            })
+        lu = STATUSES[self.land_use_status[row]]
+        pc = self.land_use_parcel_class[row]
+        items.append({
+            "id": LAND_USE_CHECK, "name": "用地类别" if lang.startswith("zh") else "Land-use class",
+            "status": lu, "actual": _f(self.nuisance[row]),
+            "required": {"min": None, "max": None if np.isnan(pc) or pc <= 0 else float(pc),
+                         "advisory_min": None, "advisory_max": None},
+            "operator": "<=", "unit": "class", "governing_layer": PARCEL, "governing_ruleset": PARCEL,
+            "source": "国土空间用地用海分类 (2023): 100101/100102/100103 一/二/三类工业用地",
+            "clause": f"parcel land use {self.land_use_code[row]}", "verified": "V", "layers": [],
+            "reason": _land_use_reason(lu, self.land_use_code[row], self.nuisance[row], pc),
+        })
+        return {"verdict": VERDICTS[self.verdict[row]], "checkpoint": self.checkpoint,
+                "rulesets": sorted({lv["ruleset"] for it in items for lv in it["layers"]
+                                    if lv["ruleset"] != PARCEL}),
+                "indicators": items}
+
+    def _adv_label(self, th: Threshold, which: str) -> str | None:
+        lv = th.advisory_min_layer if which == "min" else th.advisory_max_layer
+        return lv.ruleset if lv else None
+
+
+def _land_use_reason(status, code, nuisance, pclass):
+    if status == "fail" and (pclass is not None and not np.isnan(pclass) and pclass <= 0):
+        return f"parcel land use {code} is not industrial land (1001xx)"
+    if status == "fail":
+        return f"a class-{int(nuisance)} project is inadmissible on class-{int(pclass)} industrial land ({code})"
+    if status == "missing":
+        return "parcel land-use code or the project's nuisance_class is missing"
+    if status == "not_applicable":
+        return f"parcel land use {code} does not name an industrial class"
+    return None
+
+
+def _f(v):
+    if v is None:
+        return None
+    v = float(v)
+    return None if np.isnan(v) else v
+
+
+def _col(df: pd.DataFrame, name: str, n: int) -> np.ndarray:
+    if name in df.columns:
+        return pd.to_numeric(df[name], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    return np.full(n, np.nan)
+
+
+def evaluate(pairs: pd.DataFrame, rulesets: list, *, checkpoint: str = "screening",
+             cat: Catalogue | None = None) -> Evaluation:
+    """Evaluate every (project, parcel) row of ``pairs`` against the rule sets (see module doc)."""
+    cat = cat or catalogue()
+    n = len(pairs)
+    for c in KEY_COLUMNS:
+        if c not in pairs.columns:
+            pairs = pairs.assign(**{c: None})
+    kidx, first = _factorize_rows(pairs, KEY_COLUMNS)
+    key_rows = pairs[list(KEY_COLUMNS)].iloc[first].to_dict("records")
+    key_ths = [effective_thresholds(_context(r), rulesets, cat) for r in key_rows]
+
+    labels: list[str] = [PARCEL]
+    label_ix: dict[str, int] = {PARCEL: 0}
+
+    def lab(lv) -> int:
+        if lv is None:
+            return -1
+        if lv.ruleset not in label_ix:
+            label_ix[lv.ruleset] = len(labels)
+            labels.append(lv.ruleset)
+        return label_ix[lv.ruleset]
+
+    land_m2 = _col(pairs, "land_area_m2", n)
+    parcel_m2 = _col(pairs, "parcel_area_m2", n)
+    land_m2 = np.where(np.isnan(land_m2), parcel_m2, land_m2)
+    base = {"land_area_m2": land_m2, "land_area_mu": land_m2 / MU_M2}
+
+    out = {k: {} for k in ("status", "actual", "req_min", "req_max", "adv_min", "adv_max", "min_by", "max_by")}
+    parcel_limits = {}
+    any_fail = np.zeros(n, bool)
+    any_missing = np.zeros(n, bool)
+    nan_n = np.full(n, np.nan)
+    for ind in cat.indicators:
+        i = ind.id
+        K = len(key_ths)
+        kmin = np.array([t[i].min if t[i].min is not None else np.nan for t in key_ths], dtype="float64")
+        kmax = np.array([t[i].max if t[i].max is not None else np.nan for t in key_ths], dtype="float64")
+        kamin = np.array([t[i].advisory_min if t[i].advisory_min is not None else np.nan for t in key_ths])
+        kamax = np.array([t[i].advisory_max if t[i].advisory_max is not None else np.nan for t in key_ths])
+        kminby = np.array([lab(t[i].min_layer) for t in key_ths], dtype=np.int64).reshape(K)
+        kmaxby = np.array([lab(t[i].max_layer) for t in key_ths], dtype=np.int64).reshape(K)
+        kunres = np.array([t[i].unresolved is not None for t in key_ths], dtype=bool).reshape(K)
+
+        def gather(arr):
+            return nan_n if np.all(np.isnan(arr)) else arr[kidx]
+
+        rmin, rmax, amin, amax = gather(kmin), gather(kmax), gather(kamin), gather(kamax)
+        minby = kminby[kidx] if K else np.full(n, -1)
+        maxby = kmaxby[kidx] if K else np.full(n, -1)
+        pmin, pmax = _col(pairs, f"{i}_min", n), _col(pairs, f"{i}_max", n)
+        if f"{i}_min" in pairs.columns or f"{i}_max" in pairs.columns:
+            parcel_limits[i] = (pmin, pmax)
+            pwin = pmin > rmin
+            pwin |= np.isnan(rmin) & ~np.isnan(pmin)
+            rmin = np.where(pwin, pmin, rmin)
+            minby = np.where(pwin, 0, minby)
+            pwin = pmax < rmax
+            pwin |= np.isnan(rmax) & ~np.isnan(pmax)
+            rmax = np.where(pwin, pmax, rmax)
+            maxby = np.where(pwin, 0, maxby)
+
+        num = base[ind.numerator] if ind.numerator in base else _col(pairs, ind.numerator, n)
+        den = base[ind.denominator] if ind.denominator in base else _col(pairs, ind.denominator, n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            derived = num * ind.scale / den
+        derived[~np.isfinite(derived)] = np.nan
+        direct = _col(pairs, i, n) if i in pairs.columns else None
+        actual = derived if direct is None else np.where(np.isnan(direct), derived, direct)
+
+        tol_lo = REL_TOL * np.maximum(1.0, np.abs(rmin))
+        tol_hi = REL_TOL * np.maximum(1.0, np.abs(rmax))
+        fail = (actual < rmin - tol_lo) | (actual > rmax + tol_hi)
+        warn = (actual < amin - REL_TOL * np.maximum(1.0, np.abs(amin))) | \
+               (actual > amax + REL_TOL * np.maximum(1.0, np.abs(amax)))
+        has_any = ~(np.isnan(rmin) & np.isnan(rmax) & np.isnan(amin) & np.isnan(amax))
+        unres = kunres[kidx] if K else np.zeros(n, bool)
+        miss_act = np.isnan(actual)
+        if checkpoint not in ind.checkpoints:
+            status = np.full(n, NA, dtype=np.int8)
+        else:
+            status = np.select([fail, unres, miss_act & has_any, warn, has_any],
+                               [FAIL, MISSING, MISSING, WARN, PASS], NA).astype(np.int8)
+        any_fail |= status == FAIL
+        any_missing |= status == MISSING
+        for k, v in (("status", status), ("actual", actual), ("req_min", rmin), ("req_max", rmax),
+                     ("adv_min", amin), ("adv_max", amax), ("min_by", minby), ("max_by", maxby)):
+            out[k][i] = v
+
+    # 用地类别: the project's nuisance class against the parcel's 一/二/三类工业用地
+    lu = pairs["land_use_code"] if "land_use_code" in pairs.columns else pd.Series([None] * n)
+    lu_cat = lu.astype("category")
+    cats = list(lu_cat.cat.categories)
+    cls_by_cat = np.array([codelists.industrial_class(str(c)) or (np.nan if str(c).startswith("1001") else 0)
+                           for c in cats] + [np.nan], dtype="float64")
+    pclass = cls_by_cat[lu_cat.cat.codes.to_numpy()]  # code -1 (missing) → last entry, NaN
+    lu_missing = lu_cat.cat.codes.to_numpy() < 0
+    nuis = _col(pairs, "nuisance_class", n)
+    if checkpoint == "screening":
+        lu_status = np.select(
+            [pclass == 0, lu_missing, np.isnan(pclass), np.isnan(nuis), nuis > pclass],
+            [FAIL, MISSING, NA, MISSING, FAIL], PASS).astype(np.int8)
+    else:
+        lu_status = np.full(n, NA, dtype=np.int8)
+    any_fail |= lu_status == FAIL
+    any_missing |= lu_status == MISSING
+    verdict = np.where(any_fail, 1, np.where(any_missing, 2, 0)).astype(np.int8)
+
+    return Evaluation(n=n, checkpoint=checkpoint, cat=cat, labels=labels, key_index=kidx, key_thresholds=key_ths,
+                      land_use_status=lu_status, land_use_parcel_class=pclass, nuisance=nuis,
+                      land_use_code=lu.to_numpy(dtype=object), verdict=verdict, parcel_limits=parcel_limits,
+                      **out)

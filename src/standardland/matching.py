@@ -1,0 +1,161 @@
+"""Matching: rank the available parcels for a project, with an explanation per parcel.
+
+1. Hard filters, vectorized: status (available: serviced, published, listed), area fit,
+   land-use class (the project's nuisance class ≤ the parcel's 一/二/三类), the park's negative
+   and admitted industry lists, and an optional area of interest (STRtree query).
+2. The engine evaluates the project on every remaining parcel (the project's investment and
+   output are spread over *that parcel's* area).
+3. Ranking: pass before incomplete before fail; then fewer failures and gaps; then the
+   mean headroom over the minimum thresholds; then the closest area fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import codes as codelists
+from .checks import parcel_frame, project_row
+from .engine import FAIL, MISSING, STATUSES, VERDICTS, evaluate
+from .indicators import catalogue
+from .parcels import AVAILABLE_STATUSES
+from .project import Project, parse_project
+from .rules import RuleSet, load_rulesets
+from .units import m2_to_mu
+
+
+@dataclass
+class ParcelIndex:
+    """Parcels prepared once for repeated matching: engine columns, an STRtree, the admission lists."""
+
+    parcels: pd.DataFrame
+    frame: pd.DataFrame
+    tree: shapely.STRtree
+    geoms: np.ndarray
+    status: np.ndarray
+    area_m2: np.ndarray
+    parcel_class: np.ndarray
+    park: np.ndarray
+    rulesets: list[RuleSet] = field(default_factory=list)
+
+
+def build_index(parcels, parks, rulesets) -> ParcelIndex:
+    rs = load_rulesets(rulesets) if rulesets and isinstance(rulesets[0], dict) else list(rulesets)
+    geoms = np.asarray(parcels.geometry.values, dtype=object)
+    lu = parcels["land_use_code"].to_numpy(dtype=object)
+    pclass = np.array([codelists.industrial_class(c) or (np.nan if str(c).startswith("1001") else 0)
+                       for c in lu], dtype="float64")
+    return ParcelIndex(parcels=parcels.drop(columns=parcels.geometry.name), frame=parcel_frame(parcels, parks),
+                       tree=shapely.STRtree(geoms), geoms=geoms, status=parcels["status"].to_numpy(dtype=object),
+                       area_m2=parcels["area_m2"].to_numpy(dtype="float64"), parcel_class=pclass,
+                       park=parcels["park"].to_numpy(dtype=object), rulesets=rs)
+
+
+def _admission(rulesets: list[RuleSet], project: Project) -> dict[str, dict]:
+    out = {}
+    for rs in rulesets:
+        adm = rs.payload.get("admission")
+        park = rs.scope.get("park")
+        if adm and park and rs.in_force(project.decision_date):
+            out[park] = adm
+    return out
+
+
+def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=None,
+          statuses=AVAILABLE_STATUSES, area_min_ratio: float = 0.9, area_max_ratio: float = 1.5,
+          lang: str = "zh") -> dict:
+    p = project if isinstance(project, Project) else parse_project(project)
+    n = len(index.status)
+    keep = np.ones(n, bool)
+    excluded: dict[str, int] = {}
+
+    def drop(mask, reason):
+        newly = keep & mask
+        if newly.any():
+            excluded[reason] = excluded.get(reason, 0) + int(newly.sum())
+        keep[newly] = False
+
+    drop(~np.isin(index.status, list(statuses)), "status: not available")
+    if within is not None:
+        inside = np.zeros(n, bool)
+        inside[index.tree.query(within, predicate="intersects")] = True
+        drop(~inside, "outside the area of interest")
+    req = p.values.get("land_area_m2")
+    if req:
+        drop(index.area_m2 < req * area_min_ratio, f"area below {area_min_ratio:g}× the requested area")
+        drop(index.area_m2 > req * area_max_ratio, f"area above {area_max_ratio:g}× the requested area")
+    drop(index.parcel_class == 0, "not industrial land")
+    if p.nuisance_class is not None:
+        drop(index.parcel_class < p.nuisance_class, "land-use class too low for the project's nuisance class")
+    for park, adm in _admission(index.rulesets, p).items():
+        in_park = index.park == park
+        neg = set(adm.get("negative_industries_2017") or [])
+        if neg and set(p.industry.div2017) & neg:
+            drop(in_park, f"industry on the negative list of {park}")
+        allow = set(adm.get("admitted_industries_2017") or [])
+        if allow and not set(p.industry.div2017) & allow:
+            drop(in_park, f"industry not admitted by {park}")
+
+    cand = np.flatnonzero(keep)
+    result = {"project": p.name, "decision_date": p.decision_date.isoformat(), "industry": p.industry.to_dict(),
+              "considered": n, "candidates": int(len(cand)), "excluded": excluded, "results": []}
+    if not len(cand):
+        return result
+    prow = project_row(p)
+    prow["land_area_m2"] = np.nan  # spread over each parcel's own area
+    pf = index.frame.iloc[cand].reset_index(drop=True)
+    pairs = pf.assign(**{k: v for k, v in prow.items() if k not in pf.columns})
+    ev = evaluate(pairs, index.rulesets)
+    cat = catalogue()
+    nfail = np.zeros(len(cand), int)
+    nmiss = np.zeros(len(cand), int)
+    head_sum = np.zeros(len(cand))
+    head_n = np.zeros(len(cand))
+    for ind in cat.indicators:
+        st = ev.status[ind.id]
+        nfail += st == FAIL
+        nmiss += st == MISSING
+        lo, act = ev.req_min[ind.id], ev.actual[ind.id]
+        ok = ~np.isnan(lo) & ~np.isnan(act) & (lo > 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            h = np.clip((act - lo) / lo, -1.0, 1.0)
+        head_sum += np.where(ok, h, 0.0)
+        head_n += ok
+    nfail += ev.land_use_status == FAIL
+    nmiss += ev.land_use_status == MISSING
+    headroom = np.where(head_n > 0, head_sum / np.maximum(head_n, 1), 0.0)
+    areas = index.area_m2[cand]
+    fit = np.abs(areas - req) / req if req else np.zeros(len(cand))
+    vorder = np.array([0, 2, 1])[ev.verdict]  # pass, incomplete, fail
+    order = np.lexsort((fit, -headroom, nmiss, nfail, vorder))[:top]
+    for rank, j in enumerate(order, 1):
+        row = index.parcels.iloc[cand[j]]
+        exp = ev.explain(int(j), lang=lang)
+        result["results"].append({
+            "rank": rank, "parcel_code": row["code"], "name": row.get("name"), "park": row.get("park"),
+            "status": row["status"], "area_m2": float(areas[j]), "area_mu": float(m2_to_mu(areas[j])),
+            "verdict": VERDICTS[ev.verdict[j]], "failed": int(nfail[j]), "missing": int(nmiss[j]),
+            "headroom": round(float(headroom[j]), 4), "area_fit": None if not req else round(float(fit[j]), 4),
+            "why": [f"{it['id']}: {it['status']}" + (f" (actual {it['actual']:.2f} vs {it['operator']} "
+                                                      f"{_req(it)})" if it["actual"] is not None and it["operator"]
+                                                     else "")
+                    for it in exp["indicators"] if it["status"] in ("fail", "missing", "warn")],
+            "indicators": exp["indicators"],
+        })
+    return result
+
+
+def _req(it) -> str:
+    r = it["required"]
+    if it["operator"] == "between":
+        return f"{r['min']:g}–{r['max']:g}"
+    v = r["min"] if it["operator"] == ">=" else r["max"]
+    if v is None:
+        v = r["advisory_min"] if it["operator"] == ">=" else r["advisory_max"]
+    return f"{v:g}" if v is not None else "?"
+
+
+__all__ = ["ParcelIndex", "build_index", "match", "STATUSES"]

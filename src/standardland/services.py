@@ -1,0 +1,227 @@
+"""Use cases that combine the store with the domain modules; the CLI and the HTTP API are
+thin shells around these functions (parse → call one function → render)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import checks, io as sio, matching
+from .crs import parse_crs
+from .errors import InputError, NotFoundError, RuleSetError
+from .indicators import Context, catalogue, effective_thresholds, with_parcel_layer
+from .parcels import find_overlaps, outside_boundary, prepare_parcels, STATUSES
+from .project import parse_decision_date, parse_project
+from .rules import load_rulesets, merge_rules, parse_ruleset, read_rule_table
+from .store import ParcelQuery, Store
+
+
+# -- parcels ------------------------------------------------------------------------------
+
+def read_and_prepare(path, *, layer=None, crs=None, fix=False):
+    res = sio.read_parcels_file(path, layer=layer)
+    if not res.has_geometry:
+        raise InputError("the file has no geometry column (wkt); use it as an attribute update",
+                         field="file", expected="a WKT column, or `parcels import --attributes-only`")
+    frame = res.frame
+    if crs is not None and not res.crs_explicit:
+        # no CRS in the file, or only GeoJSON's RFC 7946 default: the CRS the user named applies
+        frame = frame.set_crs(None, allow_override=True)
+    return prepare_parcels(frame, crs=crs, fix=fix)
+
+
+def import_file(store: Store, path, *, layer=None, crs=None, fix=False, mode="insert", progress=None) -> dict:
+    res = sio.read_parcels_file(path, layer=layer)
+    if not res.has_geometry:
+        upd = store.update_parcel_attributes(res.frame)
+        return {"file": Path(path).name, "mode": "attributes", **upd.to_dict(), "repaired": []}
+    gdf, rep = read_and_prepare(path, layer=layer, crs=crs, fix=fix)
+    out = store.import_parcels(gdf, mode=mode, progress=progress)
+    return {"file": Path(path).name, "mode": mode, "source_crs": rep.source_crs, **out.to_dict(),
+            "repaired": [str(p) for p in rep.repaired]}
+
+
+def validate_file(path, *, layer=None, crs=None, fix=False, store: Store | None = None) -> dict:
+    gdf, rep = read_and_prepare(path, layer=layer, crs=crs, fix=fix)
+    overlaps = find_overlaps(gdf)
+    outside = []
+    if store is not None:
+        parks = store.parks()
+        for code, boundary in zip(parks["code"], parks.geometry):
+            if boundary is None:
+                continue
+            outside += outside_boundary(gdf[gdf["park"] == code], boundary)
+    return {"file": Path(path).name, "rows": len(gdf), "source_crs": rep.source_crs,
+            "area_m2": float(gdf["area_m2"].sum()), "area_mu": float(gdf["area_mu"].sum()),
+            "repaired": [str(p) for p in rep.repaired],
+            "overlaps": [{"a": o.a, "b": o.b, "area_m2": o.area_m2} for o in overlaps],
+            "outside_park": [{"code": c, "outside_m2": a} for c, a in outside]}
+
+
+def parcel_records(gdf: gpd.GeoDataFrame) -> list[dict]:
+    """The JSON contract of ``parcels list --json``."""
+    out = []
+    for r in gdf.drop(columns=gdf.geometry.name).to_dict("records"):
+        out.append({
+            "code": r["code"], "name": r.get("name"), "park": r.get("park"), "status": r["status"],
+            "land_use_code": r.get("land_use_code"),
+            "land_grade": None if pd.isna(r.get("land_grade")) else int(r["land_grade"]),
+            "region_class": None if pd.isna(r.get("region_class")) else int(r["region_class"]),
+            "transfer_price_wan_yuan": None if pd.isna(r.get("transfer_price_wan_yuan"))
+            else float(r["transfer_price_wan_yuan"]),
+            "area_m2": float(r["area_m2"]), "area_mu": float(r["area_mu"]), "area_ha": float(r["area_ha"]),
+            "attrs": r.get("attrs") or {},
+        })
+    return out
+
+
+def park_summary(store: Store) -> dict:
+    gdf = store.parcels()
+    by_status = {s: {"parcels": int((gdf["status"] == s).sum()),
+                     "area_mu": float(gdf.loc[gdf["status"] == s, "area_mu"].sum())} for s in STATUSES}
+    return {"parcels": len(gdf), "area_mu": float(gdf["area_mu"].sum()), "area_m2": float(gdf["area_m2"].sum()),
+            "by_status": {k: v for k, v in by_status.items() if v["parcels"]},
+            "parks": store.parks()["code"].tolist()}
+
+
+# -- rules -------------------------------------------------------------------------------
+
+def rulesets(store: Store, only: list[str] | None = None):
+    docs = store.rulesets()
+    if only:
+        known = {d["id"] for d in docs}
+        missing = [i for i in only if i not in known]
+        if missing:
+            raise NotFoundError(f"rule set(s) {', '.join(missing)} not in the store", field="ruleset",
+                                expected=", ".join(sorted(known)))
+        docs = [d for d in docs if d["id"] in only]
+    return load_rulesets(docs)
+
+
+def load_rule_file(store: Store, path, *, into: str | None = None) -> dict:
+    path = Path(path)
+    if path.suffix.lower() == ".json":
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    else:
+        if not into:
+            raise RuleSetError("a rule table needs --into RULESET_ID (the rule set it extends)", field="into")
+        current = {d["id"]: d for d in store.rulesets()}
+        if into not in current:
+            raise NotFoundError(f"rule set '{into}' not in the store", field="into", expected=", ".join(current))
+        doc = merge_rules(current[into], read_rule_table(path))
+    rs = parse_ruleset(doc)  # validate fully before writing
+    store.put_ruleset(doc)
+    return {"id": rs.id, "layer": rs.layer, "rules": len(rs.rules), "effective_from": str(rs.effective_from),
+            "effective_to": str(rs.effective_to) if rs.effective_to else None}
+
+
+def parcel_thresholds(store: Store, code: str, *, on: date, industry: dict | None = None) -> dict:
+    """Effective thresholds with provenance for a parcel on a date (optionally for an industry)."""
+    from .project import resolve_industry
+
+    parcel = store.parcel(code)
+    row = parcel.iloc[0]
+    parks = store.parks()
+    tier = dict(zip(parks["code"], parks["zone_tier"])).get(row["park"])
+    ind = resolve_industry(industry or {}) if industry else None
+    ctx = Context(decision_date=on, industry_2017=ind.div2017 if ind else (),
+                  industry_2002=ind.div2002 if ind else (),
+                  industry_error=(ind.error if ind else "no industry given: industry-keyed values are not shown"),
+                  region_class=None if pd.isna(row["region_class"]) else int(row["region_class"]),
+                  zone_tier=tier, admin_code=code[:6], park=row["park"])
+    ths = with_parcel_layer(effective_thresholds(ctx, rulesets(store)), row["attrs"] or {})
+    cat = catalogue()
+    items = []
+    for ind_def in cat.indicators:
+        th = ths[ind_def.id]
+        items.append({
+            "id": ind_def.id, "name_zh": ind_def.name_zh, "name_en": ind_def.name_en, "unit": ind_def.unit,
+            "direction": ind_def.direction, "min": th.min, "max": th.max,
+            "min_by": th.min_layer.ruleset if th.min_layer else None,
+            "max_by": th.max_layer.ruleset if th.max_layer else None,
+            "advisory_min": th.advisory_min, "advisory_max": th.advisory_max, "unresolved": th.unresolved,
+            "conflict": th.conflict, "layers": [lv.to_dict() for lv in th.layers],
+        })
+    return {"parcel_code": code, "date": on.isoformat(), "industry": ind.to_dict() if ind else None,
+            "indicators": items}
+
+
+# -- check / match / screen ------------------------------------------------------------------
+
+def check_project(store: Store, project: dict, parcel_code: str, *, checkpoint="screening", lang="zh") -> dict:
+    p = parse_project(project)
+    parcel = store.parcel(parcel_code)
+    return checks.check(p, parcel, store.parks(), rulesets(store), checkpoint=checkpoint, lang=lang)
+
+
+def match_project(store: Store, project: dict, *, top=10, within=None, lang="zh") -> dict:
+    p = parse_project(project)
+    idx = matching.build_index(store.parcels(), store.parks(), rulesets(store))
+    return matching.match(p, idx, top=top, within=within, lang=lang)
+
+
+def read_table(path) -> pd.DataFrame:
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    if path.suffix.lower() == ".xlsx":
+        return pd.read_excel(path, dtype=object, engine="openpyxl")
+    raise InputError(f"unsupported table '{path.suffix}'", field="file", expected=".csv or .xlsx")
+
+
+def write_table(df: pd.DataFrame, path) -> None:
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        df.to_csv(path, index=False, encoding="utf-8")
+    elif path.suffix.lower() == ".xlsx":
+        df.to_excel(path, index=False, engine="openpyxl")
+    else:
+        raise InputError(f"unsupported output '{path.suffix}'", field="out", expected=".csv or .xlsx")
+
+
+def screen_table(store: Store, df: pd.DataFrame, *, ruleset_ids=None, engine="local", scheduler=None,
+                 checkpoint="screening", chunk: int = 100_000, progress=None) -> pd.DataFrame:
+    rs = rulesets(store, ruleset_ids)
+    projects = checks.parse_project_table(df)
+    pf = None
+    if "parcel_code" in projects.columns and projects["parcel_code"].notna().any():
+        codes = sorted({c for c in projects["parcel_code"] if isinstance(c, str) and c})
+        parcels = store.parcels(ParcelQuery(codes=tuple(codes)))
+        pf = checks.parcel_frame(parcels, store.parks())
+    pairs = checks.join_parcels(projects, pf)
+    if engine == "dask":
+        out = checks.screen_dask(pairs, rs, checkpoint=checkpoint, scheduler=scheduler)
+        if progress:
+            progress(len(pairs))
+        return out
+    if engine != "local":
+        raise InputError(f"engine '{engine}' is unknown", field="engine", expected="local or dask")
+    parts = []
+    for start in range(0, max(len(pairs), 1), chunk):
+        parts.append(checks.screen_frame(pairs.iloc[start:start + chunk], rs, checkpoint=checkpoint))
+        if progress:
+            progress(min(start + chunk, len(pairs)))
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return out
+
+
+def aoi_from_file(path):
+    """An area-of-interest (multi)polygon in EPSG:4490 from a vector file with a declared CRS."""
+    import shapely
+
+    from .crs import to_storage
+
+    res = sio.read_parcels_file(path)
+    if not res.has_geometry or res.frame.crs is None:
+        raise InputError("the area of interest needs a geometry with a declared CRS", field="within")
+    src = parse_crs(res.frame.crs, field="within")
+    return shapely.union_all(to_storage(np.asarray(res.frame.geometry.values, dtype=object), src))
+
+
+def decision_date(value) -> date:
+    return parse_decision_date(value, "date")

@@ -1,0 +1,98 @@
+"""The store interface: the only way to reach persistence.
+
+Backends (:class:`~standardland.store.sql.SQLiteStore`, the embedded single file, and
+:class:`~standardland.store.sql.PostGISStore`) implement it; everything else in the product
+talks to :class:`Store` and never to SQL. Writes are all-or-nothing.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+
+@dataclass
+class ImportResult:
+    inserted: int = 0
+    updated: int = 0
+
+    def to_dict(self) -> dict:
+        return {"inserted": self.inserted, "updated": self.updated}
+
+
+@dataclass(frozen=True)
+class ParcelQuery:
+    codes: tuple[str, ...] | None = None
+    bbox: tuple[float, float, float, float] | None = None  # lon/lat, EPSG:4490
+    status: tuple[str, ...] | None = None
+    park: str | None = None
+    land_use_code: str | None = None
+    limit: int | None = None
+    offset: int = 0
+
+
+class Store(ABC):
+    """Parcels, parks, context boundaries and rule sets, behind one interface."""
+
+    url: str
+    backend: str
+
+    # -- lifecycle
+    @abstractmethod
+    def migrate(self) -> None: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    # -- parcels
+    @abstractmethod
+    def import_parcels(self, gdf: gpd.GeoDataFrame, *, mode: str = "insert",
+                       progress=None) -> ImportResult:
+        """Write validated parcels (from :func:`~standardland.parcels.prepare_parcels`) in one transaction.
+
+        ``mode='insert'`` refuses codes that already exist; ``'upsert'`` replaces them.
+        """
+
+    @abstractmethod
+    def update_parcel_attributes(self, df: pd.DataFrame) -> ImportResult:
+        """Attribute-only update keyed by ``code`` (no geometry), all-or-nothing."""
+
+    @abstractmethod
+    def parcels(self, query: ParcelQuery | None = None) -> gpd.GeoDataFrame: ...
+
+    @abstractmethod
+    def count_parcels(self, query: ParcelQuery | None = None) -> int: ...
+
+    def parcel(self, code: str) -> gpd.GeoDataFrame:
+        from ..errors import NotFoundError
+
+        gdf = self.parcels(ParcelQuery(codes=(code,)))
+        if gdf.empty:
+            raise NotFoundError(f"no parcel with code '{code}'", field="code")
+        return gdf
+
+    @abstractmethod
+    def delete_parcels(self, codes: list[str]) -> int: ...
+
+    # -- parks and context layers
+    @abstractmethod
+    def upsert_park(self, park: dict) -> None: ...
+
+    @abstractmethod
+    def parks(self) -> gpd.GeoDataFrame: ...
+
+    @abstractmethod
+    def replace_boundaries(self, gdf: gpd.GeoDataFrame) -> int: ...
+
+    @abstractmethod
+    def boundaries(self) -> gpd.GeoDataFrame: ...
+
+    # -- rule sets
+    @abstractmethod
+    def put_ruleset(self, payload: dict) -> None: ...
+
+    @abstractmethod
+    def rulesets(self) -> list[dict]: ...

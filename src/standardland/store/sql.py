@@ -1,0 +1,402 @@
+"""SQLAlchemy 2 backends: the embedded SQLite file and PostGIS.
+
+Both share one implementation; only geometry I/O, the bounding-box filter and the bulk
+loader differ (:class:`SQLiteStore` keeps WKB in a BLOB with an R*Tree; :class:`PostGISStore`
+uses ``geometry(…, 4490)`` with GIST and ``COPY``). The schema is managed by Alembic.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import bindparam, create_engine, event, text
+
+from ..crs import STORAGE_EPSG
+from ..errors import DataValidationError, InputError, RowProblem
+from ..parcels import with_derived
+from .base import ImportResult, ParcelQuery, Store
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+PARCEL_COLUMNS = ("code", "name", "park", "land_use_code", "land_grade", "status",
+                  "transfer_price_wan_yuan", "area_m2", "attrs")
+BBOX = ("minx", "miny", "maxx", "maxy")
+_CHUNK = 500
+
+
+def _none(v):
+    if v is None or v is pd.NA:
+        return None
+    if isinstance(v, float) and np.isnan(v):
+        return None
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating):
+        return float(v)
+    return v
+
+
+class SQLStore(Store):
+    backend = "sql"
+    geom_select = "geometry"
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = self._make_engine(url)
+
+    def _make_engine(self, url):
+        return create_engine(url)
+
+    # -- lifecycle -----------------------------------------------------------------
+    def migrate(self) -> None:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- geometry hooks ------------------------------------------------------------
+    def _geom_values(self, geoms: np.ndarray) -> list:
+        raise NotImplementedError
+
+    def _bbox_clause(self, params: dict) -> str:
+        raise NotImplementedError
+
+    def _bulk_insert(self, conn, table: str, columns: tuple[str, ...], rows: list[tuple], progress=None):
+        raise NotImplementedError
+
+    @property
+    def _bbox_exact_in_sql(self) -> bool:
+        return True
+
+    # -- parcels ---------------------------------------------------------------------
+    def _parcel_rows(self, gdf: gpd.GeoDataFrame) -> list[tuple]:
+        geoms = np.asarray(gdf.geometry.values, dtype=object)
+        b = shapely.bounds(geoms)
+        gvals = self._geom_values(geoms)
+        cols = [gdf[c].tolist() if c in gdf.columns else [None] * len(gdf) for c in PARCEL_COLUMNS]
+        ai = PARCEL_COLUMNS.index("attrs")
+        cols[ai] = [json.dumps(a, ensure_ascii=False) if a else None for a in cols[ai]]
+        rows = []
+        for i, vals in enumerate(zip(*cols)):
+            rows.append(tuple(_none(v) for v in vals) + (gvals[i], float(b[i, 0]), float(b[i, 1]),
+                                                         float(b[i, 2]), float(b[i, 3])))
+        return rows
+
+    def _existing_codes(self, conn, codes: list[str]) -> set[str]:
+        found: set[str] = set()
+        stmt = text("SELECT code FROM parcels WHERE code IN :codes").bindparams(
+            bindparam("codes", expanding=True))
+        for i in range(0, len(codes), _CHUNK):
+            found.update(r[0] for r in conn.execute(stmt, {"codes": codes[i:i + _CHUNK]}))
+        return found
+
+    def import_parcels(self, gdf, *, mode="insert", progress=None) -> ImportResult:
+        if mode not in ("insert", "upsert"):
+            raise InputError(f"unknown import mode '{mode}'", field="mode", expected="insert or upsert")
+        rows = self._parcel_rows(gdf)
+        codes = [r[0] for r in rows]
+        with self.engine.begin() as conn:
+            existing = self._existing_codes(conn, codes)
+            if existing and mode == "insert":
+                problems = [RowProblem(i + 1, "code", f"'{c}' already exists in the store (use upsert to replace)")
+                            for i, c in enumerate(codes) if c in existing]
+                raise DataValidationError(problems=problems)
+            if existing:
+                stmt = text("DELETE FROM parcels WHERE code IN :codes").bindparams(
+                    bindparam("codes", expanding=True))
+                ex = sorted(existing)
+                for i in range(0, len(ex), _CHUNK):
+                    conn.execute(stmt, {"codes": ex[i:i + _CHUNK]})
+            self._bulk_insert(conn, "parcels", PARCEL_COLUMNS + ("geometry",) + BBOX, rows, progress)
+        return ImportResult(inserted=len(rows) - len(existing), updated=len(existing))
+
+    def update_parcel_attributes(self, df: pd.DataFrame) -> ImportResult:
+        from ..parcels import STATUSES
+        from .. import codes as codelists
+
+        allowed = {"name", "park", "land_use_code", "land_grade", "status", "transfer_price_wan_yuan"}
+        if "code" not in df.columns:
+            raise DataValidationError(problems=[RowProblem(0, "code", "column missing; updates are keyed by code")])
+        problems: list[RowProblem] = []
+        updates = []
+        extra_cols = [c for c in df.columns if c != "code" and c not in allowed]
+        for i, rec in enumerate(df.to_dict("records")):
+            row = i + 1
+            code = rec.get("code")
+            if code is None or str(code).strip() == "":
+                problems.append(RowProblem(row, "code", "missing"))
+                continue
+            vals = {}
+            for c in allowed & set(df.columns):
+                v = _none(rec.get(c))
+                if v is None:
+                    continue
+                if c == "status" and v not in STATUSES:
+                    problems.append(RowProblem(row, c, f"'{v}' is unknown; expected one of {', '.join(STATUSES)}"))
+                elif c == "land_use_code" and str(v) not in codelists.land_use_codes():
+                    problems.append(RowProblem(row, c, f"'{v}' is not a 2023 用地用海 code"))
+                elif c == "land_grade":
+                    try:
+                        g = float(v)
+                        assert g.is_integer() and 1 <= g <= 15
+                        v = int(g)
+                    except (TypeError, ValueError, AssertionError):
+                        problems.append(RowProblem(row, c, f"{v!r}: expected an integer 1–15"))
+                elif c == "transfer_price_wan_yuan":
+                    try:
+                        v = float(v)
+                        assert v >= 0
+                    except (TypeError, ValueError, AssertionError):
+                        problems.append(RowProblem(row, c, f"{v!r}: expected a number ≥ 0 (万元)"))
+                vals[c] = v if c != "land_use_code" else str(v)
+            extra = {}
+            for c in extra_cols:
+                v = _none(rec.get(c))
+                if v is None:
+                    continue
+                if c.endswith("_min") or c.endswith("_max"):
+                    try:
+                        v = float(v)
+                    except (TypeError, ValueError):
+                        problems.append(RowProblem(row, c, f"{v!r}: a threshold must be a number"))
+                        continue
+                extra[c] = v
+            updates.append((row, str(code).strip(), vals, extra))
+        if problems:
+            raise DataValidationError(problems=problems)
+        with self.engine.begin() as conn:
+            existing = self._existing_codes(conn, [u[1] for u in updates])
+            missing = [RowProblem(r, "code", f"'{c}' is not in the store") for r, c, _, _ in updates
+                       if c not in existing]
+            if missing:
+                raise DataValidationError(problems=missing)
+            for _, code, vals, extra in updates:
+                if extra:
+                    cur = conn.execute(text("SELECT attrs FROM parcels WHERE code = :c"), {"c": code}).scalar()
+                    merged = {**(json.loads(cur) if cur else {}), **extra}
+                    vals["attrs"] = json.dumps(merged, ensure_ascii=False)
+                if vals:
+                    sets = ", ".join(f"{k} = :{k}" for k in vals)
+                    conn.execute(text(f"UPDATE parcels SET {sets}, updated_at = CURRENT_TIMESTAMP "
+                                      "WHERE code = :code"), {**vals, "code": code})
+        return ImportResult(updated=len(updates))
+
+    def _where(self, q: ParcelQuery, params: dict) -> list[str]:
+        where = []
+        if q.codes is not None:
+            where.append("code IN :codes")
+            params["codes"] = list(q.codes)
+        if q.status:
+            where.append("status IN :status")
+            params["status"] = list(q.status)
+        if q.park:
+            where.append("park = :park")
+            params["park"] = q.park
+        if q.land_use_code:
+            where.append("land_use_code = :land_use_code")
+            params["land_use_code"] = q.land_use_code
+        if q.bbox is not None:
+            params.update(dict(zip(("bminx", "bminy", "bmaxx", "bmaxy"), map(float, q.bbox))))
+            where.append(self._bbox_clause(params))
+        return where
+
+    def _stmt(self, sql: str, params: dict):
+        stmt = text(sql)
+        for k in ("codes", "status"):
+            if k in params:
+                stmt = stmt.bindparams(bindparam(k, expanding=True))
+        return stmt
+
+    def parcels(self, query: ParcelQuery | None = None) -> gpd.GeoDataFrame:
+        q = query or ParcelQuery()
+        params: dict = {}
+        where = self._where(q, params)
+        sql = (f"SELECT {', '.join(PARCEL_COLUMNS)}, updated_at, {self.geom_select} AS wkb FROM parcels"
+               + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY code")
+        post_filter = q.bbox is not None and not self._bbox_exact_in_sql
+        if not post_filter:
+            if q.limit is not None:
+                sql += " LIMIT :limit"
+                params["limit"] = int(q.limit)
+            if q.offset:
+                sql += (" OFFSET :offset" if q.limit is not None else " LIMIT -1 OFFSET :offset"
+                        if self.backend == "sqlite" else " OFFSET :offset")
+                params["offset"] = int(q.offset)
+        with self.engine.connect() as conn:
+            rows = conn.execute(self._stmt(sql, params), params).fetchall()
+        gdf = self._frame(rows)
+        if post_filter:
+            box = shapely.box(*q.bbox)
+            gdf = gdf[shapely.intersects(gdf.geometry.values, box)]
+            end = None if q.limit is None else q.offset + q.limit
+            gdf = gdf.iloc[q.offset:end].reset_index(drop=True)
+        return gdf
+
+    def _frame(self, rows) -> gpd.GeoDataFrame:
+        cols = PARCEL_COLUMNS + ("updated_at", "wkb")
+        df = pd.DataFrame.from_records(rows, columns=list(cols))
+        geoms = shapely.from_wkb([bytes(w) for w in df["wkb"]]) if len(df) else np.array([], dtype=object)
+        df = df.drop(columns=["wkb"])
+        df["land_grade"] = pd.array(df["land_grade"], dtype="Int64")
+        for c in ("transfer_price_wan_yuan", "area_m2"):
+            df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
+        df["attrs"] = [json.loads(a) if a else {} for a in df["attrs"]]
+        gdf = gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs=STORAGE_EPSG), crs=STORAGE_EPSG)
+        return with_derived(gdf)
+
+    def count_parcels(self, query: ParcelQuery | None = None) -> int:
+        q = query or ParcelQuery()
+        if q.bbox is not None and not self._bbox_exact_in_sql:
+            return len(self.parcels(ParcelQuery(codes=q.codes, bbox=q.bbox, status=q.status, park=q.park,
+                                                land_use_code=q.land_use_code)))
+        params: dict = {}
+        where = self._where(q, params)
+        sql = "SELECT COUNT(*) FROM parcels" + (" WHERE " + " AND ".join(where) if where else "")
+        with self.engine.connect() as conn:
+            return int(conn.execute(self._stmt(sql, params), params).scalar())
+
+    def delete_parcels(self, codes: list[str]) -> int:
+        stmt = text("DELETE FROM parcels WHERE code IN :codes").bindparams(bindparam("codes", expanding=True))
+        with self.engine.begin() as conn:
+            return conn.execute(stmt, {"codes": list(codes)}).rowcount
+
+    # -- parks, boundaries -------------------------------------------------------------
+    def upsert_park(self, park: dict) -> None:
+        geom = park.get("geometry")
+        gval, b = (None, (None,) * 4)
+        if geom is not None:
+            gval = self._geom_values(np.array([geom], dtype=object))[0]
+            b = tuple(float(x) for x in shapely.bounds(geom))
+        with self.engine.begin() as conn:
+            conn.execute(text("DELETE FROM parks WHERE code = :code"), {"code": park["code"]})
+            self._bulk_insert(conn, "parks", ("code", "name", "name_en", "county_code", "zone_tier", "attrs",
+                                              "geometry") + BBOX,
+                              [(park["code"], park["name"], park.get("name_en"), park.get("county_code"),
+                                park.get("zone_tier"), json.dumps(park.get("attrs") or {}, ensure_ascii=False),
+                                gval) + b])
+
+    def parks(self) -> gpd.GeoDataFrame:
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(f"SELECT code, name, name_en, county_code, zone_tier, attrs, "
+                                     f"{self.geom_select} AS wkb FROM parks ORDER BY code")).fetchall()
+        df = pd.DataFrame.from_records(rows, columns=["code", "name", "name_en", "county_code", "zone_tier",
+                                                      "attrs", "wkb"])
+        geoms = [shapely.from_wkb(bytes(w)) if w is not None else None for w in df["wkb"]]
+        df["attrs"] = [json.loads(a) if a else {} for a in df["attrs"]]
+        return gpd.GeoDataFrame(df.drop(columns=["wkb"]), geometry=gpd.GeoSeries(geoms, crs=STORAGE_EPSG),
+                                crs=STORAGE_EPSG)
+
+    def replace_boundaries(self, gdf: gpd.GeoDataFrame) -> int:
+        geoms = np.asarray(gdf.geometry.values, dtype=object)
+        b = shapely.bounds(geoms)
+        gvals = self._geom_values(geoms)
+        rows = [(str(r["adcode"]), r["name"], r.get("level"), r.get("source"), gvals[i]) + tuple(map(float, b[i]))
+                for i, r in enumerate(gdf.drop(columns=gdf.geometry.name).to_dict("records"))]
+        with self.engine.begin() as conn:
+            conn.execute(text("DELETE FROM boundaries"))
+            self._bulk_insert(conn, "boundaries", ("adcode", "name", "level", "source", "geometry") + BBOX, rows)
+        return len(rows)
+
+    def boundaries(self) -> gpd.GeoDataFrame:
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(f"SELECT adcode, name, level, source, {self.geom_select} AS wkb "
+                                     "FROM boundaries ORDER BY adcode")).fetchall()
+        df = pd.DataFrame.from_records(rows, columns=["adcode", "name", "level", "source", "wkb"])
+        geoms = shapely.from_wkb([bytes(w) for w in df["wkb"]]) if len(df) else []
+        return gpd.GeoDataFrame(df.drop(columns=["wkb"]), geometry=gpd.GeoSeries(geoms, crs=STORAGE_EPSG),
+                                crs=STORAGE_EPSG)
+
+    # -- rule sets -----------------------------------------------------------------------
+    def put_ruleset(self, payload: dict) -> None:
+        from datetime import date
+
+        with self.engine.begin() as conn:
+            conn.execute(text("DELETE FROM rulesets WHERE id = :id"), {"id": payload["id"]})
+            conn.execute(text("INSERT INTO rulesets (id, layer, effective_from, effective_to, payload) "
+                              "VALUES (:id, :layer, :f, :t, :p)"),
+                         {"id": payload["id"], "layer": payload["layer"],
+                          "f": date.fromisoformat(payload["effective_from"]),
+                          "t": date.fromisoformat(payload["effective_to"]) if payload.get("effective_to") else None,
+                          "p": json.dumps(payload, ensure_ascii=False)})
+
+    def rulesets(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(text("SELECT payload FROM rulesets ORDER BY layer, id")).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+
+class SQLiteStore(SQLStore):
+    """The embedded default: one SQLite file, WKB geometry, an R*Tree for bounding boxes."""
+
+    backend = "sqlite"
+
+    def _make_engine(self, url):
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # let SQLAlchemy's BEGIN below drive transactions
+            dbapi_conn.execute("PRAGMA busy_timeout = 30000")
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):
+            conn.exec_driver_sql("BEGIN")
+
+        return engine
+
+    def _geom_values(self, geoms):
+        return list(shapely.to_wkb(geoms))
+
+    @property
+    def _bbox_exact_in_sql(self) -> bool:
+        return False
+
+    def _bbox_clause(self, params):
+        return ("id IN (SELECT id FROM parcels_rtree WHERE maxx >= :bminx AND minx <= :bmaxx "
+                "AND maxy >= :bminy AND miny <= :bmaxy)")
+
+    def _bulk_insert(self, conn, table, columns, rows, progress=None):
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        step = 20_000
+        for i in range(0, len(rows), step):
+            conn.exec_driver_sql(sql, rows[i:i + step])
+            if progress:
+                progress(min(i + step, len(rows)))
+
+
+class PostGISStore(SQLStore):
+    """PostgreSQL + PostGIS: ``geometry(Geometry, 4490)`` with GIST, bulk loads by ``COPY``."""
+
+    backend = "postgis"
+    geom_select = "ST_AsBinary(geometry)"
+
+    def _make_engine(self, url):
+        return create_engine(url, pool_pre_ping=True)
+
+    def _geom_values(self, geoms):
+        return list(shapely.to_wkb(shapely.set_srid(geoms, STORAGE_EPSG), hex=True, include_srid=True))
+
+    def _bbox_clause(self, params):
+        return ("geometry && ST_MakeEnvelope(:bminx, :bminy, :bmaxx, :bmaxy, 4490) AND "
+                "ST_Intersects(geometry, ST_MakeEnvelope(:bminx, :bminy, :bmaxx, :bmaxy, 4490))")
+
+    def _bulk_insert(self, conn, table, columns, rows, progress=None):
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur:
+            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
+                for i, row in enumerate(rows, 1):
+                    cp.write_row(row)
+                    if progress and i % 20_000 == 0:
+                        progress(i)
+        if progress:
+            progress(len(rows))
