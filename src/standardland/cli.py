@@ -137,8 +137,6 @@ def parcels_export(file: Path, status: Optional[str] = typer.Option(None), db: O
 
     store = open_store(db)
     gdf = store.parcels(ParcelQuery(status=(status,) if status else None))
-    gdf = gdf.assign(attrs=[json.dumps(a, ensure_ascii=False) if a else None for a in gdf["attrs"]])
-    gdf["updated_at"] = gdf["updated_at"].astype(str)
     path = sio.write_parcels_file(gdf, file)
     if as_json:
         _dump({"file": str(path), "parcels": len(gdf)})
@@ -385,3 +383,7 @@ def init(db: Optional[str] = DbOpt, sample: bool = typer.Option(False, "--sample
 
 def main():  # console-script entry point
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -22,6 +22,8 @@ from .errors import DataValidationError, InputError, RowProblem
 VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".zip"}
 TABLE_SUFFIXES = {".csv", ".xlsx"}
 WKT_COLUMNS = ("wkt", "WKT", "geometry", "geom")
+#: Shapefile (dBase) field names are cut to 10 characters; map the cuts back to our names
+SHAPEFILE_FIELDS = {"land_use_c": "land_use_code", "transfer_p": "transfer_price_wan_yuan"}
 
 
 @dataclass
@@ -44,6 +46,8 @@ def read_parcels_file(path: str | Path, *, layer: str | None = None) -> ReadResu
         except Exception as exc:  # pyogrio's DataSourceError etc.: report, don't crash
             raise InputError(f"cannot read '{path.name}': {exc}", field="file",
                              expected="a GeoPackage, GeoJSON or zipped Shapefile") from exc
+        if suffix in (".zip", ".shp"):
+            gdf = gdf.rename(columns={k: v for k, v in SHAPEFILE_FIELDS.items() if k in gdf.columns})
         explicit = gdf.crs is not None
         if suffix in (".geojson", ".json") and gdf.crs is not None and not _geojson_declares_crs(path):
             explicit = False
@@ -109,8 +113,14 @@ def write_parcels_file(gdf: gpd.GeoDataFrame, path: str | Path, *, layer: str = 
     suffix = path.suffix.lower()
     gdf = gdf.copy()
     for c in gdf.columns:
+        if c == gdf.geometry.name:
+            continue
         if str(gdf[c].dtype) == "Int64":
             gdf[c] = gdf[c].astype("float64")
+        elif str(gdf[c].dtype).startswith("datetime"):
+            gdf[c] = gdf[c].astype(str)
+        elif gdf[c].dtype == object and any(isinstance(v, (dict, list)) for v in gdf[c]):
+            gdf[c] = [json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v for v in gdf[c]]
     if suffix == ".gpkg":
         pyogrio.write_dataframe(gdf, path, layer=layer, driver="GPKG", promote_to_multi=True)
     elif suffix in (".geojson", ".json"):

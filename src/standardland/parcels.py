@@ -103,7 +103,9 @@ def prepare_parcels(gdf: gpd.GeoDataFrame, *, crs=None, fix: bool = False,
                               expected="--crs EPSG:4490 (or 4326, 4491–4554, 3857, gcj02)")
     if crs is not None and gdf.crs is not None:
         named, found = crsmod.parse_crs(crs), crsmod.parse_crs(gdf.crs, field="file crs")
-        if named != found:
+        # GCJ-02 has no EPSG code: files in it always claim WGS84, so naming gcj02 may override that
+        gcj_over_wgs = named.gcj02 and found.epsg in (4326, 4490)
+        if named != found and not gcj_over_wgs:
             raise crsmod.CRSError(f"the file declares {found} but {named} was named", field="crs",
                                   expected="no --crs for files that declare one, or the same CRS")
     src = crsmod.parse_crs(crs if crs is not None else gdf.crs)
