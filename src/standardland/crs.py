@@ -101,8 +101,13 @@ def transform(geoms, src: int, dst: int) -> np.ndarray:
     return _apply(np.asarray(geoms, dtype=object), tr.transform)
 
 
-def areas_m2(geoms_4490) -> np.ndarray:
-    """Area in m² of CGCS2000 lon/lat geometries, each in its own 3° GK zone."""
+def areas_m2(geoms_4490, *, source: tuple | None = None) -> np.ndarray:
+    """Area in m² of CGCS2000 lon/lat geometries, each in its own 3° GK zone.
+
+    ``source=(geoms, SourceCRS)`` passes the same geometries as they arrived: where they came
+    in the parcel's own 3° zone (prefixed or not) their planar area is used as is, which is the
+    same number without a second projection.
+    """
     geoms = np.asarray(geoms_4490, dtype=object)
     out = np.full(len(geoms), np.nan)
     if len(geoms) == 0:
@@ -111,8 +116,15 @@ def areas_m2(geoms_4490) -> np.ndarray:
     cx = shapely.get_x(shapely.centroid(geoms[present]))
     zones = gk3_zone(cx)
     idx = np.flatnonzero(present)
+    src_zone = None
+    if source is not None and source[1].epsg is not None:
+        e = source[1].epsg
+        src_zone = 25 + e - 4534 if e in GK3_UNPREFIXED else 25 + e - 4513 if e in GK3_PREFIXED else None
     for z in np.unique(zones):
         sel = idx[zones == z]
+        if src_zone == int(z):
+            out[sel] = shapely.area(np.asarray(source[0], dtype=object)[sel])
+            continue
         projected = transform(geoms[sel], STORAGE_EPSG, gk3_epsg(int(z)))
         out[sel] = shapely.area(projected)
     return out

@@ -11,7 +11,6 @@ bad row by number and field. Nothing is guessed.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 
@@ -84,9 +83,27 @@ class PrepareReport:
     source_crs: str = ""
 
 
-def _blank(v) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip()) \
-        or v is pd.NA or v is pd.NaT
+_CODE_ANY = r"\d{12}[GJZ][A-Z]\d{5}(?:[FLQW]\d{8})?"
+
+
+def _present(raw: pd.Series) -> np.ndarray:
+    """True where a cell holds a value (not missing, not blank text)."""
+    if pd.api.types.is_numeric_dtype(raw.dtype) or pd.api.types.is_bool_dtype(raw.dtype):
+        return raw.notna().to_numpy(dtype=bool)
+    s = raw.astype("string")
+    return (s.notna() & (s.str.strip() != "")).fillna(False).to_numpy(dtype=bool)
+
+
+def _text(raw: pd.Series, *, strip: bool = True, numeric_as_int: bool = False) -> pd.Series:
+    """A text column as object strings, None for missing or blank."""
+    s = raw
+    if numeric_as_int and pd.api.types.is_numeric_dtype(s.dtype):
+        s = pd.to_numeric(s, errors="coerce").astype("Int64")
+    s = s.astype("string")
+    if strip:
+        s = s.str.strip()
+    keep = (s.notna() & (s.str.strip() != "")).fillna(False)
+    return s.astype(object).where(keep.to_numpy(dtype=bool), None)
 
 
 def prepare_parcels(gdf: gpd.GeoDataFrame, *, crs=None, fix: bool = False,
@@ -118,101 +135,72 @@ def prepare_parcels(gdf: gpd.GeoDataFrame, *, crs=None, fix: bool = False,
     if "code" not in df.columns:
         raise DataValidationError(problems=[RowProblem(0, "code", "column missing; every parcel needs a code")])
 
-    # -- attributes ------------------------------------------------------------------
+    def flag(mask, fieldname, message):
+        for i in np.flatnonzero(np.asarray(mask, dtype=bool)):
+            problems.append(RowProblem(int(rownum[i]), fieldname, message(i) if callable(message) else message))
+
+    # -- attributes (vectorized; per-row work only for the rows that are wrong) ----------------
     out = pd.DataFrame(index=range(n))
-    codes_ = [None if _blank(c) else str(c).strip() for c in df["code"]]
-    for i, c in enumerate(codes_):
-        why = validate_code(c)
-        if why:
-            problems.append(RowProblem(int(rownum[i]), "code", why))
-    seen: dict[str, int] = {}
-    for i, c in enumerate(codes_):
-        if c is None:
-            continue
-        if c in seen:
-            problems.append(RowProblem(int(rownum[i]), "code", f"duplicate of row {seen[c]}"))
-        else:
-            seen[c] = int(rownum[i])
-    out["code"] = codes_
-    out["name"] = [None if _blank(v) else str(v) for v in df.get("name", [None] * n)]
-    out["park"] = [None if _blank(v) else str(v) for v in df.get("park", [None] * n)]
+    codes_ = _text(df["code"])
+    arrow_codes = codes_.astype("string[pyarrow]")  # regex in C (RE2), not per-row Python
+    well_formed = (arrow_codes.str.fullmatch(_CODE_ANY).fillna(False).to_numpy(dtype=bool)
+                   & arrow_codes.str.slice(0, 2).isin(list(_PROVINCES)).fillna(False).to_numpy(dtype=bool))
+    flag(~well_formed, "code", lambda i: validate_code(codes_.iloc[i]))
+    dup = codes_.duplicated(keep="first") & codes_.notna()
+    if dup.any():
+        first_seen = {c: int(rownum[i]) for i, c in enumerate(codes_) if c is not None and not dup.iloc[i]}
+        flag(dup, "code", lambda i: f"duplicate of row {first_seen[codes_.iloc[i]]}")
+    out["code"] = codes_.to_numpy(dtype=object)
+    out["name"] = _text(df["name"], strip=False).to_numpy(dtype=object) if "name" in df else None
+    out["park"] = _text(df["park"]).to_numpy(dtype=object) if "park" in df else None
 
-    lu_known = codes.land_use_codes()
-    lus = []
-    for i, v in enumerate(df.get("land_use_code", [None] * n)):
-        if _blank(v):
-            lus.append(None)
-            continue
-        s = str(int(v)) if isinstance(v, (int, float, np.integer, np.floating)) else str(v).strip()
-        if s not in lu_known:
-            problems.append(RowProblem(int(rownum[i]), "land_use_code",
-                                       f"'{s}' is not a 2023 用地用海 code; expected e.g. 1001, 100101–100103"))
-        lus.append(s)
-    out["land_use_code"] = lus
+    lus = _text(df["land_use_code"], numeric_as_int=True) if "land_use_code" in df else pd.Series([None] * n,
+                                                                                                    dtype=object)
+    known = set(codes.land_use_codes())
+    flag(lus.notna() & ~lus.isin(known), "land_use_code",
+           lambda i: f"'{lus.iloc[i]}' is not a 2023 用地用海 code; expected e.g. 1001, 100101–100103")
+    out["land_use_code"] = lus.to_numpy(dtype=object)
 
-    grades = []
-    for i, v in enumerate(df.get("land_grade", [None] * n)):
-        if _blank(v):
-            grades.append(None)
-            continue
-        try:
-            g = float(v)
-            ok = g.is_integer() and 1 <= g <= 15
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            problems.append(RowProblem(int(rownum[i]), "land_grade",
-                                       f"{v!r} is not a land grade; expected an integer 1–15 (土地等别)"))
-            grades.append(None)
-        else:
-            grades.append(int(g))
-    out["land_grade"] = pd.array(grades, dtype="Int64")
+    if "land_grade" in df:
+        raw = df["land_grade"]
+        g = pd.to_numeric(raw, errors="coerce")
+        present = _present(raw)
+        ok = g.notna() & (g % 1 == 0) & g.between(1, 15)
+        flag(present & ~ok, "land_grade",
+               lambda i: f"{raw.iloc[i]!r} is not a land grade; expected an integer 1–15 (土地等别)")
+        out["land_grade"] = pd.array(g.where(ok), dtype="Int64")
+    else:
+        out["land_grade"] = pd.array([None] * n, dtype="Int64")
 
-    statuses = []
-    for i, v in enumerate(df.get("status", [None] * n)):
-        s = "planned" if _blank(v) else str(v).strip()
-        if s not in STATUSES:
-            problems.append(RowProblem(int(rownum[i]), "status", f"'{s}' is unknown; expected one of "
-                                       + ", ".join(STATUSES)))
-        statuses.append(s)
-    out["status"] = statuses
+    st = _text(df["status"]).fillna("planned") if "status" in df else pd.Series(["planned"] * n, dtype=object)
+    flag(~st.isin(STATUSES), "status", lambda i: f"'{st.iloc[i]}' is unknown; expected one of " + ", ".join(STATUSES))
+    out["status"] = st.to_numpy(dtype=object)
 
-    prices = []
-    for i, v in enumerate(df.get("transfer_price_wan_yuan", [None] * n)):
-        if _blank(v):
-            prices.append(np.nan)
-            continue
-        try:
-            p = float(v)
-        except (TypeError, ValueError):
-            p = float("nan")
-        if not np.isfinite(p) or p < 0:
-            problems.append(RowProblem(int(rownum[i]), "transfer_price_wan_yuan",
-                                       f"{v!r}: expected a number ≥ 0 in 万元"))
-        prices.append(p)
-    out["transfer_price_wan_yuan"] = np.asarray(prices, dtype="float64")
+    if "transfer_price_wan_yuan" in df:
+        raw = df["transfer_price_wan_yuan"]
+        p = pd.to_numeric(raw, errors="coerce")
+        bad = _present(raw) & ~(np.isfinite(p) & (p >= 0))
+        flag(bad, "transfer_price_wan_yuan", lambda i: f"{raw.iloc[i]!r}: expected a number ≥ 0 in 万元")
+        out["transfer_price_wan_yuan"] = p.to_numpy(dtype="float64", na_value=np.nan)
+    else:
+        out["transfer_price_wan_yuan"] = np.nan
 
     # everything else: extra attributes, with <indicator>_min/_max checked to be numbers
-    extra_cols = [c for c in df.columns if c not in CORE_FIELDS and c not in DERIVED_FIELDS]
-    attrs = [dict() for _ in range(n)]
-    for c in extra_cols:
-        col = df[c]
-        numeric = c.endswith("_min") or c.endswith("_max")
-        for i, v in enumerate(col):
-            if _blank(v):
-                continue
-            if numeric:
-                try:
-                    fv = float(v)
-                    if not np.isfinite(fv):
-                        raise ValueError
-                except (TypeError, ValueError):
-                    problems.append(RowProblem(int(rownum[i]), c, f"{v!r}: a threshold must be a number "
-                                               "in the indicator's canonical unit"))
-                    continue
-                attrs[i][c] = fv
-            else:
-                attrs[i][c] = _jsonable(v)
+    attrs: list[dict] = [dict() for _ in range(n)]
+    for c in (c for c in df.columns if c not in CORE_FIELDS and c not in DERIVED_FIELDS):
+        raw = df[c]
+        present = _present(raw)
+        if c.endswith("_min") or c.endswith("_max"):
+            v = pd.to_numeric(raw, errors="coerce")
+            bad = present & ~np.isfinite(v)
+            flag(bad, c, lambda i, raw=raw: f"{raw.iloc[i]!r}: a threshold must be a number in the "
+                                              "indicator's canonical unit")
+            values = v.to_numpy(dtype="float64", na_value=np.nan).tolist()
+            present = present & ~bad
+        else:
+            values = raw.to_numpy(dtype=object).tolist()
+        for i in np.flatnonzero(present):
+            attrs[i][c] = _jsonable(values[i])
     out["attrs"] = attrs
 
     # -- geometry ----------------------------------------------------------------------
@@ -262,7 +250,7 @@ def prepare_parcels(gdf: gpd.GeoDataFrame, *, crs=None, fix: bool = False,
     if problems:
         raise DataValidationError(problems=problems)
 
-    area = crsmod.areas_m2(stored)
+    area = crsmod.areas_m2(stored, source=(geoms, src))
     out["area_m2"] = area
     res = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(stored, crs=crsmod.STORAGE_EPSG), crs=crsmod.STORAGE_EPSG)
     return with_derived(res), report
@@ -299,9 +287,12 @@ def with_derived(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     gdf = gdf.copy() if "area_mu" in gdf.columns else gdf
     gdf["area_mu"] = units.m2_to_mu(gdf["area_m2"].to_numpy(dtype="float64"))
     gdf["area_ha"] = units.m2_to_ha(gdf["area_m2"].to_numpy(dtype="float64"))
-    rc = codes.region_class_by_grade()
-    gdf["region_class"] = pd.array([rc.get(int(g)) if pd.notna(g) else None for g in gdf["land_grade"]],
-                                   dtype="Int64")
+    lookup = np.full(17, np.nan)
+    for grade, cls in codes.region_class_by_grade().items():
+        lookup[grade] = cls
+    grades = pd.to_numeric(gdf["land_grade"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    idx = np.where(np.isnan(grades), 16, np.clip(grades, 0, 16)).astype(int)
+    gdf["region_class"] = pd.array(lookup[idx], dtype="Float64").astype("Int64")
     return gdf
 
 

@@ -1,13 +1,14 @@
 """SQLAlchemy 2 backends: the embedded SQLite file and PostGIS.
 
 Both share one implementation; only geometry I/O, the bounding-box filter and the bulk
-loader differ (:class:`SQLiteStore` keeps WKB in a BLOB with an R*Tree; :class:`PostGISStore`
+loader differ (:class:`SQLiteStore` keeps WKB in a BLOB with a grid-cell B-tree index; :class:`PostGISStore`
 uses ``geometry(…, 4490)`` with GIST and ``COPY``). The schema is managed by Alembic.
 """
 
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,6 +22,7 @@ from sqlalchemy import bindparam, create_engine, event, text
 from ..crs import STORAGE_EPSG
 from ..errors import DataValidationError, InputError, RowProblem
 from ..parcels import with_derived
+from . import tiles
 from .base import ImportResult, ParcelQuery, Store
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -28,6 +30,27 @@ PARCEL_COLUMNS = ("code", "name", "park", "land_use_code", "land_grade", "status
                   "transfer_price_wan_yuan", "area_m2", "attrs")
 BBOX = ("minx", "miny", "maxx", "maxy")
 _CHUNK = 500
+_BULK_CHUNK = 20_000
+
+
+def _plain_list(col: pd.Series) -> list:
+    """A column as a list of plain Python values with None for missing (what DB drivers accept)."""
+    if pd.api.types.is_float_dtype(col.dtype):
+        a = col.to_numpy(dtype="float64", na_value=np.nan)
+        o = a.astype(object)
+        o[np.isnan(a)] = None
+        return o.tolist()
+    if pd.api.types.is_integer_dtype(col.dtype):
+        return col.astype(object).where(col.notna(), None).tolist()
+    o = col.to_numpy(dtype=object)
+    miss = pd.isna(o)
+    if miss.any():
+        o = o.copy()
+        o[miss] = None
+    return o.tolist()
+
+
+_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _none(v):
@@ -71,29 +94,43 @@ class SQLStore(Store):
     def _bbox_clause(self, params: dict) -> str:
         raise NotImplementedError
 
-    def _bulk_insert(self, conn, table: str, columns: tuple[str, ...], rows: list[tuple], progress=None):
+    def _bulk_insert(self, conn, table: str, columns: tuple[str, ...], rows: list[tuple]):
         raise NotImplementedError
 
     @property
     def _bbox_exact_in_sql(self) -> bool:
         return True
 
+
     # -- parcels ---------------------------------------------------------------------
     def _parcel_rows(self, gdf: gpd.GeoDataFrame) -> list[tuple]:
         geoms = np.asarray(gdf.geometry.values, dtype=object)
         b = shapely.bounds(geoms)
-        gvals = self._geom_values(geoms)
-        cols = [gdf[c].tolist() if c in gdf.columns else [None] * len(gdf) for c in PARCEL_COLUMNS]
-        ai = PARCEL_COLUMNS.index("attrs")
-        cols[ai] = [json.dumps(a, ensure_ascii=False) if a else None for a in cols[ai]]
-        rows = []
-        for i, vals in enumerate(zip(*cols)):
-            rows.append(tuple(_none(v) for v in vals) + (gvals[i], float(b[i, 0]), float(b[i, 1]),
-                                                         float(b[i, 2]), float(b[i, 3])))
-        return rows
+        n = len(gdf)
+        cols = []
+        for c in PARCEL_COLUMNS:
+            if c not in gdf.columns:
+                cols.append([None] * n)
+            elif c == "attrs":
+                cols.append([_json(a) if a else None for a in gdf[c]])
+            else:
+                cols.append(_plain_list(gdf[c]))
+        cols.append(self._geom_values(geoms))
+        cols.extend(b.T.tolist())
+        cols.extend(self._extra_values(b))
+        return list(zip(*cols))
+
+    extra_columns: tuple[str, ...] = ()
+
+    def _extra_values(self, bounds: np.ndarray) -> list[list]:
+        """Backend-specific columns computed from the bounds (e.g. the SQLite tile key)."""
+        return []
 
     def _existing_codes(self, conn, codes: list[str]) -> set[str]:
         found: set[str] = set()
+        if len(codes) > 20 * _CHUNK:  # a bulk import: one scan beats thousands of IN lists
+            wanted = set(codes)
+            return {r[0] for r in conn.execute(text("SELECT code FROM parcels")) if r[0] in wanted}
         stmt = text("SELECT code FROM parcels WHERE code IN :codes").bindparams(
             bindparam("codes", expanding=True))
         for i in range(0, len(codes), _CHUNK):
@@ -103,8 +140,8 @@ class SQLStore(Store):
     def import_parcels(self, gdf, *, mode="insert", progress=None) -> ImportResult:
         if mode not in ("insert", "upsert"):
             raise InputError(f"unknown import mode '{mode}'", field="mode", expected="insert or upsert")
-        rows = self._parcel_rows(gdf)
-        codes = [r[0] for r in rows]
+        codes = gdf["code"].tolist()
+        columns = PARCEL_COLUMNS + ("geometry",) + BBOX + self.extra_columns
         with self.engine.begin() as conn:
             existing = self._existing_codes(conn, codes)
             if existing and mode == "insert":
@@ -117,8 +154,19 @@ class SQLStore(Store):
                 ex = sorted(existing)
                 for i in range(0, len(ex), _CHUNK):
                     conn.execute(stmt, {"codes": ex[i:i + _CHUNK]})
-            self._bulk_insert(conn, "parcels", PARCEL_COLUMNS + ("geometry",) + BBOX, rows, progress)
-        return ImportResult(inserted=len(rows) - len(existing), updated=len(existing))
+            # pipeline: the next chunk's rows are built (numpy/shapely, GIL mostly released)
+            # while the database writes the current one
+            starts = list(range(0, len(gdf), _BULK_CHUNK))
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                nxt = pool.submit(self._parcel_rows, gdf.iloc[0:_BULK_CHUNK]) if starts else None
+                for k, start in enumerate(starts):
+                    rows = nxt.result()
+                    if k + 1 < len(starts):
+                        nxt = pool.submit(self._parcel_rows, gdf.iloc[starts[k + 1]:starts[k + 1] + _BULK_CHUNK])
+                    self._bulk_insert(conn, "parcels", columns, rows)
+                    if progress:
+                        progress(start + len(rows))
+        return ImportResult(inserted=len(codes) - len(existing), updated=len(existing))
 
     def update_parcel_attributes(self, df: pd.DataFrame) -> ImportResult:
         from ..parcels import STATUSES
@@ -250,7 +298,7 @@ class SQLStore(Store):
         df["land_grade"] = pd.array(df["land_grade"], dtype="Int64")
         for c in ("transfer_price_wan_yuan", "area_m2"):
             df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
-        df["attrs"] = [json.loads(a) if a else {} for a in df["attrs"]]
+        df["attrs"] = [json.loads(a) if isinstance(a, str) else {} for a in df["attrs"]]
         gdf = gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs=STORAGE_EPSG), crs=STORAGE_EPSG)
         return with_derived(gdf)
 
@@ -292,7 +340,7 @@ class SQLStore(Store):
         df = pd.DataFrame.from_records(rows, columns=["code", "name", "name_en", "county_code", "zone_tier",
                                                       "attrs", "wkb"])
         geoms = [shapely.from_wkb(bytes(w)) if w is not None else None for w in df["wkb"]]
-        df["attrs"] = [json.loads(a) if a else {} for a in df["attrs"]]
+        df["attrs"] = [json.loads(a) if isinstance(a, str) else {} for a in df["attrs"]]
         return gpd.GeoDataFrame(df.drop(columns=["wkb"]), geometry=gpd.GeoSeries(geoms, crs=STORAGE_EPSG),
                                 crs=STORAGE_EPSG)
 
@@ -336,7 +384,7 @@ class SQLStore(Store):
 
 
 class SQLiteStore(SQLStore):
-    """The embedded default: one SQLite file, WKB geometry, an R*Tree for bounding boxes."""
+    """The embedded default: one SQLite file, WKB geometry, a grid-cell index (:mod:`.tiles`)."""
 
     backend = "sqlite"
 
@@ -347,6 +395,7 @@ class SQLiteStore(SQLStore):
         def _connect(dbapi_conn, _record):
             dbapi_conn.isolation_level = None  # let SQLAlchemy's BEGIN below drive transactions
             dbapi_conn.execute("PRAGMA busy_timeout = 30000")
+            dbapi_conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: bulk writes spill less
 
         @event.listens_for(engine, "begin")
         def _begin(conn):
@@ -361,17 +410,21 @@ class SQLiteStore(SQLStore):
     def _bbox_exact_in_sql(self) -> bool:
         return False
 
-    def _bbox_clause(self, params):
-        return ("id IN (SELECT id FROM parcels_rtree WHERE maxx >= :bminx AND minx <= :bmaxx "
-                "AND maxy >= :bminy AND miny <= :bmaxy)")
+    extra_columns = ("tile",)
 
-    def _bulk_insert(self, conn, table, columns, rows, progress=None):
+    def _extra_values(self, bounds):
+        return [tiles.tile_keys(bounds).tolist()]
+
+    def _bbox_clause(self, params):
+        params["tile_ranges"] = tiles.query_ranges((params["bminx"], params["bminy"], params["bmaxx"],
+                                                    params["bmaxy"]))
+        return ("id IN (SELECT p.id FROM json_each(:tile_ranges) AS r JOIN parcels AS p "
+                "ON p.tile BETWEEN json_extract(r.value, '$[0]') AND json_extract(r.value, '$[1]')) "
+                "AND maxx >= :bminx AND minx <= :bmaxx AND maxy >= :bminy AND miny <= :bmaxy")
+
+    def _bulk_insert(self, conn, table, columns, rows):
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-        step = 20_000
-        for i in range(0, len(rows), step):
-            conn.exec_driver_sql(sql, rows[i:i + step])
-            if progress:
-                progress(min(i + step, len(rows)))
+        conn.exec_driver_sql(sql, rows)
 
 
 class PostGISStore(SQLStore):
@@ -390,13 +443,9 @@ class PostGISStore(SQLStore):
         return ("geometry && ST_MakeEnvelope(:bminx, :bminy, :bmaxx, :bmaxy, 4490) AND "
                 "ST_Intersects(geometry, ST_MakeEnvelope(:bminx, :bminy, :bmaxx, :bmaxy, 4490))")
 
-    def _bulk_insert(self, conn, table, columns, rows, progress=None):
+    def _bulk_insert(self, conn, table, columns, rows):
         raw = conn.connection.driver_connection
         with raw.cursor() as cur:
             with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
-                for i, row in enumerate(rows, 1):
+                for row in rows:
                     cp.write_row(row)
-                    if progress and i % 20_000 == 0:
-                        progress(i)
-        if progress:
-            progress(len(rows))
