@@ -159,25 +159,25 @@ def join_parcels(projects: pd.DataFrame, pf: pd.DataFrame | None) -> pd.DataFram
     return merged
 
 
-def screen_frame(pairs: pd.DataFrame, rulesets, *, checkpoint: str = "screening") -> pd.DataFrame:
+def screen_frame(pairs: pd.DataFrame, rulesets, *, checkpoint: str = "screening",
+                 only: list[str] | None = None) -> pd.DataFrame:
     """Engine over a prepared pairs frame → the flat result table (id/name/parcel_code kept first)."""
-    ev = evaluate(pairs, _rulesets(rulesets), checkpoint=_checkpoint(checkpoint))
+    ev = evaluate(pairs, _rulesets(rulesets), checkpoint=_checkpoint(checkpoint),
+                  only=set(only) if only else None)
     flat = ev.flat()
     lead = [c for c in ("id", "project_name", "parcel_code", "industry_label", "industry_error") if c in pairs.columns]
-    head = pairs[lead].reset_index(drop=True).rename(columns={"project_name": "name"})
-    if "industry_error" in head.columns:
-        head["industry_error"] = head["industry_error"].astype(object)
+    head = pairs[lead].reset_index(drop=True).rename(columns={"project_name": "name"}).astype(object)
     return pd.concat([head, flat], axis=1)
 
 
 def screen_dask(pairs: pd.DataFrame, rulesets, *, checkpoint: str = "screening", scheduler: str | None = None,
-                npartitions: int | None = None) -> pd.DataFrame:
+                npartitions: int | None = None, only: list[str] | None = None) -> pd.DataFrame:
     """The same engine on Dask partitions (a LocalCluster unless ``scheduler`` names one)."""
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
 
     docs = [rs.to_dict() if isinstance(rs, RuleSet) else rs for rs in rulesets]
-    meta = screen_frame(pairs.iloc[:1], docs, checkpoint=checkpoint).iloc[:0]
+    meta = screen_frame(pairs.iloc[:1], docs, checkpoint=checkpoint, only=only).iloc[:0]
     cluster = None
     if scheduler:
         client = Client(scheduler)
@@ -187,16 +187,18 @@ def screen_dask(pairs: pd.DataFrame, rulesets, *, checkpoint: str = "screening",
     try:
         nparts = npartitions or max(2, len(pairs) // 250_000 + 1)
         ddf = dd.from_pandas(pairs.reset_index(drop=True), npartitions=nparts)
-        res = ddf.map_partitions(screen_frame, docs, checkpoint=checkpoint, meta=meta)
+        res = ddf.map_partitions(screen_frame, docs, checkpoint=checkpoint, only=only, meta=meta)
         out = client.compute(res).result()
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
     out = out.reset_index(drop=True)
-    for c in meta.columns:  # categories are per-partition; make them the same as a local run
+    for c in meta.columns:  # dtypes may drift across partitions (categories, strings): align to local
         if isinstance(meta[c].dtype, pd.CategoricalDtype):
             out[c] = out[c].astype(object).astype(pd.CategoricalDtype(meta[c].cat.categories))
+        elif out[c].dtype != meta[c].dtype:
+            out[c] = out[c].astype(meta[c].dtype)
     return out
 
 

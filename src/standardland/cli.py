@@ -286,14 +286,17 @@ def screen(input: Path, out_file: Path = typer.Option(..., "--out", help="Output
            ruleset: Optional[list[str]] = typer.Option(None, "--ruleset", help="Only these rule-set ids"),
            engine: str = typer.Option("local", help="local | dask"),
            scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address (default: a LocalCluster)"),
-           checkpoint: str = typer.Option("screening"), db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+           checkpoint: str = typer.Option("screening"),
+           indicator: Optional[list[str]] = typer.Option(None, "--indicator",
+                                                         help="Only these indicator ids (repeatable)"),
+           db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
     """Screen a table of projects (one per row) and write a verdict per row."""
     store = open_store(db)
     df = services.read_table(input)
     prog, cb = _progress(len(df), f"screening {len(df)} rows ({engine})")
     with prog:
         res = services.screen_table(store, df, ruleset_ids=ruleset, engine=engine, scheduler=scheduler,
-                                    checkpoint=checkpoint, progress=cb)
+                                    checkpoint=checkpoint, indicators=indicator or None, progress=cb)
     services.write_table(res, out_file)
     counts = res["verdict"].value_counts().to_dict()
     if as_json:

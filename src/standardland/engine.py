@@ -101,6 +101,7 @@ class Evaluation:
     land_use_code: np.ndarray
     verdict: np.ndarray
     parcel_limits: dict = field(default_factory=dict)
+    only: set[str] | None = None
 
     # -- flat table ------------------------------------------------------------------
     def flat(self) -> pd.DataFrame:
@@ -167,8 +168,12 @@ class Evaluation:
                 reason = th.unresolved or f"no value for {ind.id} (give it, or {ind.numerator} and " \
                                           f"{ind.denominator.replace('_mu', '_m2')})"
             elif status == "not_applicable":
-                reason = ("not checked at " + self.checkpoint) if self.checkpoint not in ind.checkpoints \
-                    else "no value on file in any layer"
+                if self.checkpoint not in ind.checkpoints:
+                    reason = "not checked at " + self.checkpoint
+                elif self.only is not None and i not in self.only:
+                    reason = "not among the indicators asked for"
+                else:
+                    reason = "no value on file in any layer"
             elif status == "warn":
                 reason = "below the recommended (advisory) value" if ind.direction != "max" else \
                     "above the recommended (advisory) value"
@@ -228,9 +233,20 @@ def _col(df: pd.DataFrame, name: str, n: int) -> np.ndarray:
 
 
 def evaluate(pairs: pd.DataFrame, rulesets: list, *, checkpoint: str = "screening",
-             cat: Catalogue | None = None) -> Evaluation:
-    """Evaluate every (project, parcel) row of ``pairs`` against the rule sets (see module doc)."""
+             cat: Catalogue | None = None, only: set[str] | None = None) -> Evaluation:
+    """Evaluate every (project, parcel) row of ``pairs`` against the rule sets (see module doc).
+
+    ``only`` restricts the check to these indicator ids (the others are ``not_applicable``);
+    the land-use class check counts as ``land_use_class``.
+    """
     cat = cat or catalogue()
+    if only is not None:
+        unknown = set(only) - set(cat.ids) - {LAND_USE_CHECK}
+        if unknown:
+            from .errors import InputError
+
+            raise InputError(f"unknown indicator(s) {', '.join(sorted(unknown))}", field="indicators",
+                             expected=", ".join(cat.ids + (LAND_USE_CHECK,)))
     n = len(pairs)
     for c in KEY_COLUMNS:
         if c not in pairs.columns:
@@ -305,7 +321,7 @@ def evaluate(pairs: pd.DataFrame, rulesets: list, *, checkpoint: str = "screenin
         has_any = ~(np.isnan(rmin) & np.isnan(rmax) & np.isnan(amin) & np.isnan(amax))
         unres = kunres[kidx] if K else np.zeros(n, bool)
         miss_act = np.isnan(actual)
-        if checkpoint not in ind.checkpoints:
+        if checkpoint not in ind.checkpoints or (only is not None and i not in only):
             status = np.full(n, NA, dtype=np.int8)
         else:
             status = np.select([fail, unres, miss_act & has_any, warn, has_any],
@@ -325,7 +341,7 @@ def evaluate(pairs: pd.DataFrame, rulesets: list, *, checkpoint: str = "screenin
     pclass = cls_by_cat[lu_cat.cat.codes.to_numpy()]  # code -1 (missing) → last entry, NaN
     lu_missing = lu_cat.cat.codes.to_numpy() < 0
     nuis = _col(pairs, "nuisance_class", n)
-    if checkpoint == "screening":
+    if checkpoint == "screening" and (only is None or LAND_USE_CHECK in only):
         lu_status = np.select(
             [pclass == 0, lu_missing, np.isnan(pclass), np.isnan(nuis), nuis > pclass],
             [FAIL, MISSING, NA, MISSING, FAIL], PASS).astype(np.int8)
@@ -338,4 +354,4 @@ def evaluate(pairs: pd.DataFrame, rulesets: list, *, checkpoint: str = "screenin
     return Evaluation(n=n, checkpoint=checkpoint, cat=cat, labels=labels, key_index=kidx, key_thresholds=key_ths,
                       land_use_status=lu_status, land_use_parcel_class=pclass, nuisance=nuis,
                       land_use_code=lu.to_numpy(dtype=object), verdict=verdict, parcel_limits=parcel_limits,
-                      **out)
+                      only=set(only) if only is not None else None, **out)

@@ -11,8 +11,9 @@ Policy (explicit and tested):
   disambiguates (291 → 2002-29, 292 → 2002-30).
 - A code with no counterpart (2017-43 repair services has no 2002 division) resolves to
   nothing in that edition: thresholds keyed by that edition read "missing" with the reason.
-- A name that exists in both editions under codes the crosswalk does not connect
-  (e.g. 通用设备制造业 is 2002-35 but 2017-34) is ambiguous unless the edition is given.
+- A name found in both editions resolves when the crosswalk connects the two codes
+  (通用设备制造业 is 2002-35 and 2017-34: the same industry); if it did not, the name would
+  be ambiguous and need ``industry_code_edition``.
 - Multi-industry projects: ``industries=[{"industry_code", "share"}]`` with the policy
   ``dominant`` (largest investment share; a tie is ambiguous) or ``strictest`` (all of them).
 """
@@ -136,6 +137,9 @@ def resolve(code: str | None = None, *, edition: str | None = None, name: str | 
         return _from_2017(hits2017[0])
     if hit2002:
         return _from_2002(hit2002)
+    sections = {normalise_name(n): c for c, (n, lvl) in codes.industries_2017().items() if lvl == 1}
+    if key in sections:
+        return Industry(error=f"'{name}' is a GB/T 4754 门类 (section {sections[key]}), not an industry division")
     return Industry(error=f"'{name}' is not an official GB/T 4754 (2002 or 2017) industry name")
 
 

@@ -38,8 +38,10 @@ def load_reference_data(store, *, with_sample: bool = True) -> dict:
     """Idempotently load rule sets, boundaries and (optionally) the sample park into ``store``."""
     from .rules import shipped_rulesets
 
-    for rs in shipped_rulesets():
-        store.put_ruleset(rs)
+    present = {d["id"] for d in store.rulesets()}
+    for rs in shipped_rulesets():  # never overwrite a set the user has extended or replaced
+        if rs["id"] not in present:
+            store.put_ruleset(rs)
     nb = store.replace_boundaries(district_boundaries())
     out = {"rulesets": len(shipped_rulesets()), "boundaries": nb}
     if with_sample:

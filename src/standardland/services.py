@@ -185,7 +185,7 @@ def write_table(df: pd.DataFrame, path) -> None:
 
 
 def screen_table(store: Store, df: pd.DataFrame, *, ruleset_ids=None, engine="local", scheduler=None,
-                 checkpoint="screening", chunk: int = 100_000, progress=None) -> pd.DataFrame:
+                 checkpoint="screening", indicators=None, chunk: int = 100_000, progress=None) -> pd.DataFrame:
     rs = rulesets(store, ruleset_ids)
     projects = checks.parse_project_table(df)
     pf = None
@@ -195,7 +195,7 @@ def screen_table(store: Store, df: pd.DataFrame, *, ruleset_ids=None, engine="lo
         pf = checks.parcel_frame(parcels, store.parks())
     pairs = checks.join_parcels(projects, pf)
     if engine == "dask":
-        out = checks.screen_dask(pairs, rs, checkpoint=checkpoint, scheduler=scheduler)
+        out = checks.screen_dask(pairs, rs, checkpoint=checkpoint, scheduler=scheduler, only=indicators)
         if progress:
             progress(len(pairs))
         return out
@@ -203,7 +203,8 @@ def screen_table(store: Store, df: pd.DataFrame, *, ruleset_ids=None, engine="lo
         raise InputError(f"engine '{engine}' is unknown", field="engine", expected="local or dask")
     parts = []
     for start in range(0, max(len(pairs), 1), chunk):
-        parts.append(checks.screen_frame(pairs.iloc[start:start + chunk], rs, checkpoint=checkpoint))
+        parts.append(checks.screen_frame(pairs.iloc[start:start + chunk], rs, checkpoint=checkpoint,
+                                         only=indicators))
         if progress:
             progress(min(start + chunk, len(pairs)))
     out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
