@@ -37,19 +37,26 @@ LAND_USE_CHECK = "land_use_class"
 
 def _factorize_rows(df: pd.DataFrame, cols) -> tuple[np.ndarray, np.ndarray]:
     """Row codes for the distinct combinations of ``cols`` and the index of each first occurrence."""
-    combined = np.zeros(len(df), dtype=np.int64)
+    codes, dims = [], []
     for c in cols:
         col = df[c]
         if isinstance(col.dtype, pd.CategoricalDtype):
-            codes, n = col.cat.codes.to_numpy().astype(np.int64) + 1, len(col.cat.categories) + 1
+            k = len(col.cat.categories)
+            if k == 0:
+                continue  # all missing: carries no information
+            cc = col.cat.codes.to_numpy()
         else:
-            codes, uniq = pd.factorize(col, use_na_sentinel=True)
-            codes, n = codes.astype(np.int64) + 1, len(uniq) + 1
-        combined = combined * n + codes
+            cc, uniq = pd.factorize(col, use_na_sentinel=True)
+            k = len(uniq)
+        codes.append(cc + 1)  # -1 (missing) → 0
+        dims.append(k + 1)
+    if not codes:
+        return np.zeros(len(df), dtype=np.intp), np.zeros(1 if len(df) else 0, dtype=np.intp)
+    combined = np.ravel_multi_index(codes, dims)
     final, uniq = pd.factorize(combined)
-    first = np.empty(len(uniq), dtype=np.int64)
+    first = np.empty(len(uniq), dtype=np.intp)
     first[final[::-1]] = np.arange(len(final) - 1, -1, -1)
-    return final.astype(np.int64), first
+    return final.astype(np.intp, copy=False), first
 
 
 def _val(v):
@@ -98,7 +105,7 @@ class Evaluation:
     land_use_status: np.ndarray
     land_use_parcel_class: np.ndarray
     nuisance: np.ndarray
-    land_use_code: np.ndarray
+    land_use_code: pd.Series
     verdict: np.ndarray
     parcel_limits: dict = field(default_factory=dict)
     only: set[str] | None = None
@@ -107,7 +114,7 @@ class Evaluation:
     def flat(self) -> pd.DataFrame:
         """One row per pair: ``verdict`` and ``<id>_status/_actual/_required/_layer`` per indicator."""
         cols: dict[str, object] = {"verdict": pd.Categorical.from_codes(self.verdict, VERDICTS)}
-        labels = np.array(self.labels + [""], dtype=object)
+        layer_cats = [""] + self.labels  # code -1 (no layer) → ""
         for ind in self.cat.indicators:
             i = ind.id
             cols[f"{i}_status"] = pd.Categorical.from_codes(self.status[i], STATUSES)
@@ -122,7 +129,7 @@ class Evaluation:
                 if not np.all(np.isnan(hi)):
                     cols[f"{i}_required_max"] = hi
             cols[f"{i}_required"] = req
-            cols[f"{i}_layer"] = labels[by]
+            cols[f"{i}_layer"] = pd.Categorical.from_codes(by.astype(np.int32) + 1, categories=layer_cats)
         cols[f"{LAND_USE_CHECK}_status"] = pd.Categorical.from_codes(self.land_use_status, STATUSES)
         return pd.DataFrame(cols)
 
@@ -194,8 +201,8 @@ class Evaluation:
                          "advisory_min": None, "advisory_max": None},
             "operator": "<=", "unit": "class", "governing_layer": PARCEL, "governing_ruleset": PARCEL,
             "source": "国土空间用地用海分类 (2023): 100101/100102/100103 一/二/三类工业用地",
-            "clause": f"parcel land use {self.land_use_code[row]}", "verified": "V", "layers": [],
-            "reason": _land_use_reason(lu, self.land_use_code[row], self.nuisance[row], pc),
+            "clause": f"parcel land use {self.land_use_code.iloc[row]}", "verified": "V", "layers": [],
+            "reason": _land_use_reason(lu, self.land_use_code.iloc[row], self.nuisance[row], pc),
         })
         return {"verdict": VERDICTS[self.verdict[row]], "checkpoint": self.checkpoint,
                 "rulesets": sorted({lv["ruleset"] for it in items for lv in it["layers"]
@@ -226,10 +233,73 @@ def _f(v):
     return None if np.isnan(v) else v
 
 
+class _Lazy(dict):
+    """indicator id → array, computed on first access (reporting arrays the verdict does not need)."""
+
+    def __init__(self, makers: dict):
+        super().__init__()
+        self._makers = makers
+
+    def __missing__(self, key):
+        value = self._makers[key]()
+        self[key] = value
+        return value
+
+
+def _gather_bool(karr: np.ndarray, kidx: np.ndarray):
+    """Row values of a per-context flag; a plain bool when every context agrees."""
+    if karr.all():
+        return True
+    if not karr.any():
+        return False
+    return karr[kidx]
+
+
+def _uniform(karr: np.ndarray):
+    """The single value of a per-context array when all contexts share it (NaN-aware), else None."""
+    if len(karr) == 0:
+        return np.nan
+    v = karr[0]
+    if np.isnan(v):
+        return v if np.all(np.isnan(karr)) else None
+    return v if np.all(karr == v) else None
+
+
+def _combine(karr: np.ndarray, kidx: np.ndarray, parcel: np.ndarray | None, fn):
+    """A maker for the row-level bound: the context's value gathered, tightened by the parcel's own."""
+    def make(scalar_ok: bool = False):
+        u = _uniform(karr)
+        if u is not None and np.isnan(u):
+            rows = None
+        elif u is not None:
+            rows = u if scalar_ok and parcel is None else np.full(len(kidx), u)
+        else:
+            rows = karr[kidx]
+        if parcel is None:
+            return rows if rows is not None else np.full(len(kidx), np.nan)
+        return parcel.copy() if rows is None else fn(rows, parcel)
+    return make
+
+
+def _winner(kby: np.ndarray, karr: np.ndarray, kidx: np.ndarray, parcel: np.ndarray | None, beats):
+    def make():
+        rows = kby[kidx] if len(kby) else np.full(len(kidx), -1, dtype=np.int16)
+        if parcel is None:
+            return rows
+        k = karr[kidx] if len(karr) else np.full(len(kidx), np.nan)
+        wins = beats(parcel, k) | (np.isnan(k) & ~np.isnan(parcel))
+        return np.where(wins, 0, rows).astype(np.int16)
+    return make
+
+
 def _col(df: pd.DataFrame, name: str, n: int) -> np.ndarray:
-    if name in df.columns:
-        return pd.to_numeric(df[name], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    return np.full(n, np.nan)
+    """A numeric column as float64 (a view when it already is one), NaN where missing or absent."""
+    if name not in df.columns:
+        return np.full(n, np.nan)
+    col = df[name]
+    if col.dtype == np.float64:
+        return col.to_numpy()
+    return pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
 def evaluate(pairs: pd.DataFrame, rulesets: list, *, checkpoint: str = "screening",
@@ -255,8 +325,10 @@ def evaluate(pairs: pd.DataFrame, rulesets: list, *, checkpoint: str = "screenin
     key_rows = pairs[list(KEY_COLUMNS)].iloc[first].to_dict("records")
     key_ths = [effective_thresholds(_context(r), rulesets, cat) for r in key_rows]
 
-    labels: list[str] = [PARCEL]
-    label_ix: dict[str, int] = {PARCEL: 0}
+    # every rule set gets a fixed label slot, so layer columns have the same categories in every
+    # partition of a distributed run
+    labels: list[str] = [PARCEL] + sorted({rs.id for rs in rulesets})
+    label_ix: dict[str, int] = {name: k for k, name in enumerate(labels)}
 
     def lab(lv) -> int:
         if lv is None:
@@ -266,71 +338,107 @@ def evaluate(pairs: pd.DataFrame, rulesets: list, *, checkpoint: str = "screenin
             labels.append(lv.ruleset)
         return label_ix[lv.ruleset]
 
-    land_m2 = _col(pairs, "land_area_m2", n)
     parcel_m2 = _col(pairs, "parcel_area_m2", n)
-    land_m2 = np.where(np.isnan(land_m2), parcel_m2, land_m2)
+    if "land_area_m2" in pairs.columns:  # the project's own land area, else the parcel's
+        land_m2 = _col(pairs, "land_area_m2", n)
+        land_m2 = np.where(np.isnan(land_m2), parcel_m2, land_m2)
+    else:
+        land_m2 = parcel_m2
     base = {"land_area_m2": land_m2, "land_area_mu": land_m2 / MU_M2}
 
-    out = {k: {} for k in ("status", "actual", "req_min", "req_max", "adv_min", "adv_max", "min_by", "max_by")}
+    status_d: dict[str, np.ndarray] = {}
+    actual_d: dict[str, np.ndarray] = {}
+    makers: dict[str, dict] = {k: {} for k in ("req_min", "req_max", "adv_min", "adv_max", "min_by", "max_by")}
     parcel_limits = {}
     any_fail = np.zeros(n, bool)
     any_missing = np.zeros(n, bool)
-    nan_n = np.full(n, np.nan)
+    K = len(key_ths)
+
+    def tol(x):
+        return REL_TOL * np.maximum(1.0, np.abs(x))
+
     for ind in cat.indicators:
         i = ind.id
-        K = len(key_ths)
-        kmin = np.array([t[i].min if t[i].min is not None else np.nan for t in key_ths], dtype="float64")
-        kmax = np.array([t[i].max if t[i].max is not None else np.nan for t in key_ths], dtype="float64")
-        kamin = np.array([t[i].advisory_min if t[i].advisory_min is not None else np.nan for t in key_ths])
-        kamax = np.array([t[i].advisory_max if t[i].advisory_max is not None else np.nan for t in key_ths])
-        kminby = np.array([lab(t[i].min_layer) for t in key_ths], dtype=np.int64).reshape(K)
-        kmaxby = np.array([lab(t[i].max_layer) for t in key_ths], dtype=np.int64).reshape(K)
+        kmin = np.array([np.nan if t[i].min is None else t[i].min for t in key_ths], dtype="float64")
+        kmax = np.array([np.nan if t[i].max is None else t[i].max for t in key_ths], dtype="float64")
+        kamin = np.array([np.nan if t[i].advisory_min is None else t[i].advisory_min for t in key_ths], dtype="float64")
+        kamax = np.array([np.nan if t[i].advisory_max is None else t[i].advisory_max for t in key_ths], dtype="float64")
+        kminby = np.array([lab(t[i].min_layer) for t in key_ths], dtype=np.int16).reshape(K)
+        kmaxby = np.array([lab(t[i].max_layer) for t in key_ths], dtype=np.int16).reshape(K)
         kunres = np.array([t[i].unresolved is not None for t in key_ths], dtype=bool).reshape(K)
-
-        def gather(arr):
-            return nan_n if np.all(np.isnan(arr)) else arr[kidx]
-
-        rmin, rmax, amin, amax = gather(kmin), gather(kmax), gather(kamin), gather(kamax)
-        minby = kminby[kidx] if K else np.full(n, -1)
-        maxby = kmaxby[kidx] if K else np.full(n, -1)
-        pmin, pmax = _col(pairs, f"{i}_min", n), _col(pairs, f"{i}_max", n)
-        if f"{i}_min" in pairs.columns or f"{i}_max" in pairs.columns:
-            parcel_limits[i] = (pmin, pmax)
-            pwin = pmin > rmin
-            pwin |= np.isnan(rmin) & ~np.isnan(pmin)
-            rmin = np.where(pwin, pmin, rmin)
-            minby = np.where(pwin, 0, minby)
-            pwin = pmax < rmax
-            pwin |= np.isnan(rmax) & ~np.isnan(pmax)
-            rmax = np.where(pwin, pmax, rmax)
-            maxby = np.where(pwin, 0, maxby)
+        khas = ~(np.isnan(kmin) & np.isnan(kmax) & np.isnan(kamin) & np.isnan(kamax))
+        pmin = _col(pairs, f"{i}_min", n) if f"{i}_min" in pairs.columns else None
+        pmax = _col(pairs, f"{i}_max", n) if f"{i}_max" in pairs.columns else None
+        if pmin is not None or pmax is not None:
+            parcel_limits[i] = (pmin if pmin is not None else np.full(n, np.nan),
+                                pmax if pmax is not None else np.full(n, np.nan))
 
         num = base[ind.numerator] if ind.numerator in base else _col(pairs, ind.numerator, n)
         den = base[ind.denominator] if ind.denominator in base else _col(pairs, ind.denominator, n)
         with np.errstate(divide="ignore", invalid="ignore"):
-            derived = num * ind.scale / den
-        derived[~np.isfinite(derived)] = np.nan
-        direct = _col(pairs, i, n) if i in pairs.columns else None
-        actual = derived if direct is None else np.where(np.isnan(direct), derived, direct)
+            actual = num * ind.scale / den if ind.scale != 1 else num / den
+        inf = np.isinf(actual)
+        if inf.any():
+            actual[inf] = np.nan  # a zero denominator is missing data, not infinity
+        if i in pairs.columns:
+            direct = _col(pairs, i, n)
+            actual = np.where(np.isnan(direct), actual, direct)
+        actual_d[i] = actual
 
-        tol_lo = REL_TOL * np.maximum(1.0, np.abs(rmin))
-        tol_hi = REL_TOL * np.maximum(1.0, np.abs(rmax))
-        fail = (actual < rmin - tol_lo) | (actual > rmax + tol_hi)
-        warn = (actual < amin - REL_TOL * np.maximum(1.0, np.abs(amin))) | \
-               (actual > amax + REL_TOL * np.maximum(1.0, np.abs(amax)))
-        has_any = ~(np.isnan(rmin) & np.isnan(rmax) & np.isnan(amin) & np.isnan(amax))
-        unres = kunres[kidx] if K else np.zeros(n, bool)
-        miss_act = np.isnan(actual)
+        # lazily gathered reporting arrays (flat table, explanations); the verdict below does not need them
+        makers["req_min"][i] = _combine(kmin, kidx, pmin, np.fmax)
+        makers["req_max"][i] = _combine(kmax, kidx, pmax, np.fmin)
+        makers["adv_min"][i] = _combine(kamin, kidx, None, None)
+        makers["adv_max"][i] = _combine(kamax, kidx, None, None)
+        makers["min_by"][i] = _winner(kminby, kmin, kidx, pmin, np.greater)
+        makers["max_by"][i] = _winner(kmaxby, kmax, kidx, pmax, np.less)
+
+        status = np.full(n, NA, dtype=np.int8)
         if checkpoint not in ind.checkpoints or (only is not None and i not in only):
-            status = np.full(n, NA, dtype=np.int8)
+            status_d[i] = status
+            continue
+        has_any = _gather_bool(khas | kunres, kidx)
+        lo = _combine(kmin - tol(kmin), kidx, None if pmin is None else pmin - tol(pmin), np.fmax)(True)
+        hi = _combine(kmax + tol(kmax), kidx, None if pmax is None else pmax + tol(pmax), np.fmin)(True)
+        if pmin is not None:
+            has_any = has_any | ~np.isnan(pmin)
+        if pmax is not None:
+            has_any = has_any | ~np.isnan(pmax)
+        if not np.any(has_any):
+            status_d[i] = status
+            continue
+        if has_any is True:
+            status.fill(PASS)
         else:
-            status = np.select([fail, unres, miss_act & has_any, warn, has_any],
-                               [FAIL, MISSING, MISSING, WARN, PASS], NA).astype(np.int8)
-        any_fail |= status == FAIL
-        any_missing |= status == MISSING
-        for k, v in (("status", status), ("actual", actual), ("req_min", rmin), ("req_max", rmax),
-                     ("adv_min", amin), ("adv_max", amax), ("min_by", minby), ("max_by", maxby)):
-            out[k][i] = v
+            status[has_any] = PASS
+        if not np.all(np.isnan(kamin)) or not np.all(np.isnan(kamax)):
+            alo = _combine(kamin - tol(kamin), kidx, None, None)(True)
+            ahi = _combine(kamax + tol(kamax), kidx, None, None)(True)
+            warn = np.zeros(n, bool)
+            if alo is not None:
+                warn |= actual < alo
+            if ahi is not None:
+                warn |= actual > ahi
+            status[warn] = WARN
+        missing = np.isnan(actual)
+        some_missing = bool(missing.any())
+        if some_missing:
+            status[missing if has_any is True else (missing & has_any)] = MISSING
+        if kunres.any():
+            status[kunres[kidx]] = MISSING
+            some_missing = True
+        fail = None
+        if lo is not None:
+            fail = actual < lo
+        if hi is not None:
+            fail = (actual > hi) if fail is None else (fail | (actual > hi))
+        if fail is not None:
+            status[fail] = FAIL  # last: a certain failure outranks every other status
+            any_fail |= fail
+        if some_missing:
+            any_missing |= status == MISSING
+        status_d[i] = status
+    out = {"status": status_d, "actual": actual_d, **{k: _Lazy(v) for k, v in makers.items()}}
 
     # 用地类别: the project's nuisance class against the parcel's 一/二/三类工业用地
     lu = pairs["land_use_code"] if "land_use_code" in pairs.columns else pd.Series([None] * n)
@@ -353,5 +461,5 @@ def evaluate(pairs: pd.DataFrame, rulesets: list, *, checkpoint: str = "screenin
 
     return Evaluation(n=n, checkpoint=checkpoint, cat=cat, labels=labels, key_index=kidx, key_thresholds=key_ths,
                       land_use_status=lu_status, land_use_parcel_class=pclass, nuisance=nuis,
-                      land_use_code=lu.to_numpy(dtype=object), verdict=verdict, parcel_limits=parcel_limits,
+                      land_use_code=lu.reset_index(drop=True), verdict=verdict, parcel_limits=parcel_limits,
                       only=set(only) if only is not None else None, **out)

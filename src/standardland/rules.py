@@ -57,6 +57,10 @@ class RuleSet:
         for r in self.rules:
             by.setdefault(r.indicator, []).append(r)
         self.rules_by_indicator = by
+        # what each indicator's value depends on, so equal contexts share one answer
+        self._keyed = {i: (any(r.industry for r in rs), any(r.region_class is not None for r in rs),
+                           any(r.zone_tier for r in rs)) for i, rs in by.items()}
+        self._memo: dict = {}
 
     def in_force(self, d: date) -> bool:
         return self.effective_from <= d and (self.effective_to is None or d <= self.effective_to)
@@ -72,6 +76,17 @@ class RuleSet:
 
     def value_for(self, ind_id: str, rules: list[Rule], ctx: Context) -> tuple[LayerValue | None, str | None]:
         """This set's value for an indicator in a context: (value or None, reason it is undeterminable)."""
+        by_ind, by_region, by_zone = self._keyed[ind_id]
+        key = (ind_id,
+               (ctx.industry_error, ctx.industry_2017 if self.industry_edition == "2017" else ctx.industry_2002)
+               if by_ind else None,
+               ctx.region_class if by_region else None, ctx.zone_tier if by_zone else None)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._memo[key] = self._value_for(ind_id, rules, ctx)
+        return hit
+
+    def _value_for(self, ind_id: str, rules: list[Rule], ctx: Context) -> tuple[LayerValue | None, str | None]:
         industry_keyed = any(r.industry for r in rules)
         codes = ()
         if industry_keyed:
