@@ -19,7 +19,7 @@ def run(*args, cwd=None, check=True):
 
 
 def test_demo_loads_the_park_and_writes_a_geopackage(tmp_path):
-    p = run("demo", "--json", cwd=tmp_path)
+    p = run("demo", "--json", "--no-serve", cwd=tmp_path)
     out = json.loads(p.stdout)
     assert out["summary"]["parcels"] == 35
     assert out["summary"]["by_status"]["published"]["area_mu"] == pytest.approx(750, abs=1e-3)

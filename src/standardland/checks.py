@@ -68,11 +68,14 @@ def _checkpoint(cp: str) -> str:
 
 
 def check(project: dict | Project, parcel, parks, rulesets, *, checkpoint: str = "screening",
-          lang: str = "zh") -> dict:
-    """Explained verdict of one project on one parcel (a one-row GeoDataFrame)."""
+          lang: str = "zh", frame: pd.DataFrame | None = None) -> dict:
+    """Explained verdict of one project on one parcel (a one-row GeoDataFrame; ``frame`` is its
+    :func:`parcel_frame` when the caller has it cached)."""
     p = project if isinstance(project, Project) else parse_project(project)
-    pf = parcel_frame(parcel, parks)
-    pairs = pd.concat([pd.DataFrame([project_row(p)]), pf.reset_index(drop=True)], axis=1)
+    pf = parcel_frame(parcel, parks) if frame is None else frame
+    cols = {c: pf[c].array for c in pf.columns}  # one construction, not a column insert per field
+    cols.update({k: [v] for k, v in project_row(p).items()})
+    pairs = pd.DataFrame(cols)
     ev = evaluate(pairs, _rulesets(rulesets), checkpoint=_checkpoint(checkpoint))
     out = ev.explain(0, lang=lang)
     row = parcel.iloc[0]

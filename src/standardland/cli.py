@@ -64,11 +64,82 @@ def _progress(total: int, label: str):
 
 # -- demo -------------------------------------------------------------------------------------
 
+tokens_app = typer.Typer(help="API tokens: create (printed once), list, revoke.", no_args_is_help=True)
+app.add_typer(tokens_app, name="tokens")
+
+
+@tokens_app.command("create")
+@domain_errors
+def tokens_create(role: str = typer.Option(..., "--role", help="viewer | applicant | planner | reviewer | admin"),
+                  name: str = typer.Option(..., "--name"), db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+    """Create an API token; it is printed once and stored only as a hash."""
+    from .api.auth import issue
+
+    token = issue(open_store(db), name=name, role=role)
+    if as_json:
+        _dump({"name": name, "role": role, "token": token})
+    else:
+        out.print(token, markup=False, highlight=False)
+        err.print(f"token for '{name}' ({role}); it is shown only once")
+
+
+@tokens_app.command("list")
+@domain_errors
+def tokens_list(db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+    """List tokens (names and roles; never the tokens)."""
+    recs = open_store(db).list_tokens()
+    if as_json:
+        _dump(recs)
+        return
+    t = Table()
+    for c in ("id", "name", "role", "created_at", "revoked"):
+        t.add_column(c)
+    for r in recs:
+        t.add_row(*[str(r[c]) for c in ("id", "name", "role", "created_at", "revoked")])
+    out.print(t)
+
+
+@tokens_app.command("revoke")
+@domain_errors
+def tokens_revoke(token_id: int, db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+    """Revoke a token by id."""
+    from .errors import NotFoundError
+
+    if not open_store(db).revoke_token(token_id):
+        raise NotFoundError(f"no token with id {token_id}", field="token_id")
+    if as_json:
+        _dump({"revoked": token_id})
+    else:
+        out.print(f"revoked token {token_id}")
+
+
+@app.command()
+@domain_errors
+def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
+          db: Optional[str] = DbOpt, workers: int = typer.Option(1, "--workers"), as_json: bool = JsonOpt):
+    """Serve the HTTP API, OGC API – Features and the map with uvicorn."""
+    _serve(host, port, db, workers)
+
+
+def _serve(host: str, port: int, db: Optional[str], workers: int = 1) -> None:
+    import os
+
+    import uvicorn
+
+    os.environ["STANDARDLAND_DB"] = db or default_url()
+    err.print(f"serving {os.environ['STANDARDLAND_DB']} on http://{host}:{port}/  (map: /map, OGC API: /ogc, "
+              f"API docs: /docs)")
+    uvicorn.run("standardland.api.asgi:app", host=host, port=port, workers=workers, log_level="warning",
+                access_log=False)
+
+
 @app.command()
 @domain_errors
 def demo(db: Optional[str] = DbOpt, out_dir: Path = typer.Option(Path("demo-out"), help="Where to write files"),
+         serve_it: bool = typer.Option(True, "--serve/--no-serve", help="Serve the park after loading it"),
+         host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
          as_json: bool = JsonOpt):
-    """Load the sample park (烟台高新区 国际招商产业园, illustrative) and run the main job."""
+    """Load the sample park (烟台高新区 国际招商产业园, illustrative), run the main job and serve it."""
     from .sample import load_reference_data
 
     store = open_store(db)
@@ -97,6 +168,8 @@ def demo(db: Optional[str] = DbOpt, out_dir: Path = typer.Option(Path("demo-out"
     out.print(f"GeoPackage written: {gpkg}")
     _print_check(verdict)
     _print_match(ranked)
+    if serve_it:
+        _serve(host, port, store.url)
 
 
 # -- parcels ----------------------------------------------------------------------------------

@@ -37,6 +37,8 @@ LAND_USE_CHECK = "land_use_class"
 
 def _factorize_rows(df: pd.DataFrame, cols) -> tuple[np.ndarray, np.ndarray]:
     """Row codes for the distinct combinations of ``cols`` and the index of each first occurrence."""
+    if len(df) == 1:
+        return np.zeros(1, dtype=np.intp), np.zeros(1, dtype=np.intp)
     codes, dims = [], []
     for c in cols:
         col = df[c]
@@ -322,7 +324,10 @@ def evaluate(pairs: pd.DataFrame, rulesets: list, *, checkpoint: str = "screenin
         if c not in pairs.columns:
             pairs = pairs.assign(**{c: None})
     kidx, first = _factorize_rows(pairs, KEY_COLUMNS)
-    key_rows = pairs[list(KEY_COLUMNS)].iloc[first].to_dict("records")
+    if len(first) == 1:
+        key_rows = [{c: pairs[c].iloc[int(first[0])] for c in KEY_COLUMNS}]
+    else:
+        key_rows = pairs[list(KEY_COLUMNS)].iloc[first].to_dict("records")
     key_ths = [effective_thresholds(_context(r), rulesets, cat) for r in key_rows]
 
     # every rule set gets a fixed label slot, so layer columns have the same categories in every

@@ -51,8 +51,8 @@ def validate_file(path, *, layer=None, crs=None, fix=False, store: Store | None 
     overlaps = find_overlaps(gdf)
     outside = []
     if store is not None:
-        parks = store.parks()
-        for code, boundary in zip(parks["code"], parks.geometry):
+        pk = parks(store)
+        for code, boundary in zip(pk["code"], pk.geometry):
             if boundary is None:
                 continue
             outside += outside_boundary(gdf[gdf["park"] == code], boundary)
@@ -89,9 +89,30 @@ def park_summary(store: Store) -> dict:
             "parks": store.parks()["code"].tolist()}
 
 
+# -- cached reference data ----------------------------------------------------------------
+_CACHE: dict[tuple[str, str], tuple[int, object]] = {}
+
+
+def _cached(store: Store, key: str, load):
+    """``load()`` once per change of the store's counter ``key`` (safe across processes)."""
+    version = store.version(key)
+    hit = _CACHE.get((store.url, key))
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    value = load()
+    _CACHE[(store.url, key)] = (version, value)
+    return value
+
+
+def parks(store: Store):
+    return _cached(store, "parks_version", store.parks)
+
+
 # -- rules -------------------------------------------------------------------------------
 
 def rulesets(store: Store, only: list[str] | None = None):
+    if not only:
+        return _cached(store, "rulesets_version", lambda: load_rulesets(store.rulesets()))
     docs = store.rulesets()
     if only:
         known = {d["id"] for d in docs}
@@ -126,8 +147,8 @@ def parcel_thresholds(store: Store, code: str, *, on: date, industry: dict | Non
 
     parcel = store.parcel(code)
     row = parcel.iloc[0]
-    parks = store.parks()
-    tier = dict(zip(parks["code"], parks["zone_tier"])).get(row["park"])
+    pk = parks(store)
+    tier = dict(zip(pk["code"], pk["zone_tier"])).get(row["park"])
     ind = resolve_industry(industry or {}) if industry else None
     ctx = Context(decision_date=on, industry_2017=ind.div2017 if ind else (),
                   industry_2002=ind.div2002 if ind else (),
@@ -151,17 +172,62 @@ def parcel_thresholds(store: Store, code: str, *, on: date, industry: dict | Non
             "indicators": items}
 
 
+def published_thresholds(store: Store, parcels: gpd.GeoDataFrame, *, on: date | None = None) -> pd.DataFrame:
+    """Per parcel, the effective thresholds a browser sees: every layer in force ``on`` (today)
+    whose value does not depend on the project's industry, tightened by the parcel's own.
+
+    Columns ``<id>_min``, ``<id>_max`` and ``<id>_by`` (the winning rule set), indexed like ``parcels``.
+    """
+    on = on or date.today()
+    cat = catalogue()
+    pk = parks(store)
+    tiers = dict(zip(pk["code"], pk["zone_tier"]))
+    rs = rulesets(store)
+    cols: dict[str, list] = {f"{i.id}_{k}": [] for i in cat.indicators for k in ("min", "max", "by")}
+    memo: dict = {}
+    for code, park, rc, attrs in zip(parcels["code"], parcels["park"], parcels["region_class"], parcels["attrs"]):
+        key = (park, code[:6], None if pd.isna(rc) else int(rc))
+        if key not in memo:
+            memo[key] = effective_thresholds(Context(decision_date=on, industry_error="no industry",
+                                                     region_class=key[2], zone_tier=tiers.get(park),
+                                                     admin_code=key[1], park=park), rs)
+        ths = with_parcel_layer(memo[key], attrs or {}) if attrs else memo[key]
+        for ind in cat.indicators:
+            th = ths[ind.id]
+            cols[f"{ind.id}_min"].append(th.min)
+            cols[f"{ind.id}_max"].append(th.max)
+            by = th.min_layer or th.max_layer
+            cols[f"{ind.id}_by"].append(by.ruleset if by else None)
+    return pd.DataFrame(cols, index=parcels.index)
+
+
 # -- check / match / screen ------------------------------------------------------------------
+
+def parcel_for_check(store: Store, code: str):
+    """(one-row parcel frame, engine columns) for a parcel, cached until any parcel or park changes."""
+    key = (store.version("parcels_version"), store.version("parks_version"))
+    slot = _CACHE.get((store.url, "parcel_rows"))
+    if slot is None or slot[0] != key:
+        slot = (key, {})
+        _CACHE[(store.url, "parcel_rows")] = slot
+    rows = slot[1]
+    if code not in rows:
+        if len(rows) > 10_000:
+            rows.clear()
+        parcel = store.parcel(code)
+        rows[code] = (parcel, checks.parcel_frame(parcel, parks(store)))
+    return rows[code]
+
 
 def check_project(store: Store, project: dict, parcel_code: str, *, checkpoint="screening", lang="zh") -> dict:
     p = parse_project(project)
-    parcel = store.parcel(parcel_code)
-    return checks.check(p, parcel, store.parks(), rulesets(store), checkpoint=checkpoint, lang=lang)
+    parcel, pf = parcel_for_check(store, parcel_code)
+    return checks.check(p, parcel, parks(store), rulesets(store), checkpoint=checkpoint, lang=lang, frame=pf)
 
 
 def match_project(store: Store, project: dict, *, top=10, within=None, lang="zh") -> dict:
     p = parse_project(project)
-    idx = matching.build_index(store.parcels(), store.parks(), rulesets(store))
+    idx = matching.build_index(store.parcels(), parks(store), rulesets(store))
     return matching.match(p, idx, top=top, within=within, lang=lang)
 
 
@@ -192,7 +258,7 @@ def screen_table(store: Store, df: pd.DataFrame, *, ruleset_ids=None, engine="lo
     if "parcel_code" in projects.columns and projects["parcel_code"].notna().any():
         codes = sorted({c for c in projects["parcel_code"] if isinstance(c, str) and c})
         parcels = store.parcels(ParcelQuery(codes=tuple(codes)))
-        pf = checks.parcel_frame(parcels, store.parks())
+        pf = checks.parcel_frame(parcels, parks(store))
     pairs = checks.join_parcels(projects, pf)
     if engine == "dask":
         out = checks.screen_dask(pairs, rs, checkpoint=checkpoint, scheduler=scheduler, only=indicators)

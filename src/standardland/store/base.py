@@ -77,6 +77,10 @@ class Store(ABC):
     @abstractmethod
     def delete_parcels(self, codes: list[str]) -> int: ...
 
+    @abstractmethod
+    def parcel_extent(self) -> tuple[float, float, float, float] | None:
+        """(minx, miny, maxx, maxy) of all parcels in lon/lat, or None when there are none."""
+
     # -- parks and context layers
     @abstractmethod
     def upsert_park(self, park: dict) -> None: ...
@@ -89,6 +93,24 @@ class Store(ABC):
 
     @abstractmethod
     def boundaries(self) -> gpd.GeoDataFrame: ...
+
+    # -- change counters and API tokens
+    @abstractmethod
+    def version(self, key: str) -> int:
+        """A counter bumped with every write to rule sets, parks or parcels ('rulesets_version',
+        'parks_version', 'parcels_version'), so caches in any process know when to reload."""
+
+    @abstractmethod
+    def create_token(self, name: str, role: str, token_hash: str) -> int: ...
+
+    @abstractmethod
+    def find_token(self, token_hash: str) -> dict | None: ...
+
+    @abstractmethod
+    def list_tokens(self) -> list[dict]: ...
+
+    @abstractmethod
+    def revoke_token(self, token_id: int) -> bool: ...
 
     # -- rule sets
     @abstractmethod

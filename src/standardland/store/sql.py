@@ -143,6 +143,7 @@ class SQLStore(Store):
         codes = gdf["code"].tolist()
         columns = PARCEL_COLUMNS + ("geometry",) + BBOX + self.extra_columns
         with self.engine.begin() as conn:
+            self._bump(conn, "parcels_version")
             existing = self._existing_codes(conn, codes)
             if existing and mode == "insert":
                 problems = [RowProblem(i + 1, "code", f"'{c}' already exists in the store (use upsert to replace)")
@@ -223,6 +224,7 @@ class SQLStore(Store):
         if problems:
             raise DataValidationError(problems=problems)
         with self.engine.begin() as conn:
+            self._bump(conn, "parcels_version")
             existing = self._existing_codes(conn, [u[1] for u in updates])
             missing = [RowProblem(r, "code", f"'{c}' is not in the store") for r, c, _, _ in updates
                        if c not in existing]
@@ -313,9 +315,15 @@ class SQLStore(Store):
         with self.engine.connect() as conn:
             return int(conn.execute(self._stmt(sql, params), params).scalar())
 
+    def parcel_extent(self) -> tuple[float, float, float, float] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(text("SELECT MIN(minx), MIN(miny), MAX(maxx), MAX(maxy) FROM parcels")).first()
+        return None if row is None or row[0] is None else tuple(float(v) for v in row)
+
     def delete_parcels(self, codes: list[str]) -> int:
         stmt = text("DELETE FROM parcels WHERE code IN :codes").bindparams(bindparam("codes", expanding=True))
         with self.engine.begin() as conn:
+            self._bump(conn, "parcels_version")
             return conn.execute(stmt, {"codes": list(codes)}).rowcount
 
     # -- parks, boundaries -------------------------------------------------------------
@@ -326,6 +334,7 @@ class SQLStore(Store):
             gval = self._geom_values(np.array([geom], dtype=object))[0]
             b = tuple(float(x) for x in shapely.bounds(geom))
         with self.engine.begin() as conn:
+            self._bump(conn, "parks_version")
             conn.execute(text("DELETE FROM parks WHERE code = :code"), {"code": park["code"]})
             self._bulk_insert(conn, "parks", ("code", "name", "name_en", "county_code", "zone_tier", "attrs",
                                               "geometry") + BBOX,
@@ -364,11 +373,44 @@ class SQLStore(Store):
         return gpd.GeoDataFrame(df.drop(columns=["wkb"]), geometry=gpd.GeoSeries(geoms, crs=STORAGE_EPSG),
                                 crs=STORAGE_EPSG)
 
+    # -- change counters, tokens -----------------------------------------------------------
+    def _bump(self, conn, key: str) -> None:
+        conn.execute(text("UPDATE store_meta SET value = value + 1 WHERE key = :k"), {"k": key})
+
+    def version(self, key: str) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(text("SELECT value FROM store_meta WHERE key = :k"), {"k": key}).scalar() or 0)
+
+    def create_token(self, name: str, role: str, token_hash: str) -> int:
+        with self.engine.begin() as conn:
+            conn.execute(text("INSERT INTO api_tokens (name, role, token_hash) VALUES (:n, :r, :h)"),
+                         {"n": name, "r": role, "h": token_hash})
+            return int(conn.execute(text("SELECT id FROM api_tokens WHERE token_hash = :h"),
+                                    {"h": token_hash}).scalar())
+
+    def find_token(self, token_hash: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(text("SELECT id, name, role FROM api_tokens WHERE token_hash = :h AND NOT revoked"),
+                               {"h": token_hash}).first()
+        return None if row is None else {"id": row[0], "name": row[1], "role": row[2]}
+
+    def list_tokens(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, name, role, created_at, revoked FROM api_tokens ORDER BY id")).all()
+        return [{"id": r[0], "name": r[1], "role": r[2], "created_at": str(r[3]), "revoked": bool(r[4])}
+                for r in rows]
+
+    def revoke_token(self, token_id: int) -> bool:
+        with self.engine.begin() as conn:
+            return conn.execute(text("UPDATE api_tokens SET revoked = :t WHERE id = :i"),
+                                {"t": True, "i": token_id}).rowcount == 1
+
     # -- rule sets -----------------------------------------------------------------------
     def put_ruleset(self, payload: dict) -> None:
         from datetime import date
 
         with self.engine.begin() as conn:
+            self._bump(conn, "rulesets_version")
             conn.execute(text("DELETE FROM rulesets WHERE id = :id"), {"id": payload["id"]})
             conn.execute(text("INSERT INTO rulesets (id, layer, effective_from, effective_to, payload) "
                               "VALUES (:id, :layer, :f, :t, :p)"),

@@ -1,0 +1,54 @@
+"""The HTTP service: ``create_app(settings)`` builds a FastAPI app over one store.
+
+- ``/ogc``     OGC API – Features (QGIS, GDAL's OAPIF driver and OWSLib read it with no plugin)
+- ``/api/v1``  the JSON API (checks, matches, screenings, parcels, rule sets)
+- ``/openapi.json`` the contract (also committed as ``api/openapi.json``)
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from starlette.middleware.cors import CORSMiddleware
+
+from .. import __version__
+from .limits import BodyLimitMiddleware
+from .ogc import OGCFeaturesFactory
+from .problems import install as install_problems
+from .settings import Settings
+from .v1 import ChecksFactory, ParcelsFactory, RulesetsFactory
+
+
+def create_app(settings: Settings | None = None, *, store=None) -> FastAPI:
+    from ..sample import load_reference_data
+    from ..store import open_store
+
+    settings = settings or Settings()
+    app = FastAPI(title="standardland", version=__version__,
+                  description="标准地 planner: parcels (OGC API – Features), control indicators, checks, "
+                              "matching and screening. Errors are RFC 9457 problem details.")
+    if store is None:
+        store = open_store(settings.db)
+        load_reference_data(store, with_sample=False)  # rule sets and boundaries, if missing
+    app.state.store = store
+    app.state.settings = settings
+    install_problems(app)
+    app.add_middleware(BodyLimitMiddleware, json_limit=settings.max_body_bytes,
+                       upload_limit=settings.max_upload_bytes)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+                           allow_headers=["*"])
+    app.include_router(OGCFeaturesFactory(settings).router)
+    v1 = APIRouter(prefix="/api/v1")
+    v1.include_router(ChecksFactory(settings).router)
+    v1.include_router(ParcelsFactory(settings).router)
+    v1.include_router(RulesetsFactory(settings).router)
+    app.include_router(v1)
+
+    @app.get("/healthz", tags=["service"], summary="Liveness and store backend")
+    def health():
+        return {"status": "ok", "backend": store.backend, "version": __version__}
+
+    return app
+
+
+__all__ = ["create_app", "Settings"]

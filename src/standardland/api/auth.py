@@ -1,0 +1,81 @@
+"""Bearer API tokens (stored as SHA-256 hashes) and roles.
+
+Roles: viewer, applicant, planner, reviewer, admin. Anonymous callers may read public parcel
+fields and the map; every write needs a token whose role the route allows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from fastapi import Request, Security
+from fastapi.security import HTTPBearer
+
+from .problems import Problem
+
+#: documents the scheme in OpenAPI; the checks themselves are below (a bad token is never anonymous)
+bearer_scheme = HTTPBearer(auto_error=False, description="An API token from `standardland tokens create`")
+
+ROLES = ("viewer", "applicant", "planner", "reviewer", "admin")
+
+
+def new_token() -> str:
+    return "sl_" + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue(store, *, name: str, role: str) -> str:
+    """Create a token for ``role``; the clear token is returned once and never stored."""
+    from ..errors import InputError
+
+    if role not in ROLES:
+        raise InputError(f"role '{role}' is unknown", field="role", expected=", ".join(ROLES))
+    if not name.strip():
+        raise InputError("a token needs a name", field="name")
+    token = new_token()
+    store.create_token(name.strip(), role, hash_token(token))
+    return token
+
+
+def identity(request: Request) -> dict | None:
+    """The caller's token record, or None when anonymous; a bad token is a 401, never anonymous."""
+    if "identity" in request.state._state:
+        return request.state.identity
+    header = request.headers.get("authorization")
+    ident = None
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Problem(401, "Unauthorized", "the Authorization header must be 'Bearer <token>'",
+                          field="Authorization", headers={"WWW-Authenticate": "Bearer"})
+        ident = request.app.state.store.find_token(hash_token(token.strip()))
+        if ident is None:
+            raise Problem(401, "Unauthorized", "the token is unknown or revoked", field="Authorization",
+                          headers={"WWW-Authenticate": "Bearer"})
+    request.state.identity = ident
+    return ident
+
+
+def require(*roles: str):
+    """A dependency: the caller must hold one of ``roles``."""
+    allowed = set(roles)
+
+    def dep(request: Request, _credentials=Security(bearer_scheme)) -> dict:
+        ident = identity(request)
+        if ident is None:
+            raise Problem(401, "Unauthorized", "this operation needs a bearer token", field="Authorization",
+                          headers={"WWW-Authenticate": "Bearer"})
+        if ident["role"] not in allowed:
+            raise Problem(403, "Forbidden", f"role '{ident['role']}' may not do this; allowed: "
+                                            + ", ".join(sorted(allowed)), field="Authorization")
+        return ident
+    dep.roles = tuple(sorted(allowed))
+    return dep
+
+
+def optional(request: Request) -> dict | None:
+    return identity(request)

@@ -1,0 +1,28 @@
+"""Write the service's OpenAPI document: ``python -m standardland.api.openapi > api/openapi.json``.
+
+The committed ``api/openapi.json`` is checked for drift by the test suite.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+
+
+def document() -> dict:
+    from . import Settings, create_app
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(Settings(db=f"sqlite:///{tmp}/openapi.db"))
+        doc = app.openapi()
+        app.state.store.close()
+    return doc
+
+
+def render() -> str:
+    return json.dumps(document(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())

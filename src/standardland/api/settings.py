@@ -1,0 +1,23 @@
+"""Service settings: environment (``STANDARDLAND_*``) and an optional env file (pydantic-settings)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STANDARDLAND_", env_file=".env", extra="ignore")
+
+    db: str = Field("sqlite:///standardland.db", description="Database URL (SQLite file or postgresql+psycopg)")
+    max_body_bytes: int = Field(1_000_000, description="Largest JSON request body")
+    max_upload_bytes: int = Field(50_000_000, description="Largest uploaded file (imports, screenings)")
+    screening_max_rows: int = Field(100_000, description="Most rows one screening request may carry")
+    ogc_default_limit: int = 10
+    ogc_max_limit: int = Field(10_000, description="Largest `limit` accepted (inclusive)")
+    ogc_number_matched: dict[str, bool] = Field(default_factory=lambda: {"parcels": True, "boundaries": True},
+                                                description="Whether items responses count numberMatched")
+    cors_origins: list[str] = Field(default_factory=list, description="CORS is off unless origins are listed")
+    title: str = "standardland"
+    basemap_url: str | None = Field(None, description="Intranet XYZ tile URL for the map; none by default")
+    basemap_attribution: str | None = None

@@ -1,0 +1,285 @@
+"""The JSON API under ``/api/v1``: checks, matches, screenings, parcels, rule sets.
+
+Routers are small factory classes that own an ``APIRouter`` (after developmentseed's tipg and
+titiler); each route parses its input, calls one function of :mod:`standardland.services`, and
+renders. The store is reached only through ``app.state.store``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
+from pydantic import BaseModel, ConfigDict, Field
+
+from .. import services
+from ..errors import InputError, NotFoundError
+from ..parcels import prepare_parcels
+from ..store import ParcelQuery
+from .auth import require
+from .problems import Problem
+
+WRITERS = ("planner", "admin")
+ANY_ROLE = ("viewer", "applicant", "planner", "reviewer", "admin")
+UPLOAD_SUFFIXES = {".gpkg", ".geojson", ".json", ".zip"}
+TABLE_SUFFIXES = {".csv", ".xlsx"}
+
+
+class CheckRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    project: dict[str, Any] = Field(..., description="A project (api/project.schema.json)")
+    parcel_code: str = Field(..., min_length=19, max_length=28)
+    checkpoint: Literal["screening", "acceptance", "production_review"] = "screening"
+    lang: Literal["zh", "en"] = "zh"
+
+
+class MatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    project: dict[str, Any]
+    limit: int = Field(10, ge=1, le=100)
+    within: dict[str, Any] | None = Field(None, description="GeoJSON Polygon/MultiPolygon in CRS84")
+    lang: Literal["zh", "en"] = "zh"
+
+
+class ScreeningRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rows: list[dict[str, Any]] = Field(..., description="one project per row, project-schema fields (+ parcel_code)")
+    ruleset_ids: list[str] | None = None
+    indicators: list[str] | None = None
+    checkpoint: Literal["screening", "acceptance", "production_review"] = "screening"
+
+
+class ParcelFeature(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["Feature"]
+    geometry: dict[str, Any]
+    properties: dict[str, Any]
+    id: str | None = None
+
+
+def _geojson_geometry(g: dict, field: str):
+    try:
+        geom = shapely.geometry.shape(g)
+    except Exception as exc:
+        raise InputError(f"not a GeoJSON geometry ({exc})", field=field,
+                         expected="a GeoJSON Polygon or MultiPolygon in CRS84") from exc
+    return geom
+
+
+class _in_project:
+    """Report a domain error inside the request's ``project`` as ``project.<field>``."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, et, exc, tb):
+        from ..errors import StandardlandError
+
+        if isinstance(exc, StandardlandError) and exc.field not in ("parcel_code", "checkpoint", "within"):
+            exc.field_prefix = "project"
+        return False
+
+
+class ChecksFactory:
+    """/checks, /matches, /screenings and /parcels/{code}/indicators."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.router = APIRouter(tags=["checks"])
+        r = self.router
+
+        @r.post("/checks", summary="Check one project against one parcel")
+        def check(request: Request, body: CheckRequest):
+            with _in_project():
+                return services.check_project(request.app.state.store, body.project, body.parcel_code,
+                                              checkpoint=body.checkpoint, lang=body.lang)
+
+        @r.post("/matches", summary="Rank the available parcels for a project")
+        def match(request: Request, body: MatchRequest):
+            within = None
+            if body.within is not None:
+                within = _geojson_geometry(body.within, "within")
+                if within.geom_type not in ("Polygon", "MultiPolygon") or not within.is_valid:
+                    raise InputError("the area of interest must be a valid polygon", field="within",
+                                     expected="a GeoJSON Polygon or MultiPolygon in CRS84")
+            with _in_project():
+                return services.match_project(request.app.state.store, body.project, top=body.limit,
+                                              within=within, lang=body.lang)
+
+        @r.post("/screenings", summary="Screen many projects (JSON rows)")
+        def screen_json(request: Request, body: ScreeningRequest, _=_dep(require(*ANY_ROLE))):
+            self._row_limit(len(body.rows))
+            df = pd.DataFrame(body.rows) if body.rows else pd.DataFrame({"decision_date": []})
+            res = services.screen_table(request.app.state.store, df, ruleset_ids=body.ruleset_ids,
+                                        indicators=body.indicators, checkpoint=body.checkpoint)
+            return _records(res)
+
+        @r.post("/screenings/upload", summary="Screen many projects (an uploaded CSV or xlsx)")
+        async def screen_upload(request: Request, file: UploadFile = File(...),
+                                checkpoint: Literal["screening", "acceptance", "production_review"] = Form("screening"),
+                                _=_dep(require(*ANY_ROLE))):
+            suffix = Path(file.filename or "").suffix.lower()
+            if suffix not in TABLE_SUFFIXES:
+                raise InputError(f"unsupported file type '{suffix}'", field="file", expected=".csv or .xlsx")
+            data = await _read_limited(file, self.settings.max_upload_bytes)
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / f"upload{suffix}"
+                path.write_bytes(data)
+                df = services.read_table(path)
+            self._row_limit(len(df))
+            res = services.screen_table(request.app.state.store, df, checkpoint=checkpoint)
+            return _records(res)
+
+        @r.get("/parcels/{code}/indicators", summary="Effective thresholds with provenance")
+        def indicators(request: Request, code: str, date_: date | None = Query(None, alias="date"),
+                       industry_code: str | None = None, industry_code_edition: Literal["2017", "2002"] = "2017"):
+            ind = {"industry_code": industry_code, "industry_code_edition": industry_code_edition} \
+                if industry_code else None
+            return services.parcel_thresholds(request.app.state.store, code, on=date_ or date.today(), industry=ind)
+
+    def _row_limit(self, n: int) -> None:
+        if n > self.settings.screening_max_rows:
+            raise Problem(413, "Too many rows", f"{n} rows exceed the limit of {self.settings.screening_max_rows} "
+                                                "rows per screening request", field="rows",
+                          expected=f"at most {self.settings.screening_max_rows} rows (use the CLI for more)")
+
+
+class ParcelsFactory:
+    """Parcel registry: list/show for everyone (public fields), writes for planners."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.router = APIRouter(prefix="/parcels", tags=["parcels"])
+        r = self.router
+
+        @r.get("", summary="List parcels (the CLI `parcels list --json` contract)")
+        def list_parcels(request: Request, status: str | None = None, park: str | None = None,
+                         limit: int = Query(1000, ge=1, le=10_000), offset: int = Query(0, ge=0)):
+            from .auth import optional
+
+            gdf = request.app.state.store.parcels(ParcelQuery(status=(status,) if status else None, park=park,
+                                                              limit=limit, offset=offset))
+            return _public(services.parcel_records(gdf), optional(request))
+
+        @r.get("/{code}", summary="One parcel")
+        def show(request: Request, code: str):
+            from .auth import optional
+
+            return _public(services.parcel_records(request.app.state.store.parcel(code)), optional(request))[0]
+
+        @r.post("", status_code=201, summary="Create a parcel from a GeoJSON Feature (CRS84)")
+        def create(request: Request, feature: ParcelFeature, _=_dep(require(*WRITERS))):
+            gdf = self._prepare(feature)
+            request.app.state.store.import_parcels(gdf, mode="insert")
+            return services.parcel_records(request.app.state.store.parcel(gdf["code"].iloc[0]))[0]
+
+        @r.put("/{code}", summary="Replace a parcel (GeoJSON Feature, CRS84)")
+        def replace(request: Request, code: str, feature: ParcelFeature, _=_dep(require(*WRITERS))):
+            if feature.properties.get("code", code) != code:
+                raise InputError("the body's code differs from the path's", field="properties.code",
+                                 expected=code)
+            request.app.state.store.parcel(code)  # 404 when absent
+            gdf = self._prepare(feature, code=code)
+            request.app.state.store.import_parcels(gdf, mode="upsert")
+            return services.parcel_records(request.app.state.store.parcel(code))[0]
+
+        @r.patch("/{code}", summary="Update attributes of a parcel")
+        def patch(request: Request, code: str, attrs: dict[str, Any], _=_dep(require(*WRITERS))):
+            if "code" in attrs or "geometry" in attrs:
+                raise InputError("code and geometry cannot be patched", field="code" if "code" in attrs
+                                 else "geometry", expected="PUT for a new geometry")
+            request.app.state.store.update_parcel_attributes(pd.DataFrame([{"code": code, **attrs}]))
+            return services.parcel_records(request.app.state.store.parcel(code))[0]
+
+        @r.delete("/{code}", status_code=204, summary="Delete a parcel")
+        def delete(request: Request, code: str, _=_dep(require(*WRITERS))):
+            if request.app.state.store.delete_parcels([code]) == 0:
+                raise NotFoundError(f"no parcel with code '{code}'", field="code")
+            return Response(status_code=204)
+
+        @r.post("/import", summary="Atomic import of a GeoPackage, GeoJSON or zipped Shapefile")
+        async def import_file(request: Request, file: UploadFile = File(...),
+                              mode: Literal["insert", "upsert"] = Form("insert"),
+                              crs: str | None = Form(None), fix: bool = Form(False),
+                              _=_dep(require(*WRITERS))):
+            suffix = Path(file.filename or "").suffix.lower()
+            if suffix not in UPLOAD_SUFFIXES:
+                raise InputError(f"unsupported file type '{suffix}'", field="file",
+                                 expected="a .gpkg, .geojson or .zip (zipped Shapefile)")
+            data = await _read_limited(file, self.settings.max_upload_bytes)
+            with tempfile.TemporaryDirectory() as tmp:  # our own name: never a path from the request
+                path = Path(tmp) / f"upload{suffix}"
+                path.write_bytes(data)
+                return services.import_file(request.app.state.store, path, crs=crs, fix=fix, mode=mode)
+
+    @staticmethod
+    def _prepare(feature: ParcelFeature, code: str | None = None):
+        props = dict(feature.properties)
+        if code:
+            props["code"] = code
+        geom = _geojson_geometry(feature.geometry, "geometry")
+        gdf = gpd.GeoDataFrame([props], geometry=[geom], crs="OGC:CRS84")
+        out, _ = prepare_parcels(gdf)
+        return out
+
+
+class RulesetsFactory:
+    def __init__(self, settings):
+        self.router = APIRouter(prefix="/rulesets", tags=["rule sets"])
+        r = self.router
+
+        @r.get("", summary="List rule sets")
+        def list_(request: Request):
+            return [{k: d.get(k) for k in ("id", "layer", "version", "series", "effective_from", "effective_to",
+                                           "industry_edition", "scope", "illustrative", "source")}
+                    | {"rules": len(d.get("rules", []))} for d in request.app.state.store.rulesets()]
+
+        @r.get("/{ruleset_id}", summary="One rule set, with every rule")
+        def show(request: Request, ruleset_id: str):
+            for d in request.app.state.store.rulesets():
+                if d["id"] == ruleset_id:
+                    return d
+            raise NotFoundError(f"no rule set '{ruleset_id}'", field="ruleset_id")
+
+        @r.post("", status_code=201, summary="Upload a rule set (a new version or a new layer)")
+        def upload(request: Request, doc: dict[str, Any], _=_dep(require(*WRITERS))):
+            from ..rules import parse_ruleset
+
+            rs = parse_ruleset(doc)  # validated completely before anything is written
+            request.app.state.store.put_ruleset(doc)
+            return {"id": rs.id, "layer": rs.layer, "rules": len(rs.rules)}
+
+
+def _dep(fn):
+    from fastapi import Depends
+
+    return Depends(fn)
+
+
+def _public(records: list[dict], ident) -> list[dict]:
+    if ident:
+        return records
+    return [{k: v for k, v in r.items() if k != "transfer_price_wan_yuan"} for r in records]
+
+
+def _records(df: pd.DataFrame) -> dict:
+    out = json.loads(df.to_json(orient="records", force_ascii=False))
+    return {"rows": len(df), "columns": list(df.columns), "results": out}
+
+
+async def _read_limited(file: UploadFile, limit: int) -> bytes:
+    buf = io.BytesIO()
+    while chunk := await file.read(1 << 20):
+        buf.write(chunk)
+        if buf.tell() > limit:
+            raise Problem(413, "Upload too large", f"the file exceeds {limit:,} bytes", field="file",
+                          expected=f"at most {limit:,} bytes")
+    return buf.getvalue()

@@ -1,0 +1,48 @@
+"""A real uvicorn server on 127.0.0.1 in a subprocess, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_server(db_url: str, *, env: dict | None = None, workers: int = 1):
+    port = free_port()
+    e = {**os.environ, **(env or {})}
+    proc = subprocess.Popen([sys.executable, "-m", "standardland.cli", "serve", "--port", str(port), "--db", db_url,
+                             "--workers", str(workers)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.time() > deadline:
+                raise RuntimeError("server did not start in 60 s")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
