@@ -61,6 +61,9 @@ for row in range(5):
             "status": statuses[n % 5],
             "transfer_price_wan_yuan": None,
             "illustrative": True,
+            # illustrative yearly performance of parcels in production (亩均 figures, 万元/亩)
+            **({"tax_per_mu": round(12 + 2.7 * ((n * 7) % 11), 1), "output_per_mu": round(260 + 23 * ((n * 5) % 13), 1)}
+               if statuses[n % 5] == "in_production" else {}),
             "geometry": shapely.box(x, y, x + w, y + h),
         })
         n += 1

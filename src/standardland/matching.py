@@ -129,6 +129,8 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
     headroom = np.where(head_n > 0, head_sum / np.maximum(head_n, 1), 0.0)
     areas = index.area_m2[cand]
     fit = np.abs(areas - req) / req if req else np.zeros(len(cand))
+    cand_codes = index.parcels["code"].to_numpy()[cand]
+    result["verdicts"] = dict(zip(cand_codes.tolist(), VERDICTS[ev.verdict].tolist()))
     vorder = np.array([0, 2, 1])[ev.verdict]  # pass, incomplete, fail
     order = np.lexsort((fit, -headroom, nmiss, nfail, vorder))[:top]
     for rank, j in enumerate(order, 1):

@@ -16,6 +16,7 @@ from .ogc import OGCFeaturesFactory
 from .problems import install as install_problems
 from .settings import Settings
 from .v1 import ChecksFactory, ParcelsFactory, RulesetsFactory
+from .web import MapFactory
 
 
 def create_app(settings: Settings | None = None, *, store=None) -> FastAPI:
@@ -43,6 +44,9 @@ def create_app(settings: Settings | None = None, *, store=None) -> FastAPI:
     v1.include_router(ParcelsFactory(settings).router)
     v1.include_router(RulesetsFactory(settings).router)
     app.include_router(v1)
+    maps = MapFactory(settings)
+    app.include_router(maps.router)
+    maps.mount_static(app)
 
     @app.get("/healthz", tags=["service"], summary="Liveness and store backend")
     def health():

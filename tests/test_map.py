@@ -1,0 +1,203 @@
+"""The web map: offline assets, escaping, and a real headless Chromium against a real uvicorn."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import urlparse
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from server import running_server
+from standardland import maps, services
+from standardland.parcels import prepare_parcels
+from standardland.sample import load_reference_data
+from standardland.store import open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+EXAMPLE = json.loads((ROOT / "api/examples/project.json").read_text("utf-8"))
+XSS = "<img src=x onerror=alert(1)>"
+CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
+
+
+def test_rendered_page_loads_nothing_from_outside(park_store):
+    gdf = park_store.parcels()
+    html = maps.render_map(lang="zh", boundaries=park_store.boundaries(), parcels=gdf,
+                           props=maps.feature_properties(gdf, services.published_thresholds(park_store, gdf)),
+                           bounds=((37.39, 121.41), (37.42, 121.45)))
+    urls = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert urls and all(u.startswith("/static/") for u in urls), urls
+    assert "http://" not in html and "https://" not in html
+    # the CDN lists were replaced on this map only, not on folium's shared class
+    import folium
+
+    assert any("cdn" in url for _, url in folium.Map.default_js)
+
+
+def test_injected_names_are_escaped_in_the_page(park_store):
+    gdf = park_store.parcels()
+    gdf.loc[gdf.index[0], "name"] = XSS + "</script><script>alert(2)</script>"
+    html = maps.render_map(lang="zh", boundaries=park_store.boundaries(), parcels=gdf,
+                           props=maps.feature_properties(gdf, services.published_thresholds(park_store, gdf)),
+                           bounds=((37.39, 121.41), (37.42, 121.45)))
+    assert "<img src=x" not in html and "</script><script>alert(2)" not in html
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in html
+
+
+def test_choropleth_states_its_classification(park_store):
+    gdf = park_store.parcels()
+    props = maps.feature_properties(gdf, services.published_thresholds(park_store, gdf))
+    cfg = maps.colour_config(props, "tax_per_mu", "en")
+    assert cfg["classification"] == "Quantiles (5 classes)" and len(cfg["breaks"]) == 4
+    from standardland.errors import InputError
+
+    with pytest.raises(InputError, match="not a numeric parcel property"):
+        maps.colour_config(props, "name", "en")
+
+
+# -- the browser -----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():
+    pw = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("chromium is required in CI (apt-get install chromium)")
+        pytest.skip("no chromium on this machine (apt-get install chromium)")
+    with pw.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('map') / 'map.db'}"
+    store = open_store(url)
+    load_reference_data(store, with_sample=True)
+    xss = gpd.GeoDataFrame({"code": ["370613004001GB29999"], "name": [XSS], "status": ["planned"],
+                            "land_use_code": ["100101"], "park": ["yantai-hitech-intl"]},
+                           geometry=[shapely.box(121.4205, 37.4160, 121.4225, 37.4172)], crs=4490)
+    store.import_parcels(prepare_parcels(xss)[0])
+    store.close()
+    with running_server(url) as base:
+        yield base, url
+
+
+def _page(browser, base, path, *, lang="zh-CN"):
+    ctx = browser.new_context(locale=lang, viewport={"width": 1400, "height": 900})
+    page = ctx.new_page()
+    outside, dialogs = [], []
+
+    def route(r):
+        if urlparse(r.request.url).hostname not in ("127.0.0.1",):
+            outside.append(r.request.url)
+            return r.abort()
+        return r.continue_()
+    page.route("**/*", route)
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(base + path)
+    page.wait_for_selector("html[data-sl-ready='1']", timeout=30_000)
+    return page, outside, dialogs
+
+
+def test_map_renders_offline_and_popups_show_mu(browser, site):
+    base, _ = site
+    page, outside, dialogs = _page(browser, base, "/map")
+    assert page.locator("path.sl-parcel").count() == 36
+    assert page.locator("path.sl-status-published").count() == 5
+    page.locator("path.sl-code-370613004002GB10003").click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    text = popup.inner_text()
+    assert "370613004002GB10003" in text and "150.00 亩" in text
+    assert "投资强度" in text
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "map.png"))
+    assert outside == [] and dialogs == []
+
+
+def test_search_finds_a_parcel_by_code(browser, site):
+    base, _ = site
+    page, outside, _ = _page(browser, base, "/map")
+    page.fill("#sl-search-input", "370613004001GB20007")
+    page.click("#sl-search-button")
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "370613004001GB20007" in popup.inner_text()
+    page.fill("#sl-search-input", "没有这个地块")
+    page.click("#sl-search-button")
+    assert page.locator(".sl-search .sl-msg").inner_text() == "未找到地块"
+    assert outside == []
+
+
+def test_eligibility_view_colours_as_the_engine_decides(browser, site):
+    base, url = site
+    project = {**EXAMPLE, "fixed_asset_investment_wan_yuan": 150 * 330}
+    store = open_store(url)
+    expected = services.match_project(store, project, top=50)["verdicts"]
+    store.close()
+    assert set(expected.values()) == {"pass", "fail"}
+    page, outside, _ = _page(browser, base, "/map")
+    page.fill("#sl-project", json.dumps(project, ensure_ascii=False))
+    page.click("#sl-submit")
+    page.wait_for_selector("#sl-matches", timeout=30_000)
+    for code, verdict in expected.items():
+        assert page.locator(f"path.sl-code-{code}.sl-verdict-{verdict}").count() == 1, (code, verdict)
+    assert page.locator("path.sl-parcel[class*='sl-verdict-']").count() == len(expected)
+    page.locator("#sl-matches a").first.click()
+    assert "结论" in page.locator(".leaflet-popup-content").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "map-eligibility.png"))
+    assert outside == []
+
+
+def test_english_page_has_no_chinese_ui_labels(browser, site):
+    base, _ = site
+    page, _, _ = _page(browser, base, "/map?lang=en", lang="en-US")
+    # every UI label; the project JSON in the form's textarea is data, not a label
+    ui = page.locator("[data-ui='legend'], [data-ui='search'], .leaflet-control-layers, #sl-form > b, "
+                      "#sl-form .sl-note, #sl-form button").all_inner_texts()
+    assert ui and not any(CJK.search(t) for t in ui), ui
+    assert page.locator("#sl-lang").inner_text() == "中文"  # the way back names its language natively
+    assert page.get_attribute("#sl-search-input", "placeholder") == "Search by parcel code or name"
+    page.locator("path.sl-code-370613004002GB10001").click()
+    labels = page.locator(".leaflet-popup-content th").all_inner_texts()
+    assert labels and not any(CJK.search(t) for t in labels), labels
+    assert "mu" in page.locator(".leaflet-popup-content").inner_text()
+    # Accept-Language alone also switches
+    page2, _, _ = _page(browser, base, "/map", lang="en-US")
+    assert page2.get_attribute("html", "lang") == "en"
+
+
+def test_injected_name_runs_no_script(browser, site):
+    base, _ = site
+    page, _, dialogs = _page(browser, base, "/map")
+    target = page.locator("path.sl-code-370613004001GB29999")
+    target.hover()
+    target.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert XSS in popup.inner_text()  # shown as text
+    page.fill("#sl-search-input", "<img")
+    page.click("#sl-search-button")
+    page.wait_for_timeout(300)
+    assert dialogs == []
+    assert page.locator("img[src='x']").count() == 0
+
+
+def test_choropleth_page(browser, site):
+    base, _ = site
+    page, outside, _ = _page(browser, base, "/map?color=tax_per_mu")
+    legend = page.locator("[data-ui='legend']").inner_text()
+    assert "亩均税收" in legend and "分位数分级（5 级）" in legend
+    assert outside == []
