@@ -201,3 +201,24 @@ def test_choropleth_page(browser, site):
     legend = page.locator("[data-ui='legend']").inner_text()
     assert "亩均税收" in legend and "分位数分级（5 级）" in legend
     assert outside == []
+
+
+def test_large_stores_load_parcels_by_bbox(browser, tmp_path):
+    """Beyond the embed limit the page stays small and fetches only the parcels in view from /ogc."""
+    url = f"sqlite:///{tmp_path / 'big.db'}"
+    store = open_store(url)
+    load_reference_data(store, with_sample=True)
+    store.close()
+    with running_server(url, env={"STANDARDLAND_MAP_EMBED_LIMIT": "10"}) as base:
+        import httpx
+
+        html = httpx.get(base + "/map").text
+        assert "370613004002GB10001" not in html  # nothing embedded
+        page, outside, _ = _page(browser, base, "/map")
+        page.wait_for_function("document.querySelectorAll('path.sl-parcel').length > 0", timeout=20_000)
+        assert page.locator("path.sl-parcel").count() == 35
+        page.fill("#sl-search-input", "370613004002GB10004")
+        page.click("#sl-search-button")
+        page.locator(".leaflet-popup-content").wait_for()
+        assert "370613004002GB10004" in page.locator(".leaflet-popup-content").inner_text()
+        assert outside == []

@@ -112,11 +112,14 @@ class _Layers(MacroElement):
 
 
 def _fc(gdf: gpd.GeoDataFrame, props: pd.DataFrame) -> dict:
-    geoms = shapely.to_geojson(np.asarray(gdf.geometry.values, dtype=object), indent=None)
-    recs = json.loads(props.to_json(orient="records", force_ascii=False))
+    """A FeatureCollection for the page: coordinates to 1e-7° (about 1 cm), null properties left out."""
+    geoms = shapely.transform(np.asarray(gdf.geometry.values, dtype=object), lambda xy: np.round(xy, 7))
+    gjson = shapely.to_geojson(geoms, indent=None)
+    recs = json.loads(props.to_json(orient="records", force_ascii=False, double_precision=6))
     return {"type": "FeatureCollection",
-            "features": [{"type": "Feature", "id": r["code"], "geometry": json.loads(g), "properties": r}
-                         for g, r in zip(geoms, recs)]}
+            "features": [{"type": "Feature", "id": r["code"], "geometry": json.loads(g),
+                          "properties": {k: v for k, v in r.items() if v is not None}}
+                         for g, r in zip(gjson, recs)]}
 
 
 def render_map(*, lang: str, boundaries: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None,

@@ -177,28 +177,37 @@ def published_thresholds(store: Store, parcels: gpd.GeoDataFrame, *, on: date | 
     whose value does not depend on the project's industry, tightened by the parcel's own.
 
     Columns ``<id>_min``, ``<id>_max`` and ``<id>_by`` (the winning rule set), indexed like ``parcels``.
+    Contexts are resolved once each; the parcel layer is combined with numpy.
     """
     on = on or date.today()
     cat = catalogue()
     pk = parks(store)
     tiers = dict(zip(pk["code"], pk["zone_tier"]))
     rs = rulesets(store)
-    cols: dict[str, list] = {f"{i.id}_{k}": [] for i in cat.indicators for k in ("min", "max", "by")}
-    memo: dict = {}
-    for code, park, rc, attrs in zip(parcels["code"], parcels["park"], parcels["region_class"], parcels["attrs"]):
-        key = (park, code[:6], None if pd.isna(rc) else int(rc))
-        if key not in memo:
-            memo[key] = effective_thresholds(Context(decision_date=on, industry_error="no industry",
-                                                     region_class=key[2], zone_tier=tiers.get(park),
-                                                     admin_code=key[1], park=park), rs)
-        ths = with_parcel_layer(memo[key], attrs or {}) if attrs else memo[key]
-        for ind in cat.indicators:
-            th = ths[ind.id]
-            cols[f"{ind.id}_min"].append(th.min)
-            cols[f"{ind.id}_max"].append(th.max)
-            by = th.min_layer or th.max_layer
-            cols[f"{ind.id}_by"].append(by.ruleset if by else None)
-    return pd.DataFrame(cols, index=parcels.index)
+    n = len(parcels)
+    keys = list(zip(parcels["park"], (c[:6] for c in parcels["code"]),
+                    (None if pd.isna(rc) else int(rc) for rc in parcels["region_class"])))
+    uniq = list(dict.fromkeys(keys))
+    pos = {k: i for i, k in enumerate(uniq)}
+    kidx = np.fromiter((pos[k] for k in keys), dtype=np.intp, count=n)
+    ths = [effective_thresholds(Context(decision_date=on, industry_error="no industry", region_class=k[2],
+                                        zone_tier=tiers.get(k[0]), admin_code=k[1], park=k[0]), rs) for k in uniq]
+    attrs = parcels["attrs"].tolist() if "attrs" in parcels.columns else [{}] * n
+    cols: dict[str, object] = {}
+    for ind in cat.indicators:
+        i = ind.id
+        for side, pick, better in (("min", lambda t: (t.min, t.min_layer), np.greater),
+                                   ("max", lambda t: (t.max, t.max_layer), np.less)):
+            base = np.array([np.nan if pick(t[i])[0] is None else pick(t[i])[0] for t in ths], dtype="float64")[kidx]
+            by = np.array([pick(t[i])[1].ruleset if pick(t[i])[1] else None for t in ths], dtype=object)[kidx]
+            own = np.array([a.get(f"{i}_{side}", np.nan) if a else np.nan for a in attrs], dtype="float64")
+            wins = ~np.isnan(own) & (np.isnan(base) | better(own, base))
+            cols[f"{i}_{side}"] = np.where(wins, own, base)
+            cols[f"{i}_{side}_by"] = np.where(wins, "parcel", by)
+        lo_by, hi_by = cols.pop(f"{i}_min_by"), cols.pop(f"{i}_max_by")
+        cols[f"{i}_by"] = np.where(pd.isna(cols[f"{i}_min"]), hi_by, lo_by)
+    out = pd.DataFrame(cols, index=parcels.index)
+    return out.astype(object).where(out.notna(), None)
 
 
 # -- check / match / screen ------------------------------------------------------------------

@@ -19,5 +19,7 @@ class Settings(BaseSettings):
                                                 description="Whether items responses count numberMatched")
     cors_origins: list[str] = Field(default_factory=list, description="CORS is off unless origins are listed")
     title: str = "standardland"
+    map_embed_limit: int = Field(10_000, description="Up to this many parcels the map embeds them; beyond, "
+                                                     "it loads bbox-limited GeoJSON from /ogc as the view moves")
     basemap_url: str | None = Field(None, description="Intranet XYZ tile URL for the map; none by default")
     basemap_attribution: str | None = None

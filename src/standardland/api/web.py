@@ -59,14 +59,14 @@ class MapFactory:
         total = store.count_parcels(q)
         boundaries = store.boundaries()
         parcels = props = None
-        if total <= maps.EMBED_LIMIT:
+        if total <= self.settings.map_embed_limit:
             parcels = store.parcels(q)
             props = maps.feature_properties(parcels, services.published_thresholds(store, parcels))
         colour = None
         if color:
             if props is None:
                 raise InputError("a choropleth needs the parcels embedded; filter with ?park=", field="color",
-                                 expected=f"at most {maps.EMBED_LIMIT} parcels")
+                                 expected=f"at most {self.settings.map_embed_limit} parcels")
             colour = maps.colour_config(props, color, lang)
         ext = store.parcel_extent() if total else None
         if parcels is not None and len(parcels):
