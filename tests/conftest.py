@@ -108,3 +108,26 @@ def park_store(store):
 
     load_reference_data(store, with_sample=True)
     return store
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
+def api(request, tmp_path_factory):
+    """(base URL, db URL, tokens by role) of a real uvicorn serving a store with the sample park."""
+    from server import running_server
+    from standardland.api.auth import ROLES, issue
+    from standardland.sample import load_reference_data
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('api') / 'api.db'}"
+        name = None
+    else:
+        name = _fresh_pg(request.getfixturevalue("pg_template"))
+        url = _pg_url(name)
+    store = open_store(url)
+    load_reference_data(store, with_sample=True)
+    tokens = {role: issue(store, name=f"test-{role}", role=role) for role in ROLES}
+    store.close()
+    with running_server(url) as base:
+        yield base, url, tokens
+    if name:
+        _drop_pg(name)

@@ -16,7 +16,6 @@ import pyogrio
 import pytest
 import shapely
 
-from conftest import _drop_pg, _fresh_pg, _pg_url
 from helpers import square_parcels
 from server import running_server
 from standardland import crs as crsmod
@@ -26,25 +25,6 @@ from standardland.store import open_store
 
 EXAMPLE = json.loads((Path(__file__).resolve().parents[1] / "api" / "examples" / "project.json").read_text("utf-8"))
 STD = "370613004002GB10001"
-
-
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
-def api(request, tmp_path_factory):
-    """(base URL, db URL, tokens by role) of a served store holding the sample park."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('api') / 'api.db'}"
-        name = None
-    else:
-        name = _fresh_pg(request.getfixturevalue("pg_template"))
-        url = _pg_url(name)
-    store = open_store(url)
-    load_reference_data(store, with_sample=True)
-    tokens = {role: issue(store, name=f"test-{role}", role=role) for role in ROLES}
-    store.close()
-    with running_server(url) as base:
-        yield base, url, tokens
-    if name:
-        _drop_pg(name)
 
 
 def auth(tokens, role):
@@ -374,7 +354,8 @@ def test_curl_examples_run(api, script):
     base, _, tokens = api
     path = Path(__file__).resolve().parents[1] / "api" / "examples" / script
     p = subprocess.run(["bash", str(path)], capture_output=True, text=True, timeout=120,
-                       env={"BASE": base, "TOKEN": tokens["planner"], "PATH": "/usr/bin:/bin"})
+                       env={"BASE": base, "TOKEN": tokens["planner"], "APPLICANT_TOKEN": tokens["applicant"],
+                            "REVIEWER_TOKEN": tokens["reviewer"], "PATH": "/usr/bin:/bin"})
     assert p.returncode == 0, p.stdout[-1500:] + p.stderr[-1500:]
 
 

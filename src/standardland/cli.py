@@ -457,6 +457,30 @@ def init(db: Optional[str] = DbOpt, sample: bool = typer.Option(False, "--sample
         out.print(f"store ready at {store.url or default_url()}: {res}")
 
 
+@app.command()
+@domain_errors
+def deadlines(overdue: bool = typer.Option(False, "--overdue", help="Only applications with an overdue deadline"),
+              today: Optional[str] = typer.Option(None, "--today", help="YYYY-MM-DD (default: today)"),
+              db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+    """What is due or overdue under the signed agreements, with the idle-land stage."""
+    from . import applications
+
+    d = services.decision_date(today) if today else date.today()
+    recs = applications.deadline_list(open_store(db), today=d, overdue_only=overdue)
+    if as_json:
+        _dump(recs)
+        return
+    t = Table(title=f"deadlines on {d}")
+    for c in ("application", "parcel", "state", "deadline", "due", "status", "idle land"):
+        t.add_column(c)
+    for r in recs:
+        for item in r["deadlines"]:
+            colour = {"overdue": "red", "due": "yellow"}.get(item["status"], "green")
+            t.add_row(str(r["application_id"]), r["parcel_code"], r["state"], item["kind"], item["due"],
+                      f"[{colour}]{item['status']}[/]", r["idle_land"]["stage"])
+    out.print(t)
+
+
 def main():  # console-script entry point
     app()
 

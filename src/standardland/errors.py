@@ -88,3 +88,21 @@ class DataValidationError(StandardlandError):
         d = super().to_dict()
         d["problems"] = [p.__dict__ for p in self.problems]
         return d
+
+
+class PermissionDenied(StandardlandError):
+    """The caller's role may not do this (HTTP 403)."""
+
+    kind = "forbidden"
+
+
+class ConflictError(StandardlandError):
+    """The resource's state does not allow this now, or a concurrent change won (HTTP 409)."""
+
+    kind = "conflict"
+
+
+class PreconditionFailed(StandardlandError):
+    """The caller's If-Match version is stale (HTTP 412)."""
+
+    kind = "precondition"

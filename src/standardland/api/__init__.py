@@ -17,6 +17,7 @@ from .problems import install as install_problems
 from .settings import Settings
 from .v1 import ChecksFactory, ParcelsFactory, RulesetsFactory
 from .web import MapFactory
+from .workflow import WorkflowFactory
 
 
 def create_app(settings: Settings | None = None, *, store=None) -> FastAPI:
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, *, store=None) -> FastAPI:
     v1.include_router(ChecksFactory(settings).router)
     v1.include_router(ParcelsFactory(settings).router)
     v1.include_router(RulesetsFactory(settings).router)
+    v1.include_router(WorkflowFactory(settings).router)
     app.include_router(v1)
     maps = MapFactory(settings)
     app.include_router(maps.router)

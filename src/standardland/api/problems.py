@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..errors import DataValidationError, NotFoundError, StandardlandError
 
 PROBLEM = "application/problem+json"
-STATUS_BY_KIND = {"not_found": 404, "validation": 422, "unit": 422, "crs": 422, "geometry": 422, "ruleset": 422,
+STATUS_BY_KIND = {"forbidden": 403, "conflict": 409, "precondition": 412, "not_found": 404, "validation": 422, "unit": 422, "crs": 422, "geometry": 422, "ruleset": 422,
                   "input": 422, "error": 400}
 
 
@@ -44,7 +44,8 @@ def install(app: FastAPI) -> None:
             errors = [{"row": p.row, "field": p.field, "message": p.message} for p in exc.problems]
         elif exc.field:
             errors = [{"field": exc.field, "message": exc.message, "expected": exc.expected}]
-        title = "Not found" if isinstance(exc, NotFoundError) else "Invalid input"
+        title = {404: "Not found", 403: "Forbidden", 409: "Conflict", 412: "Precondition failed"}.get(
+            status, "Invalid input")
         return problem_response(status, title, str(exc), request.url.path, errors=errors)
 
     @app.exception_handler(Problem)

@@ -99,8 +99,8 @@ class ChecksFactory:
         @r.post("/checks", summary="Check one project against one parcel")
         def check(request: Request, body: CheckRequest):
             with _in_project():
-                return services.check_project(request.app.state.store, body.project, body.parcel_code,
-                                              checkpoint=body.checkpoint, lang=body.lang)
+                return _json(services.check_project(request.app.state.store, body.project, body.parcel_code,
+                                                    checkpoint=body.checkpoint, lang=body.lang))
 
         @r.post("/matches", summary="Rank the available parcels for a project")
         def match(request: Request, body: MatchRequest):
@@ -111,8 +111,8 @@ class ChecksFactory:
                     raise InputError("the area of interest must be a valid polygon", field="within",
                                      expected="a GeoJSON Polygon or MultiPolygon in CRS84")
             with _in_project():
-                return services.match_project(request.app.state.store, body.project, top=body.limit,
-                                              within=within, lang=body.lang)
+                return _json(services.match_project(request.app.state.store, body.project, top=body.limit,
+                                                    within=within, lang=body.lang))
 
         @r.post("/screenings", summary="Screen many projects (JSON rows)")
         def screen_json(request: Request, body: ScreeningRequest, _=_dep(require(*ANY_ROLE))):
@@ -256,6 +256,11 @@ class RulesetsFactory:
             rs = parse_ruleset(doc)  # validated completely before anything is written
             request.app.state.store.put_ruleset(doc)
             return {"id": rs.id, "layer": rs.layer, "rules": len(rs.rules)}
+
+
+def _json(doc: dict) -> Response:
+    """Plain json.dumps (C) instead of FastAPI's recursive encoder: verdicts are nested and large."""
+    return Response(json.dumps(doc, ensure_ascii=False, default=str).encode("utf-8"), media_type="application/json")
 
 
 def _dep(fn):

@@ -112,6 +112,37 @@ class Store(ABC):
     @abstractmethod
     def revoke_token(self, token_id: int) -> bool: ...
 
+    # -- workflow (applications, agreements, inspections, audit trail, idempotency keys)
+    @abstractmethod
+    def create_application(self, parcel_code: str, applicant: str, project: dict, audit_row: dict) -> int: ...
+
+    @abstractmethod
+    def application(self, app_id: int) -> dict | None: ...
+
+    @abstractmethod
+    def applications(self, state: str | None = None) -> list[dict]: ...
+
+    @abstractmethod
+    def apply_transition(self, app_id: int, expected_version: int, changes: dict, audit_row: dict, *,
+                         agreement: dict | None = None, inspection: dict | None = None,
+                         idempotency: tuple[str, str, str] | None = None,
+                         parcel_status: tuple[str, str] | None = None) -> bool: ...
+
+    @abstractmethod
+    def idempotent_response(self, key: str) -> dict | None: ...
+
+    @abstractmethod
+    def agreement(self, app_id: int) -> dict | None: ...
+
+    @abstractmethod
+    def agreements(self) -> dict[int, dict]: ...
+
+    @abstractmethod
+    def inspections(self, app_id: int) -> list[dict]: ...
+
+    @abstractmethod
+    def audit_rows(self, app_id: int) -> list[dict]: ...
+
     # -- rule sets
     @abstractmethod
     def put_ruleset(self, payload: dict) -> None: ...

@@ -405,6 +405,133 @@ class SQLStore(Store):
             return conn.execute(text("UPDATE api_tokens SET revoked = :t WHERE id = :i"),
                                 {"t": True, "i": token_id}).rowcount == 1
 
+    # -- workflow ------------------------------------------------------------------------------
+    _APP_COLS = ("id", "parcel_code", "applicant", "state", "version", "project", "verdict", "exception_reason",
+                 "rectify_due", "facts", "created_at", "updated_at")
+
+    def _app(self, row) -> dict:
+        d = dict(zip(self._APP_COLS, row))
+        d["project"] = json.loads(d["project"])
+        d["verdict"] = json.loads(d["verdict"]) if d["verdict"] else None
+        d["facts"] = json.loads(d["facts"]) if d["facts"] else {}
+        d["rectify_due"] = str(d["rectify_due"]) if d["rectify_due"] else None
+        d["created_at"], d["updated_at"] = str(d["created_at"]), str(d["updated_at"])
+        return d
+
+    def create_application(self, parcel_code: str, applicant: str, project: dict, audit_row: dict) -> int:
+        from .. import audit
+
+        with self.engine.begin() as conn:
+            conn.execute(text("INSERT INTO applications (parcel_code, applicant, state, version, project) "
+                              "VALUES (:p, :a, 'draft', 1, :j)"),
+                         {"p": parcel_code, "a": applicant, "j": json.dumps(project, ensure_ascii=False)})
+            app_id = int(conn.execute(text("SELECT MAX(id) FROM applications WHERE applicant = :a"),
+                                      {"a": applicant}).scalar())
+            row = {**audit_row, "application_id": app_id, "seq": 1, "prev_hash": audit.GENESIS}
+            row["row_hash"] = audit.row_hash(row, audit.GENESIS)
+            self._insert_audit(conn, row)
+        return app_id
+
+    def _insert_audit(self, conn, row: dict) -> None:
+        conn.execute(text("INSERT INTO audit_log (application_id, seq, actor, role, at, action, from_state, to_state, "
+                          "comment, snapshot_hash, prev_hash, row_hash) VALUES (:application_id, :seq, :actor, :role, "
+                          ":at, :action, :from_state, :to_state, :comment, :snapshot_hash, :prev_hash, :row_hash)"),
+                     row)
+
+    def application(self, app_id: int) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(text(f"SELECT {', '.join(self._APP_COLS)} FROM applications WHERE id = :i"),
+                               {"i": app_id}).first()
+        return None if row is None else self._app(row)
+
+    def applications(self, state: str | None = None) -> list[dict]:
+        sql = f"SELECT {', '.join(self._APP_COLS)} FROM applications"
+        params = {}
+        if state:
+            sql += " WHERE state = :s"
+            params["s"] = state
+        with self.engine.connect() as conn:
+            return [self._app(r) for r in conn.execute(text(sql + " ORDER BY id"), params)]
+
+    def apply_transition(self, app_id: int, expected_version: int, changes: dict, audit_row: dict, *,
+                         agreement: dict | None = None, inspection: dict | None = None,
+                         idempotency: tuple[str, str, str] | None = None,
+                         parcel_status: tuple[str, str] | None = None) -> bool:
+        """Apply a state change if the application is still at ``expected_version``; False when stale.
+
+        The new state, the agreement or inspection, the audit row (chained to the previous one) and
+        the idempotency record are written in one transaction.
+        """
+        from .. import audit
+
+        sets = ", ".join(f"{k} = :c_{k}" for k in changes)
+        params = {f"c_{k}": (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)
+                  for k, v in changes.items()}
+        with self.engine.begin() as conn:
+            n = conn.execute(text(f"UPDATE applications SET {sets}, version = version + 1, "
+                                  "updated_at = CURRENT_TIMESTAMP WHERE id = :i AND version = :v"),
+                             {**params, "i": app_id, "v": expected_version}).rowcount
+            if n != 1:
+                return False
+            last = conn.execute(text("SELECT seq, row_hash FROM audit_log WHERE application_id = :i "
+                                     "ORDER BY seq DESC LIMIT 1"), {"i": app_id}).first()
+            seq, prev = (last[0] + 1, last[1]) if last else (1, audit.GENESIS)
+            row = {**audit_row, "application_id": app_id, "seq": seq, "prev_hash": prev}
+            row["row_hash"] = audit.row_hash(row, prev)
+            self._insert_audit(conn, row)
+            if agreement is not None:
+                conn.execute(text("INSERT INTO agreements (application_id, terms) VALUES (:i, :t)"),
+                             {"i": app_id, "t": json.dumps(agreement, ensure_ascii=False)})
+            if inspection is not None:
+                conn.execute(text("INSERT INTO inspections (application_id, kind, actuals, verdict, result, penalties, "
+                                  "inspected_on) VALUES (:i, :k, :a, :v, :r, :p, :d)"),
+                             {"i": app_id, "k": inspection["kind"],
+                              "a": json.dumps(inspection["actuals"], ensure_ascii=False),
+                              "v": json.dumps(inspection["verdict"], ensure_ascii=False), "r": inspection["result"],
+                              "p": json.dumps(inspection.get("penalties"), ensure_ascii=False),
+                              "d": inspection["inspected_on"]})
+            if parcel_status is not None:
+                self._bump(conn, "parcels_version")
+                conn.execute(text("UPDATE parcels SET status = :s, updated_at = CURRENT_TIMESTAMP WHERE code = :c"),
+                             {"s": parcel_status[1], "c": parcel_status[0]})
+            if idempotency is not None:
+                key, action, response = idempotency
+                conn.execute(text("INSERT INTO idempotency_keys (key, application_id, action, response) "
+                                  "VALUES (:k, :i, :a, :r)"), {"k": key, "i": app_id, "a": action, "r": response})
+        return True
+
+    def idempotent_response(self, key: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(text("SELECT application_id, action, response FROM idempotency_keys WHERE key = :k"),
+                               {"k": key}).first()
+        return None if row is None else {"application_id": row[0], "action": row[1], "response": json.loads(row[2])}
+
+    def agreement(self, app_id: int) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(text("SELECT terms, signed_at FROM agreements WHERE application_id = :i"),
+                               {"i": app_id}).first()
+        return None if row is None else {**json.loads(row[0]), "signed_at": str(row[1])}
+
+    def agreements(self) -> dict[int, dict]:
+        with self.engine.connect() as conn:
+            return {r[0]: json.loads(r[1]) for r in conn.execute(text("SELECT application_id, terms FROM agreements"))}
+
+    def inspections(self, app_id: int) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, kind, actuals, verdict, result, penalties, inspected_on FROM "
+                                     "inspections WHERE application_id = :i ORDER BY id"), {"i": app_id}).all()
+        return [{"id": r[0], "kind": r[1], "actuals": json.loads(r[2]), "verdict": json.loads(r[3]),
+                 "result": r[4], "penalties": json.loads(r[5]) if r[5] else None, "inspected_on": str(r[6])}
+                for r in rows]
+
+    def audit_rows(self, app_id: int) -> list[dict]:
+        cols = ("application_id", "seq", "actor", "role", "at", "action", "from_state", "to_state", "comment",
+                "snapshot_hash", "prev_hash", "row_hash")
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(f"SELECT {', '.join(cols)} FROM audit_log WHERE application_id = :i "
+                                     "ORDER BY seq"), {"i": app_id}).all()
+        return [dict(zip(cols, r)) for r in rows]
+
     # -- rule sets -----------------------------------------------------------------------
     def put_ruleset(self, payload: dict) -> None:
         from datetime import date

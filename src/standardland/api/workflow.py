@@ -1,0 +1,114 @@
+"""Workflow routes: applications, transitions (ETag / If-Match, Idempotency-Key), the audit trail,
+deadlines, the park dashboard, printable documents and the Excel register."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from .. import applications, documents, workflow
+from .auth import ROLES, require
+from .problems import Problem
+
+
+class NewApplication(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    parcel_code: str = Field(..., min_length=19, max_length=28)
+    project: dict[str, Any]
+
+
+def _etag(app: dict) -> dict:
+    return {"ETag": f'"{app["version"]}"'}
+
+
+def _if_match(value: str | None) -> int | None:
+    if value is None:
+        return None
+    v = value.strip()
+    if v.startswith("W/"):
+        v = v[2:]
+    v = v.strip('"')
+    if not v.isdigit():
+        raise Problem(400, "Invalid header", f"If-Match '{value}' is not an application version",
+                      field="If-Match", expected='the ETag of the application, e.g. "3"')
+    return int(v)
+
+
+def _json(doc) -> Response:
+    import json
+
+    return Response(json.dumps(doc, ensure_ascii=False, default=str).encode("utf-8"), media_type="application/json")
+
+
+class WorkflowFactory:
+    def __init__(self, settings):
+        self.router = APIRouter(tags=["workflow"])
+        r = self.router
+        anyone = Depends(require(*ROLES))
+
+        @r.get("/workflow", summary="The state machine: states, transitions, roles, guards, a Mermaid diagram")
+        def describe():
+            return workflow.describe()
+
+        @r.post("/applications", status_code=201, summary="Create a draft application (applicant, admin)")
+        def create(request: Request, body: NewApplication, ident=anyone):
+            app = applications.create(request.app.state.store, ident, body.parcel_code, body.project)
+            resp = _json(app)
+            resp.status_code = 201
+            resp.headers.update(_etag(app))
+            return resp
+
+        @r.get("/applications", summary="The application register")
+        def list_(request: Request, state: str | None = None, ident=anyone):
+            return _json(request.app.state.store.applications(state))
+
+        @r.get("/applications.xlsx", summary="The application register as Excel",
+               response_class=Response, responses={200: {"content": {
+                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
+        def register(request: Request, ident=anyone):
+            buf = io.BytesIO()
+            applications.register_frame(request.app.state.store).to_excel(buf, index=False, engine="openpyxl")
+            return Response(buf.getvalue(), headers={"Content-Disposition": 'attachment; filename="applications.xlsx"'},
+                            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+        @r.get("/applications/{app_id}", summary="One application (ETag = its version)")
+        def show(request: Request, app_id: int, ident=anyone):
+            app = applications.view(request.app.state.store, app_id, ident)
+            resp = _json(app)
+            resp.headers.update(_etag(app))
+            return resp
+
+        @r.post("/applications/{app_id}/transitions/{action}", summary="Make a transition")
+        def act(request: Request, app_id: int, action: str, body: dict[str, Any] | None = None,
+                if_match: str | None = Header(None, alias="If-Match"),
+                idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
+                ident=anyone):
+            app = applications.transition(request.app.state.store, ident, app_id, action, body or {},
+                                          if_match=_if_match(if_match), idempotency_key=idempotency_key)
+            resp = _json(app)
+            resp.headers.update(_etag(app))
+            return resp
+
+        @r.get("/applications/{app_id}/audit", summary="The audit trail and its hash-chain verification")
+        def audit_(request: Request, app_id: int, ident=anyone):
+            return _json(applications.audit_trail(request.app.state.store, app_id))
+
+        @r.get("/applications/{app_id}/documents/{kind}", response_class=HTMLResponse,
+               summary="Printable HTML: check, agreement or inspection (zh; ?lang=en)")
+        def document(request: Request, app_id: int, kind: str, lang: str = Query("zh", pattern="^(zh|en)$"),
+                     inspection_id: int | None = None, ident=anyone):
+            app = applications.view(request.app.state.store, app_id, ident)
+            return HTMLResponse(documents.render(kind, app, lang, inspection_id))
+
+        @r.get("/deadlines", summary="Agreed start, completion, review and rectification deadlines; idle land")
+        def deadlines(request: Request, overdue: bool = False, today: date | None = None, ident=anyone):
+            return _json(applications.deadline_list(request.app.state.store, today=today, overdue_only=overdue))
+
+        @r.get("/parks/{park}/dashboard", summary="Counts, land offered and used, 亩均 figures, A–D classes")
+        def dashboard(request: Request, park: str):
+            return _json(applications.park_dashboard(request.app.state.store, park))
