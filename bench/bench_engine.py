@@ -98,10 +98,6 @@ def python_loop(pairs: pd.DataFrame, ev) -> list[list[str]]:
 # -- the same decision as a GoRules JDM graph for zen-engine ---------------------------------------
 def jdm_for(pairs: pd.DataFrame, ev) -> dict:
     """A decision table (one row per context, first hit) feeding an expression node per indicator."""
-    from standardland.engine import KEY_COLUMNS
-
-    key_rows = pairs[list(KEY_COLUMNS)].iloc[
-        [int(np.flatnonzero(ev.key_index == k)[0]) for k in range(len(ev.key_thresholds))]]
     inputs = [{"id": f"in_{c}", "name": c, "field": c} for c in ("ctx",)]
     outputs = []
     for ind in INDICATORS:

@@ -31,12 +31,11 @@ def main(n_parcels: int = 100_000, n_requests: int = 2_000, concurrency: int = 3
     import numpy as np
 
     from server import running_server
-    from standardland import services
     from standardland.parcels import prepare_parcels
     from standardland.sample import load_reference_data
     from standardland.store import open_store
 
-    print(f"\n== HTTP: uvicorn on 127.0.0.1, load from a second process ==")
+    print("\n== HTTP: uvicorn on 127.0.0.1, load from a second process ==")
     res = {}
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/http.db"

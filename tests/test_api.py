@@ -11,16 +11,13 @@ import zipfile
 from pathlib import Path
 
 import httpx
-import numpy as np
 import pyogrio
 import pytest
 import shapely
 
 from helpers import square_parcels
-from server import running_server
 from standardland import crs as crsmod
-from standardland.api.auth import ROLES, issue
-from standardland.sample import load_reference_data
+from standardland.api.auth import ROLES
 from standardland.store import open_store
 
 EXAMPLE = json.loads((Path(__file__).resolve().parents[1] / "api" / "examples" / "project.json").read_text("utf-8"))

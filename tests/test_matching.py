@@ -4,10 +4,9 @@ import copy
 import json
 from pathlib import Path
 
-import pytest
 import shapely
 
-from standardland import matching, services
+from standardland import services
 
 EXAMPLE = json.loads((Path(__file__).resolve().parents[1] / "src" / "standardland" / "examples" /
                       "project.json").read_text(encoding="utf-8"))

@@ -1,5 +1,4 @@
 import geopandas as gpd
-import numpy as np
 import pytest
 import shapely
 

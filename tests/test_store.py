@@ -9,7 +9,6 @@ import time
 import zipfile
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest

@@ -202,7 +202,6 @@ def _dated(target, fact):
 
 def _inspect(kind):
     indicators = ACCEPTANCE_INDICATORS if kind == "acceptance" else REVIEW_INDICATORS
-    checkpoint = "acceptance" if kind == "acceptance" else "production_review"
     states = ("acceptance_passed", "acceptance_rectifying", "acceptance_failed") if kind == "acceptance" else \
         ("review_passed", "review_rectifying", "review_breach")
 

@@ -71,21 +71,23 @@ def crosswalk_rows() -> list[dict]:
     return _rows("codes", "gbt4754_2002_to_2017.csv")
 
 
+def _crosswalk(src: str, dst: str) -> dict[str, tuple[str, ...]]:
+    out: dict[str, set[str]] = {}
+    for r in crosswalk_rows():
+        out.setdefault(r[src], set()).add(r[dst])
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
 @cache
 def crosswalk_2017_to_2002() -> dict[str, tuple[str, ...]]:
     """2017 division -> the 2002 division(s) it came from (several where 2002 codes merged)."""
-    out: dict[str, list[str]] = {}
-    for r in crosswalk_rows():
-        out.setdefault(r["code_2017"], []).append(r["code_2002"])
-    return {k: tuple(sorted(set(v))) for k, v in out.items()}
+    return _crosswalk("code_2017", "code_2002")
 
 
 @cache
 def crosswalk_2002_to_2017() -> dict[str, tuple[str, ...]]:
-    out: dict[str, list[str]] = {}
-    for r in crosswalk_rows():
-        out.setdefault(r["code_2002"], []).append(r["code_2017"])
-    return {k: tuple(sorted(set(v))) for k, v in out.items()}
+    """2002 division -> the 2017 division(s) it went to (several where a 2002 code split)."""
+    return _crosswalk("code_2002", "code_2017")
 
 
 #: finer 2017 groups that resolve a merged division back to one 2002 division

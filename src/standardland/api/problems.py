@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import DataValidationError, NotFoundError, StandardlandError
+from ..errors import DataValidationError, StandardlandError
 
 PROBLEM = "application/problem+json"
 STATUS_BY_KIND = {"forbidden": 403, "conflict": 409, "precondition": 412, "not_found": 404, "validation": 422, "unit": 422, "crs": 422, "geometry": 422, "ruleset": 422,

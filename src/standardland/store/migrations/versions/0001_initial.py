@@ -96,6 +96,5 @@ def upgrade():
 
 
 def downgrade():
-    dialect = op.get_bind().dialect.name
     for t in ("rulesets", "boundaries", "parcels", "parks"):
         op.drop_table(t)
