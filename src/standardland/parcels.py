@@ -139,6 +139,12 @@ def prepare_parcels(gdf: gpd.GeoDataFrame, *, crs=None, fix: bool = False,
         for i in np.flatnonzero(np.asarray(mask, dtype=bool)):
             problems.append(RowProblem(int(rownum[i]), fieldname, message(i) if callable(message) else message))
 
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    geometry_job = pool.submit(_check_geometry, gdf, rownum, src, fix, report)
+    pool.shutdown(wait=False)
+
     # -- attributes (vectorized; per-row work only for the rows that are wrong) ----------------
     out = pd.DataFrame(index=range(n))
     codes_ = _text(df["code"])
@@ -203,7 +209,22 @@ def prepare_parcels(gdf: gpd.GeoDataFrame, *, crs=None, fix: bool = False,
             attrs[i][c] = _jsonable(values[i])
     out["attrs"] = attrs
 
-    # -- geometry ----------------------------------------------------------------------
+    # -- geometry, in a second thread: shapely and pyproj release the GIL, so it overlaps the
+    # attribute checks above on a 2-core machine
+    geom_problems, lonlat, stored, area = geometry_job.result()
+    if problems or geom_problems:
+        raise DataValidationError(problems=sorted(problems + geom_problems, key=lambda p: p.row))
+    if lonlat:
+        raise DataValidationError(problems=lonlat)
+    out["area_m2"] = area
+    res = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(stored, crs=crsmod.STORAGE_EPSG), crs=crsmod.STORAGE_EPSG)
+    return with_derived(res), report
+
+
+def _check_geometry(gdf, rownum, src, fix: bool, report: PrepareReport):
+    """(shape problems, lon/lat problems, stored geometries, areas m²); the work runs in numpy/GEOS."""
+    problems: list[RowProblem] = []
+    n = len(gdf)
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     missing = shapely.is_missing(geoms)
     empty = np.zeros(n, bool)
@@ -242,18 +263,12 @@ def prepare_parcels(gdf: gpd.GeoDataFrame, *, crs=None, fix: bool = False,
                                        f"invalid geometry: {reason}; expected a valid polygon "
                                        "(use --fix to repair and report)"))
     if problems:
-        raise DataValidationError(problems=sorted(problems, key=lambda p: p.row))
-
+        return problems, [], None, None
     stored = crsmod.to_storage(geoms, src)
-    for i, why in crsmod.lonlat_problems(stored):
-        problems.append(RowProblem(int(rownum[i]), "geometry", why))
-    if problems:
-        raise DataValidationError(problems=problems)
-
-    area = crsmod.areas_m2(stored, source=(geoms, src))
-    out["area_m2"] = area
-    res = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(stored, crs=crsmod.STORAGE_EPSG), crs=crsmod.STORAGE_EPSG)
-    return with_derived(res), report
+    lonlat = [RowProblem(int(rownum[i]), "geometry", why) for i, why in crsmod.lonlat_problems(stored)]
+    if lonlat:
+        return [], lonlat, None, None
+    return [], [], stored, crsmod.areas_m2(stored, source=(geoms, src))
 
 
 def _polygonal(g):
