@@ -222,3 +222,14 @@ def test_large_stores_load_parcels_by_bbox(browser, tmp_path):
         page.locator(".leaflet-popup-content").wait_for()
         assert "370613004002GB10004" in page.locator(".leaflet-popup-content").inner_text()
         assert outside == []
+
+
+def test_a_configured_basemap_is_the_only_tile_source(park_store):
+    gdf = park_store.parcels()
+    html = maps.render_map(lang="zh", boundaries=park_store.boundaries(), parcels=gdf,
+                           props=maps.feature_properties(gdf, services.published_thresholds(park_store, gdf)),
+                           bounds=((37.39, 121.41), (37.42, 121.45)),
+                           basemap_url="http://tiles.intranet.local/{z}/{x}/{y}.png",
+                           basemap_attribution="内网底图 <b>x</b>")
+    assert html.count("tiles.intranet.local") == 1
+    assert "<b>x</b>" not in html  # the attribution is data too: escaped

@@ -9,6 +9,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
@@ -249,3 +250,21 @@ def test_unknown_file_type_is_a_clear_error(store, tmp_path):
     p.write_text("x")
     with pytest.raises(InputError, match="unsupported file type"):
         services.import_file(store, p)
+
+
+@pytest.mark.parametrize("kind", ["swapped", "no_crs", "self_intersection", "empty", "3d"])
+def test_bad_geometry_files_are_refused_and_the_store_is_unchanged(store, tmp_path, kind):
+    store.import_parcels(_prepared(1))
+    good = square_parcels(1, start=500).to_crs(4490)
+    g = good.geometry.iloc[0]
+    geom = {"swapped": shapely.transform(g, lambda xy: xy[:, ::-1]),
+            "self_intersection": shapely.Polygon([(121.40, 37.40), (121.41, 37.41), (121.41, 37.40),
+                                                  (121.40, 37.41)]),
+            "empty": shapely.Polygon(), "3d": shapely.force_3d(g, 5.0), "no_crs": g}[kind]
+    bad = gpd.GeoDataFrame(good.drop(columns="geometry"), geometry=[geom], crs=None if kind == "no_crs" else 4490)
+    path = tmp_path / "bad.gpkg"
+    pyogrio.write_dataframe(bad, path)
+    with pytest.raises((DataValidationError, CRSError)) as e:
+        services.import_file(store, path)
+    assert e.value.field in ("crs", None) or any(p.field == "geometry" for p in e.value.problems)
+    assert store.count_parcels() == 1

@@ -343,3 +343,27 @@ def test_idempotency_key_over_http(api):
     assert a.status_code == b.status_code == 200 and a.json()["version"] == b.json()["version"] == 2
     audit = httpx.get(f"{base}/api/v1/applications/{app_id}/audit", headers=_h(tokens, "viewer")).json()
     assert [r["action"] for r in audit["rows"]] == ["create", "submit"]
+
+
+def test_dashboard_weights_are_configurable(api):
+    base, _, _ = api
+    tax_only = httpx.get(f"{base}/api/v1/parks/yantai-hitech-intl/dashboard",
+                         params={"weights": json.dumps({"tax_per_mu": 1})}).json()
+    assert tax_only["weights"] == {"tax_per_mu": 1}
+    by_code = {r["code"]: r["score"] for r in tax_only["scores"]}
+    assert max(by_code.values()) <= 200 and min(by_code.values()) >= 0
+    bad = httpx.get(f"{base}/api/v1/parks/yantai-hitech-intl/dashboard", params={"weights": "[1]"})
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "weights"
+    assert httpx.get(f"{base}/api/v1/parks/nowhere/dashboard").status_code == 404
+
+
+def test_cli_deadlines(park_store, tmp_path):
+    import subprocess
+    import sys
+
+    app_id = advance(park_store, "agreement_signed")
+    p = subprocess.run([sys.executable, "-m", "standardland.cli", "deadlines", "--overdue", "--today", "2025-07-01",
+                        "--db", park_store.url, "--json"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    rec = next(r for r in json.loads(p.stdout) if r["application_id"] == app_id)
+    assert rec["idle_land"]["stage"] == "idle_fee"

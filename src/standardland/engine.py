@@ -294,6 +294,23 @@ def _winner(kby: np.ndarray, karr: np.ndarray, kidx: np.ndarray, parcel: np.ndar
     return make
 
 
+class _Columns:
+    """Numeric columns of the pairs frame as float64 arrays, converted once per evaluation."""
+
+    def __init__(self, df: pd.DataFrame):
+        self.df = df
+        self.names = set(df.columns)
+        self.cache: dict[str, np.ndarray] = {}
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.names
+
+    def get(self, name: str, n: int) -> np.ndarray:
+        if name not in self.cache:
+            self.cache[name] = _col(self.df, name, n)
+        return self.cache[name]
+
+
 def _col(df: pd.DataFrame, name: str, n: int) -> np.ndarray:
     """A numeric column as float64 (a view when it already is one), NaN where missing or absent."""
     if name not in df.columns:
@@ -343,9 +360,10 @@ def evaluate(pairs: pd.DataFrame, rulesets: list, *, checkpoint: str = "screenin
             labels.append(lv.ruleset)
         return label_ix[lv.ruleset]
 
-    parcel_m2 = _col(pairs, "parcel_area_m2", n)
-    if "land_area_m2" in pairs.columns:  # the project's own land area, else the parcel's
-        land_m2 = _col(pairs, "land_area_m2", n)
+    cols = _Columns(pairs)
+    parcel_m2 = cols.get("parcel_area_m2", n)
+    if "land_area_m2" in cols:  # the project's own land area, else the parcel's
+        land_m2 = cols.get("land_area_m2", n)
         land_m2 = np.where(np.isnan(land_m2), parcel_m2, land_m2)
     else:
         land_m2 = parcel_m2
@@ -372,21 +390,21 @@ def evaluate(pairs: pd.DataFrame, rulesets: list, *, checkpoint: str = "screenin
         kmaxby = np.array([lab(t[i].max_layer) for t in key_ths], dtype=np.int16).reshape(K)
         kunres = np.array([t[i].unresolved is not None for t in key_ths], dtype=bool).reshape(K)
         khas = ~(np.isnan(kmin) & np.isnan(kmax) & np.isnan(kamin) & np.isnan(kamax))
-        pmin = _col(pairs, f"{i}_min", n) if f"{i}_min" in pairs.columns else None
-        pmax = _col(pairs, f"{i}_max", n) if f"{i}_max" in pairs.columns else None
+        pmin = cols.get(f"{i}_min", n) if f"{i}_min" in cols else None
+        pmax = cols.get(f"{i}_max", n) if f"{i}_max" in cols else None
         if pmin is not None or pmax is not None:
             parcel_limits[i] = (pmin if pmin is not None else np.full(n, np.nan),
                                 pmax if pmax is not None else np.full(n, np.nan))
 
-        num = base[ind.numerator] if ind.numerator in base else _col(pairs, ind.numerator, n)
-        den = base[ind.denominator] if ind.denominator in base else _col(pairs, ind.denominator, n)
+        num = base[ind.numerator] if ind.numerator in base else cols.get(ind.numerator, n)
+        den = base[ind.denominator] if ind.denominator in base else cols.get(ind.denominator, n)
         with np.errstate(divide="ignore", invalid="ignore"):
             actual = num * ind.scale / den if ind.scale != 1 else num / den
         inf = np.isinf(actual)
         if inf.any():
             actual[inf] = np.nan  # a zero denominator is missing data, not infinity
-        if i in pairs.columns:
-            direct = _col(pairs, i, n)
+        if i in cols:
+            direct = cols.get(i, n)
             actual = np.where(np.isnan(direct), actual, direct)
         actual_d[i] = actual
 
@@ -446,14 +464,14 @@ def evaluate(pairs: pd.DataFrame, rulesets: list, *, checkpoint: str = "screenin
     out = {"status": status_d, "actual": actual_d, **{k: _Lazy(v) for k, v in makers.items()}}
 
     # 用地类别: the project's nuisance class against the parcel's 一/二/三类工业用地
-    lu = pairs["land_use_code"] if "land_use_code" in pairs.columns else pd.Series([None] * n)
+    lu = pairs["land_use_code"] if "land_use_code" in cols else pd.Series([None] * n)
     lu_cat = lu.astype("category")
     cats = list(lu_cat.cat.categories)
     cls_by_cat = np.array([codelists.industrial_class(str(c)) or (np.nan if str(c).startswith("1001") else 0)
                            for c in cats] + [np.nan], dtype="float64")
     pclass = cls_by_cat[lu_cat.cat.codes.to_numpy()]  # code -1 (missing) → last entry, NaN
     lu_missing = lu_cat.cat.codes.to_numpy() < 0
-    nuis = _col(pairs, "nuisance_class", n)
+    nuis = cols.get("nuisance_class", n)
     if checkpoint == "screening" and (only is None or LAND_USE_CHECK in only):
         lu_status = np.select(
             [pclass == 0, lu_missing, np.isnan(pclass), np.isnan(nuis), nuis > pclass],

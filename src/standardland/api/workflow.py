@@ -110,5 +110,20 @@ class WorkflowFactory:
             return _json(applications.deadline_list(request.app.state.store, today=today, overdue_only=overdue))
 
         @r.get("/parks/{park}/dashboard", summary="Counts, land offered and used, 亩均 figures, A–D classes")
-        def dashboard(request: Request, park: str):
-            return _json(applications.park_dashboard(request.app.state.store, park))
+        def dashboard(request: Request, park: str,
+                      weights: str | None = Query(None, description='亩均 weights as JSON, e.g. '
+                                                                   '{"tax_per_mu": 0.4, "output_per_mu": 0.6}')):
+            w = None
+            if weights is not None:
+                import json
+
+                try:
+                    w = json.loads(weights)
+                    ok = isinstance(w, dict) and w and all(
+                        isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in w.values())
+                except json.JSONDecodeError:
+                    ok = False
+                if not ok:
+                    raise Problem(400, "Invalid parameter", f"weights '{weights}' is not a JSON object of "
+                                  "non-negative numbers", field="weights", expected='{"tax_per_mu": 0.6, ...}')
+            return _json(applications.park_dashboard(request.app.state.store, park, weights=w))
