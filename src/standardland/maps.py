@@ -31,9 +31,9 @@ from .resources import web
 EMBED_LIMIT = 10_000   # up to this many parcels the GeoJSON is embedded in the page
 SVG_LIMIT = 2_000      # above this, parcels draw on a canvas
 STATIC = "/static"
-STATUS_COLOURS = {"planned": "#c7c7c7", "serviced": "#9ecae1", "published": "#fdae6b", "listed": "#fd8d3c",
-                  "transferred": "#a1d99b", "under_construction": "#74c476", "in_production": "#31a354",
-                  "recovered": "#756bb1"}
+STATUS_COLOURS = {"planned": "#d9d9d9", "serviced": "#9ecae1", "published": "#fdae6b", "listed": "#fd8d3c",
+                  "transferred": "#bcbddc", "under_construction": "#ffd92f", "in_production": "#31a354",
+                  "recovered": "#636363"}
 VERDICT_COLOURS = {"pass": "#2ca02c", "fail": "#d62728", "incomplete": "#9467bd"}
 SEQUENTIAL = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"]
 UNITS_EN = {"亩": "mu", "公顷": "ha", "万元/亩": "10k CNY/mu", "万元/吨标煤": "10k CNY/tce", "万元/吨": "10k CNY/t",
