@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import synthetic_parcels
+from common import embedded_store_with
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -31,20 +31,11 @@ def main(n_parcels: int = 100_000, n_requests: int = 2_000, concurrency: int = 3
     import numpy as np
 
     from server import running_server
-    from standardland.parcels import prepare_parcels
-    from standardland.sample import load_reference_data
-    from standardland.store import open_store
-
     print("\n== HTTP: uvicorn on 127.0.0.1, load from a second process ==")
     res = {}
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/http.db"
-        store = open_store(url)
-        load_reference_data(store, with_sample=True)
-        gdf, _ = prepare_parcels(synthetic_parcels(n_parcels))
-        store.import_parcels(gdf)
+        url, gdf = embedded_store_with(tmp, n_parcels, sample=True)
         extent = tuple(gdf.total_bounds)
-        store.close()
         body = {"project": json.loads((ROOT / "api/examples/project.json").read_text("utf-8")),
                 "parcel_code": "370613004002GB10001"}
         with running_server(url, workers=workers) as base:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from common import synthetic_parcels
+from common import embedded_store_with
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
@@ -20,9 +20,6 @@ def main(sizes=(1_000, 10_000, 100_000)) -> dict:
     from playwright.sync_api import sync_playwright
 
     from server import running_server
-    from standardland.parcels import prepare_parcels
-    from standardland.sample import load_reference_data
-    from standardland.store import open_store
 
     print("\n== map page: size, render time, time to interactive (headless Chromium) ==")
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
@@ -32,12 +29,7 @@ def main(sizes=(1_000, 10_000, 100_000)) -> dict:
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
         for n in sizes:
             with tempfile.TemporaryDirectory() as tmp:
-                url = f"sqlite:///{tmp}/m.db"
-                store = open_store(url)
-                load_reference_data(store, with_sample=False)
-                gdf, _ = prepare_parcels(synthetic_parcels(n))
-                store.import_parcels(gdf)
-                store.close()
+                url, _ = embedded_store_with(tmp, n, sample=False)
                 with running_server(url) as base:
                     httpx.get(base + "/map", timeout=300)  # warm caches
                     t0 = time.perf_counter()

@@ -73,3 +73,18 @@ def drop_pg(url: str) -> None:
     with eng.connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
     eng.dispose()
+
+
+def embedded_store_with(tmp: str, n: int, *, sample: bool) -> tuple[str, gpd.GeoDataFrame]:
+    """A fresh embedded store in ``tmp`` with the reference data (and the sample park) plus ``n`` synthetic parcels."""
+    from standardland.parcels import prepare_parcels
+    from standardland.sample import load_reference_data
+    from standardland.store import open_store
+
+    url = f"sqlite:///{tmp}/bench.db"
+    store = open_store(url)
+    load_reference_data(store, with_sample=sample)
+    gdf, _ = prepare_parcels(synthetic_parcels(n))
+    store.import_parcels(gdf)
+    store.close()
+    return url, gdf
