@@ -23,6 +23,7 @@ def test_intensity_conversions():
     assert units.quantity({"value": 480, "unit": "元/m²"}, "万元/亩", field="x") == pytest.approx(32)
     assert units.yuan_per_m2_to_wan_per_mu(480) == pytest.approx(32)
     assert units.wan_per_mu_to_wan_per_ha(240) == 3600
+    assert units.wan_per_ha_to_wan_per_mu(3600) == 240
     assert units.quantity({"value": 1.5, "unit": "亿元"}, "万元", field="x") == pytest.approx(15_000)
     assert units.quantity({"value": 0.3, "unit": "ratio"}, "%", field="x") == pytest.approx(30)
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from . import industry as ind_mod
 from .engine import evaluate
-from .errors import DataValidationError, InputError, NotFoundError, RowProblem
+from .errors import DataValidationError, InputError, RowProblem
 from .indicators import CHECKPOINTS, Catalogue, catalogue
 from .project import Project, TEXT_FIELDS, parse_project, schema_fields
 from .rules import RuleSet, load_rulesets
@@ -203,11 +203,3 @@ def screen_dask(pairs: pd.DataFrame, rulesets, *, checkpoint: str = "screening",
         elif out[c].dtype != meta[c].dtype:
             out[c] = out[c].astype(meta[c].dtype)
     return out
-
-
-def find_parcel(gdf, code: str):
-    sub = gdf[gdf["code"] == code]
-    if sub.empty:
-        raise NotFoundError(f"no parcel with code '{code}'", field="parcel_code")
-    return sub
-

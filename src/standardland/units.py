@@ -110,10 +110,6 @@ def _accepted() -> str:
                                                                     "万元/公顷", "元/m²", "ratio"}))
 
 
-def dimension_of(canonical_unit: str) -> str:
-    return parse_unit(canonical_unit)[0]
-
-
 def convert(value: float, from_unit: str, to_unit: str, *, field: str | None = None) -> float:
     """Convert ``value`` between two units of the same dimension."""
     d1, f1 = parse_unit(from_unit, field=field)
@@ -197,9 +193,3 @@ def display(value: float | None, digits: int = 2) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     return f"{value:,.{digits}f}"
-
-
-def round2(value: float | None) -> float | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return round(value + 0.0, 2)
