@@ -131,3 +131,13 @@ def api(request, tmp_path_factory):
         yield base, url, tokens
     if name:
         _drop_pg(name)
+
+
+def _admin_create_empty():
+    """A brand-new, empty PostgreSQL database (no schema): (url, cleanup)."""
+    name = f"sl_e_{uuid.uuid4().hex[:12]}"
+    eng = _pg_admin()
+    with eng.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    eng.dispose()
+    return _pg_url(name), lambda: _drop_pg(name)

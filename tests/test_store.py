@@ -268,3 +268,30 @@ def test_bad_geometry_files_are_refused_and_the_store_is_unchanged(store, tmp_pa
         services.import_file(store, path)
     assert e.value.field in ("crs", None) or any(p.field == "geometry" for p in e.value.problems)
     assert store.count_parcels() == 1
+
+
+def test_concurrent_first_starts_migrate_once(store_url, tmp_path):
+    """Several processes opening a brand-new database at once (app workers) all succeed."""
+    if store_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'fresh.db'}"
+        cleanup = None
+    else:
+        from conftest import _admin_create_empty
+
+        url, cleanup = _admin_create_empty()
+    code = ("import sys; from standardland.store import open_store; s = open_store(sys.argv[1]); "
+            "print(s.version('parcels_version'))")
+    procs = [subprocess.Popen([sys.executable, "-c", code, url], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for _ in range(4)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    try:
+        assert all(p.returncode == 0 for p in procs), [o[1].decode()[-800:] for o in outs]
+        from sqlalchemy import text
+
+        s = open_store(url)
+        with s.engine.connect() as c:
+            assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        s.close()
+    finally:
+        if cleanup:
+            cleanup()

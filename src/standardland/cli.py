@@ -126,7 +126,10 @@ def _serve(host: str, port: int, db: Optional[str], workers: int = 1) -> None:
 
     import uvicorn
 
+    from .sample import load_reference_data
+
     os.environ["STANDARDLAND_DB"] = db or default_url()
+    load_reference_data(open_store(os.environ["STANDARDLAND_DB"]), with_sample=False)  # migrate once, up front
     err.print(f"serving {os.environ['STANDARDLAND_DB']} on http://{host}:{port}/  (map: /map, OGC API: /ogc, "
               f"API docs: /docs)")
     uvicorn.run("standardland.api.asgi:app", host=host, port=port, workers=workers, log_level="warning",

@@ -78,11 +78,18 @@ class SQLStore(Store):
 
     # -- lifecycle -----------------------------------------------------------------
     def migrate(self) -> None:
+        """Bring the schema to the newest revision. Safe when several processes start at once (app
+        workers, CLI runs): the first takes the database's write lock, the others wait and find the
+        schema current."""
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as conn:
+        with self.engine.connect().execution_options(migration_lock=True) as conn, conn.begin():
+            self._lock_for_migration(conn)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+
+    def _lock_for_migration(self, conn) -> None:
+        """Serialise concurrent migrations (backend-specific)."""
 
     def close(self) -> None:
         self.engine.dispose()
@@ -568,7 +575,9 @@ class SQLiteStore(SQLStore):
 
         @event.listens_for(engine, "begin")
         def _begin(conn):
-            conn.exec_driver_sql("BEGIN")
+            # a migration takes the write lock before it reads the schema version
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("migration_lock")
+                                 else "BEGIN")
 
         return engine
 
@@ -604,6 +613,9 @@ class PostGISStore(SQLStore):
 
     def _make_engine(self, url):
         return create_engine(url, pool_pre_ping=True)
+
+    def _lock_for_migration(self, conn) -> None:
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727170490)")  # released at commit
 
     def _geom_values(self, geoms):
         return list(shapely.to_wkb(shapely.set_srid(geoms, STORAGE_EPSG), hex=True, include_srid=True))
