@@ -136,7 +136,8 @@ def test_limits_and_filters(api):
 @pytest.mark.parametrize("params, field", [
     ({"bbox": "1,2,3"}, "bbox"), ({"bbox": "a,b,c,d"}, "bbox"), ({"bbox": "121,38,120,37"}, "bbox"),
     ({"bbox": "0,0,200,10"}, "bbox"), ({"bbox-crs": "EPSG:3857", "bbox": "1,2,3,4"}, "bbox-crs"),
-    ({"crs": "EPSG:4326"}, "crs"), ({"limit": 0}, "limit"),
+    ({"crs": "EPSG:4326"}, "crs"), ({"limit": 0}, "limit"), ({"limit": "ten"}, "limit"),
+    ({"offset": -1}, "offset"),
 ])
 def test_bad_ogc_parameters_are_400_problems(api, params, field):
     base, _, _ = api

@@ -67,7 +67,11 @@ def install(app: FastAPI) -> None:
             loc = [str(x) for x in e.get("loc", ()) if x not in ("body", "query", "path", "header")]
             errors.append({"field": ".".join(loc) or "body", "message": e.get("msg"), "expected": e.get("type")})
         detail = "; ".join(f"{x['field']}: {x['message']}" for x in errors[:5])
-        return problem_response(422, "Invalid input", detail, request.url.path, errors=errors)
+        # a malformed query parameter or header is a bad request; a malformed body is unprocessable
+        in_params = all((e.get("loc") or ("body",))[0] in ("query", "header", "path") for e in exc.errors())
+        status = 400 if in_params else 422
+        return problem_response(status, "Invalid parameter" if in_params else "Invalid input", detail,
+                                request.url.path, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
