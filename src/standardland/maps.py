@@ -111,15 +111,36 @@ class _Layers(MacroElement):
         self.config = config
 
 
-def _fc(gdf: gpd.GeoDataFrame, props: pd.DataFrame) -> dict:
-    """A FeatureCollection for the page: coordinates to 1e-7° (about 1 cm), null properties left out."""
+def _fc(gdf: gpd.GeoDataFrame, props: pd.DataFrame, shared: list[str] | None = None) -> tuple[dict, list]:
+    """A FeatureCollection for the page: coordinates to 1e-7° (about 1 cm), null properties left out.
+
+    The ``shared`` columns (the published thresholds, which most parcels of a park share) are sent
+    once per distinct combination as a profile; each feature names its profile in ``tp`` and the
+    page merges it back. That keeps 10,000 embedded parcels to a few MB.
+    """
     geoms = shapely.transform(np.asarray(gdf.geometry.values, dtype=object), lambda xy: np.round(xy, 7))
     gjson = shapely.to_geojson(geoms, indent=None)
-    recs = json.loads(props.to_json(orient="records", force_ascii=False, double_precision=6))
-    return {"type": "FeatureCollection",
-            "features": [{"type": "Feature", "id": r["code"], "geometry": json.loads(g),
-                          "properties": {k: v for k, v in r.items() if v is not None}}
-                         for g, r in zip(gjson, recs)]}
+    shared = [c for c in (shared or []) if c in props.columns]
+    own = props.drop(columns=shared)
+    recs = json.loads(own.to_json(orient="records", force_ascii=False, double_precision=6))
+    profiles: list[dict] = []
+    tp = [None] * len(recs)
+    if shared:
+        sub = json.loads(props[shared].to_json(orient="records", force_ascii=False, double_precision=6))
+        index: dict[str, int] = {}
+        for i, r in enumerate(sub):
+            key = json.dumps(r, sort_keys=True)
+            if key not in index:
+                index[key] = len(profiles)
+                profiles.append({k: v for k, v in r.items() if v is not None})
+            tp[i] = index[key]
+    feats = []
+    for g, r, t in zip(gjson, recs, tp):
+        p = {k: v for k, v in r.items() if v is not None}
+        if t is not None:
+            p["tp"] = t
+        feats.append({"type": "Feature", "id": r["code"], "geometry": json.loads(g), "properties": p})
+    return {"type": "FeatureCollection", "features": feats}, profiles
 
 
 def render_map(*, lang: str, boundaries: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None,
@@ -166,13 +187,17 @@ def render_map(*, lang: str, boundaries: gpd.GeoDataFrame, parcels: gpd.GeoDataF
         legend = {"title": t["legend_status"], "note": None,
                   "items": [{"colour": c, "label": STATUS_LABELS[s_][0 if lang == "zh" else 1]}
                             for s_, c in STATUS_COLOURS.items()]}
+    parcels_fc, profiles = (None, [])
+    if embedded:
+        threshold_cols = [f"{i.id}_{k}" for i in cat.indicators for k in ("min", "max", "by")]
+        parcels_fc, profiles = _fc(parcels, props, shared=threshold_cols)
     config = {
         "lang": lang, "i18n": t, "mode": mode, "legend": legend,
         "units": UNITS_EN if lang == "en" else {},
         "renderer": "canvas" if embedded and n > SVG_LIMIT else "svg",
-        "parcels": _fc(parcels, props) if embedded else None,
+        "parcels": parcels_fc, "thresholdProfiles": profiles,
         "parcelsUrl": parcels_url, "minLoadZoom": 15, "loadLimit": 5000,
-        "boundaries": _fc(_simplified(boundaries), boundaries[["adcode", "name"]].rename(columns={"adcode": "code"})),
+        "boundaries": _fc(_simplified(boundaries), boundaries[["adcode", "name"]].rename(columns={"adcode": "code"}))[0],
         "statusColours": STATUS_COLOURS, "verdictColours": VERDICT_COLOURS, "notAvailableColour": "#e0e0e0",
         "noValueColour": "#e0e0e0", "colour": colour or {"property": None, "breaks": [], "colours": []},
         "statusLabels": {k: v[0 if lang == "zh" else 1] for k, v in STATUS_LABELS.items()},

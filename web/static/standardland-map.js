@@ -123,6 +123,16 @@
       return {color: "#b30000", weight: 3, fill: false, renderer: renderer, className: "sl-standard"}; },
       interactive: false});
     if (cfg.parcels) {
+      // shared threshold profiles (sent once each) back into every feature's properties
+      cfg.parcels.features.forEach(function (f) {
+        var tp = f.properties.tp;
+        if (tp !== undefined && cfg.thresholdProfiles[tp]) {
+          var prof = cfg.thresholdProfiles[tp];
+          Object.keys(prof).forEach(function (k) {
+            if (!(k in f.properties)) { f.properties[k] = prof[k]; }
+          });
+        }
+      });
       parcels.addData(cfg.parcels);
       standard.addData({type: "FeatureCollection", features: cfg.parcels.features.filter(function (f) {
         return f.properties.status === "published"; })});
