@@ -367,3 +367,23 @@ def test_cli_deadlines(park_store, tmp_path):
     assert p.returncode == 0, p.stderr
     rec = next(r for r in json.loads(p.stdout) if r["application_id"] == app_id)
     assert rec["idle_land"]["stage"] == "idle_fee"
+
+
+def test_applicants_see_only_their_own_applications(api):
+    base, _, tokens = api
+    mine = httpx.post(f"{base}/api/v1/applications", json={"parcel_code": STD, "project": EXAMPLE},
+                      headers=_h(tokens, "applicant")).json()["id"]
+    from standardland.api.auth import issue
+    from standardland.store import open_store
+
+    s = open_store(api[1])
+    other = issue(s, name="another-applicant", role="applicant")
+    s.close()
+    h_other = {"Authorization": f"Bearer {other}"}
+    assert httpx.get(f"{base}/api/v1/applications/{mine}", headers=h_other).status_code == 404
+    assert httpx.get(f"{base}/api/v1/applications/{mine}/audit", headers=h_other).status_code == 404
+    assert all(a["applicant"] == "another-applicant"
+               for a in httpx.get(f"{base}/api/v1/applications", headers=h_other).json())
+    assert httpx.get(f"{base}/api/v1/applications/{mine}", headers=_h(tokens, "applicant")).status_code == 200
+    assert any(a["id"] == mine for a in httpx.get(f"{base}/api/v1/applications",
+                                                 headers=_h(tokens, "reviewer")).json())

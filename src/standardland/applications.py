@@ -52,8 +52,19 @@ def get(store, app_id: int) -> dict:
     return app
 
 
+def visible_to(app: dict, ident: dict | None) -> bool:
+    """Applicants see their own applications only; every other role sees the register."""
+    return ident is None or ident["role"] != "applicant" or app["applicant"] == ident["name"]
+
+
+def register(store, ident: dict, state: str | None = None) -> list[dict]:
+    return [a for a in store.applications(state) if visible_to(a, ident)]
+
+
 def view(store, app_id: int, ident: dict | None = None) -> dict:
     app = get(store, app_id)
+    if not visible_to(app, ident):
+        raise NotFoundError(f"no application {app_id}", field="application_id")  # not even its existence
     out = {**app, "agreement": store.agreement(app_id), "inspections": store.inspections(app_id)}
     if ident:
         out["allowed_actions"] = workflow.allowed_actions(app["state"], ident["role"])
@@ -298,8 +309,8 @@ def penalty_for(ag: dict, app: dict, result: dict, kind: str) -> dict:
     return penalties.combine(terms, [x for x in lines if x is not None])
 
 
-def audit_trail(store, app_id: int) -> dict:
-    get(store, app_id)
+def audit_trail(store, app_id: int, ident: dict | None = None) -> dict:
+    view(store, app_id, ident)
     rows = store.audit_rows(app_id)
     return {"rows": rows, "verification": audit.verify(rows)}
 
@@ -337,11 +348,11 @@ def deadline_list(store, *, today: date | None = None, overdue_only: bool = Fals
     return out
 
 
-def register_frame(store) -> pd.DataFrame:
-    """The application register (one row per application) for an Excel export."""
+def register_frame(store, ident: dict | None = None) -> pd.DataFrame:
+    """The application register (one row per application the caller may see) for an Excel export."""
     rows = []
     ags = store.agreements()
-    for a in store.applications():
+    for a in register(store, ident) if ident else store.applications():
         ag = ags.get(a["id"], {})
         rows.append({"id": a["id"], "parcel_code": a["parcel_code"], "applicant": a["applicant"],
                      "project": a["project"].get("name"), "state": a["state"], "version": a["version"],

@@ -65,14 +65,15 @@ class WorkflowFactory:
 
         @r.get("/applications", summary="The application register")
         def list_(request: Request, state: str | None = None, ident=anyone):
-            return _json(request.app.state.store.applications(state))
+            return _json(applications.register(request.app.state.store, ident, state))
 
         @r.get("/applications.xlsx", summary="The application register as Excel",
                response_class=Response, responses={200: {"content": {
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
         def register(request: Request, ident=anyone):
             buf = io.BytesIO()
-            applications.register_frame(request.app.state.store).to_excel(buf, index=False, engine="openpyxl")
+            applications.register_frame(request.app.state.store, ident).to_excel(buf, index=False,
+                                                                                 engine="openpyxl")
             return Response(buf.getvalue(), headers={"Content-Disposition": 'attachment; filename="applications.xlsx"'},
                             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -96,7 +97,7 @@ class WorkflowFactory:
 
         @r.get("/applications/{app_id}/audit", summary="The audit trail and its hash-chain verification")
         def audit_(request: Request, app_id: int, ident=anyone):
-            return _json(applications.audit_trail(request.app.state.store, app_id))
+            return _json(applications.audit_trail(request.app.state.store, app_id, ident))
 
         @r.get("/applications/{app_id}/documents/{kind}", response_class=HTMLResponse,
                summary="Printable HTML: check, agreement or inspection (zh; ?lang=en)")
