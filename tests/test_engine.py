@@ -213,3 +213,10 @@ def test_vectorized_batch_equals_single_checks():
         assert flat["verdict"].iloc[i] == single["verdict"]
         for it in single["indicators"]:
             assert flat[f"{it['id']}_status"].iloc[i] == it["status"], (i, it["id"])
+
+
+def test_parcel_class_rule_has_one_home():
+    from standardland.codes import parcel_class
+
+    assert [parcel_class(c) for c in ("100101", "100102", "100103", "0901")] == [1, 2, 3, 0]
+    assert np.isnan(parcel_class("1001"))

@@ -295,3 +295,12 @@ def test_concurrent_first_starts_migrate_once(store_url, tmp_path):
     finally:
         if cleanup:
             cleanup()
+
+
+def test_versions_snapshot_moves_with_writes(store):
+    before = store.versions()
+    assert set(before) == {"rulesets_version", "parks_version", "parcels_version"}
+    store.import_parcels(_prepared(1))
+    after = store.versions()
+    assert after["parcels_version"] == before["parcels_version"] + 1
+    assert after["rulesets_version"] == before["rulesets_version"]

@@ -38,6 +38,16 @@ def industrial_class(land_use_code: str | None) -> int | None:
     return INDUSTRIAL_CLASS.get(land_use_code or "")
 
 
+def parcel_class(land_use_code) -> float:
+    """What a parcel admits: 1/2/3 for 一/二/三类工业用地, NaN for industrial land of no stated class
+    (1001), 0 for land that is not industrial."""
+    c = str(land_use_code)
+    cls = INDUSTRIAL_CLASS.get(c)
+    if cls is not None:
+        return float(cls)
+    return float("nan") if c.startswith("1001") else 0.0
+
+
 @cache
 def region_class_by_grade() -> dict[int, int]:
     """土地等别 1–15 → 2008 region class 1–7."""

@@ -467,8 +467,7 @@ def evaluate(pairs: pd.DataFrame, rulesets: list, *, checkpoint: str = "screenin
     lu = pairs["land_use_code"] if "land_use_code" in cols else pd.Series([None] * n)
     lu_cat = lu.astype("category")
     cats = list(lu_cat.cat.categories)
-    cls_by_cat = np.array([codelists.industrial_class(str(c)) or (np.nan if str(c).startswith("1001") else 0)
-                           for c in cats] + [np.nan], dtype="float64")
+    cls_by_cat = np.array([codelists.parcel_class(c) for c in cats] + [np.nan], dtype="float64")
     pclass = cls_by_cat[lu_cat.cat.codes.to_numpy()]  # code -1 (missing) → last entry, NaN
     lu_missing = lu_cat.cat.codes.to_numpy() < 0
     nuis = cols.get("nuisance_class", n)

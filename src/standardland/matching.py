@@ -46,8 +46,7 @@ def build_index(parcels, parks, rulesets) -> ParcelIndex:
     rs = load_rulesets(rulesets) if rulesets and isinstance(rulesets[0], dict) else list(rulesets)
     geoms = np.asarray(parcels.geometry.values, dtype=object)
     lu = parcels["land_use_code"].to_numpy(dtype=object)
-    pclass = np.array([codelists.industrial_class(c) or (np.nan if str(c).startswith("1001") else 0)
-                       for c in lu], dtype="float64")
+    pclass = np.array([codelists.parcel_class(c) for c in lu], dtype="float64")
     return ParcelIndex(parcels=parcels.drop(columns=parcels.geometry.name), frame=parcel_frame(parcels, parks),
                        tree=shapely.STRtree(geoms), geoms=geoms, status=parcels["status"].to_numpy(dtype=object),
                        area_m2=parcels["area_m2"].to_numpy(dtype="float64"), parcel_class=pclass,

@@ -23,11 +23,12 @@ from .store import ParcelQuery, Store
 
 # -- parcels ------------------------------------------------------------------------------
 
-def read_and_prepare(path, *, layer=None, crs=None, fix=False):
-    res = sio.read_parcels_file(path, layer=layer)
+def read_and_prepare(path, *, layer=None, crs=None, fix=False, read: "sio.ReadResult | None" = None):
+    """Read (unless ``read`` is the file already read) and validate a parcel file."""
+    res = read if read is not None else sio.read_parcels_file(path, layer=layer)
     if not res.has_geometry:
         raise InputError("the file has no geometry column (wkt); use it as an attribute update",
-                         field="file", expected="a WKT column, or `parcels import --attributes-only`")
+                         field="file", expected="a WKT column (without one, the file updates attributes)")
     frame = res.frame
     if crs is not None and not res.crs_explicit:
         # no CRS in the file, or only GeoJSON's RFC 7946 default: the CRS the user named applies
@@ -40,7 +41,7 @@ def import_file(store: Store, path, *, layer=None, crs=None, fix=False, mode="in
     if not res.has_geometry:
         upd = store.update_parcel_attributes(res.frame)
         return {"file": Path(path).name, "mode": "attributes", **upd.to_dict(), "repaired": []}
-    gdf, rep = read_and_prepare(path, layer=layer, crs=crs, fix=fix)
+    gdf, rep = read_and_prepare(path, crs=crs, fix=fix, read=res)
     out = store.import_parcels(gdf, mode=mode, progress=progress)
     return {"file": Path(path).name, "mode": mode, "source_crs": rep.source_crs, **out.to_dict(),
             "repaired": [str(p) for p in rep.repaired]}
@@ -93,9 +94,11 @@ def park_summary(store: Store) -> dict:
 _CACHE: dict[tuple[str, str], tuple[int, object]] = {}
 
 
-def _cached(store: Store, key: str, load):
-    """``load()`` once per change of the store's counter ``key`` (safe across processes)."""
-    version = store.version(key)
+def _cached(store: Store, key: str, load, versions: dict | None = None):
+    """``load()`` once per change of the store's counter ``key`` (safe across processes).
+
+    ``versions`` is a snapshot from :meth:`Store.versions` when the caller already took one."""
+    version = versions[key] if versions is not None else store.version(key)
     hit = _CACHE.get((store.url, key))
     if hit is not None and hit[0] == version:
         return hit[1]
@@ -104,15 +107,15 @@ def _cached(store: Store, key: str, load):
     return value
 
 
-def parks(store: Store):
-    return _cached(store, "parks_version", store.parks)
+def parks(store: Store, versions: dict | None = None):
+    return _cached(store, "parks_version", store.parks, versions)
 
 
 # -- rules -------------------------------------------------------------------------------
 
-def rulesets(store: Store, only: list[str] | None = None):
+def rulesets(store: Store, only: list[str] | None = None, versions: dict | None = None):
     if not only:
-        return _cached(store, "rulesets_version", lambda: load_rulesets(store.rulesets()))
+        return _cached(store, "rulesets_version", lambda: load_rulesets(store.rulesets()), versions)
     docs = store.rulesets()
     if only:
         known = {d["id"] for d in docs}
@@ -212,9 +215,10 @@ def published_thresholds(store: Store, parcels: gpd.GeoDataFrame, *, on: date | 
 
 # -- check / match / screen ------------------------------------------------------------------
 
-def parcel_for_check(store: Store, code: str):
+def parcel_for_check(store: Store, code: str, versions: dict | None = None):
     """(one-row parcel frame, engine columns) for a parcel, cached until any parcel or park changes."""
-    key = (store.version("parcels_version"), store.version("parks_version"))
+    versions = versions if versions is not None else store.versions()
+    key = (versions["parcels_version"], versions["parks_version"])
     slot = _CACHE.get((store.url, "parcel_rows"))
     if slot is None or slot[0] != key:
         slot = (key, {})
@@ -224,14 +228,16 @@ def parcel_for_check(store: Store, code: str):
         if len(rows) > 10_000:
             rows.clear()
         parcel = store.parcel(code)
-        rows[code] = (parcel, checks.parcel_frame(parcel, parks(store)))
+        rows[code] = (parcel, checks.parcel_frame(parcel, parks(store, versions)))
     return rows[code]
 
 
 def check_project(store: Store, project: dict, parcel_code: str, *, checkpoint="screening", lang="zh") -> dict:
     p = parse_project(project)
-    parcel, pf = parcel_for_check(store, parcel_code)
-    return checks.check(p, parcel, parks(store), rulesets(store), checkpoint=checkpoint, lang=lang, frame=pf)
+    versions = store.versions()  # one round-trip for every cache below
+    parcel, pf = parcel_for_check(store, parcel_code, versions)
+    return checks.check(p, parcel, parks(store, versions), rulesets(store, versions=versions),
+                        checkpoint=checkpoint, lang=lang, frame=pf)
 
 
 def match_project(store: Store, project: dict, *, top=10, within=None, lang="zh") -> dict:

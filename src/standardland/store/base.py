@@ -101,6 +101,10 @@ class Store(ABC):
         'parks_version', 'parcels_version'), so caches in any process know when to reload."""
 
     @abstractmethod
+    def versions(self) -> dict[str, int]:
+        """Every counter of :meth:`version` in one round-trip."""
+
+    @abstractmethod
     def create_token(self, name: str, role: str, token_hash: str) -> int: ...
 
     @abstractmethod

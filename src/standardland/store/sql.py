@@ -388,6 +388,10 @@ class SQLStore(Store):
         with self.engine.connect() as conn:
             return int(conn.execute(text("SELECT value FROM store_meta WHERE key = :k"), {"k": key}).scalar() or 0)
 
+    def versions(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return {k: int(v) for k, v in conn.execute(text("SELECT key, value FROM store_meta"))}
+
     def create_token(self, name: str, role: str, token_hash: str) -> int:
         with self.engine.begin() as conn:
             conn.execute(text("INSERT INTO api_tokens (name, role, token_hash) VALUES (:n, :r, :h)"),
