@@ -2,7 +2,7 @@
 decision in a plain Python loop and in zen-engine (GoRules JDM via ``ZenEngine(loader=...)``).
 
 The three implement one decision table: thresholds per context (industry, region class,
-decision-date version, zone tier, park) as resolved by standardland.indicators, then a
+decision-date version, zone tier, park) as resolved by standardland.rules.indicators, then a
 min/max comparison per indicator. Rows/s of the loop and of zen are measured on a sample
 and extrapolated; the statuses are cross-checked on that sample.
 """
@@ -62,7 +62,7 @@ def make_pairs(n: int, seed: int = 11) -> pd.DataFrame:
 # -- the same decision, row by row in Python ----------------------------------------------------
 def python_loop(pairs: pd.DataFrame, ev) -> list[list[str]]:
     """Per row: look the context's thresholds up, compute each indicator, compare. No numpy."""
-    from standardland.indicators import catalogue
+    from standardland.rules.indicators import catalogue
 
     cat = catalogue()
     ths = ev.key_thresholds
@@ -112,7 +112,7 @@ def jdm_for(pairs: pd.DataFrame, ev) -> dict:
                 rule[f"o_{ind}_{b}"] = "null" if v is None else repr(float(v))
         rules.append(rule)
     exprs = []
-    from standardland.indicators import catalogue
+    from standardland.rules.indicators import catalogue
 
     for ind in catalogue().indicators:
         num = "(parcel_area_m2 * 3 / 2000)" if ind.numerator == "land_area_mu" else ind.numerator
@@ -142,8 +142,8 @@ def jdm_for(pairs: pd.DataFrame, ev) -> dict:
 
 
 def main(n: int = 1_000_000, sample: int = 20_000) -> dict:
-    from standardland.engine import STATUSES, evaluate
-    from standardland.rules import load_rulesets, shipped_rulesets
+    from standardland.rules.engine import STATUSES, evaluate
+    from standardland.rules.rulesets import load_rulesets, shipped_rulesets
 
     rs = load_rulesets(shipped_rulesets())
     print(f"\n== rule engine: {n:,} (project, parcel) rows × {len(INDICATORS)} indicators ==")

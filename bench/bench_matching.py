@@ -14,9 +14,9 @@ from common import synthetic_parcels, timer
 
 
 def main(n: int = 100_000) -> dict:
-    from standardland import matching
+    from standardland.rules import matching
     from standardland.parcels import prepare_parcels
-    from standardland.rules import shipped_rulesets
+    from standardland.rules.rulesets import shipped_rulesets
 
     print(f"\n== matching: rank {n:,} parcels for one project ==")
     gdf = synthetic_parcels(n)

@@ -3,9 +3,9 @@
 import geopandas as gpd
 import shapely
 
-from standardland import checks
+from standardland.rules import checks
 from standardland.parcels import prepare_parcels
-from standardland.rules import load_rulesets, shipped_rulesets
+from standardland.rules.rulesets import load_rulesets, shipped_rulesets
 
 RULESETS = load_rulesets(shipped_rulesets())
 PARKS = gpd.GeoDataFrame({"code": ["yantai-hitech-intl"], "zone_tier": ["national"]})

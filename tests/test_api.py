@@ -339,7 +339,7 @@ def test_openapi_document_has_not_drifted():
 
 
 def test_project_schema_matches_the_engine_fields():
-    from standardland.project import schema_fields
+    from standardland.rules.project import schema_fields
 
     schema = json.loads((Path(__file__).resolve().parents[1] / "api" / "project.schema.json").read_text("utf-8"))
     for field, unit in schema_fields().items():

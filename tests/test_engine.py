@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from engine_cases import PARKS, RULESETS, check, item, parcel
-from standardland import checks
+from standardland.rules import checks
 from standardland.errors import InputError, UnitError
 
 ZJ = "330106001001GB00001"  # a Zhejiang parcel: only the national layer applies

@@ -9,7 +9,7 @@ import pytest
 
 from standardland import services
 from standardland.errors import NotFoundError, RuleSetError
-from standardland.rules import parse_ruleset, shipped_rulesets
+from standardland.rules.rulesets import parse_ruleset, shipped_rulesets
 
 PARK = {"id": "test-park", "layer": "park", "effective_from": "2022-01-01", "scope": {"park": "p1"},
         "rules": [{"indicator": "tax_per_mu", "min": 15}]}

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from standardland import checks, services
-from standardland.rules import load_rulesets, shipped_rulesets
+from standardland.rules import checks
+from standardland import services
+from standardland.rules.rulesets import load_rulesets, shipped_rulesets
 
 RECORDS = Path(__file__).resolve().parents[1] / "geodata" / "records" / "shandong_2017_industrial_projects.csv"
 

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from standardland import applications as A
-from standardland import deadlines, penalties, workflow
+from standardland.workflow import applications as A
+from standardland.workflow import deadlines, penalties, machine as workflow
 from standardland.errors import ConflictError, InputError, PermissionDenied
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,9 +7,9 @@ Public API (plain functions, geopandas-style):
 - :mod:`standardland.parcels`    parcel validation and topology checks
 - :mod:`standardland.io`         reading and writing parcel files
 - :mod:`standardland.store`      one store interface, SQLite file or PostGIS
-- :mod:`standardland.indicators` the indicator catalogue and effective thresholds
-- :mod:`standardland.engine`     vectorized verdicts
-- :mod:`standardland.matching`   ranking parcels for a project
+- :mod:`standardland.rules.indicators` the indicator catalogue and effective thresholds
+- :mod:`standardland.rules.engine`     vectorized verdicts
+- :mod:`standardland.rules.matching`   ranking parcels for a project
 """
 
 __version__ = "0.1.0"

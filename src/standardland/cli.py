@@ -466,7 +466,7 @@ def deadlines(overdue: bool = typer.Option(False, "--overdue", help="Only applic
               today: Optional[str] = typer.Option(None, "--today", help="YYYY-MM-DD (default: today)"),
               db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
     """What is due or overdue under the signed agreements, with the idle-land stage."""
-    from . import applications
+    from .workflow import applications
 
     d = services.decision_date(today) if today else date.today()
     recs = applications.deadline_list(open_store(db), today=d, overdue_only=overdue)

@@ -24,7 +24,7 @@ from branca.element import Element, JavascriptLink, MacroElement, Template
 
 from . import codes
 from .errors import InputError
-from .indicators import catalogue
+from .rules.indicators import catalogue
 from .parcels import STATUS_LABELS
 from .resources import web
 

@@ -36,7 +36,7 @@ def district_boundaries() -> gpd.GeoDataFrame:
 
 def load_reference_data(store, *, with_sample: bool = True) -> dict:
     """Idempotently load rule sets, boundaries and (optionally) the sample park into ``store``."""
-    from .rules import shipped_rulesets
+    from .rules.rulesets import shipped_rulesets
 
     present = {d["id"] for d in store.rulesets()}
     for rs in shipped_rulesets():  # never overwrite a set the user has extended or replaced

@@ -11,13 +11,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import checks, io as sio, matching
+from .rules import checks, matching
+from . import io as sio
 from .crs import parse_crs
 from .errors import InputError, NotFoundError, RuleSetError
-from .indicators import Context, catalogue, effective_thresholds, with_parcel_layer
+from .rules.indicators import Context, catalogue, effective_thresholds, with_parcel_layer
 from .parcels import find_overlaps, outside_boundary, prepare_parcels, STATUSES
-from .project import parse_decision_date, parse_project
-from .rules import load_rulesets, merge_rules, parse_ruleset, read_rule_table
+from .rules.project import parse_decision_date, parse_project
+from .rules.rulesets import load_rulesets, merge_rules, parse_ruleset, read_rule_table
 from .store import ParcelQuery, Store
 
 
@@ -146,7 +147,7 @@ def load_rule_file(store: Store, path, *, into: str | None = None) -> dict:
 
 def parcel_thresholds(store: Store, code: str, *, on: date, industry: dict | None = None) -> dict:
     """Effective thresholds with provenance for a parcel on a date (optionally for an industry)."""
-    from .project import resolve_industry
+    from .rules.project import resolve_industry
 
     parcel = store.parcel(code)
     row = parcel.iloc[0]

@@ -251,7 +251,7 @@ class RulesetsFactory:
 
         @r.post("", status_code=201, summary="Upload a rule set (a new version or a new layer)")
         def upload(request: Request, doc: dict[str, Any], _=_dep(require(*WRITERS))):
-            from ..rules import parse_ruleset
+            from ..rules.rulesets import parse_ruleset
 
             rs = parse_ruleset(doc)  # validated completely before anything is written
             request.app.state.store.put_ruleset(doc)

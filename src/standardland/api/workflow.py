@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from .. import applications, documents, workflow
+from ..workflow import applications, documents, machine as workflow
 from .auth import ROLES, require
 from .problems import Problem
 

@@ -430,7 +430,7 @@ class SQLStore(Store):
         return d
 
     def create_application(self, parcel_code: str, applicant: str, project: dict, audit_row: dict) -> int:
-        from .. import audit
+        from ..workflow import audit
 
         with self.engine.begin() as conn:
             conn.execute(text("INSERT INTO applications (parcel_code, applicant, state, version, project) "
@@ -473,7 +473,7 @@ class SQLStore(Store):
         The new state, the agreement or inspection, the audit row (chained to the previous one) and
         the idempotency record are written in one transaction.
         """
-        from .. import audit
+        from ..workflow import audit
 
         sets = ", ".join(f"{k} = :c_{k}" for k in changes)
         params = {f"c_{k}": (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)

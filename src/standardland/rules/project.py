@@ -10,10 +10,10 @@ import math
 from dataclasses import dataclass, field
 from datetime import date
 
-from . import industry as ind_mod
-from .errors import InputError
+from .. import industry as ind_mod
+from ..errors import InputError
 from .indicators import Catalogue, catalogue
-from .units import quantity
+from ..units import quantity
 
 TEXT_FIELDS = ("name", "industry_code", "industry_code_edition", "industry_name", "multi_industry_policy")
 OTHER_FIELDS = ("decision_date", "nuisance_class", "industries", "parcel_code")

@@ -17,14 +17,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import codes as codelists
+from .. import codes as codelists
 from .checks import parcel_frame, project_row
 from .engine import FAIL, MISSING, STATUSES, VERDICTS, evaluate
 from .indicators import catalogue
-from .parcels import AVAILABLE_STATUSES
+from ..parcels import AVAILABLE_STATUSES
 from .project import Project, parse_project
-from .rules import RuleSet, load_rulesets
-from .units import m2_to_mu
+from .rulesets import RuleSet, load_rulesets
+from ..units import m2_to_mu
 
 
 @dataclass

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import RuleSetError
+from ..errors import RuleSetError
 from .indicators import LAYERS, Catalogue, Context, LayerValue, catalogue
-from .resources import geodata
-from .units import parse_unit
+from ..resources import geodata
+from ..units import parse_unit
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 SCOPE_KEYS = ("admin_prefix", "park")

@@ -1,4 +1,4 @@
-"""Applications through the workflow (:mod:`standardland.workflow`): guards, frozen agreements,
+"""Applications through the workflow (:mod:`standardland.workflow.machine`): guards, frozen agreements,
 inspections by the rule engine, penalties, deadlines, the audit trail and idempotent retries.
 
 Every function takes the store and the caller's identity ``{"name", "role"}``; nothing here knows
@@ -13,11 +13,13 @@ from datetime import date, datetime, timezone
 
 import pandas as pd
 
-from . import audit, checks, deadlines, penalties, services, workflow
-from .errors import ConflictError, InputError, NotFoundError, PermissionDenied, PreconditionFailed
-from .indicators import catalogue
-from .project import parse_project
-from .rules import load_rulesets
+from . import audit, deadlines, penalties, machine as workflow
+from ..rules import checks
+from .. import services
+from ..errors import ConflictError, InputError, NotFoundError, PermissionDenied, PreconditionFailed
+from ..rules.indicators import catalogue
+from ..rules.project import parse_project
+from ..rules.rulesets import load_rulesets
 
 ACCEPTANCE_INDICATORS = ("far", "building_coefficient", "office_land_share", "green_ratio", "investment_intensity")
 REVIEW_INDICATORS = ("tax_per_mu", "output_per_mu", "value_added_per_energy", "value_added_per_emission", "rd_ratio")
@@ -367,7 +369,7 @@ def register_frame(store, ident: dict | None = None) -> pd.DataFrame:
 def park_dashboard(store, park: str, *, weights: dict | None = None) -> dict:
     """Counts by status, land offered and used (亩), 亩均 figures and the A–D class distribution."""
     from . import evaluation
-    from .store import ParcelQuery
+    from ..store import ParcelQuery
 
     if park not in set(services.parks(store)["code"]):
         raise NotFoundError(f"no park '{park}'", field="park")

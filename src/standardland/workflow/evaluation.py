@@ -19,7 +19,7 @@ def evaluate(parcels: pd.DataFrame, weights: dict | None = None, classes=DEFAULT
     weights = weights or DEFAULT_WEIGHTS
     total_w = sum(weights.values())
     if total_w <= 0:
-        from .errors import InputError
+        from ..errors import InputError
 
         raise InputError("the weights sum to 0", field="weights", expected="positive weights")
     score = np.zeros(len(parcels))

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from .errors import InputError, NotFoundError
-from .resources import web
-from .units import display
+from ..errors import InputError, NotFoundError
+from ..resources import web
+from ..units import display
 
 L = {
     "check": ("准入评审结果", "Eligibility check"), "agreement": ("投资建设协议条款", "Agreement terms"),

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 
-from .resources import geodata
+from ..resources import geodata
 
 LAYERS = ("national", "province", "city", "park", "parcel")
 LAYER_RANK = {name: i for i, name in enumerate(LAYERS)}
@@ -56,8 +56,8 @@ class Catalogue:
 
 
 def parse_catalogue(doc: dict) -> Catalogue:
-    from .errors import RuleSetError
-    from .units import parse_unit
+    from ..errors import RuleSetError
+    from ..units import parse_unit
 
     inputs = {}
     for i, inp in enumerate(doc.get("inputs", [])):

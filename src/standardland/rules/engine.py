@@ -2,7 +2,7 @@
 
 One code path serves a single check and a million-row screening. Thresholds depend only on
 a small *context* (decision date, industry, region class, zone tier, jurisdiction, park), so
-they are resolved once per distinct context (:func:`standardland.indicators.effective_thresholds`)
+they are resolved once per distinct context (:func:`standardland.rules.indicators.effective_thresholds`)
 and gathered to rows with numpy; the parcel's own ``<id>_min/_max`` layer and every comparison
 are plain array operations. No row loops.
 
@@ -21,9 +21,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from . import codes as codelists
+from .. import codes as codelists
 from .indicators import Catalogue, Context, Threshold, catalogue, effective_thresholds
-from .units import MU_M2
+from ..units import MU_M2
 
 STATUSES = np.array(["pass", "fail", "warn", "missing", "not_applicable"], dtype=object)
 PASS, FAIL, WARN, MISSING, NA = 0, 1, 2, 3, 4
@@ -332,7 +332,7 @@ def evaluate(pairs: pd.DataFrame, rulesets: list, *, checkpoint: str = "screenin
     if only is not None:
         unknown = set(only) - set(cat.ids) - {LAND_USE_CHECK}
         if unknown:
-            from .errors import InputError
+            from ..errors import InputError
 
             raise InputError(f"unknown indicator(s) {', '.join(sorted(unknown))}", field="indicators",
                              expected=", ".join(cat.ids + (LAND_USE_CHECK,)))

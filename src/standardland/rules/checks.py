@@ -10,12 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import industry as ind_mod
+from .. import industry as ind_mod
 from .engine import evaluate
-from .errors import DataValidationError, InputError, RowProblem
+from ..errors import DataValidationError, InputError, RowProblem
 from .indicators import CHECKPOINTS, Catalogue, catalogue
 from .project import Project, TEXT_FIELDS, parse_project, schema_fields
-from .rules import RuleSet, load_rulesets
+from .rulesets import RuleSet, load_rulesets
 
 PARCEL_KEYS = ("parcel_code", "parcel_area_m2", "land_use_code", "region_class", "zone_tier", "admin_code", "park")
 

@@ -1,0 +1,1 @@
+"""The rules: indicator catalogue, rule sets, projects, the engine, checks and matching."""
