@@ -6,8 +6,10 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -19,30 +21,41 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(db_url: str, *, env: dict | None = None, workers: int = 1):
+def running_server(db_url: str, *, env: dict | None = None, workers: int = 1, args: tuple[str, ...] = (),
+                   log: Path | None = None):
+    """Yield the base URL of ``standardland serve`` on a free port; ``args`` are extra ``serve`` options.
+
+    The server's stdout and stderr (its access log, warnings) go to the file ``log`` (a temporary file
+    by default), never to a pipe: nobody reads a pipe while the server runs, and a full one blocks it.
+    """
     port = free_port()
     e = {**os.environ, **(env or {})}
-    proc = subprocess.Popen([sys.executable, "-m", "standardland.cli", "serve", "--port", str(port), "--db", db_url,
-                             "--workers", str(workers)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
+    with tempfile.TemporaryDirectory() as tmp:
+        log_path = Path(log) if log else Path(tmp) / "server.log"
+        with open(log_path, "wb") as out:
+            proc = subprocess.Popen([sys.executable, "-m", "standardland.cli", "serve", "--port", str(port), "--db",
+                                     db_url, "--workers", str(workers), *args],
+                                    stdout=out, stderr=subprocess.STDOUT, env=e)
+            base = f"http://127.0.0.1:{port}"
             try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.time() > deadline:
-                raise RuntimeError("server did not start in 60 s")
-            time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+                deadline = time.time() + 60
+                while True:
+                    if proc.poll() is not None:
+                        raise RuntimeError(f"server exited {proc.returncode}: "
+                                           f"{log_path.read_text(errors='replace')[-2000:]}")
+                    try:
+                        if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        pass
+                    if time.time() > deadline:
+                        raise RuntimeError("server did not start in 60 s")
+                    time.sleep(0.1)
+                yield base
+            finally:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()

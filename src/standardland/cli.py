@@ -116,12 +116,26 @@ def tokens_revoke(token_id: int, db: Optional[str] = DbOpt, as_json: bool = Json
 @app.command()
 @domain_errors
 def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
-          db: Optional[str] = DbOpt, workers: int = typer.Option(1, "--workers"), as_json: bool = JsonOpt):
+          db: Optional[str] = DbOpt, workers: int = typer.Option(1, "--workers"),
+          access_log: bool = typer.Option(True, "--access-log/--no-access-log",
+                                          help="One line per request on stdout (time, client, request, status)"),
+          as_json: bool = JsonOpt):
     """Serve the HTTP API, OGC API – Features and the map with uvicorn."""
-    _serve(host, port, db, workers)
+    _serve(host, port, db, workers, access_log=access_log)
 
 
-def _serve(host: str, port: int, db: Optional[str], workers: int = 1) -> None:
+def _uvicorn_log_config() -> dict:
+    """uvicorn's logging: warnings and errors on stderr, the access log (INFO) on stdout with a timestamp."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    cfg = json.loads(json.dumps(LOGGING_CONFIG))  # a deep copy; uvicorn's dict stays as it is
+    cfg["loggers"]["uvicorn.error"]["level"] = "WARNING"
+    cfg["formatters"]["access"].update(fmt='%(asctime)s %(client_addr)s "%(request_line)s" %(status_code)s',
+                                       datefmt="%Y-%m-%dT%H:%M:%S%z")
+    return cfg
+
+
+def _serve(host: str, port: int, db: Optional[str], workers: int = 1, *, access_log: bool = True) -> None:
     import os
 
     import uvicorn
@@ -132,8 +146,8 @@ def _serve(host: str, port: int, db: Optional[str], workers: int = 1) -> None:
     load_reference_data(open_store(os.environ["STANDARDLAND_DB"]), with_sample=False)  # migrate once, up front
     err.print(f"serving {os.environ['STANDARDLAND_DB']} on http://{host}:{port}/  (map: /map, OGC API: /ogc, "
               f"API docs: /docs)")
-    uvicorn.run("standardland.api.asgi:app", host=host, port=port, workers=workers, log_level="warning",
-                access_log=False)
+    uvicorn.run("standardland.api.asgi:app", host=host, port=port, workers=workers, log_level=None,
+                log_config=_uvicorn_log_config(), access_log=access_log)
 
 
 @app.command()

@@ -3,6 +3,7 @@
 - ``/ogc``     OGC API – Features (QGIS, GDAL's OAPIF driver and OWSLib read it with no plugin)
 - ``/api/v1``  the JSON API (checks, matches, screenings, parcels, rule sets)
 - ``/openapi.json`` the contract (also committed as ``api/openapi.json``)
+- ``/docs``, ``/redoc`` the contract as pages (vendored Swagger UI and ReDoc); ``/`` → ``/map``
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from .. import __version__
+from .docs import DocsFactory
 from .limits import BodyLimitMiddleware
 from .ogc import OGCFeaturesFactory
 from .problems import install as install_problems
@@ -27,7 +29,8 @@ def create_app(settings: Settings | None = None, *, store=None) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(title="standardland", version=__version__,
                   description="标准地 planner: parcels (OGC API – Features), control indicators, checks, "
-                              "matching and screening. Errors are RFC 9457 problem details.")
+                              "matching and screening. Errors are RFC 9457 problem details.",
+                  docs_url=None, redoc_url=None)  # served offline by DocsFactory
     if store is None:
         store = open_store(settings.db)
         load_reference_data(store, with_sample=False)  # rule sets and boundaries, if missing
@@ -49,6 +52,7 @@ def create_app(settings: Settings | None = None, *, store=None) -> FastAPI:
     maps = MapFactory(settings)
     app.include_router(maps.router)
     maps.mount_static(app)
+    app.include_router(DocsFactory(app.openapi_url).router)
 
     @app.get("/healthz", tags=["service"], summary="Liveness and store backend")
     def health():

@@ -1,0 +1,146 @@
+"""The API docs (/docs, /redoc) work with no internet, / leads to the map, and serve logs each request.
+
+A real uvicorn (``standardland serve``) and a real headless Chromium that aborts and records every
+request to a host other than 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+
+from server import running_server
+from test_map import ARTIFACTS, browser  # noqa: F401  (the shared headless Chromium fixture)
+
+ROOT = Path(__file__).resolve().parents[1]
+VENDOR = ROOT / "web" / "static" / "vendor"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """(base URL, access-log path) of ``standardland serve`` with its default options."""
+    tmp = tmp_path_factory.mktemp("docs")
+    log = tmp / "serve.log"
+    with running_server(f"sqlite:///{tmp / 'docs.db'}", log=log) as base:
+        yield base, log
+
+
+def _offline_page(browser, base, path):  # noqa: F811
+    """A page whose requests to other hosts are aborted and recorded, and whose policy refusals are recorded."""
+    ctx = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
+    page = ctx.new_page()
+    outside, refused = [], []
+
+    def route(r):
+        if urlparse(r.request.url).hostname != "127.0.0.1":
+            outside.append(r.request.url)
+            return r.abort()
+        return r.continue_()
+    page.route("**/*", route)
+    page.on("console", lambda m: "Content Security Policy" in m.text and refused.append(m.text))
+    page.goto(base + path)
+    return page, outside, refused
+
+
+def test_vendored_assets_are_the_recorded_npm_files():
+    rows = re.findall(r"^\| ([\w-]+) \| ([\d.]+) \| [^|]+ \| ([\w./-]+) \| ([0-9a-f]{64}) \|$",
+                      (VENDOR / "VERSIONS.md").read_text(encoding="utf-8"), flags=re.M)
+    files = {f: (pkg, ver, sha) for pkg, ver, f, sha in rows}
+    assert {"swagger-ui/swagger-ui-bundle.js", "swagger-ui/swagger-ui.css", "redoc/redoc.standalone.js",
+            "leaflet/leaflet.js"} <= set(files), files
+    for f, (pkg, ver, sha) in files.items():
+        assert hashlib.sha256((VENDOR / f).read_bytes()).hexdigest() == sha, f"{f} is not {pkg} {ver} as recorded"
+    for licence in ("swagger-ui/LICENSE", "swagger-ui/NOTICE", "redoc/LICENSE"):
+        assert (VENDOR / licence).is_file(), licence
+
+
+def test_docs_pages_load_only_our_own_assets(served):
+    base, _ = served
+    for path, title in (("/docs", "standardland 标准地 API · Swagger UI"), ("/redoc", "standardland 标准地 API · ReDoc")):
+        r = httpx.get(base + path)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html"), path
+        html = r.text
+        assert f"<title>{title}</title>" in html
+        csp = r.headers["content-security-policy"]
+        assert "default-src 'self'" in csp and "img-src 'self' data:" in csp and "unsafe-eval" not in csp
+        assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]  # inline scripts only by hash
+        urls = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert urls and all(u.startswith("/static/vendor/") for u in urls), (path, urls)
+        assert "http://" not in html and "https://" not in html, path
+        for u in urls:
+            assert httpx.get(base + u).status_code == 200, u
+    assert '"validatorUrl": null' in httpx.get(base + "/docs").text  # no badge image from validator.swagger.io
+    # the pages are not operations of the API
+    paths = httpx.get(base + "/openapi.json").json()["paths"]
+    assert not {"/", "/docs", "/redoc"} & set(paths)
+
+
+def test_front_door_redirects_to_the_map_keeping_the_language(served):
+    base, _ = served
+    r = httpx.get(base + "/")
+    assert r.status_code == 307 and r.headers["location"] == "/map"
+    r = httpx.get(base + "/?lang=en")
+    assert r.status_code == 307 and r.headers["location"] == "/map?lang=en"
+    r = httpx.get(base + "/?lang=en", follow_redirects=True)
+    assert r.status_code == 200 and str(r.url) == base + "/map?lang=en" and r.headers["content-language"] == "en"
+    r = httpx.get(base + "/", follow_redirects=True)
+    assert r.status_code == 200 and r.headers["content-language"] == "zh-CN"
+
+
+def test_swagger_ui_renders_the_operations_offline(browser, served):  # noqa: F811
+    base, _ = served
+    page, outside, refused = _offline_page(browser, base, "/docs")
+    checks = page.locator(".opblock-post .opblock-summary-path[data-path='/api/v1/checks']")
+    checks.wait_for(timeout=30_000)
+    assert checks.is_visible()
+    assert page.locator(".opblock").count() > 20  # every operation, not just one
+    assert page.title() == "standardland 标准地 API · Swagger UI"
+    assert page.locator(".swagger-ui .info .title").inner_text().startswith("standardland")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "docs-offline.png"))
+    checks.click()  # an operation opens with its request body schema
+    page.locator(".opblock-post.is-open .opblock-section-request-body").wait_for(timeout=10_000)
+    assert outside == [] and refused == [], (outside, refused)
+
+
+def test_redoc_renders_offline(browser, served):  # noqa: F811
+    base, _ = served
+    page, outside, refused = _offline_page(browser, base, "/redoc")
+    page.locator(".api-info h1").wait_for(timeout=30_000)
+    assert page.locator(".api-info h1").inner_text().startswith("standardland")
+    assert page.locator("[data-section-id^='operation/']").count() > 20
+    checks = page.locator("[data-section-id='operation/check_api_v1_checks_post']")
+    assert "POST" in checks.inner_text() and "/api/v1/checks" in checks.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "redoc-offline.png"))
+    assert outside == [], outside
+    # ReDoc 2.x's sidebar credit is an <img> from cdn.redoc.ly: the page's policy refuses it before it
+    # leaves the machine (and ReDoc hides it); nothing else is refused.
+    assert all("https://cdn.redoc.ly/redoc/logo-mini.svg" in m for m in refused), refused
+
+
+def test_serve_logs_one_line_per_request(served):
+    base, log = served
+    for i in range(3):
+        assert httpx.get(f"{base}/healthz?probe=log-{i}").status_code == 200
+    assert httpx.get(base + "/api/v1/parcels/no-such-parcel").status_code == 404
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    for i in range(3):
+        hits = [ln for ln in lines if f'"GET /healthz?probe=log-{i} HTTP/1.1" 200' in ln]
+        assert len(hits) == 1, lines[-10:]
+        assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} 127\.0\.0\.1:\d+ ", hits[0]), hits[0]
+    assert any('"GET /api/v1/parcels/no-such-parcel HTTP/1.1" 404' in ln for ln in lines), lines[-10:]
+
+
+def test_no_access_log_turns_it_off(tmp_path):
+    log = tmp_path / "serve.log"
+    with running_server(f"sqlite:///{tmp_path / 'quiet.db'}", args=("--no-access-log",), log=log) as base:
+        assert httpx.get(base + "/healthz?probe=quiet").status_code == 200
+        assert httpx.get(base + "/map").status_code == 200
+    text = log.read_text(encoding="utf-8", errors="replace")
+    assert "probe=quiet" not in text and "GET /map" not in text, text[-2000:]
