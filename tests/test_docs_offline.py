@@ -126,13 +126,17 @@ def test_redoc_renders_offline(browser, served):  # noqa: F811
 
 def test_serve_logs_one_line_per_request(served):
     base, log = served
-    for i in range(3):
-        assert httpx.get(f"{base}/healthz?probe=log-{i}").status_code == 200
-    assert httpx.get(base + "/api/v1/parcels/no-such-parcel").status_code == 404
+    # more log than a pipe holds (64 KiB ≈ 800 lines): a server whose output nobody reads must not block
+    with httpx.Client(base_url=base, timeout=10) as c:
+        for i in range(1200):
+            assert c.get(f"/healthz?probe=log-{i}").status_code == 200
+        assert c.get("/api/v1/parcels/no-such-parcel").status_code == 404
     lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
-    for i in range(3):
-        hits = [ln for ln in lines if f'"GET /healthz?probe=log-{i} HTTP/1.1" 200' in ln]
-        assert len(hits) == 1, lines[-10:]
+    probes = [ln for ln in lines if "/healthz?probe=log-" in ln]
+    assert len(probes) == 1200, lines[-10:]
+    for i in (0, 1199):
+        hits = [ln for ln in probes if f'"GET /healthz?probe=log-{i} HTTP/1.1" 200' in ln]
+        assert len(hits) == 1, hits
         assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} 127\.0\.0\.1:\d+ ", hits[0]), hits[0]
     assert any('"GET /api/v1/parcels/no-such-parcel HTTP/1.1" 404' in ln for ln in lines), lines[-10:]
 
