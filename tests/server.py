@@ -33,8 +33,8 @@ def running_server(db_url: str, *, env: dict | None = None, workers: int = 1, ar
     with tempfile.TemporaryDirectory() as tmp:
         log_path = Path(log) if log else Path(tmp) / "server.log"
         with open(log_path, "wb") as out:
-            proc = subprocess.Popen([sys.executable, "-m", "standardland.cli", "serve", "--port", str(port), "--db",
-                                     db_url, "--workers", str(workers), *args],
+            proc = subprocess.Popen([sys.executable, "-m", "standardland.cli", "serve", "--port", str(port),
+                                     "--db", db_url, "--workers", str(workers), *args],
                                     stdout=out, stderr=subprocess.STDOUT, env=e)
             base = f"http://127.0.0.1:{port}"
             try:

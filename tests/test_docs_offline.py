@@ -31,7 +31,7 @@ def served(tmp_path_factory):
 
 
 def _offline_page(browser, base, path):  # noqa: F811
-    """A page whose requests to other hosts are aborted and recorded, and whose policy refusals are recorded."""
+    """A page whose requests to other hosts are aborted and recorded; its policy refusals are recorded."""
     ctx = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
     page = ctx.new_page()
     outside, refused = [], []
@@ -54,14 +54,16 @@ def test_vendored_assets_are_the_recorded_npm_files():
     assert {"swagger-ui/swagger-ui-bundle.js", "swagger-ui/swagger-ui.css", "redoc/redoc.standalone.js",
             "leaflet/leaflet.js"} <= set(files), files
     for f, (pkg, ver, sha) in files.items():
-        assert hashlib.sha256((VENDOR / f).read_bytes()).hexdigest() == sha, f"{f} is not {pkg} {ver} as recorded"
+        digest = hashlib.sha256((VENDOR / f).read_bytes()).hexdigest()
+        assert digest == sha, f"{f} is not {pkg} {ver} as recorded"
     for licence in ("swagger-ui/LICENSE", "swagger-ui/NOTICE", "redoc/LICENSE"):
         assert (VENDOR / licence).is_file(), licence
 
 
 def test_docs_pages_load_only_our_own_assets(served):
     base, _ = served
-    for path, title in (("/docs", "standardland 标准地 API · Swagger UI"), ("/redoc", "standardland 标准地 API · ReDoc")):
+    for path, title in (("/docs", "standardland 标准地 API · Swagger UI"),
+                        ("/redoc", "standardland 标准地 API · ReDoc")):
         r = httpx.get(base + path)
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/html"), path
         html = r.text
@@ -74,7 +76,8 @@ def test_docs_pages_load_only_our_own_assets(served):
         assert "http://" not in html and "https://" not in html, path
         for u in urls:
             assert httpx.get(base + u).status_code == 200, u
-    assert '"validatorUrl": null' in httpx.get(base + "/docs").text  # no badge image from validator.swagger.io
+    # no validator badge (an image from validator.swagger.io)
+    assert '"validatorUrl": null' in httpx.get(base + "/docs").text
     # the pages are not operations of the API
     paths = httpx.get(base + "/openapi.json").json()["paths"]
     assert not {"/", "/docs", "/redoc"} & set(paths)
@@ -87,7 +90,8 @@ def test_front_door_redirects_to_the_map_keeping_the_language(served):
     r = httpx.get(base + "/?lang=en")
     assert r.status_code == 307 and r.headers["location"] == "/map?lang=en"
     r = httpx.get(base + "/?lang=en", follow_redirects=True)
-    assert r.status_code == 200 and str(r.url) == base + "/map?lang=en" and r.headers["content-language"] == "en"
+    assert r.status_code == 200 and str(r.url) == base + "/map?lang=en"
+    assert r.headers["content-language"] == "en"
     r = httpx.get(base + "/", follow_redirects=True)
     assert r.status_code == 200 and r.headers["content-language"] == "zh-CN"
 

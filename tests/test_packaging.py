@@ -24,5 +24,6 @@ def test_wheel_includes_served_assets_and_reference_data(tmp_path):
     # the offline API docs (/docs, /redoc) are served from these; a checkout missing them must fail too
     vendored = {f"standardland/_data/web/static/vendor/{f}" for f in (
         "swagger-ui/swagger-ui-bundle.js", "swagger-ui/swagger-ui.css", "swagger-ui/favicon-32x32.png",
-        "swagger-ui/LICENSE", "swagger-ui/NOTICE", "redoc/redoc.standalone.js", "redoc/LICENSE", "VERSIONS.md")}
+        "swagger-ui/LICENSE", "swagger-ui/NOTICE", "redoc/redoc.standalone.js", "redoc/LICENSE",
+        "VERSIONS.md")}
     assert vendored <= names, vendored - names

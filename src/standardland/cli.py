@@ -118,7 +118,8 @@ def tokens_revoke(token_id: int, db: Optional[str] = DbOpt, as_json: bool = Json
 def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
           db: Optional[str] = DbOpt, workers: int = typer.Option(1, "--workers"),
           access_log: bool = typer.Option(True, "--access-log/--no-access-log",
-                                          help="One line per request on stdout (time, client, request, status)"),
+                                          help="One line per request on stdout "
+                                               "(time, client, request, status)"),
           as_json: bool = JsonOpt):
     """Serve the HTTP API, OGC API – Features and the map with uvicorn."""
     _serve(host, port, db, workers, access_log=access_log)

@@ -37,10 +37,10 @@ def content_security_policy(html: str) -> str:
     """
     hashes = ["'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
               for body in re.findall(r"<script>(.*?)</script>", html, flags=re.S)]
-    return "; ".join(["default-src 'self'", " ".join(["script-src 'self'", *hashes]),
-                      "style-src 'self' 'unsafe-inline'", "img-src 'self' data:", "font-src 'self' data:",
-                      "worker-src 'self' blob:", "connect-src 'self'", "base-uri 'none'", "form-action 'self'",
-                      "frame-ancestors 'self'"])
+    return "; ".join([
+        "default-src 'self'", " ".join(["script-src 'self'", *hashes]), "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:", "font-src 'self' data:", "worker-src 'self' blob:", "connect-src 'self'",
+        "base-uri 'none'", "form-action 'self'", "frame-ancestors 'self'"])
 
 
 def _fixed_page(response: HTMLResponse) -> tuple[str, dict[str, str]]:
@@ -56,10 +56,11 @@ class DocsFactory:
         r = self.router
         swagger = _fixed_page(get_swagger_ui_html(
             openapi_url=openapi_url, title=f"{TITLE} · Swagger UI", swagger_js_url=SWAGGER_JS,
-            swagger_css_url=SWAGGER_CSS, swagger_favicon_url=FAVICON, swagger_ui_parameters=SWAGGER_PARAMETERS))
+            swagger_css_url=SWAGGER_CSS, swagger_favicon_url=FAVICON,
+            swagger_ui_parameters=SWAGGER_PARAMETERS))
         redoc = _fixed_page(get_redoc_html(
-            openapi_url=openapi_url, title=f"{TITLE} · ReDoc", redoc_js_url=REDOC_JS, redoc_favicon_url=FAVICON,
-            with_google_fonts=False))
+            openapi_url=openapi_url, title=f"{TITLE} · ReDoc", redoc_js_url=REDOC_JS,
+            redoc_favicon_url=FAVICON, with_google_fonts=False))
 
         @r.get("/docs", response_class=HTMLResponse)
         def swagger_ui():
