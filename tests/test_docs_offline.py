@@ -109,6 +109,15 @@ def test_swagger_ui_renders_the_operations_offline(browser, served):  # noqa: F8
     page.screenshot(path=str(ARTIFACTS / "docs-offline.png"))
     checks.click()  # an operation opens with its request body schema
     page.locator(".opblock-post.is-open .opblock-section-request-body").wait_for(timeout=10_000)
+    # "Try it out" reaches this server under the page's policy
+    page.locator(".opblock-get .opblock-summary-path[data-path='/healthz']").click()
+    health = page.locator(".opblock-get.is-open")
+    health.locator(".try-out__btn").click()
+    health.locator(".execute").click()
+    live = health.locator(".live-responses-table tbody .response-col_status")
+    live.wait_for(timeout=10_000)
+    assert live.inner_text().strip() == "200"
+    assert '"status": "ok"' in health.locator(".live-responses-table .microlight").first.inner_text()
     assert outside == [] and refused == [], (outside, refused)
 
 
