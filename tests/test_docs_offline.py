@@ -23,11 +23,11 @@ VENDOR = ROOT / "web" / "static" / "vendor"
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    """(base URL, access-log path) of ``standardland serve`` with its default options."""
+    """(base URL, access-log path, db URL) of ``standardland serve`` with its default options."""
     tmp = tmp_path_factory.mktemp("docs")
-    log = tmp / "serve.log"
-    with running_server(f"sqlite:///{tmp / 'docs.db'}", log=log) as base:
-        yield base, log
+    log, url = tmp / "serve.log", f"sqlite:///{tmp / 'docs.db'}"
+    with running_server(url, log=log) as base:
+        yield base, log, url
 
 
 def _offline_page(browser, base, path):  # noqa: F811
@@ -61,7 +61,7 @@ def test_vendored_assets_are_the_recorded_npm_files():
 
 
 def test_docs_pages_load_only_our_own_assets(served):
-    base, _ = served
+    base = served[0]
     for path, title in (("/docs", "standardland 标准地 API · Swagger UI"),
                         ("/redoc", "standardland 标准地 API · ReDoc")):
         r = httpx.get(base + path)
@@ -84,7 +84,7 @@ def test_docs_pages_load_only_our_own_assets(served):
 
 
 def test_front_door_redirects_to_the_map_keeping_the_language(served):
-    base, _ = served
+    base = served[0]
     r = httpx.get(base + "/")
     assert r.status_code == 307 and r.headers["location"] == "/map"
     r = httpx.get(base + "/?lang=en")
@@ -97,7 +97,7 @@ def test_front_door_redirects_to_the_map_keeping_the_language(served):
 
 
 def test_swagger_ui_renders_the_operations_offline(browser, served):  # noqa: F811
-    base, _ = served
+    base = served[0]
     page, outside, refused = _offline_page(browser, base, "/docs")
     checks = page.locator(".opblock-post .opblock-summary-path[data-path='/api/v1/checks']")
     checks.wait_for(timeout=30_000)
@@ -122,7 +122,7 @@ def test_swagger_ui_renders_the_operations_offline(browser, served):  # noqa: F8
 
 
 def test_redoc_renders_offline(browser, served):  # noqa: F811
-    base, _ = served
+    base = served[0]
     page, outside, refused = _offline_page(browser, base, "/redoc")
     page.locator(".api-info h1").wait_for(timeout=30_000)
     assert page.locator(".api-info h1").inner_text().startswith("standardland")
@@ -138,7 +138,7 @@ def test_redoc_renders_offline(browser, served):  # noqa: F811
 
 
 def test_serve_logs_one_line_per_request(served):
-    base, log = served
+    base, log = served[:2]
     # more log than a pipe holds (64 KiB ≈ 800 lines): a server whose output nobody reads must not block
     with httpx.Client(base_url=base, timeout=10) as c:
         for i in range(1200):
@@ -154,9 +154,9 @@ def test_serve_logs_one_line_per_request(served):
     assert any('"GET /api/v1/parcels/no-such-parcel HTTP/1.1" 404' in ln for ln in lines), lines[-10:]
 
 
-def test_no_access_log_turns_it_off(tmp_path):
+def test_no_access_log_turns_it_off(served, tmp_path):
     log = tmp_path / "serve.log"
-    with running_server(f"sqlite:///{tmp_path / 'quiet.db'}", args=("--no-access-log",), log=log) as base:
+    with running_server(served[2], args=("--no-access-log",), log=log) as base:  # the same, initialised store
         assert httpx.get(base + "/healthz?probe=quiet").status_code == 200
         assert httpx.get(base + "/map").status_code == 200
     text = log.read_text(encoding="utf-8", errors="replace")
