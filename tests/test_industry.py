@@ -9,6 +9,7 @@ import csv
 from collections import Counter
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from standardland import codes, industry
@@ -71,6 +72,18 @@ def test_every_2002_class_reaches_2017_and_the_note_says_when_it_spans_divisions
     assert len(spanning) == 50
     # 3699 其他专用设备制造 → 3491/3492 工业/特殊作业机器人, 3964 服务消费机器人, 4330 专用设备修理 ...
     assert {"34", "39", "43"} <= set(industry.resolve("3699", edition="2002").div2017)
+
+
+def test_every_official_category_resolves_by_code_and_by_name():
+    for ed, table in (("2002", codes.industries_2002()), ("2017", codes.industries_2017()),
+                      ("2011", {c: (n, 4) for c, n in codes.classes_2011().items()})):
+        for c, (n, lvl) in table.items():
+            if lvl == 1:
+                continue
+            assert industry.resolve(c, edition=ed).error is None, (ed, c)
+            by_name = industry.resolve(name=n)
+            assert by_name.error is None, (ed, c, n, by_name.error)
+            assert by_name.div2017 and by_name.div2002, (ed, c, n)
 
 
 # -- the examples of issue 9 --------------------------------------------------------------
@@ -257,6 +270,7 @@ def test_codes_from_spreadsheets_are_read_as_codes():
     assert industry.resolve(372.0, edition="2002").matched_code == "372"
     assert industry.resolve("3951", edition=2002).div2002 == ("39",)
     assert industry.resolve(float("nan"), name="铝冶炼").div2002 == ("33",)
+    assert industry.resolve(pd.NA, name="铝冶炼").div2002 == ("33",)
 
 
 def test_to_dict_carries_the_match():

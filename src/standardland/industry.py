@@ -31,7 +31,6 @@ Policy (explicit and tested):
 from __future__ import annotations
 
 import difflib
-import math
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -285,7 +284,11 @@ def _by_name(name: str, edition: str | None) -> Industry:
 # -- the public API -------------------------------------------------------------------
 
 def _text(v) -> str | None:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
+    """A cell as text: None for None/NaN/NA, '372' for 372 or 372.0."""
+    try:
+        if v is None or v != v:  # NaN; pandas NA raises TypeError on truth
+            return None
+    except TypeError:
         return None
     if isinstance(v, float) and v.is_integer():
         v = int(v)
