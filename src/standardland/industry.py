@@ -171,7 +171,10 @@ def _node(edition: str, code: str) -> Industry:
     if code not in _classes(edition) or len(code) not in (2, 3, 4):
         what = "class (4 digits; the correspondence tables name 2011 classes only)" if edition == "2011" \
             else "division, group or class (2–4 digits)"
-        return Industry(error=f"'{code}' is not a GB/T 4754-{edition} code: expected a {what}")
+        lost = "0" + code
+        hint = (f"; was a leading zero lost? {edition}-{lost} is {table[lost][0]}"
+                if lost in table and table[lost][1] > 1 else "")
+        return Industry(error=f"'{code}' is not a GB/T 4754-{edition} code: expected a {what}{hint}")
     d17, n17 = _map(edition, code, "2017")
     d02, n02 = _map(edition, code, "2002")
     lvl = table[code][1] if code in table else len(code)
