@@ -271,8 +271,8 @@ def test_codes_from_spreadsheets_are_read_as_codes():
     assert industry.resolve("3951", edition=2002).div2002 == ("39",)
     assert industry.resolve(float("nan"), name="铝冶炼").div2002 == ("33",)
     assert industry.resolve(pd.NA, name="铝冶炼").div2002 == ("33",)
-    # a spreadsheet turns 0111 into 111: refused, with the hint (never read as the 0111 it may have been)
-    assert "leading zero lost? 2017-0111 is 稻谷种植" in industry.resolve(111).error
+    # a spreadsheet turns 0113 into 113: refused, with the hint (never read as the 0113 it may have been)
+    assert "leading zero lost? 2017-0113 is 玉米种植" in industry.resolve(113).error
 
 
 def test_to_dict_carries_the_match():
