@@ -36,8 +36,10 @@ def test_real_records_screen_end_to_end_against_national_2008_far(tmp_path):
     assert row.loc["SD2017-015", "far_status"] == "pass"  # 0.70 = 0.70 passes
     assert row.loc["SD2017-008", "verdict"] == "incomplete"
     assert "generic" in row.loc["SD2017-008", "industry_error"]
+    # 汽车制造 is 2002 group 372 (division 37, FAR ≥ 0.7): SD2017-012/013 at 0.7 pass, SD2017-051 at 0.6 fails
+    assert [row.loc[i, "far_status"] for i in ("SD2017-012", "SD2017-013", "SD2017-051")] == ["pass", "pass", "fail"]
     counts = res["verdict"].value_counts().to_dict()
-    assert counts == {"pass": 36, "incomplete": 12, "fail": 11}
+    assert counts == {"pass": 38, "incomplete": 9, "fail": 12}
 
 
 def test_screen_refuses_bad_cells_with_row_and_field(store, tmp_path):
@@ -55,7 +57,7 @@ def _random_table(n, seed=3):
     rng = np.random.default_rng(seed)
     return pd.DataFrame({
         "decision_date": rng.choice(["2012-01-01", "2021-06-30", "2024-02-29"], n),
-        "industry_code": rng.choice(["13", "26", "29", "39", "40", "43"], n),
+        "industry_code": rng.choice(["13", "26", "29", "39", "40", "43", "59"], n),  # 59 仓储业: no FAR row
         "nuisance_class": rng.choice(["1", "2", "3"], n),
         "land_area_m2": rng.uniform(5_000, 80_000, n).round(2).astype(str),
         "fixed_asset_investment_wan_yuan": rng.uniform(1_000, 30_000, n).round(2).astype(str),
@@ -73,4 +75,4 @@ def test_dask_results_are_identical_to_local():
     dist = checks.screen_dask(pairs, rs, npartitions=4)
     pd.testing.assert_frame_equal(local, dist)
     assert set(local["verdict"]) == {"fail", "incomplete"}
-    assert set(local["far_status"]) >= {"pass", "fail", "missing"}
+    assert set(local["far_status"]) >= {"pass", "fail", "not_applicable"}  # every 2017 code has a 2002 counterpart

@@ -1,5 +1,5 @@
 """Code lists shipped in ``geodata/codes`` and ``geodata/indicators``: land use, land grade,
-GB/T 4754 industry codes (2002 and 2017 editions) and the crosswalk between them."""
+GB/T 4754 industry codes (2002, 2011 and 2017 editions) and their class-level correspondences."""
 
 from __future__ import annotations
 
@@ -62,44 +62,79 @@ def region_class(land_grade: int | None) -> int | None:
 
 
 # -- industries -------------------------------------------------------------------
+# GB/T 4754 国民经济行业分类, editions 2002, 2011 and 2017, and the official class-level
+# correspondences between them (geodata/codes/GBT4754_2002_PROVENANCE.md). Levels: 1 门类 (section,
+# a letter), 2 大类 (division), 3 中类 (group), 4 小类 (class). Each table is read once.
+
+#: the wording variants of 2011 class names printed in GB/T 4754-2017 Appendix B (provenance file);
+#: the named crosswalks carry the NBS wording, these are the appendix's.
+ALIASES_2011 = {"其他通用设备制造": "3490", "保险中介服务": "6850",
+                "计算机及辅助设备修理": "8021", "家具及相关物品修理": "8093"}
+
 
 @cache
 def industries_2017() -> dict[str, tuple[str, int]]:
-    """GB/T 4754-2017: code -> (name, level). Levels: 1 门类, 2 大类, 3 中类, 4 小类."""
+    """GB/T 4754-2017: code -> (name, level), all 1,971 categories (20/97/473/1,381)."""
     return {r["code"]: (r["name"], int(r["level"])) for r in _rows("codes", "gbt4754_2017.csv")}
 
 
 @cache
-def divisions_2002() -> dict[str, str]:
-    """GB/T 4754-2002 manufacturing divisions (13–43) with their names, from the 2008 FAR table."""
-    return {r["industry_code_gbt4754_2002"]: r["industry_name_2002"]
-            for r in _rows("indicators", "national_2008_far_min.csv")}
+def industries_2002() -> dict[str, tuple[str, int]]:
+    """GB/T 4754-2002: code -> (name, level), all 1,424 categories (20/95/396/913)."""
+    return {r["code"]: (r["name"], int(r["level"])) for r in _rows("codes", "gbt4754_2002.csv")}
 
 
 @cache
-def crosswalk_rows() -> list[dict]:
-    return _rows("codes", "gbt4754_2002_to_2017.csv")
+def classes_2011() -> dict[str, str]:
+    """GB/T 4754-2011 classes (1,094) -> name, as the official correspondence tables name them.
+
+    The 2002→2011 table (NBS) names every 2011 class; the 2011→2017 table (GB/T 4754-2017
+    Appendix B) gives the same names. 2011 divisions and groups are not named in either table.
+    """
+    out = {r["to_code"]: r["to_name_2011"] for r in _rows("codes", "crosswalk_gbt4754_2002_to_2011_named.csv")}
+    for r in _rows("codes", "crosswalk_gbt4754_2011_to_2017_named.csv"):
+        out.setdefault(r["from_code"], r["from_name_2011"])
+    return out
 
 
-def _crosswalk(src: str, dst: str) -> dict[str, tuple[str, ...]]:
+@cache
+def sections(edition: str) -> dict[str, str]:
+    """Division code -> its section letter (门类), for ``edition`` 2002 or 2017."""
+    name = {"2002": "gbt4754_2002.csv", "2017": "gbt4754_2017.csv"}[edition]
+    return {r["code"]: r["parent"] for r in _rows("codes", name) if r["level"] == "2"}
+
+
+@cache
+def divisions_2002() -> dict[str, str]:
+    """GB/T 4754-2002 manufacturing divisions (section C: 13–37 and 39–43) with their official names."""
+    sec = sections("2002")
+    return {c: n for c, (n, lvl) in industries_2002().items() if lvl == 2 and sec[c] == "C"}
+
+
+def _pairs(name: str) -> tuple[tuple[str, str], ...]:
+    return tuple((r["from_code"], r["to_code"]) for r in _rows("codes", name))
+
+
+def _by(pairs, i: int) -> dict[str, tuple[str, ...]]:
     out: dict[str, set[str]] = {}
-    for r in crosswalk_rows():
-        out.setdefault(r[src], set()).add(r[dst])
+    for p in pairs:
+        out.setdefault(p[i], set()).add(p[1 - i])
     return {k: tuple(sorted(v)) for k, v in out.items()}
 
 
 @cache
-def crosswalk_2017_to_2002() -> dict[str, tuple[str, ...]]:
-    """2017 division -> the 2002 division(s) it came from (several where 2002 codes merged)."""
-    return _crosswalk("code_2017", "code_2002")
+def class_crosswalk(source: str, target: str) -> dict[str, tuple[str, ...]]:
+    """Class-level correspondence: a ``source``-edition class -> its ``target``-edition classes.
 
-
-@cache
-def crosswalk_2002_to_2017() -> dict[str, tuple[str, ...]]:
-    """2002 division -> the 2017 division(s) it went to (several where a 2002 code split)."""
-    return _crosswalk("code_2002", "code_2017")
-
-
-#: finer 2017 groups that resolve a merged division back to one 2002 division
-#: (2017-291 橡胶制品业 was 2002-29; 2017-292 塑料制品业 was 2002-30).
-GROUP_2017_TO_2002 = {"291": "29", "292": "30"}
+    2002↔2011 is the official NBS table, 2011↔2017 the official GB/T 4754-2017 Appendix B; 2002↔2017
+    is the **derived** chain of the two (``crosswalk_gbt4754_2002_to_2017_composed.csv``). Either
+    direction may be asked for (2017 → 2002 reads the same table backwards).
+    """
+    files = {("2002", "2011"): "crosswalk_gbt4754_2002_to_2011.csv",
+             ("2011", "2017"): "crosswalk_gbt4754_2011_to_2017.csv",
+             ("2002", "2017"): "crosswalk_gbt4754_2002_to_2017_composed.csv"}
+    if (source, target) in files:
+        return _by(_pairs(files[source, target]), 0)
+    if (target, source) in files:
+        return _by(_pairs(files[target, source]), 1)
+    raise ValueError(f"no class correspondence between GB/T 4754-{source} and -{target}")
