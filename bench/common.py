@@ -153,11 +153,32 @@ def served(argv_for_port, *, log: Path, env: dict | None = None, start_timeout: 
             _stop_group(proc)
 
 
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory (kB) of ``pid`` and all its descendants, from /proc (0 where unreadable)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+            for t in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{t}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except (OSError, ValueError):
+            pass
+    return total
+
+
 def run_bounded(argv: list[str], *, timeout: float, env: dict | None = None, cwd=None) -> dict:
     """Run ``argv`` to completion or kill it (and its children) after ``timeout`` seconds.
 
-    Returns ``seconds`` (wall), ``rc``, ``maxrss_mb`` (the largest single process among it and the
-    children it waited for, from wait4), ``stdout`` and ``stderr`` (text)."""
+    Returns ``seconds`` (wall), ``rc``, ``peak_rss_mb`` (the largest sum of resident memory over the
+    process and its descendants, sampled from /proc every ~50 ms — so Dask workers count; wait4's
+    ru_maxrss would not, and it inherits the parent's high-water mark across fork+exec), ``stdout`` and
+    ``stderr`` (text)."""
     import subprocess
     import tempfile
 
@@ -166,15 +187,18 @@ def run_bounded(argv: list[str], *, timeout: float, env: dict | None = None, cwd
         proc = subprocess.Popen(argv, stdout=so, stderr=se, env={**os.environ, **(env or {})}, cwd=cwd,
                                 start_new_session=True)
         deadline = time.monotonic() + timeout
-        status = ru = None
+        status = None
+        peak = 0
         try:
             while True:
-                pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
+                peak = max(peak, _tree_rss_kb(proc.pid))
+                pid, st = os.waitpid(proc.pid, os.WNOHANG)
                 if pid:
+                    status = st
                     break
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"{argv[:4]} … still running after {timeout:.0f} s; stopped")
-                time.sleep(0.02)
+                time.sleep(0.05)
         finally:
             if status is None:
                 _stop_group(proc)
@@ -182,7 +206,7 @@ def run_bounded(argv: list[str], *, timeout: float, env: dict | None = None, cwd
         proc.returncode = os.waitstatus_to_exitcode(status)
         so.seek(0)
         se.seek(0)
-        return {"seconds": dt, "rc": proc.returncode, "maxrss_mb": ru.ru_maxrss / 1024,
+        return {"seconds": dt, "rc": proc.returncode, "peak_rss_mb": peak / 1024,
                 "stdout": so.read().decode("utf-8", "replace"), "stderr": se.read().decode("utf-8", "replace")}
 
 
