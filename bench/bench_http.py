@@ -111,6 +111,33 @@ def _med(runs: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
 
+def compare(check_url: str, ceiling_url: str, script: Path, *, connections: int, duration: float,
+            threads: int, repeat: int, log) -> tuple[dict, dict]:
+    """The check and the ceiling at ``connections``, interleaved ``repeat`` times (both see the same
+    background load); the medians of requests/s, p50 and p99."""
+    kr, cr = [], []
+    for _ in range(repeat):
+        for url, runs in ((ceiling_url, cr), (check_url, kr)):
+            runs.append(run_wrk(url + "/api/v1/checks", script, connections=connections, duration=duration,
+                                threads=threads, log=log))
+    keys = ("rps", "p50_ms", "p99_ms")
+    return {k: _med(kr, k) for k in keys}, {k: _med(cr, k) for k in keys}
+
+
+def viewport_paths(extent, n: int = 200, seed: int = 5) -> list[str]:
+    """Viewport-sized boxes (≈ 1.5 km × 1.5 km) at random over the parcels."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        x = rng.uniform(extent[0], max(extent[0], extent[2] - 0.017))
+        y = rng.uniform(extent[1], max(extent[1], extent[3] - 0.014))
+        out.append(f"/ogc/collections/parcels/items?bbox={x:.6f},{y:.6f},{x + 0.017:.6f},{y + 0.014:.6f}"
+                   "&limit=1000")
+    return out
+
+
 def main(n_parcels: int = 100_000, duration: float = 10, connections=(1, 32), workers: int = 2,
          threads: int = 1, repeat: int = 1, access_log: bool = False, warmup: float = 2) -> dict:
     import httpx
@@ -126,20 +153,19 @@ def main(n_parcels: int = 100_000, duration: float = 10, connections=(1, 32), wo
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         url, gdf = embedded_store_with(str(tmp), n_parcels, sample=True)
-        extent = tuple(gdf.total_bounds)
         body = {"project": json.loads((ROOT / "api/examples/project.json").read_text("utf-8")),
                 "parcel_code": PARCEL}
         (tmp / "check.json").write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
         post_lua = tmp / "post.lua"
         post_lua.write_text(POST_LUA.replace("{path}", json.dumps(str(tmp / "check.json"))) + DONE_LUA)
 
-        def app_argv(port):
-            return [sys.executable, "-m", "standardland.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-                    "--db", url, "--workers", str(workers), *flags]
+        def app_argv(port):  # `standardland serve`, as a user starts it
+            return [sys.executable, "-m", "standardland.cli", "serve", "--host", "127.0.0.1",
+                    "--port", str(port), "--db", url, "--workers", str(workers), *flags]
 
-        def ceiling_argv(port):
-            return [sys.executable, str(BENCH / "ceiling_app.py"), "--host", "127.0.0.1", "--port", str(port),
-                    "--workers", str(workers), *flags]
+        def ceiling_argv(port):  # the same uvicorn.run arguments (ceiling_app.main)
+            return [sys.executable, str(BENCH / "ceiling_app.py"), "--host", "127.0.0.1",
+                    "--port", str(port), "--workers", str(workers), *flags]
 
         with open(tmp / "wrk.log", "w") as wlog, served(app_argv, log=tmp / "app.log") as base:
             r = httpx.post(base + "/api/v1/checks", json=body, timeout=60)
@@ -148,54 +174,43 @@ def main(n_parcels: int = 100_000, duration: float = 10, connections=(1, 32), wo
             with served(ceiling_argv, log=tmp / "ceiling.log",
                         env={"SL_CEILING_BODY": str(tmp / "response.json")}) as ceil:
                 c = httpx.post(ceil + "/api/v1/checks", json=body, timeout=60)
-                assert c.status_code == 200 and c.content == r.content, "the ceiling must answer the same bytes"
+                assert c.status_code == 200 and c.content == r.content, "the ceiling must send the same bytes"
                 print(f"  response body {len(r.content):,} bytes (check and ceiling byte-identical)")
                 for u in (ceil, base):  # warm every worker's caches
-                    run_wrk(u + "/api/v1/checks", post_lua, connections=4, duration=warmup, threads=threads, log=wlog)
+                    run_wrk(u + "/api/v1/checks", post_lua, connections=4, duration=warmup, threads=threads,
+                            log=wlog)
                 for conns in connections:
-                    cr, kr = [], []
-                    for _ in range(repeat):  # interleaved, so both see the same background load
-                        cr.append(run_wrk(ceil + "/api/v1/checks", post_lua, connections=conns, duration=duration,
-                                          threads=threads, log=wlog))
-                        kr.append(run_wrk(base + "/api/v1/checks", post_lua, connections=conns, duration=duration,
-                                          threads=threads, log=wlog))
-                    f = {k: _med(kr, k) for k in ("rps", "p50_ms", "p99_ms")}
-                    g = {k: _med(cr, k) for k in ("rps", "p50_ms", "p99_ms")}
+                    f, g = compare(base, ceil, post_lua, connections=conns, duration=duration,
+                                   threads=threads, repeat=repeat, log=wlog)
                     share = f["rps"] / g["rps"]
-                    print(f"  POST /api/v1/checks, {conns:>2} conn: check {f['rps']:8,.0f} req/s, p50 {f['p50_ms']:7.2f} ms,"
-                          f" p99 {f['p99_ms']:7.2f} ms | ceiling {g['rps']:8,.0f} req/s, p50 {g['p50_ms']:6.2f} ms,"
-                          f" p99 {g['p99_ms']:6.2f} ms | check = {share:6.1%} of the ceiling")
-                    res[f"check_c{conns}"] = f
-                    res[f"ceiling_c{conns}"] = g
+                    print(f"  POST /api/v1/checks, {conns:>2} conn: check {f['rps']:8,.0f} req/s, "
+                          f"p50 {f['p50_ms']:7.2f} ms, p99 {f['p99_ms']:7.2f} ms | "
+                          f"ceiling {g['rps']:8,.0f} req/s, p50 {g['p50_ms']:6.2f} ms, "
+                          f"p99 {g['p99_ms']:6.2f} ms | check = {share:6.1%} of it")
+                    res[f"check_c{conns}"], res[f"ceiling_c{conns}"] = f, g
                     res[f"check_share_c{conns}"] = share
-                    table.append(("http", f"check, {conns} conn: req/s (ceiling)", f"{f['rps']:,.0f} ({g['rps']:,.0f})",
-                                  f"{share:.1%} of ceiling"))
-                    table.append(("http", f"check, {conns} conn: p50 / p99 ms", f"{f['p50_ms']:.1f} / {f['p99_ms']:.1f}",
+                    table.append(("http", f"check, {conns} conn: req/s (ceiling)",
+                                  f"{f['rps']:,.0f} ({g['rps']:,.0f})", f"{share:.1%} of ceiling"))
+                    table.append(("http", f"check, {conns} conn: p50 / p99 ms",
+                                  f"{f['p50_ms']:.1f} / {f['p99_ms']:.1f}",
                                   f"p99/p50 {f['p99_ms'] / f['p50_ms']:.1f}×; ceiling "
                                   f"{g['p50_ms']:.2f} / {g['p99_ms']:.2f}"))
-            # viewport-sized boxes (≈ 1.5 km × 1.5 km) at random over the parcels, one connection
-            rng = np.random.default_rng(5)
-            boxes = []
-            for _ in range(200):
-                x = rng.uniform(extent[0], max(extent[0], extent[2] - 0.017))
-                y = rng.uniform(extent[1], max(extent[1], extent[3] - 0.014))
-                boxes.append(f"/ogc/collections/parcels/items?bbox={x:.6f},{y:.6f},{x + 0.017:.6f},{y + 0.014:.6f}"
-                             f"&limit=1000")
+            # the map's viewport query, one connection (the ceiling is not running any more)
+            boxes = viewport_paths(tuple(gdf.total_bounds))
             bbox_lua = tmp / "bbox.lua"
             bbox_lua.write_text(PATHS_LUA.format(paths=", ".join(json.dumps(b) for b in boxes)) + DONE_LUA)
             counts = [httpx.get(base + b, timeout=60).json()["numberReturned"] for b in boxes[:20]]
             b = run_wrk(base + boxes[0], bbox_lua, connections=1, duration=duration, threads=1, log=wlog)
-            print(f"  items?bbox over {n_parcels:,} parcels, 1 conn: p50 {b['p50_ms']:.1f} ms, p99 {b['p99_ms']:.1f} ms, "
-                  f"{b['rps']:,.0f} req/s, ~{int(np.median(counts))} features per response")
+            print(f"  items?bbox over {n_parcels:,} parcels, 1 conn: p50 {b['p50_ms']:.1f} ms, "
+                  f"p99 {b['p99_ms']:.1f} ms, {b['rps']:,.0f} req/s, ~{int(np.median(counts))} features each")
             res["bbox"] = b
             table.append(("http", f"items?bbox, {n_parcels:,} parcels: p50 / p99 ms",
                           f"{b['p50_ms']:.1f} / {b['p99_ms']:.1f}", "goal p50 < 100 ms"))
     hi = max(connections)
     if f"check_share_c{hi}" in res:
-        k = res[f"check_c{hi}"]
-        print(f"  goals at {hi} conn: ≥ 20 % of the ceiling "
-              f"{'met' if res[f'check_share_c{hi}'] >= 0.2 else 'MISSED'} ({res[f'check_share_c{hi}']:.1%}); "
-              f"p99 ≤ 4× p50 {'met' if k['p99_ms'] <= 4 * k['p50_ms'] else 'MISSED'} "
+        k, share = res[f"check_c{hi}"], res[f"check_share_c{hi}"]
+        print(f"  goals at {hi} conn: ≥ 20 % of the ceiling {'met' if share >= 0.2 else 'MISSED'} "
+              f"({share:.1%}); p99 ≤ 4× p50 {'met' if k['p99_ms'] <= 4 * k['p50_ms'] else 'MISSED'} "
               f"({k['p99_ms'] / k['p50_ms']:.1f}×); bbox p50 < 100 ms "
               f"{'met' if res['bbox']['p50_ms'] < 100 else 'MISSED'}")
     return res
@@ -204,8 +219,10 @@ def main(n_parcels: int = 100_000, duration: float = 10, connections=(1, 32), wo
 def cli(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--duration", type=float, default=10, help="seconds per wrk run (default 10)")
-    ap.add_argument("--parcels", type=int, default=100_000, help="synthetic parcels in the store (default 100,000)")
-    ap.add_argument("--connections", default="1,32", help="comma-separated wrk connection counts (default 1,32)")
+    ap.add_argument("--parcels", type=int, default=100_000,
+                    help="synthetic parcels in the store (default 100,000)")
+    ap.add_argument("--connections", default="1,32",
+                    help="comma-separated wrk connection counts (default 1,32)")
     ap.add_argument("--workers", type=int, default=2, help="uvicorn workers for both apps (default 2)")
     ap.add_argument("--threads", type=int, default=1, help="wrk threads (default 1: the cores serve)")
     ap.add_argument("--repeat", type=int, default=1, help="interleaved runs per figure; the median is shown")

@@ -78,7 +78,8 @@ def _sha256(path: Path) -> str:
 def _cli(*args: str, timeout: float) -> dict:
     r = run_bounded([sys.executable, "-m", "standardland.cli", *args], timeout=timeout)
     if r["rc"] != 0:
-        raise RuntimeError(f"standardland {' '.join(args[:1])} exited {r['rc']}: {(r['stderr'] or r['stdout'])[-2000:]}")
+        tail = (r["stderr"] or r["stdout"])[-2000:]
+        raise RuntimeError(f"standardland {args[0]} exited {r['rc']}: {tail}")
     return r
 
 
@@ -92,6 +93,13 @@ def _screen(src: Path, out: Path, db: str, engine: str, timeout: float) -> dict:
     return r
 
 
+def _pyarrow(src: Path, out: Path, timeout: float) -> dict:
+    r = run_bounded([sys.executable, "-c", PYARROW_BASELINE, str(src), str(out)], timeout=timeout)
+    if r["rc"] != 0:
+        raise RuntimeError(f"pyarrow baseline failed: {r['stderr'][-2000:]}")
+    return r
+
+
 def _diff(a: Path, b: Path) -> str:
     import pandas as pd
 
@@ -102,7 +110,8 @@ def _diff(a: Path, b: Path) -> str:
     cols = ne.any()
     first = int(np.flatnonzero(ne.any(axis=1).to_numpy())[0]) if ne.to_numpy().any() else None
     return (f"{int(ne.to_numpy().sum()):,} cells differ in {list(cols[cols].index)[:6]}"
-            + (f"; first at row {first}" if first is not None else "; same cells, different bytes (quoting/BOM?)"))
+            + (f"; first at row {first}" if first is not None
+               else "; same cells, different bytes (quoting/BOM?)"))
 
 
 def main(rows: int = 1_000_000, dask: bool = True, timeout: float = 3600) -> dict:
@@ -118,12 +127,8 @@ def main(rows: int = 1_000_000, dask: bool = True, timeout: float = 3600) -> dic
         db = f"sqlite:///{tmp / 'screen.db'}"
         _cli("init", "--db", db, timeout=600)
 
-        base = run_bounded([sys.executable, "-c", PYARROW_BASELINE, str(src), str(tmp / "pa.csv")], timeout=timeout)
-        base_fixed = run_bounded([sys.executable, "-c", PYARROW_BASELINE, str(small), str(tmp / "pa_small.csv")],
-                                 timeout=timeout)
-        for b in (base, base_fixed):
-            if b["rc"] != 0:
-                raise RuntimeError(f"pyarrow baseline failed: {b['stderr'][-2000:]}")
+        base = _pyarrow(src, tmp / "pa.csv", timeout)
+        base_fixed = _pyarrow(small, tmp / "pa_small.csv", timeout)
         fixed = _screen(small, tmp / "small_out.csv", db, "local", timeout)
         loc = _screen(src, tmp / "local.csv", db, "local", timeout)
         n_out = loc["summary"].get("rows")
@@ -138,10 +143,12 @@ def main(rows: int = 1_000_000, dask: bool = True, timeout: float = 3600) -> dic
               f"peak RSS {loc['peak_rss_mb']:7,.0f} MB  = {ratio:.2f}× pyarrow")
         print(f"    net of fixed costs (a 10-row run: CLI {fixed['seconds']:.2f} s, pyarrow "
               f"{base_fixed['seconds']:.2f} s): {net:.2f}× pyarrow")
-        print(f"    (output {(tmp / 'local.csv').stat().st_size / 1e6:,.1f} MB; verdicts {loc['summary'].get('verdicts')})")
+        print(f"    (output {(tmp / 'local.csv').stat().st_size / 1e6:,.1f} MB; "
+              f"verdicts {loc['summary'].get('verdicts')})")
         res.update(pyarrow_s=base["seconds"], local_s=loc["seconds"], ratio_local_pyarrow=ratio,
                    ratio_net=net, fixed_s=fixed["seconds"], local_rss_mb=loc["peak_rss_mb"])
-        res["table"] += [("screen", f"pyarrow read+write, {rows:,} rows: s", f"{base['seconds']:.2f}", "1 (baseline)"),
+        res["table"] += [("screen", f"pyarrow read+write, {rows:,} rows: s", f"{base['seconds']:.2f}",
+                          "1 (baseline)"),
                          ("screen", f"screen local, {rows:,} rows: s", f"{loc['seconds']:.2f}",
                           f"{ratio:.2f}× pyarrow (net {net:.2f}×)")]
         if dask:
@@ -151,8 +158,8 @@ def main(rows: int = 1_000_000, dask: bool = True, timeout: float = 3600) -> dic
             print(f"  standardland screen --engine dask (LocalCluster, 2 workers)  {dk['seconds']:8.2f} s  "
                   f"peak RSS {dk['peak_rss_mb']:7,.0f} MB  = {dk['seconds'] / loc['seconds']:.2f}× local; "
                   f"outputs {how}")
-            res.update(dask_s=dk["seconds"], ratio_dask_local=dk["seconds"] / loc["seconds"], dask_identical=same,
-                       dask_rss_mb=dk["peak_rss_mb"])
+            res.update(dask_s=dk["seconds"], ratio_dask_local=dk["seconds"] / loc["seconds"],
+                       dask_identical=same, dask_rss_mb=dk["peak_rss_mb"])
             res["table"] += [("screen", f"screen dask (2 workers), {rows:,} rows: s", f"{dk['seconds']:.2f}",
                               f"{dk['seconds'] / loc['seconds']:.2f}× local"),
                              ("screen", "dask output == local output", "yes" if same else "NO", how[:40])]
@@ -167,7 +174,8 @@ def cli(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=1_000_000, help="project rows to screen (default 1,000,000)")
     ap.add_argument("--no-dask", dest="dask", action="store_false", help="skip --engine dask")
-    ap.add_argument("--timeout", type=float, default=3600, help="seconds allowed per subprocess (default 3600)")
+    ap.add_argument("--timeout", type=float, default=3600,
+                    help="seconds allowed per subprocess (default 3600)")
     a = ap.parse_args(argv)
     return main(a.rows, a.dask, a.timeout)
 

@@ -207,7 +207,8 @@ def run_bounded(argv: list[str], *, timeout: float, env: dict | None = None, cwd
         so.seek(0)
         se.seek(0)
         return {"seconds": dt, "rc": proc.returncode, "peak_rss_mb": peak / 1024,
-                "stdout": so.read().decode("utf-8", "replace"), "stderr": se.read().decode("utf-8", "replace")}
+                "stdout": so.read().decode("utf-8", "replace"),
+                "stderr": se.read().decode("utf-8", "replace")}
 
 
 def print_table(rows: list[tuple], title: str = "summary") -> None:

@@ -72,7 +72,8 @@ def run(only=BENCHES, quick: bool = False, rows: int | None = None, duration: fl
                 raise ValueError(f"unknown bench {name!r}; one of {', '.join(BENCHES)}")
         except Exception as exc:  # one broken bench must not hide the others' figures
             traceback.print_exc()
-            table.append((name, "FAILED", type(exc).__name__, str(exc).splitlines()[0][:60] if str(exc) else ""))
+            first = str(exc).splitlines()[0][:60] if str(exc) else ""
+            table.append((name, "FAILED", type(exc).__name__, first))
             continue
         if isinstance(res, dict) and "table" in res:
             table += res["table"]
@@ -85,10 +86,12 @@ def run(only=BENCHES, quick: bool = False, rows: int | None = None, duration: fl
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes: check the harness, not the speed")
-    ap.add_argument("--only", default=",".join(BENCHES), help=f"comma-separated subset of {','.join(BENCHES)}")
+    ap.add_argument("--only", default=",".join(BENCHES),
+                    help=f"comma-separated subset of {','.join(BENCHES)}")
     ap.add_argument("--rows", type=int, help="screen rows (default 1,000,000; --quick 50,000)")
     ap.add_argument("--duration", type=float, help="seconds per wrk run (default 10; --quick 3)")
-    ap.add_argument("--parcels", type=int, help="parcels behind the HTTP bench (default 100,000; --quick 20,000)")
+    ap.add_argument("--parcels", type=int,
+                    help="parcels behind the HTTP bench (default 100,000; --quick 20,000)")
     a = ap.parse_args()
     names = [n.strip() for n in a.only.split(",") if n.strip()]
     print_table(run(names, a.quick, a.rows, a.duration, a.parcels),
