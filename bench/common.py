@@ -88,3 +88,136 @@ def embedded_store_with(tmp: str, n: int, *, sample: bool) -> tuple[str, gpd.Geo
     store.import_parcels(gdf)
     store.close()
     return url, gdf
+
+
+# -- processes with a bound: servers on 127.0.0.1, timed subprocesses ------------------------------
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stop_group(proc, grace: float = 10.0) -> None:
+    """End ``proc`` and whatever it started (its own session, so its process group), by id."""
+    import signal
+    import subprocess
+
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+
+
+@contextmanager
+def served(argv_for_port, *, log: Path, env: dict | None = None, start_timeout: float = 120.0):
+    """Run ``argv_for_port(port)`` (an HTTP server on 127.0.0.1) and yield its base URL once ``/healthz``
+    answers 200; the server (and its workers) are stopped on exit. Output goes to the file ``log``."""
+    import subprocess
+
+    import httpx
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(argv_for_port(port), stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, **(env or {})}, start_new_session=True)
+        try:
+            deadline = time.monotonic() + start_timeout
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"server exited {proc.returncode}: "
+                                       f"{Path(log).read_text(errors='replace')[-2000:]}")
+                try:
+                    if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"server did not answer /healthz in {start_timeout:.0f} s")
+                time.sleep(0.1)
+            yield base
+        finally:
+            _stop_group(proc)
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory (kB) of ``pid`` and all its descendants, from /proc (0 where unreadable)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+            for t in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{t}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except (OSError, ValueError):
+            pass
+    return total
+
+
+def run_bounded(argv: list[str], *, timeout: float, env: dict | None = None, cwd=None) -> dict:
+    """Run ``argv`` to completion or kill it (and its children) after ``timeout`` seconds.
+
+    Returns ``seconds`` (wall), ``rc``, ``peak_rss_mb`` (the largest sum of resident memory over the
+    process and its descendants, sampled from /proc every ~50 ms — so Dask workers count; wait4's
+    ru_maxrss would not, and it inherits the parent's high-water mark across fork+exec), ``stdout`` and
+    ``stderr`` (text)."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryFile() as so, tempfile.TemporaryFile() as se:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=so, stderr=se, env={**os.environ, **(env or {})}, cwd=cwd,
+                                start_new_session=True)
+        deadline = time.monotonic() + timeout
+        status = None
+        peak = 0
+        try:
+            while True:
+                peak = max(peak, _tree_rss_kb(proc.pid))
+                pid, st = os.waitpid(proc.pid, os.WNOHANG)
+                if pid:
+                    status = st
+                    break
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{argv[:4]} … still running after {timeout:.0f} s; stopped")
+                time.sleep(0.05)
+        finally:
+            if status is None:
+                _stop_group(proc)
+        dt = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        so.seek(0)
+        se.seek(0)
+        return {"seconds": dt, "rc": proc.returncode, "peak_rss_mb": peak / 1024,
+                "stdout": so.read().decode("utf-8", "replace"),
+                "stderr": se.read().decode("utf-8", "replace")}
+
+
+def print_table(rows: list[tuple], title: str = "summary") -> None:
+    """A compact table of (bench, figure, value, ratio) rows."""
+    head = ("bench", "figure", "value", "ratio")
+    rows = [tuple("" if c is None else str(c) for c in r) for r in rows]
+    w = [max(len(head[i]), *(len(r[i]) for r in rows)) if rows else len(head[i]) for i in range(4)]
+    print(f"\n== {title} ==")
+    print("  " + "  ".join(h.ljust(w[i]) for i, h in enumerate(head)))
+    print("  " + "  ".join("-" * x for x in w))
+    for r in rows:
+        print("  " + "  ".join(c.ljust(w[i]) if i < 2 else c.rjust(w[i]) for i, c in enumerate(r)))
