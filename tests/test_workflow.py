@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from standardland.workflow import applications as A
 from standardland.workflow import deadlines, penalties, machine as workflow
-from standardland.errors import ConflictError, InputError, PermissionDenied
+from standardland.errors import ConflictError, InputError, NotFoundError, PermissionDenied
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = json.loads((ROOT / "api/examples/project.json").read_text("utf-8"))
@@ -113,10 +113,11 @@ def test_guards(park_store):
     out = A.transition(s, WHO["reviewer"], bad, "approve", {"exception_reason": "重点招商项目，经管委会研究同意"},
                        today=TODAY)
     assert out["state"] == "approved" and out["exception_reason"].startswith("重点")
-    # another applicant may not submit someone else's draft
+    # another applicant may not submit someone else's draft, nor learn that it exists
     other = A.create(s, WHO["applicant"], STD, EXAMPLE)["id"]
-    with pytest.raises(PermissionDenied, match="own applications"):
+    with pytest.raises(NotFoundError, match=f"no application {other}"):
         A.transition(s, {"name": "mallory", "role": "applicant"}, other, "submit", today=TODAY)
+    assert s.application(other)["state"] == "draft"
 
 
 def test_signing_freezes_terms_and_inspections_use_them(park_store):
@@ -188,8 +189,14 @@ def test_idempotent_retry_applies_once(park_store):
     again = A.transition(s, WHO["applicant"], app_id, "submit", idempotency_key="k-123", today=TODAY)
     assert again["version"] == first["version"] == 2 and again["state"] == "submitted"
     assert [r["action"] for r in s.audit_rows(app_id)] == ["create", "submit"]
+    # the same caller's key on another request is a conflict
+    other = advance(s, "draft")
     with pytest.raises(ConflictError, match="Idempotency-Key"):
-        A.transition(s, WHO["reviewer"], app_id, "start_review", idempotency_key="k-123", today=TODAY)
+        A.transition(s, WHO["applicant"], other, "submit", idempotency_key="k-123", today=TODAY)
+    assert s.application(other)["state"] == "draft"
+    # another caller's key is unknown to them: their request is simply a new one
+    out = A.transition(s, WHO["reviewer"], app_id, "start_review", idempotency_key="k-123", today=TODAY)
+    assert out["state"] == "under_review" and out["version"] == 3
 
 
 # -- pure arithmetic ------------------------------------------------------------------------------
