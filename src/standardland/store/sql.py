@@ -57,6 +57,14 @@ def _plain_list(col: pd.Series) -> list:
 _json = json.JSONEncoder(ensure_ascii=False).encode
 
 
+def _text_columns(df: pd.DataFrame, columns) -> None:
+    """Text columns as plain objects with None for a missing value (pandas would infer a string dtype
+    holding NaN, which is not JSON: a parcel without a park must read back as ``null``)."""
+    for c in columns:
+        col = df[c].to_numpy(dtype=object, na_value=None) if len(df) else np.array([], dtype=object)
+        df[c] = pd.Series(col, index=df.index, dtype=object)
+
+
 def _storable(v) -> bool:
     """Whether a text filter value can equal stored text (no stored text holds a NUL byte)."""
     return not (isinstance(v, str) and "\x00" in v)
@@ -229,6 +237,7 @@ class SQLStore(Store):
         df = pd.DataFrame.from_records(rows, columns=list(cols))
         geoms = shapely.from_wkb([bytes(w) for w in df["wkb"]]) if len(df) else np.array([], dtype=object)
         df = df.drop(columns=["wkb"])
+        _text_columns(df, ("code", "name", "park", "land_use_code", "status"))
         df["land_grade"] = pd.array(df["land_grade"], dtype="Int64")
         for c in ("transfer_price_wan_yuan", "area_m2"):
             df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
@@ -281,6 +290,7 @@ class SQLStore(Store):
         df = pd.DataFrame.from_records(rows, columns=["code", "name", "name_en", "county_code", "zone_tier",
                                                       "attrs", "wkb"])
         geoms = [shapely.from_wkb(bytes(w)) if w is not None else None for w in df["wkb"]]
+        _text_columns(df, ("code", "name", "name_en", "county_code"))
         df["attrs"] = [json.loads(a) if isinstance(a, str) else {} for a in df["attrs"]]
         return gpd.GeoDataFrame(df.drop(columns=["wkb"]), geometry=gpd.GeoSeries(geoms, crs=STORAGE_EPSG),
                                 crs=STORAGE_EPSG)
@@ -301,6 +311,7 @@ class SQLStore(Store):
             rows = conn.execute(text(f"SELECT adcode, name, level, source, {self.dialect.geom_select} AS wkb "
                                      "FROM boundaries ORDER BY adcode")).fetchall()
         df = pd.DataFrame.from_records(rows, columns=["adcode", "name", "level", "source", "wkb"])
+        _text_columns(df, ("adcode", "name", "level", "source"))
         geoms = shapely.from_wkb([bytes(w) for w in df["wkb"]]) if len(df) else []
         return gpd.GeoDataFrame(df.drop(columns=["wkb"]), geometry=gpd.GeoSeries(geoms, crs=STORAGE_EPSG),
                                 crs=STORAGE_EPSG)
