@@ -67,6 +67,32 @@ def advance(store, state: str) -> int:
     return app_id
 
 
+def test_the_workflow_is_one_table():
+    """Each transition carries its guard and parcel status; no second table restates them."""
+    assert not hasattr(A, "GUARDS") and not hasattr(A, "PARCEL_STATUS_AFTER")
+    assert all(callable(t.guard) and t.description for t in workflow.TRANSITIONS)
+    assert {t.action: t.parcel_status for t in workflow.TRANSITIONS if t.parcel_status} == {
+        "sign_agreement": "transferred", "start_construction": "under_construction",
+        "start_production": "in_production", "recover": "recovered"}
+    for t in workflow.TRANSITIONS:  # the simple guards say where they lead: it is one of the row's targets
+        assert getattr(t.guard, "target", t.targets[0]) in t.targets
+    assert workflow.describe()["transitions"][5]["parcel_status"] == "transferred"
+
+
+def test_a_guard_leading_outside_its_row_is_refused(park_store, monkeypatch):
+    from dataclasses import replace
+
+    from standardland.workflow import guards
+
+    s = park_store
+    app_id = advance(s, "submitted")
+    t = workflow.BY_ACTION["start_review"]
+    monkeypatch.setitem(workflow.BY_ACTION, "start_review", replace(t, guard=guards.simple("approved")))
+    with pytest.raises(RuntimeError, match="not one of under_review"):
+        A.transition(s, WHO["reviewer"], app_id, "start_review", today=TODAY)
+    assert s.application(app_id)["state"] == "submitted" and len(s.audit_rows(app_id)) == 2
+
+
 def test_every_transition_for_every_role(park_store):
     s = park_store
     assert set(PATHS) == set(workflow.STATES)
@@ -254,6 +280,7 @@ def test_dashboard_on_the_sample_park(park_store):
 def test_workflow_diagram_in_the_repo_is_current():
     doc = (ROOT / "docs" / "workflow.md").read_text(encoding="utf-8")
     assert workflow.diagram() in doc
+    assert doc == workflow.markdown(), "regenerate: python -m standardland.workflow.machine > docs/workflow.md"
 
 
 # -- over HTTP ---------------------------------------------------------------------------------

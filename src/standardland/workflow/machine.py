@@ -106,3 +106,24 @@ def diagram() -> str:
     for s in TERMINAL:
         lines.append(f"    {s} --> [*]")
     return "\n".join(lines)
+
+
+def markdown() -> str:
+    """``docs/workflow.md``: the diagram and the table, generated (``python -m standardland.workflow.machine``)."""
+    rows = ["| action | from | to | roles | guard | parcel status after |", "|---|---|---|---|---|---|"]
+    for t in TRANSITIONS:
+        rows.append(f"| `{t.action}` | {', '.join(t.sources)} | {', '.join(t.targets)} | {', '.join(t.roles)} | "
+                    f"{t.description} | {t.parcel_status or 'unchanged'} |")
+    return "\n".join([
+        "# The application workflow", "",
+        "Generated from `standardland.workflow.machine.TRANSITIONS` (the same table `GET /api/v1/workflow` serves; "
+        "a test keeps this file in step: regenerate it with `python -m standardland.workflow.machine > "
+        "docs/workflow.md`).", "",
+        "Each transition is one row: who may make it, its guard (in `standardland.workflow.guards`), the states it "
+        "may lead to and the parcel's status afterwards. A guard whose outcome is not among its row's targets is "
+        "refused as a bug.", "",
+        "```mermaid", diagram(), "```", "", *rows, ""])
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")
