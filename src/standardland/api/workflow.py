@@ -63,7 +63,7 @@ class WorkflowFactory:
             resp.headers.update(_etag(app))
             return resp
 
-        @r.get("/applications", summary="The application register (an applicant sees their own)")
+        @r.get("/applications", summary="The application register")
         def list_(request: Request, state: str | None = None, ident=anyone):
             return _json(applications.register(request.app.state.store, ident, state))
 
@@ -106,8 +106,7 @@ class WorkflowFactory:
             app = applications.view(request.app.state.store, app_id, ident)
             return HTMLResponse(documents.render(kind, app, lang, inspection_id))
 
-        @r.get("/deadlines", summary="Agreed start, completion, review and rectification deadlines; idle land "
-                                      "(of the applications the caller may see)")
+        @r.get("/deadlines", summary="Agreed start, completion, review and rectification deadlines; idle land")
         def deadlines(request: Request, overdue: bool = False, today: date | None = None, ident=anyone):
             return _json(applications.deadline_list(request.app.state.store, today=today, overdue_only=overdue,
                                                     ident=ident))
