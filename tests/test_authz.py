@@ -139,3 +139,34 @@ def test_fifty_concurrent_creates_by_one_applicant(api):
             assert len(rows) == 1 and audit.verify(rows)["valid"]
     finally:
         s.close()
+
+
+def test_one_key_raced_by_its_caller_on_two_applications_applies_once(park_store):
+    """Two concurrent requests of one caller with one key: one applies, the other is a 409 (never a 500)."""
+    from datetime import date
+
+    from standardland.errors import ConflictError
+    from standardland.workflow import applications as A
+
+    s = park_store
+    who = {"name": "racer", "role": "applicant"}
+    apps = [A.create(s, who, STD, EXAMPLE)["id"] for _ in range(2)]
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def submit(app_id):
+        barrier.wait()
+        try:
+            A.transition(s, who, app_id, "submit", idempotency_key="same-key", today=date(2026, 6, 1))
+            outcomes.append("applied")
+        except ConflictError:
+            outcomes.append("conflict")
+    threads = [threading.Thread(target=submit, args=(a,)) for a in apps]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["applied", "conflict"]
+    assert sorted(s.application(a)["state"] for a in apps) == ["draft", "submitted"]
+    assert s.idempotent_response("same-key", "applicant:racer")["action"] == "submit"
+    assert s.idempotent_response("same-key", "applicant:someone-else") is None
