@@ -96,6 +96,9 @@ def test_a_nul_byte_in_a_parameter_is_never_a_server_error(api):
         assert r.status_code == status, (path, params, r.status_code, r.text[:300])
         if status == 200:
             assert r.json() == []
+    for w in ('{"tax_per_mu": Infinity}', '{"tax_per_mu": NaN}'):
+        r = httpx.get(f"{base}/api/v1/parks/yantai-hitech-intl/dashboard", params={"weights": w})
+        assert r.status_code == 400 and r.json()["errors"][0]["field"] == "weights", r.text
     r = httpx.patch(f"{base}/api/v1/parcels/%00", json={"name": "x"}, headers=_h(tokens, "planner"))
     assert 400 <= r.status_code < 500, r.text
     r = httpx.post(f"{base}/api/v1/applications", headers=_h(tokens, "applicant"),

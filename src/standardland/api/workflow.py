@@ -122,7 +122,8 @@ class WorkflowFactory:
                 try:
                     w = json.loads(weights)
                     ok = isinstance(w, dict) and w and all(
-                        isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in w.values())
+                        isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < float("inf")
+                        for v in w.values())
                 except json.JSONDecodeError:
                     ok = False
                 if not ok:
