@@ -198,7 +198,7 @@ def _check_text(raw: pd.Series, fieldname: str, flag, *, controls: str = _CONTRO
     scalar = _scalar_mask(raw, bool_ok=bool_ok)
     flag(~scalar, fieldname, lambda i: f"{raw.iloc[i]!r} is {_kind(raw.iloc[i])}; expected "
                                        + ("text, a finite number or a boolean" if bool_ok else "text"))
-    s = raw.where(scalar, None).astype("string")
+    s = (raw if scalar.all() else raw.where(scalar, None)).astype("string[pyarrow]")  # regex in C (RE2)
     bad = s.str.contains(controls, regex=True).fillna(False).to_numpy(dtype=bool)
     flag(bad, fieldname, lambda i: f"{raw.iloc[i]!r} contains a control character (e.g. NUL); expected "
                                    "plain text" + (" (tab and newline allowed)" if controls == _CONTROL else ""))
