@@ -196,3 +196,20 @@ def test_vertex_limit_is_vectorized_and_exact():
     assert [p.row for p in e.value.problems] == [2, 3, 4]
     out, _ = prepare_parcels(gdf.iloc[[0, 1, 3]])
     assert len(out) == 3 and math.isfinite(out["area_m2"].sum())
+
+
+@pytest.mark.parametrize("value", [3.5, 1e308, float("inf"), -1, [1], {"a": 1}, True, "\x00", "x"])
+def test_no_value_of_any_type_in_any_column_is_a_crash(store, value):
+    """Each updatable column and an extra attribute, given a value of every JSON type: refused with
+    the field named (DataValidationError), or stored and read back as valid JSON; never another error."""
+    store.import_parcels(prepare_parcels(square_parcels(1))[0])
+    code = store.parcels()["code"].iloc[0]
+    from standardland import services
+
+    for field in ("name", "park", "land_use_code", "land_grade", "status", "transfer_price_wan_yuan", "far_min",
+                  "note"):
+        try:
+            store.update_parcel_attributes(pd.DataFrame([{"code": code, field: value}]))
+        except DataValidationError as exc:
+            assert {p.field for p in exc.problems} == {field}
+        json.dumps(services.parcel_records(store.parcels()), allow_nan=False)

@@ -97,8 +97,10 @@ def _present(raw: pd.Series) -> np.ndarray:
 def _text(raw: pd.Series, *, strip: bool = True, numeric_as_int: bool = False) -> pd.Series:
     """A text column as object strings, None for missing or blank."""
     s = raw
-    if numeric_as_int and pd.api.types.is_numeric_dtype(s.dtype):
-        s = pd.to_numeric(s, errors="coerce").astype("Int64")
+    if numeric_as_int and pd.api.types.is_numeric_dtype(s.dtype):  # 100101.0 (a spreadsheet's) → '100101'
+        v = pd.to_numeric(s, errors="coerce").astype("float64")
+        whole = (np.isfinite(v) & (v % 1 == 0) & (v.abs() < 2 ** 53)).to_numpy(dtype=bool)
+        s = v.where(whole).astype("Int64").astype("string").where(whole, v.astype("string"))
     s = s.astype("string")
     if strip:
         s = s.str.strip()
