@@ -27,8 +27,9 @@ def kind(value) -> str:
     """
     if value is None:
         return "null"
+    other = "a number" if isinstance(value, (int, float)) else type(value).__name__
     return {dict: "an object", list: "a list", tuple: "a list", bool: "a boolean", str: "text",
-            bytes: "bytes"}.get(type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__)
+            bytes: "bytes"}.get(type(value), other)
 
 
 def text(value, field: str, *, required: bool = False, expected: str = "text") -> str | None:

@@ -77,7 +77,8 @@ def sign(store, app, body, today):
     months = body.get("rectification_months", 6)
     if (isinstance(months, bool) or not isinstance(months, (int, float)) or not 0 < months <= 60
             or not float(months).is_integer()):
-        raise InputError(f"{months!r}", field="rectification_months", expected="a whole number of months, 1–60")
+        raise InputError(f"{months!r}", field="rectification_months",
+                         expected="a whole number of months, 1–60")
     months = int(months)
     parcel = store.parcel(app["parcel_code"]).iloc[0]
     raw_terms = body.get("penalty_terms") or {}
@@ -94,9 +95,11 @@ def sign(store, app, body, today):
     if terms.get("combine", "sum") not in ("sum", "cap"):
         raise InputError(f"{terms.get('combine')!r}", field="penalty_terms.combine", expected="sum or cap")
     if "price_wan_yuan" in body and body["price_wan_yuan"] is not None:
-        price = values.number(body["price_wan_yuan"], "price_wan_yuan", minimum=0, expected="a number ≥ 0 (万元)")
+        price = values.number(body["price_wan_yuan"], "price_wan_yuan", minimum=0,
+                              expected="a number ≥ 0 (万元)")
     else:
-        price = None if pd.isna(parcel["transfer_price_wan_yuan"]) else float(parcel["transfer_price_wan_yuan"])
+        own = parcel["transfer_price_wan_yuan"]
+        price = None if pd.isna(own) else float(own)
     terms["price_wan_yuan"] = price
     verdict = app["verdict"] or {}
     commitments = {it["id"]: it["actual"] for it in verdict.get("indicators", [])

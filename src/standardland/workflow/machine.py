@@ -49,12 +49,14 @@ _REVIEW = ("review_passed", "review_rectifying", "review_breach")
 TRANSITIONS = (
     Transition("submit", ("draft", "returned"), ("submitted",), ("applicant", "admin"), g.submit,
                "runs the rule engine (准入评审) on the project and the parcel and stores the verdict"),
-    Transition("start_review", ("submitted",), ("under_review",), _REVIEWERS, g.simple("under_review"), "none"),
+    Transition("start_review", ("submitted",), ("under_review",), _REVIEWERS, g.simple("under_review"),
+               "none"),
     Transition("approve", ("under_review",), ("approved",), _REVIEWERS, g.approve,
                "the stored verdict is pass, or an explicit exception with a written reason"),
-    Transition("reject", ("under_review",), ("rejected",), _REVIEWERS, g.simple("rejected", needs_comment=True),
-               "a written comment"),
-    Transition("return", ("under_review",), ("returned",), _REVIEWERS, g.simple("returned", needs_comment=True),
+    Transition("reject", ("under_review",), ("rejected",), _REVIEWERS,
+               g.simple("rejected", needs_comment=True), "a written comment"),
+    Transition("return", ("under_review",), ("returned",), _REVIEWERS,
+               g.simple("returned", needs_comment=True),
                "a written comment; the applicant corrects the project and submits again"),
     Transition("sign_agreement", ("approved",), ("agreement_signed",), _PLANNERS, g.sign,
                "agreed start and completion dates, the initial operating period and penalty terms; freezes the "
@@ -109,19 +111,20 @@ def diagram() -> str:
 
 
 def markdown() -> str:
-    """``docs/workflow.md``: the diagram and the table, generated (``python -m standardland.workflow.machine``)."""
+    """``docs/workflow.md``: the diagram and the table (``python -m standardland.workflow.machine``)."""
     rows = ["| action | from | to | roles | guard | parcel status after |", "|---|---|---|---|---|---|"]
     for t in TRANSITIONS:
-        rows.append(f"| `{t.action}` | {', '.join(t.sources)} | {', '.join(t.targets)} | {', '.join(t.roles)} | "
-                    f"{t.description} | {t.parcel_status or 'unchanged'} |")
+        cells = (f"`{t.action}`", ", ".join(t.sources), ", ".join(t.targets), ", ".join(t.roles), t.description,
+                 t.parcel_status or "unchanged")
+        rows.append("| " + " | ".join(cells) + " |")
     return "\n".join([
         "# The application workflow", "",
-        "Generated from `standardland.workflow.machine.TRANSITIONS` (the same table `GET /api/v1/workflow` serves; "
-        "a test keeps this file in step: regenerate it with `python -m standardland.workflow.machine > "
+        "Generated from `standardland.workflow.machine.TRANSITIONS` (the same table `GET /api/v1/workflow` "
+        "serves; a test keeps this file in step: regenerate it with `python -m standardland.workflow.machine > "
         "docs/workflow.md`).", "",
-        "Each transition is one row: who may make it, its guard (in `standardland.workflow.guards`), the states it "
-        "may lead to and the parcel's status afterwards. A guard whose outcome is not among its row's targets is "
-        "refused as a bug.", "",
+        "Each transition is one row: who may make it, its guard (in `standardland.workflow.guards`), the states "
+        "it may lead to and the parcel's status afterwards. A guard whose outcome is not among its row's targets "
+        "is refused as a bug.", "",
         "```mermaid", diagram(), "```", "", *rows, ""])
 
 

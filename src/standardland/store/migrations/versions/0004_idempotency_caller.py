@@ -43,7 +43,7 @@ def downgrade():
         sa.Column("created_at", sa.DateTime, server_default=sa.text("CURRENT_TIMESTAMP"), nullable=False),
     )
     op.execute("INSERT INTO idempotency_unscoped (key, application_id, action, response, created_at) "
-               "SELECT key, MIN(application_id), MIN(action), MIN(response), MIN(created_at) FROM idempotency_keys "
-               "GROUP BY key")
+               "SELECT key, MIN(application_id), MIN(action), MIN(response), MIN(created_at) "
+               "FROM idempotency_keys GROUP BY key")
     op.drop_table("idempotency_keys")
     op.rename_table("idempotency_unscoped", "idempotency_keys")
