@@ -33,7 +33,7 @@ def test_schema_is_managed_by_alembic(store):
     from sqlalchemy import text
 
     with store.engine.connect() as c:
-        assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
     store.migrate()  # idempotent
 
 
@@ -290,7 +290,7 @@ def test_concurrent_first_starts_migrate_once(store_url, tmp_path):
 
         s = open_store(url)
         with s.engine.connect() as c:
-            assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+            assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
         s.close()
     finally:
         if cleanup:

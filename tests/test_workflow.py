@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from standardland.workflow import applications as A
 from standardland.workflow import deadlines, penalties, machine as workflow
-from standardland.errors import ConflictError, InputError, PermissionDenied
+from standardland.errors import ConflictError, InputError, NotFoundError, PermissionDenied
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = json.loads((ROOT / "api/examples/project.json").read_text("utf-8"))
@@ -67,6 +67,32 @@ def advance(store, state: str) -> int:
     return app_id
 
 
+def test_the_workflow_is_one_table():
+    """Each transition carries its guard and parcel status; no second table restates them."""
+    assert not hasattr(A, "GUARDS") and not hasattr(A, "PARCEL_STATUS_AFTER")
+    assert all(callable(t.guard) and t.description for t in workflow.TRANSITIONS)
+    assert {t.action: t.parcel_status for t in workflow.TRANSITIONS if t.parcel_status} == {
+        "sign_agreement": "transferred", "start_construction": "under_construction",
+        "start_production": "in_production", "recover": "recovered"}
+    for t in workflow.TRANSITIONS:  # the simple guards say where they lead: it is one of the row's targets
+        assert getattr(t.guard, "target", t.targets[0]) in t.targets
+    assert workflow.describe()["transitions"][5]["parcel_status"] == "transferred"
+
+
+def test_a_guard_leading_outside_its_row_is_refused(park_store, monkeypatch):
+    from dataclasses import replace
+
+    from standardland.workflow import guards
+
+    s = park_store
+    app_id = advance(s, "submitted")
+    t = workflow.BY_ACTION["start_review"]
+    monkeypatch.setitem(workflow.BY_ACTION, "start_review", replace(t, guard=guards.simple("approved")))
+    with pytest.raises(RuntimeError, match="not one of under_review"):
+        A.transition(s, WHO["reviewer"], app_id, "start_review", today=TODAY)
+    assert s.application(app_id)["state"] == "submitted" and len(s.audit_rows(app_id)) == 2
+
+
 def test_every_transition_for_every_role(park_store):
     s = park_store
     assert set(PATHS) == set(workflow.STATES)
@@ -113,10 +139,11 @@ def test_guards(park_store):
     out = A.transition(s, WHO["reviewer"], bad, "approve", {"exception_reason": "重点招商项目，经管委会研究同意"},
                        today=TODAY)
     assert out["state"] == "approved" and out["exception_reason"].startswith("重点")
-    # another applicant may not submit someone else's draft
+    # another applicant may not submit someone else's draft, nor learn that it exists
     other = A.create(s, WHO["applicant"], STD, EXAMPLE)["id"]
-    with pytest.raises(PermissionDenied, match="own applications"):
+    with pytest.raises(NotFoundError, match=f"no application {other}"):
         A.transition(s, {"name": "mallory", "role": "applicant"}, other, "submit", today=TODAY)
+    assert s.application(other)["state"] == "draft"
 
 
 def test_signing_freezes_terms_and_inspections_use_them(park_store):
@@ -188,8 +215,14 @@ def test_idempotent_retry_applies_once(park_store):
     again = A.transition(s, WHO["applicant"], app_id, "submit", idempotency_key="k-123", today=TODAY)
     assert again["version"] == first["version"] == 2 and again["state"] == "submitted"
     assert [r["action"] for r in s.audit_rows(app_id)] == ["create", "submit"]
+    # the same caller's key on another request is a conflict
+    other = advance(s, "draft")
     with pytest.raises(ConflictError, match="Idempotency-Key"):
-        A.transition(s, WHO["reviewer"], app_id, "start_review", idempotency_key="k-123", today=TODAY)
+        A.transition(s, WHO["applicant"], other, "submit", idempotency_key="k-123", today=TODAY)
+    assert s.application(other)["state"] == "draft"
+    # another caller's key is unknown to them: their request is simply a new one
+    out = A.transition(s, WHO["reviewer"], app_id, "start_review", idempotency_key="k-123", today=TODAY)
+    assert out["state"] == "under_review" and out["version"] == 3
 
 
 # -- pure arithmetic ------------------------------------------------------------------------------
@@ -247,6 +280,7 @@ def test_dashboard_on_the_sample_park(park_store):
 def test_workflow_diagram_in_the_repo_is_current():
     doc = (ROOT / "docs" / "workflow.md").read_text(encoding="utf-8")
     assert workflow.diagram() in doc
+    assert doc == workflow.markdown(), "regenerate: python -m standardland.workflow.machine > docs/workflow.md"
 
 
 # -- over HTTP ---------------------------------------------------------------------------------

@@ -97,8 +97,10 @@ def _present(raw: pd.Series) -> np.ndarray:
 def _text(raw: pd.Series, *, strip: bool = True, numeric_as_int: bool = False) -> pd.Series:
     """A text column as object strings, None for missing or blank."""
     s = raw
-    if numeric_as_int and pd.api.types.is_numeric_dtype(s.dtype):
-        s = pd.to_numeric(s, errors="coerce").astype("Int64")
+    if numeric_as_int and pd.api.types.is_numeric_dtype(s.dtype):  # 100101.0 (a spreadsheet's) → '100101'
+        v = pd.to_numeric(s, errors="coerce").astype("float64")
+        whole = (np.isfinite(v) & (v % 1 == 0) & (v.abs() < 2 ** 53)).to_numpy(dtype=bool)
+        s = v.where(whole).astype("Int64").astype("string").where(whole, v.astype("string"))
     s = s.astype("string")
     if strip:
         s = s.str.strip()
@@ -106,13 +108,14 @@ def _text(raw: pd.Series, *, strip: bool = True, numeric_as_int: bool = False) -
     return s.astype(object).where(keep.to_numpy(dtype=bool), None)
 
 
-def prepare_parcels(gdf: gpd.GeoDataFrame, *, crs=None, fix: bool = False,
-                    first_row: int = 1) -> tuple[gpd.GeoDataFrame, PrepareReport]:
+def prepare_parcels(gdf: gpd.GeoDataFrame, *, crs=None, fix: bool = False, first_row: int = 1,
+                    max_vertices: int | None = None) -> tuple[gpd.GeoDataFrame, PrepareReport]:
     """Validate a parcel GeoDataFrame and return storage-ready rows in EPSG:4490.
 
     ``crs`` names the input CRS; it is required when the frame has none. When the frame has a
     CRS and another one is named, that is an error (never a silent re-label).
     Raises :class:`DataValidationError` with every problem; nothing is half-accepted.
+    A parcel may have at most ``max_vertices`` coordinates (default :func:`vertex_limit`).
     """
     report = PrepareReport(rows=len(gdf))
     if gdf.crs is None and crs is None:
@@ -128,86 +131,18 @@ def prepare_parcels(gdf: gpd.GeoDataFrame, *, crs=None, fix: bool = False,
     src = crsmod.parse_crs(crs if crs is not None else gdf.crs)
     report.source_crs = str(src)
 
-    problems: list[RowProblem] = []
     df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     n = len(df)
     rownum = np.arange(first_row, first_row + n)
     if "code" not in df.columns:
         raise DataValidationError(problems=[RowProblem(0, "code", "column missing; every parcel needs a code")])
 
-    def flag(mask, fieldname, message):
-        for i in np.flatnonzero(np.asarray(mask, dtype=bool)):
-            problems.append(RowProblem(int(rownum[i]), fieldname, message(i) if callable(message) else message))
-
     from concurrent.futures import ThreadPoolExecutor
 
     pool = ThreadPoolExecutor(max_workers=1)
-    geometry_job = pool.submit(_check_geometry, gdf, rownum, src, fix, report)
+    geometry_job = pool.submit(_check_geometry, gdf, rownum, src, fix, report, max_vertices)
     pool.shutdown(wait=False)
-
-    # -- attributes (vectorized; per-row work only for the rows that are wrong) ----------------
-    out = pd.DataFrame(index=range(n))
-    codes_ = _text(df["code"])
-    arrow_codes = codes_.astype("string[pyarrow]")  # regex in C (RE2), not per-row Python
-    well_formed = (arrow_codes.str.fullmatch(_CODE_ANY).fillna(False).to_numpy(dtype=bool)
-                   & arrow_codes.str.slice(0, 2).isin(list(_PROVINCES)).fillna(False).to_numpy(dtype=bool))
-    flag(~well_formed, "code", lambda i: validate_code(codes_.iloc[i]))
-    dup = codes_.duplicated(keep="first") & codes_.notna()
-    if dup.any():
-        first_seen = {c: int(rownum[i]) for i, c in enumerate(codes_) if c is not None and not dup.iloc[i]}
-        flag(dup, "code", lambda i: f"duplicate of row {first_seen[codes_.iloc[i]]}")
-    out["code"] = codes_.to_numpy(dtype=object)
-    out["name"] = _text(df["name"], strip=False).to_numpy(dtype=object) if "name" in df else None
-    out["park"] = _text(df["park"]).to_numpy(dtype=object) if "park" in df else None
-
-    lus = _text(df["land_use_code"], numeric_as_int=True) if "land_use_code" in df else pd.Series([None] * n,
-                                                                                                    dtype=object)
-    known = set(codes.land_use_codes())
-    flag(lus.notna() & ~lus.isin(known), "land_use_code",
-           lambda i: f"'{lus.iloc[i]}' is not a 2023 用地用海 code; expected e.g. 1001, 100101–100103")
-    out["land_use_code"] = lus.to_numpy(dtype=object)
-
-    if "land_grade" in df:
-        raw = df["land_grade"]
-        g = pd.to_numeric(raw, errors="coerce")
-        present = _present(raw)
-        ok = g.notna() & (g % 1 == 0) & g.between(1, 15)
-        flag(present & ~ok, "land_grade",
-               lambda i: f"{raw.iloc[i]!r} is not a land grade; expected an integer 1–15 (土地等别)")
-        out["land_grade"] = pd.array(g.where(ok), dtype="Int64")
-    else:
-        out["land_grade"] = pd.array([None] * n, dtype="Int64")
-
-    st = _text(df["status"]).fillna("planned") if "status" in df else pd.Series(["planned"] * n, dtype=object)
-    flag(~st.isin(STATUSES), "status", lambda i: f"'{st.iloc[i]}' is unknown; expected one of " + ", ".join(STATUSES))
-    out["status"] = st.to_numpy(dtype=object)
-
-    if "transfer_price_wan_yuan" in df:
-        raw = df["transfer_price_wan_yuan"]
-        p = pd.to_numeric(raw, errors="coerce")
-        bad = _present(raw) & ~(np.isfinite(p) & (p >= 0))
-        flag(bad, "transfer_price_wan_yuan", lambda i: f"{raw.iloc[i]!r}: expected a number ≥ 0 in 万元")
-        out["transfer_price_wan_yuan"] = p.to_numpy(dtype="float64", na_value=np.nan)
-    else:
-        out["transfer_price_wan_yuan"] = np.nan
-
-    # everything else: extra attributes, with <indicator>_min/_max checked to be numbers
-    attrs: list[dict] = [dict() for _ in range(n)]
-    for c in (c for c in df.columns if c not in CORE_FIELDS and c not in DERIVED_FIELDS):
-        raw = df[c]
-        present = _present(raw)
-        if c.endswith("_min") or c.endswith("_max"):
-            v = pd.to_numeric(raw, errors="coerce")
-            bad = present & ~np.isfinite(v)
-            flag(bad, c, lambda i, raw=raw: f"{raw.iloc[i]!r}: a threshold must be a number in the "
-                                              "indicator's canonical unit")
-            values = v.to_numpy(dtype="float64", na_value=np.nan).tolist()
-            present = present & ~bad
-        else:
-            values = raw.to_numpy(dtype=object).tolist()
-        for i in np.flatnonzero(present):
-            attrs[i][c] = _jsonable(values[i])
-    out["attrs"] = attrs
+    out, problems = _attributes(df, rownum, partial=False)
 
     # -- geometry, in a second thread: shapely and pyproj release the GIL, so it overlaps the
     # attribute checks above on a 2-core machine
@@ -221,10 +156,217 @@ def prepare_parcels(gdf: gpd.GeoDataFrame, *, crs=None, fix: bool = False,
     return with_derived(res), report
 
 
-def _check_geometry(gdf, rownum, src, fix: bool, report: PrepareReport):
+#: C0 control characters and DEL; a name may keep tab and newline, other text none
+_CONTROL = r"[\x00-\x08\x0b-\x1f\x7f]"
+_CONTROL_ANY = r"[\x00-\x1f\x7f]"
+_UPDATABLE = ("name", "park", "land_use_code", "land_grade", "status", "transfer_price_wan_yuan")
+
+
+def _kind(v) -> str:
+    if isinstance(v, (float, np.floating)) and not np.isfinite(v):
+        return "not a finite number"
+    return {dict: "an object", list: "a list", tuple: "a list", bool: "a boolean", bytes: "bytes"}.get(
+        type(v), f"a {type(v).__name__}")
+
+
+def _scalar_mask(raw: pd.Series, *, text_ok: bool = True, bool_ok: bool = False) -> np.ndarray:
+    """True where a cell is a plain scalar (text, a finite number, missing; a boolean if ``bool_ok``);
+    False for objects, lists, bytes and infinities (what no column of a parcel can hold)."""
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        return np.full(len(raw), bool_ok)
+    if pd.api.types.is_numeric_dtype(raw.dtype):
+        v = raw.to_numpy(dtype="float64", na_value=np.nan)
+        return np.isnan(v) | np.isfinite(v)
+    inferred = pd.api.types.infer_dtype(raw, skipna=True)  # C speed: the common all-text column
+    if inferred in ("string", "empty"):
+        return np.full(len(raw), text_ok) | raw.isna().to_numpy(dtype=bool)
+    types = raw.map(type, na_action="ignore")
+    allowed = (str, int, float, np.int64, np.float64, np.int32, np.float32) + ((bool, np.bool_) if bool_ok else ())
+    ok = types.isin(allowed) | raw.isna()
+    ok = ok.to_numpy(dtype=bool).copy()
+    nums = types.isin((float, np.float64, np.float32)).to_numpy(dtype=bool)
+    if nums.any():
+        ok[nums] = np.isfinite(raw[nums].to_numpy(dtype="float64"))
+    if not text_ok:
+        ok &= ~types.isin((str,)).to_numpy(dtype=bool)
+    return ok
+
+
+def _check_text(raw: pd.Series, fieldname: str, flag, *, controls: str = _CONTROL_ANY,
+                bool_ok: bool = False) -> np.ndarray:
+    """Flag cells of a text column that are not text or hold NUL/control characters; returns the
+    mask of good cells (vectorized: one regex over the column). ``bool_ok``: an extra attribute,
+    which may also be a number or a boolean."""
+    scalar = _scalar_mask(raw, bool_ok=bool_ok)
+    flag(~scalar, fieldname, lambda i: f"{raw.iloc[i]!r} is {_kind(raw.iloc[i])}; expected "
+                                       + ("text, a finite number or a boolean" if bool_ok else "text"))
+    s = (raw if scalar.all() else raw.where(scalar, None)).astype("string[pyarrow]")  # regex in C (RE2)
+    bad = s.str.contains(controls, regex=True).fillna(False).to_numpy(dtype=bool)
+    flag(bad, fieldname, lambda i: f"{raw.iloc[i]!r} contains a control character (e.g. NUL); expected "
+                                   "plain text" + (" (tab and newline allowed)" if controls == _CONTROL else ""))
+    return scalar & ~bad
+
+
+def _attributes(df: pd.DataFrame, rownum: np.ndarray, *, partial: bool) -> tuple[pd.DataFrame, list[RowProblem]]:
+    """Validate the attribute columns of parcels (vectorized; per-row work only for wrong rows).
+
+    Returns (storage columns, problems). ``partial`` is an attribute update: absent columns stay
+    absent, a missing value means "unchanged" (None), and a code may repeat.
+    """
+    problems: list[RowProblem] = []
+    n = len(df)
+
+    def flag(mask, fieldname, message):
+        for i in np.flatnonzero(np.asarray(mask, dtype=bool)):
+            problems.append(RowProblem(int(rownum[i]), fieldname, message(i) if callable(message) else message))
+
+    def text_col(c, **kw):
+        good = _check_text(df[c], c, flag, **kw)
+        return _text(df[c].where(good, None), strip=c != "name")
+
+    out = pd.DataFrame(index=range(n))
+    good_code = _check_text(df["code"], "code", flag)
+    codes_ = _text(df["code"].where(good_code, None))
+    arrow_codes = codes_.astype("string[pyarrow]")  # regex in C (RE2), not per-row Python
+    well_formed = (arrow_codes.str.fullmatch(_CODE_ANY).fillna(False).to_numpy(dtype=bool)
+                   & arrow_codes.str.slice(0, 2).isin(list(_PROVINCES)).fillna(False).to_numpy(dtype=bool))
+    flag(~well_formed & good_code, "code", lambda i: validate_code(codes_.iloc[i]))
+    dup = codes_.duplicated(keep="first") & codes_.notna()
+    if dup.any() and not partial:
+        first_seen = {c: int(rownum[i]) for i, c in enumerate(codes_) if c is not None and not dup.iloc[i]}
+        flag(dup, "code", lambda i: f"duplicate of row {first_seen[codes_.iloc[i]]}")
+    out["code"] = codes_.to_numpy(dtype=object)
+    if "name" in df or not partial:
+        out["name"] = text_col("name", controls=_CONTROL).to_numpy(dtype=object) if "name" in df else None
+    if "park" in df or not partial:
+        out["park"] = text_col("park").to_numpy(dtype=object) if "park" in df else None
+
+    if "land_use_code" in df:
+        good = _check_text(df["land_use_code"], "land_use_code", flag)
+        lus = _text(df["land_use_code"].where(good, None), numeric_as_int=True)
+        known = set(codes.land_use_codes())
+        flag(lus.notna() & ~lus.isin(known), "land_use_code",
+             lambda i: f"'{lus.iloc[i]}' is not a 2023 用地用海 code; expected e.g. 1001, 100101–100103")
+        out["land_use_code"] = lus.to_numpy(dtype=object)
+    elif not partial:
+        out["land_use_code"] = None
+
+    if "land_grade" in df:
+        raw = df["land_grade"]
+        g = pd.to_numeric(raw.where(_scalar_mask(raw, text_ok=True), "x"), errors="coerce")
+        present = _present(raw)
+        ok = g.notna() & (g % 1 == 0) & g.between(1, 15)
+        flag(present & ~ok, "land_grade",
+             lambda i: f"{raw.iloc[i]!r} is not a land grade; expected an integer 1–15 (土地等别)")
+        out["land_grade"] = pd.array(g.where(ok), dtype="Int64")
+    elif not partial:
+        out["land_grade"] = pd.array([None] * n, dtype="Int64")
+
+    if "status" in df:
+        good = _check_text(df["status"], "status", flag)
+        st = _text(df["status"].where(good, None))
+        if not partial:
+            st = st.fillna("planned")
+        flag(good & st.notna() & ~st.isin(STATUSES), "status",
+             lambda i: f"'{st.iloc[i]}' is unknown; expected one of " + ", ".join(STATUSES))
+        out["status"] = st.to_numpy(dtype=object)
+    elif not partial:
+        out["status"] = "planned"
+
+    if "transfer_price_wan_yuan" in df:
+        raw = df["transfer_price_wan_yuan"]
+        p = pd.to_numeric(raw.where(_scalar_mask(raw, text_ok=True), "x"), errors="coerce")
+        bad = _present(raw) & ~(np.isfinite(p) & (p >= 0))
+        flag(bad, "transfer_price_wan_yuan", lambda i: f"{raw.iloc[i]!r}: expected a number ≥ 0 in 万元")
+        out["transfer_price_wan_yuan"] = p.to_numpy(dtype="float64", na_value=np.nan)
+    elif not partial:
+        out["transfer_price_wan_yuan"] = np.nan
+
+    # everything else: extra attributes, with <indicator>_min/_max checked to be numbers
+    attrs: list[dict] = [dict() for _ in range(n)]
+    for c in (c for c in df.columns if c not in CORE_FIELDS and c not in DERIVED_FIELDS):
+        raw = df[c]
+        present = _present(raw)
+        if not isinstance(c, str) or re.search(_CONTROL_ANY, c):
+            flag(present, repr(c), "an attribute name must be text without control characters")
+            continue
+        if c.endswith("_min") or c.endswith("_max"):
+            v = pd.to_numeric(raw.where(_scalar_mask(raw, text_ok=True), "x"), errors="coerce")
+            bad = present & ~np.isfinite(v)
+            flag(bad, c, lambda i, raw=raw: f"{raw.iloc[i]!r}: a threshold must be a number in the "
+                                              "indicator's canonical unit")
+            values = v.to_numpy(dtype="float64", na_value=np.nan).tolist()
+        else:
+            bad = present & ~_check_text(raw, c, flag, controls=_CONTROL, bool_ok=True)
+            values = raw.to_numpy(dtype=object).tolist()
+        present = present & ~bad
+        for i in np.flatnonzero(present):
+            attrs[i][c] = _jsonable(values[i])
+    out["attrs"] = attrs
+    return out, problems
+
+
+@dataclass
+class AttributeUpdate:
+    """One validated attribute-only change, keyed by ``code``: ``values`` for the core columns given,
+    ``attrs`` merged into the parcel's extra attributes."""
+
+    row: int
+    code: str
+    values: dict
+    attrs: dict
+
+
+def prepare_attribute_updates(df: pd.DataFrame, *, first_row: int = 1) -> list[AttributeUpdate]:
+    """Validate an attribute-only update (a table without geometry, or a ``PATCH`` body).
+
+    The same checks and messages as :func:`prepare_parcels`; an absent or empty value leaves the
+    stored one unchanged. Raises :class:`DataValidationError` listing every bad row and field.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> u = prepare_attribute_updates(pd.DataFrame([{"code": "370613004002GB10001", "status": "listed"}]))
+    >>> (u[0].code, u[0].values)
+    ('370613004002GB10001', {'status': 'listed'})
+    """
+    if "code" not in df.columns:
+        raise DataValidationError(problems=[RowProblem(0, "code", "column missing; updates are keyed by code")])
+    df = df.reset_index(drop=True)
+    rownum = np.arange(first_row, first_row + len(df))
+    out, problems = _attributes(df, rownum, partial=True)
+    if problems:
+        raise DataValidationError(problems=sorted(problems, key=lambda p: p.row))
+    cols = [c for c in _UPDATABLE if c in out.columns]
+    values = {c: out[c].astype(object).where(out[c].notna(), None).tolist() for c in cols}
+    return [AttributeUpdate(int(rownum[i]), out["code"].iloc[i],
+                            {c: _jsonable(values[c][i]) for c in cols if values[c][i] is not None},
+                            out["attrs"].iloc[i]) for i in range(len(out))]
+
+
+#: the most coordinates one parcel may have (a survey polygon has tens to hundreds)
+DEFAULT_MAX_VERTICES = 10_000
+
+
+def vertex_limit() -> int:
+    """The vertex limit per parcel: ``$STANDARDLAND_MAX_VERTICES`` or :data:`DEFAULT_MAX_VERTICES`."""
+    import os
+
+    raw = os.environ.get("STANDARDLAND_MAX_VERTICES")
+    try:
+        return int(raw) if raw else DEFAULT_MAX_VERTICES
+    except ValueError as exc:
+        from .errors import InputError
+
+        raise InputError(f"'{raw}' is not a number", field="STANDARDLAND_MAX_VERTICES",
+                         expected="a positive integer (coordinates per parcel)") from exc
+
+
+def _check_geometry(gdf, rownum, src, fix: bool, report: PrepareReport, max_vertices: int | None = None):
     """(shape problems, lon/lat problems, stored geometries, areas m²); the work runs in numpy/GEOS."""
     problems: list[RowProblem] = []
     n = len(gdf)
+    limit = vertex_limit() if max_vertices is None else max_vertices
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     missing = shapely.is_missing(geoms)
     empty = np.zeros(n, bool)
@@ -233,6 +375,13 @@ def _check_geometry(gdf, rownum, src, fix: bool, report: PrepareReport):
     for i in np.flatnonzero(bad):
         problems.append(RowProblem(int(rownum[i]), "geometry", "empty or missing geometry; expected a Polygon "
                                                              "or MultiPolygon"))
+    vertices = shapely.get_num_coordinates(geoms)  # 0 for missing; checked before any costly GEOS call
+    monster = ~bad & (vertices > limit)
+    for i in np.flatnonzero(monster):
+        problems.append(RowProblem(int(rownum[i]), "geometry", f"{int(vertices[i]):,} vertices exceed the limit "
+                                   f"of {limit:,} per parcel; expected at most {limit:,} vertices "
+                                   "(STANDARDLAND_MAX_VERTICES)"))
+    bad |= monster
     ok = ~bad
     has_z = np.zeros(n, bool)
     has_z[ok] = shapely.has_z(geoms[ok])
@@ -354,5 +503,6 @@ def outside_boundary(gdf: gpd.GeoDataFrame, boundary, *, min_area_m2: float = 0.
     return [(codes_[i], float(a)) for i, a in zip(idx, area) if a > min_area_m2]
 
 
-__all__ = ["STATUSES", "AVAILABLE_STATUSES", "validate_code", "prepare_parcels", "find_overlaps",
+__all__ = ["STATUSES", "AVAILABLE_STATUSES", "validate_code", "prepare_parcels", "prepare_attribute_updates",
+           "AttributeUpdate", "vertex_limit", "find_overlaps",
            "outside_boundary", "with_derived", "GeometryError"]

@@ -65,13 +65,18 @@ def validate_file(path, *, layer=None, crs=None, fix=False, store: Store | None 
             "outside_park": [{"code": c, "outside_m2": a} for c, a in outside]}
 
 
+def _or_none(v):
+    """A missing value (None, NaN, pd.NA) as None: JSON has ``null``, never NaN."""
+    return None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else v
+
+
 def parcel_records(gdf: gpd.GeoDataFrame) -> list[dict]:
-    """The JSON contract of ``parcels list --json``."""
+    """The JSON contract of ``parcels list --json`` and ``GET /api/v1/parcels`` (missing values are null)."""
     out = []
     for r in gdf.drop(columns=gdf.geometry.name).to_dict("records"):
         out.append({
-            "code": r["code"], "name": r.get("name"), "park": r.get("park"), "status": r["status"],
-            "land_use_code": r.get("land_use_code"),
+            "code": r["code"], "name": _or_none(r.get("name")), "park": _or_none(r.get("park")),
+            "status": r["status"], "land_use_code": _or_none(r.get("land_use_code")),
             "land_grade": None if pd.isna(r.get("land_grade")) else int(r["land_grade"]),
             "region_class": None if pd.isna(r.get("region_class")) else int(r["region_class"]),
             "transfer_price_wan_yuan": None if pd.isna(r.get("transfer_price_wan_yuan"))

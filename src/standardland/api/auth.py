@@ -31,13 +31,17 @@ def hash_token(token: str) -> str:
 def issue(store, *, name: str, role: str) -> str:
     """Create a token for ``role``; the clear token is returned once and never stored."""
     from ..errors import InputError
+    from ..values import text
 
     if role not in ROLES:
         raise InputError(f"role '{role}' is unknown", field="role", expected=", ".join(ROLES))
-    if not name.strip():
-        raise InputError("a token needs a name", field="name")
+    # the name is the caller's identity (an applicant's name owns their applications): plain text only
+    name = text(name, "name", required=True, expected="a token name (plain text)")
+    if "\n" in name or "\t" in name or len(name) > 200:
+        raise InputError(f"{name[:40]!r}… is not a one-line name of at most 200 characters", field="name",
+                         expected="a one-line token name")
     token = new_token()
-    store.create_token(name.strip(), role, hash_token(token))
+    store.create_token(name, role, hash_token(token))
     return token
 
 

@@ -108,7 +108,8 @@ class WorkflowFactory:
 
         @r.get("/deadlines", summary="Agreed start, completion, review and rectification deadlines; idle land")
         def deadlines(request: Request, overdue: bool = False, today: date | None = None, ident=anyone):
-            return _json(applications.deadline_list(request.app.state.store, today=today, overdue_only=overdue))
+            return _json(applications.deadline_list(request.app.state.store, today=today, overdue_only=overdue,
+                                                    ident=ident))
 
         @r.get("/parks/{park}/dashboard", summary="Counts, land offered and used, 亩均 figures, A–D classes")
         def dashboard(request: Request, park: str,
@@ -121,7 +122,8 @@ class WorkflowFactory:
                 try:
                     w = json.loads(weights)
                     ok = isinstance(w, dict) and w and all(
-                        isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in w.values())
+                        isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < float("inf")
+                        for v in w.values())
                 except json.JSONDecodeError:
                     ok = False
                 if not ok:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from .base import ImportResult, ParcelQuery, Store
+from .base import Idempotency, ImportResult, ParcelQuery, Store
 
 DEFAULT_DB = "standardland.db"
 
@@ -35,4 +35,4 @@ def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
     return store
 
 
-__all__ = ["open_store", "default_url", "Store", "ParcelQuery", "ImportResult"]
+__all__ = ["open_store", "default_url", "Store", "ParcelQuery", "ImportResult", "Idempotency"]

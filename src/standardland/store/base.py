@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import geopandas as gpd
 import pandas as pd
@@ -23,6 +24,16 @@ class ImportResult:
         return {"inserted": self.inserted, "updated": self.updated}
 
 
+class Idempotency(NamedTuple):
+    """An ``Idempotency-Key`` record: the key is scoped to its caller (another caller's key is unknown
+    to them) and remembers the application, the action and the response to replay."""
+
+    caller: str
+    key: str
+    action: str
+    response: str
+
+
 @dataclass(frozen=True)
 class ParcelQuery:
     codes: tuple[str, ...] | None = None
@@ -35,7 +46,7 @@ class ParcelQuery:
 
 
 class Store(ABC):
-    """Parcels, parks, context boundaries and rule sets, behind one interface."""
+    """Parcels, parks, context boundaries, rule sets, API tokens and the workflow, behind one interface."""
 
     url: str
     backend: str
@@ -56,9 +67,18 @@ class Store(ABC):
         ``mode='insert'`` refuses codes that already exist; ``'upsert'`` replaces them.
         """
 
-    @abstractmethod
     def update_parcel_attributes(self, df: pd.DataFrame) -> ImportResult:
-        """Attribute-only update keyed by ``code`` (no geometry), all-or-nothing."""
+        """Attribute-only update keyed by ``code`` (no geometry), all-or-nothing.
+
+        The rows are validated by :func:`~standardland.parcels.prepare_attribute_updates` (the one
+        home of parcel validation) before :meth:`apply_attribute_updates` writes them."""
+        from ..parcels import prepare_attribute_updates
+
+        return self.apply_attribute_updates(prepare_attribute_updates(df))
+
+    @abstractmethod
+    def apply_attribute_updates(self, updates: list) -> ImportResult:
+        """Write validated :class:`~standardland.parcels.AttributeUpdate` rows; every code must exist."""
 
     @abstractmethod
     def parcels(self, query: ParcelQuery | None = None) -> gpd.GeoDataFrame: ...
@@ -129,11 +149,12 @@ class Store(ABC):
     @abstractmethod
     def apply_transition(self, app_id: int, expected_version: int, changes: dict, audit_row: dict, *,
                          agreement: dict | None = None, inspection: dict | None = None,
-                         idempotency: tuple[str, str, str] | None = None,
+                         idempotency: Idempotency | None = None,
                          parcel_status: tuple[str, str] | None = None) -> bool: ...
 
     @abstractmethod
-    def idempotent_response(self, key: str) -> dict | None: ...
+    def idempotent_response(self, key: str, caller: str) -> dict | None:
+        """The record of ``key`` as ``caller`` stored it, or None (another caller's key is unknown)."""
 
     @abstractmethod
     def agreement(self, app_id: int) -> dict | None: ...

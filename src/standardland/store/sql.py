@@ -1,8 +1,11 @@
 """SQLAlchemy 2 backends: the embedded SQLite file and PostGIS.
 
-Both share one implementation; only geometry I/O, the bounding-box filter and the bulk
-loader differ (:class:`SQLiteStore` keeps WKB in a BLOB with a grid-cell B-tree index; :class:`PostGISStore`
-uses ``geometry(…, 4490)`` with GIST and ``COPY``). The schema is managed by Alembic.
+Both share one implementation; what differs (geometry I/O, the bounding-box filter, the bulk
+loader, paging, the migration lock) is one :class:`~standardland.store.dialect.Dialect` object
+(:class:`SQLiteStore` keeps WKB in a BLOB with a grid-cell B-tree index; :class:`PostGISStore`
+uses ``geometry(…, 4490)`` with GIST and ``COPY``). Values reach SQL validated: parcels by
+:mod:`standardland.parcels`, query filters here (text with a NUL byte matches nothing, as no
+stored text can hold one). The schema is managed by Alembic.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ import pandas as pd
 import shapely
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import bindparam, create_engine, event, text
+from sqlalchemy import bindparam, text
+from sqlalchemy.exc import IntegrityError
 
 from ..crs import STORAGE_EPSG
-from ..errors import DataValidationError, InputError, RowProblem
-from ..parcels import with_derived
-from . import tiles
-from .base import ImportResult, ParcelQuery, Store
+from ..errors import ConflictError, DataValidationError, InputError, RowProblem
+from ..parcels import AttributeUpdate, with_derived
+from .base import Idempotency, ImportResult, ParcelQuery, Store
+from .dialect import Dialect, PostGISDialect, SQLiteDialect
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 PARCEL_COLUMNS = ("code", "name", "park", "land_use_code", "land_grade", "status",
@@ -53,28 +57,33 @@ def _plain_list(col: pd.Series) -> list:
 _json = json.JSONEncoder(ensure_ascii=False).encode
 
 
-def _none(v):
-    if v is None or v is pd.NA:
-        return None
-    if isinstance(v, float) and np.isnan(v):
-        return None
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, np.floating):
-        return float(v)
-    return v
+def _text_columns(df: pd.DataFrame, columns) -> None:
+    """Text columns as plain objects with None for a missing value (pandas would infer a string dtype
+    holding NaN, which is not JSON: a parcel without a park must read back as ``null``)."""
+    for c in columns:
+        col = df[c].to_numpy(dtype=object, na_value=None) if len(df) else np.array([], dtype=object)
+        df[c] = pd.Series(col, index=df.index, dtype=object)
+
+
+def _storable(v) -> bool:
+    """Whether a text filter value can equal stored text (no stored text holds a NUL byte)."""
+    return not (isinstance(v, str) and "\x00" in v)
 
 
 class SQLStore(Store):
-    backend = "sql"
-    geom_select = "geometry"
+    """The shared SQL implementation; backend differences are asked of :attr:`dialect`."""
 
-    def __init__(self, url: str):
+    dialect: Dialect
+
+    def __init__(self, url: str, dialect: Dialect | None = None):
         self.url = url
-        self.engine = self._make_engine(url)
+        if dialect is not None:
+            self.dialect = dialect
+        self.engine = self.dialect.make_engine(url)
 
-    def _make_engine(self, url):
-        return create_engine(url)
+    @property
+    def backend(self) -> str:
+        return self.dialect.name
 
     # -- lifecycle -----------------------------------------------------------------
     def migrate(self) -> None:
@@ -84,30 +93,12 @@ class SQLStore(Store):
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.connect().execution_options(migration_lock=True) as conn, conn.begin():
-            self._lock_for_migration(conn)
+            self.dialect.lock_for_migration(conn)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
 
-    def _lock_for_migration(self, conn) -> None:
-        """Serialise concurrent migrations (backend-specific)."""
-
     def close(self) -> None:
         self.engine.dispose()
-
-    # -- geometry hooks ------------------------------------------------------------
-    def _geom_values(self, geoms: np.ndarray) -> list:
-        raise NotImplementedError
-
-    def _bbox_clause(self, params: dict) -> str:
-        raise NotImplementedError
-
-    def _bulk_insert(self, conn, table: str, columns: tuple[str, ...], rows: list[tuple]):
-        raise NotImplementedError
-
-    @property
-    def _bbox_exact_in_sql(self) -> bool:
-        return True
-
 
     # -- parcels ---------------------------------------------------------------------
     def _parcel_rows(self, gdf: gpd.GeoDataFrame) -> list[tuple]:
@@ -122,16 +113,10 @@ class SQLStore(Store):
                 cols.append([_json(a) if a else None for a in gdf[c]])
             else:
                 cols.append(_plain_list(gdf[c]))
-        cols.append(self._geom_values(geoms))
+        cols.append(self.dialect.geom_values(geoms))
         cols.extend(b.T.tolist())
-        cols.extend(self._extra_values(b))
+        cols.extend(self.dialect.extra_values(b))
         return list(zip(*cols))
-
-    extra_columns: tuple[str, ...] = ()
-
-    def _extra_values(self, bounds: np.ndarray) -> list[list]:
-        """Backend-specific columns computed from the bounds (e.g. the SQLite tile key)."""
-        return []
 
     def _existing_codes(self, conn, codes: list[str]) -> set[str]:
         found: set[str] = set()
@@ -148,7 +133,7 @@ class SQLStore(Store):
         if mode not in ("insert", "upsert"):
             raise InputError(f"unknown import mode '{mode}'", field="mode", expected="insert or upsert")
         codes = gdf["code"].tolist()
-        columns = PARCEL_COLUMNS + ("geometry",) + BBOX + self.extra_columns
+        columns = PARCEL_COLUMNS + ("geometry",) + BBOX + self.dialect.extra_columns
         with self.engine.begin() as conn:
             self._bump(conn, "parcels_version")
             existing = self._existing_codes(conn, codes)
@@ -171,73 +156,21 @@ class SQLStore(Store):
                     rows = nxt.result()
                     if k + 1 < len(starts):
                         nxt = pool.submit(self._parcel_rows, gdf.iloc[starts[k + 1]:starts[k + 1] + _BULK_CHUNK])
-                    self._bulk_insert(conn, "parcels", columns, rows)
+                    self.dialect.bulk_insert(conn, "parcels", columns, rows)
                     if progress:
                         progress(start + len(rows))
         return ImportResult(inserted=len(codes) - len(existing), updated=len(existing))
 
-    def update_parcel_attributes(self, df: pd.DataFrame) -> ImportResult:
-        from ..parcels import STATUSES
-        from .. import codes as codelists
-
-        allowed = {"name", "park", "land_use_code", "land_grade", "status", "transfer_price_wan_yuan"}
-        if "code" not in df.columns:
-            raise DataValidationError(problems=[RowProblem(0, "code", "column missing; updates are keyed by code")])
-        problems: list[RowProblem] = []
-        updates = []
-        extra_cols = [c for c in df.columns if c != "code" and c not in allowed]
-        for i, rec in enumerate(df.to_dict("records")):
-            row = i + 1
-            code = rec.get("code")
-            if code is None or str(code).strip() == "":
-                problems.append(RowProblem(row, "code", "missing"))
-                continue
-            vals = {}
-            for c in allowed & set(df.columns):
-                v = _none(rec.get(c))
-                if v is None:
-                    continue
-                if c == "status" and v not in STATUSES:
-                    problems.append(RowProblem(row, c, f"'{v}' is unknown; expected one of {', '.join(STATUSES)}"))
-                elif c == "land_use_code" and str(v) not in codelists.land_use_codes():
-                    problems.append(RowProblem(row, c, f"'{v}' is not a 2023 用地用海 code"))
-                elif c == "land_grade":
-                    try:
-                        g = float(v)
-                        assert g.is_integer() and 1 <= g <= 15
-                        v = int(g)
-                    except (TypeError, ValueError, AssertionError):
-                        problems.append(RowProblem(row, c, f"{v!r}: expected an integer 1–15"))
-                elif c == "transfer_price_wan_yuan":
-                    try:
-                        v = float(v)
-                        assert v >= 0
-                    except (TypeError, ValueError, AssertionError):
-                        problems.append(RowProblem(row, c, f"{v!r}: expected a number ≥ 0 (万元)"))
-                vals[c] = v if c != "land_use_code" else str(v)
-            extra = {}
-            for c in extra_cols:
-                v = _none(rec.get(c))
-                if v is None:
-                    continue
-                if c.endswith("_min") or c.endswith("_max"):
-                    try:
-                        v = float(v)
-                    except (TypeError, ValueError):
-                        problems.append(RowProblem(row, c, f"{v!r}: a threshold must be a number"))
-                        continue
-                extra[c] = v
-            updates.append((row, str(code).strip(), vals, extra))
-        if problems:
-            raise DataValidationError(problems=problems)
+    def apply_attribute_updates(self, updates: list[AttributeUpdate]) -> ImportResult:
         with self.engine.begin() as conn:
             self._bump(conn, "parcels_version")
-            existing = self._existing_codes(conn, [u[1] for u in updates])
-            missing = [RowProblem(r, "code", f"'{c}' is not in the store") for r, c, _, _ in updates
-                       if c not in existing]
+            existing = self._existing_codes(conn, [u.code for u in updates])
+            missing = [RowProblem(u.row, "code", f"'{u.code}' is not in the store") for u in updates
+                       if u.code not in existing]
             if missing:
                 raise DataValidationError(problems=missing)
-            for _, code, vals, extra in updates:
+            for u in updates:
+                code, vals, extra = u.code, dict(u.values), u.attrs
                 if extra:
                     cur = conn.execute(text("SELECT attrs FROM parcels WHERE code = :c"), {"c": code}).scalar()
                     merged = {**(json.loads(cur) if cur else {}), **extra}
@@ -250,26 +183,27 @@ class SQLStore(Store):
 
     def _where(self, q: ParcelQuery, params: dict) -> list[str]:
         where = []
-        if q.codes is not None:
-            where.append("code IN :codes")
-            params["codes"] = list(q.codes)
-        if q.status:
-            where.append("status IN :status")
-            params["status"] = list(q.status)
-        if q.park:
-            where.append("park = :park")
-            params["park"] = q.park
-        if q.land_use_code:
-            where.append("land_use_code = :land_use_code")
-            params["land_use_code"] = q.land_use_code
+        for col, key, values in (("code", "codes", q.codes), ("status", "statuses", q.status or None)):
+            if values is None:
+                continue
+            kept = [v for v in values if _storable(v)]
+            where.append(f"{col} IN :{key}" if kept else "1 = 0")
+            if kept:
+                params[key] = kept
+        for col, value in (("park", q.park), ("land_use_code", q.land_use_code)):
+            if value and _storable(value):
+                where.append(f"{col} = :{col}")
+                params[col] = value
+            elif value:
+                where.append("1 = 0")
         if q.bbox is not None:
             params.update(dict(zip(("bminx", "bminy", "bmaxx", "bmaxy"), map(float, q.bbox))))
-            where.append(self._bbox_clause(params))
+            where.append(self.dialect.bbox_clause(params))
         return where
 
     def _stmt(self, sql: str, params: dict):
         stmt = text(sql)
-        for k in ("codes", "status"):
+        for k in ("codes", "statuses"):
             if k in params:
                 stmt = stmt.bindparams(bindparam(k, expanding=True))
         return stmt
@@ -278,16 +212,15 @@ class SQLStore(Store):
         q = query or ParcelQuery()
         params: dict = {}
         where = self._where(q, params)
-        sql = (f"SELECT {', '.join(PARCEL_COLUMNS)}, updated_at, {self.geom_select} AS wkb FROM parcels"
+        sql = (f"SELECT {', '.join(PARCEL_COLUMNS)}, updated_at, {self.dialect.geom_select} AS wkb FROM parcels"
                + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY code")
-        post_filter = q.bbox is not None and not self._bbox_exact_in_sql
+        post_filter = q.bbox is not None and not self.dialect.bbox_exact_in_sql
         if not post_filter:
             if q.limit is not None:
                 sql += " LIMIT :limit"
                 params["limit"] = int(q.limit)
             if q.offset:
-                sql += (" OFFSET :offset" if q.limit is not None else " LIMIT -1 OFFSET :offset"
-                        if self.backend == "sqlite" else " OFFSET :offset")
+                sql += self.dialect.offset_clause(q.limit is not None)
                 params["offset"] = int(q.offset)
         with self.engine.connect() as conn:
             rows = conn.execute(self._stmt(sql, params), params).fetchall()
@@ -304,6 +237,7 @@ class SQLStore(Store):
         df = pd.DataFrame.from_records(rows, columns=list(cols))
         geoms = shapely.from_wkb([bytes(w) for w in df["wkb"]]) if len(df) else np.array([], dtype=object)
         df = df.drop(columns=["wkb"])
+        _text_columns(df, ("code", "name", "park", "land_use_code", "status"))
         df["land_grade"] = pd.array(df["land_grade"], dtype="Int64")
         for c in ("transfer_price_wan_yuan", "area_m2"):
             df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
@@ -313,7 +247,7 @@ class SQLStore(Store):
 
     def count_parcels(self, query: ParcelQuery | None = None) -> int:
         q = query or ParcelQuery()
-        if q.bbox is not None and not self._bbox_exact_in_sql:
+        if q.bbox is not None and not self.dialect.bbox_exact_in_sql:
             return len(self.parcels(ParcelQuery(codes=q.codes, bbox=q.bbox, status=q.status, park=q.park,
                                                 land_use_code=q.land_use_code)))
         params: dict = {}
@@ -338,12 +272,12 @@ class SQLStore(Store):
         geom = park.get("geometry")
         gval, b = (None, (None,) * 4)
         if geom is not None:
-            gval = self._geom_values(np.array([geom], dtype=object))[0]
+            gval = self.dialect.geom_values(np.array([geom], dtype=object))[0]
             b = tuple(float(x) for x in shapely.bounds(geom))
         with self.engine.begin() as conn:
             self._bump(conn, "parks_version")
             conn.execute(text("DELETE FROM parks WHERE code = :code"), {"code": park["code"]})
-            self._bulk_insert(conn, "parks", ("code", "name", "name_en", "county_code", "zone_tier", "attrs",
+            self.dialect.bulk_insert(conn, "parks", ("code", "name", "name_en", "county_code", "zone_tier", "attrs",
                                               "geometry") + BBOX,
                               [(park["code"], park["name"], park.get("name_en"), park.get("county_code"),
                                 park.get("zone_tier"), json.dumps(park.get("attrs") or {}, ensure_ascii=False),
@@ -352,10 +286,11 @@ class SQLStore(Store):
     def parks(self) -> gpd.GeoDataFrame:
         with self.engine.connect() as conn:
             rows = conn.execute(text(f"SELECT code, name, name_en, county_code, zone_tier, attrs, "
-                                     f"{self.geom_select} AS wkb FROM parks ORDER BY code")).fetchall()
+                                     f"{self.dialect.geom_select} AS wkb FROM parks ORDER BY code")).fetchall()
         df = pd.DataFrame.from_records(rows, columns=["code", "name", "name_en", "county_code", "zone_tier",
                                                       "attrs", "wkb"])
         geoms = [shapely.from_wkb(bytes(w)) if w is not None else None for w in df["wkb"]]
+        _text_columns(df, ("code", "name", "name_en", "county_code"))
         df["attrs"] = [json.loads(a) if isinstance(a, str) else {} for a in df["attrs"]]
         return gpd.GeoDataFrame(df.drop(columns=["wkb"]), geometry=gpd.GeoSeries(geoms, crs=STORAGE_EPSG),
                                 crs=STORAGE_EPSG)
@@ -363,19 +298,20 @@ class SQLStore(Store):
     def replace_boundaries(self, gdf: gpd.GeoDataFrame) -> int:
         geoms = np.asarray(gdf.geometry.values, dtype=object)
         b = shapely.bounds(geoms)
-        gvals = self._geom_values(geoms)
+        gvals = self.dialect.geom_values(geoms)
         rows = [(str(r["adcode"]), r["name"], r.get("level"), r.get("source"), gvals[i]) + tuple(map(float, b[i]))
                 for i, r in enumerate(gdf.drop(columns=gdf.geometry.name).to_dict("records"))]
         with self.engine.begin() as conn:
             conn.execute(text("DELETE FROM boundaries"))
-            self._bulk_insert(conn, "boundaries", ("adcode", "name", "level", "source", "geometry") + BBOX, rows)
+            self.dialect.bulk_insert(conn, "boundaries", ("adcode", "name", "level", "source", "geometry") + BBOX, rows)
         return len(rows)
 
     def boundaries(self) -> gpd.GeoDataFrame:
         with self.engine.connect() as conn:
-            rows = conn.execute(text(f"SELECT adcode, name, level, source, {self.geom_select} AS wkb "
+            rows = conn.execute(text(f"SELECT adcode, name, level, source, {self.dialect.geom_select} AS wkb "
                                      "FROM boundaries ORDER BY adcode")).fetchall()
         df = pd.DataFrame.from_records(rows, columns=["adcode", "name", "level", "source", "wkb"])
+        _text_columns(df, ("adcode", "name", "level", "source"))
         geoms = shapely.from_wkb([bytes(w) for w in df["wkb"]]) if len(df) else []
         return gpd.GeoDataFrame(df.drop(columns=["wkb"]), geometry=gpd.GeoSeries(geoms, crs=STORAGE_EPSG),
                                 crs=STORAGE_EPSG)
@@ -394,10 +330,8 @@ class SQLStore(Store):
 
     def create_token(self, name: str, role: str, token_hash: str) -> int:
         with self.engine.begin() as conn:
-            conn.execute(text("INSERT INTO api_tokens (name, role, token_hash) VALUES (:n, :r, :h)"),
-                         {"n": name, "r": role, "h": token_hash})
-            return int(conn.execute(text("SELECT id FROM api_tokens WHERE token_hash = :h"),
-                                    {"h": token_hash}).scalar())
+            return int(conn.execute(text("INSERT INTO api_tokens (name, role, token_hash) VALUES (:n, :r, :h) "
+                                         "RETURNING id"), {"n": name, "r": role, "h": token_hash}).scalar_one())
 
     def find_token(self, token_hash: str) -> dict | None:
         with self.engine.connect() as conn:
@@ -433,11 +367,11 @@ class SQLStore(Store):
         from ..workflow import audit
 
         with self.engine.begin() as conn:
-            conn.execute(text("INSERT INTO applications (parcel_code, applicant, state, version, project) "
-                              "VALUES (:p, :a, 'draft', 1, :j)"),
-                         {"p": parcel_code, "a": applicant, "j": json.dumps(project, ensure_ascii=False)})
-            app_id = int(conn.execute(text("SELECT MAX(id) FROM applications WHERE applicant = :a"),
-                                      {"a": applicant}).scalar())
+            # the new row's own id (never a MAX(id) lookup, which concurrent creates would share)
+            app_id = int(conn.execute(text("INSERT INTO applications (parcel_code, applicant, state, version, "
+                                           "project) VALUES (:p, :a, 'draft', 1, :j) RETURNING id"),
+                                      {"p": parcel_code, "a": applicant,
+                                       "j": json.dumps(project, ensure_ascii=False)}).scalar_one())
             row = {**audit_row, "application_id": app_id, "seq": 1, "prev_hash": audit.GENESIS}
             row["row_hash"] = audit.row_hash(row, audit.GENESIS)
             self._insert_audit(conn, row)
@@ -459,20 +393,33 @@ class SQLStore(Store):
         sql = f"SELECT {', '.join(self._APP_COLS)} FROM applications"
         params = {}
         if state:
-            sql += " WHERE state = :s"
-            params["s"] = state
+            sql += " WHERE state = :s" if _storable(state) else " WHERE 1 = 0"
+            params = {"s": state} if _storable(state) else {}
         with self.engine.connect() as conn:
             return [self._app(r) for r in conn.execute(text(sql + " ORDER BY id"), params)]
 
     def apply_transition(self, app_id: int, expected_version: int, changes: dict, audit_row: dict, *,
                          agreement: dict | None = None, inspection: dict | None = None,
-                         idempotency: tuple[str, str, str] | None = None,
+                         idempotency: Idempotency | None = None,
                          parcel_status: tuple[str, str] | None = None) -> bool:
         """Apply a state change if the application is still at ``expected_version``; False when stale.
 
         The new state, the agreement or inspection, the audit row (chained to the previous one) and
-        the idempotency record are written in one transaction.
+        the idempotency record are written in one transaction. A key the same caller recorded
+        meanwhile (a concurrent request with the same key) is a :class:`ConflictError`.
         """
+        try:
+            return self._apply_transition(app_id, expected_version, changes, audit_row, agreement=agreement,
+                                          inspection=inspection, idempotency=idempotency,
+                                          parcel_status=parcel_status)
+        except IntegrityError as exc:
+            if idempotency is None:
+                raise
+            raise ConflictError("this Idempotency-Key was used by a concurrent request", field="Idempotency-Key",
+                                expected="a fresh key per distinct request") from exc
+
+    def _apply_transition(self, app_id, expected_version, changes, audit_row, *, agreement, inspection,
+                          idempotency, parcel_status) -> bool:
         from ..workflow import audit
 
         sets = ", ".join(f"{k} = :c_{k}" for k in changes)
@@ -506,15 +453,18 @@ class SQLStore(Store):
                 conn.execute(text("UPDATE parcels SET status = :s, updated_at = CURRENT_TIMESTAMP WHERE code = :c"),
                              {"s": parcel_status[1], "c": parcel_status[0]})
             if idempotency is not None:
-                key, action, response = idempotency
-                conn.execute(text("INSERT INTO idempotency_keys (key, application_id, action, response) "
-                                  "VALUES (:k, :i, :a, :r)"), {"k": key, "i": app_id, "a": action, "r": response})
+                conn.execute(text("INSERT INTO idempotency_keys (caller, key, application_id, action, response) "
+                                  "VALUES (:c, :k, :i, :a, :r)"),
+                             {"c": idempotency.caller, "k": idempotency.key, "i": app_id, "a": idempotency.action,
+                              "r": idempotency.response})
         return True
 
-    def idempotent_response(self, key: str) -> dict | None:
+    def idempotent_response(self, key: str, caller: str) -> dict | None:
+        if not (_storable(key) and _storable(caller)):
+            return None
         with self.engine.connect() as conn:
-            row = conn.execute(text("SELECT application_id, action, response FROM idempotency_keys WHERE key = :k"),
-                               {"k": key}).first()
+            row = conn.execute(text("SELECT application_id, action, response FROM idempotency_keys "
+                                    "WHERE caller = :c AND key = :k"), {"c": caller, "k": key}).first()
         return None if row is None else {"application_id": row[0], "action": row[1], "response": json.loads(row[2])}
 
     def agreement(self, app_id: int) -> dict | None:
@@ -566,71 +516,10 @@ class SQLStore(Store):
 class SQLiteStore(SQLStore):
     """The embedded default: one SQLite file, WKB geometry, a grid-cell index (:mod:`.tiles`)."""
 
-    backend = "sqlite"
-
-    def _make_engine(self, url):
-        engine = create_engine(url, connect_args={"timeout": 30})
-
-        @event.listens_for(engine, "connect")
-        def _connect(dbapi_conn, _record):
-            dbapi_conn.isolation_level = None  # let SQLAlchemy's BEGIN below drive transactions
-            dbapi_conn.execute("PRAGMA busy_timeout = 30000")
-            dbapi_conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: bulk writes spill less
-
-        @event.listens_for(engine, "begin")
-        def _begin(conn):
-            # a migration takes the write lock before it reads the schema version
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("migration_lock")
-                                 else "BEGIN")
-
-        return engine
-
-    def _geom_values(self, geoms):
-        return list(shapely.to_wkb(geoms))
-
-    @property
-    def _bbox_exact_in_sql(self) -> bool:
-        return False
-
-    extra_columns = ("tile",)
-
-    def _extra_values(self, bounds):
-        return [tiles.tile_keys(bounds).tolist()]
-
-    def _bbox_clause(self, params):
-        params["tile_ranges"] = tiles.query_ranges((params["bminx"], params["bminy"], params["bmaxx"],
-                                                    params["bmaxy"]))
-        return ("id IN (SELECT p.id FROM json_each(:tile_ranges) AS r JOIN parcels AS p "
-                "ON p.tile BETWEEN json_extract(r.value, '$[0]') AND json_extract(r.value, '$[1]')) "
-                "AND maxx >= :bminx AND minx <= :bmaxx AND maxy >= :bminy AND miny <= :bmaxy")
-
-    def _bulk_insert(self, conn, table, columns, rows):
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-        conn.exec_driver_sql(sql, rows)
+    dialect = SQLiteDialect()
 
 
 class PostGISStore(SQLStore):
     """PostgreSQL + PostGIS: ``geometry(Geometry, 4490)`` with GIST, bulk loads by ``COPY``."""
 
-    backend = "postgis"
-    geom_select = "ST_AsBinary(geometry)"
-
-    def _make_engine(self, url):
-        return create_engine(url, pool_pre_ping=True)
-
-    def _lock_for_migration(self, conn) -> None:
-        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727170490)")  # released at commit
-
-    def _geom_values(self, geoms):
-        return list(shapely.to_wkb(shapely.set_srid(geoms, STORAGE_EPSG), hex=True, include_srid=True))
-
-    def _bbox_clause(self, params):
-        return ("geometry && ST_MakeEnvelope(:bminx, :bminy, :bmaxx, :bmaxy, 4490) AND "
-                "ST_Intersects(geometry, ST_MakeEnvelope(:bminx, :bminy, :bmaxx, :bmaxy, 4490))")
-
-    def _bulk_insert(self, conn, table, columns, rows):
-        raw = conn.connection.driver_connection
-        with raw.cursor() as cur:
-            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
-                for row in rows:
-                    cp.write_row(row)
+    dialect = PostGISDialect()

@@ -1,9 +1,12 @@
-"""Applications through the workflow (:mod:`standardland.workflow.machine`): guards, frozen agreements,
-inspections by the rule engine, penalties, deadlines, the audit trail and idempotent retries.
+"""Applications through the workflow (:mod:`standardland.workflow.machine`, guards in
+:mod:`.guards`): frozen agreements, inspections by the rule engine, penalties, deadlines, the audit
+trail and idempotent retries.
 
 Every function takes the store and the caller's identity ``{"name", "role"}``; nothing here knows
-HTTP. Concurrency is optimistic: a transition applies only if the application is still at the
-version the caller saw (``If-Match``), and the winner's audit row is chained to the previous one.
+HTTP. Visibility is one rule (:func:`visible_to`) applied by every view and list. Concurrency is
+optimistic: a transition applies only if the application is still at the version the caller saw
+(``If-Match``), and the winner's audit row is chained to the previous one. An ``Idempotency-Key``
+belongs to its caller and is looked up only after the caller is authorised for the action.
 """
 
 from __future__ import annotations
@@ -13,33 +16,21 @@ from datetime import date, datetime, timezone
 
 import pandas as pd
 
-from . import audit, deadlines, penalties, machine as workflow
+from . import audit, deadlines, guards, penalties, machine as workflow
 from ..rules import checks
 from .. import services
-from ..errors import ConflictError, InputError, NotFoundError, PermissionDenied, PreconditionFailed
+from ..errors import ConflictError, NotFoundError, PermissionDenied, PreconditionFailed
 from ..rules.indicators import catalogue
 from ..rules.project import parse_project
 from ..rules.rulesets import load_rulesets
+from ..store import Idempotency
 
 ACCEPTANCE_INDICATORS = ("far", "building_coefficient", "office_land_share", "green_ratio", "investment_intensity")
 REVIEW_INDICATORS = ("tax_per_mu", "output_per_mu", "value_added_per_energy", "value_added_per_emission", "rd_ratio")
-PARCEL_STATUS_AFTER = {"sign_agreement": "transferred", "start_construction": "under_construction",
-                       "start_production": "in_production", "recover": "recovered"}
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
-
-
-def _date(v, field: str, default: date | None = None) -> date:
-    if v is None or v == "":
-        if default is not None:
-            return default
-        raise InputError("missing", field=field, expected="YYYY-MM-DD")
-    try:
-        return date.fromisoformat(str(v)[:10])
-    except ValueError as exc:
-        raise InputError(f"'{v}' is not a date", field=field, expected="YYYY-MM-DD") from exc
 
 
 def _snapshot(app: dict) -> dict:
@@ -59,7 +50,14 @@ def visible_to(app: dict, ident: dict | None) -> bool:
     return ident is None or ident["role"] != "applicant" or app["applicant"] == ident["name"]
 
 
-def register(store, ident: dict, state: str | None = None) -> list[dict]:
+def caller_of(ident: dict) -> str:
+    """The identity an ``Idempotency-Key`` is stored with (role and name: an applicant's name owns
+    their applications)."""
+    return f"{ident['role']}:{ident['name']}"
+
+
+def register(store, ident: dict | None, state: str | None = None) -> list[dict]:
+    """The applications ``ident`` may see (all of them for ``None``: the local CLI)."""
     return [a for a in store.applications(state) if visible_to(a, ident)]
 
 
@@ -88,167 +86,60 @@ def create(store, ident: dict, parcel_code: str, project: dict) -> dict:
 
 def transition(store, ident: dict, app_id: int, action: str, body: dict | None = None, *,
                if_match: int | None = None, idempotency_key: str | None = None, today: date | None = None) -> dict:
-    """Apply ``action``; returns the application view. Raises on a forbidden role, a wrong state,
-    a failed guard (each with the field), a stale ``if_match`` (412) or a lost race (409)."""
+    """Apply ``action``; returns the application view.
+
+    In this order: the action must exist (404), the caller's role must be allowed (403) and the
+    application visible to them (404, as for :func:`view`); then the caller's own
+    ``idempotency_key``, if recorded, replays its stored response; then a stale ``if_match`` (412),
+    a wrong state (409), a failed guard (422, naming the field) or a lost race (409).
+    """
     body = body or {}
     today = today or date.today()
+    t = workflow.transition_for(action)
+    if t is None:
+        raise NotFoundError(f"unknown action '{action}'", field="action",
+                            expected=", ".join(x.action for x in workflow.TRANSITIONS))
+    if ident["role"] not in t.roles:
+        raise PermissionDenied(f"role '{ident['role']}' may not {action}", field="Authorization",
+                               expected=" or ".join(t.roles))
+    app = view(store, app_id, ident)  # 404 for an application the caller may not see
     if idempotency_key:
-        prior = store.idempotent_response(idempotency_key)
+        prior = store.idempotent_response(idempotency_key, caller_of(ident))
         if prior is not None:
             if prior["application_id"] != app_id or prior["action"] != action:
                 raise ConflictError("this Idempotency-Key was used for another request", field="Idempotency-Key",
                                     expected="a fresh key per distinct request")
             return prior["response"]
-    t = workflow.transition_for(action)
-    if t is None:
-        raise NotFoundError(f"unknown action '{action}'", field="action",
-                            expected=", ".join(x.action for x in workflow.TRANSITIONS))
-    app = get(store, app_id)
-    if ident["role"] not in t.roles:
-        raise PermissionDenied(f"role '{ident['role']}' may not {action}", field="Authorization",
-                               expected=" or ".join(t.roles))
-    if ident["role"] == "applicant" and app["applicant"] != ident["name"]:
-        raise PermissionDenied("applicants act only on their own applications", field="Authorization")
     if if_match is not None and if_match != app["version"]:
         raise PreconditionFailed(f"the application is at version {app['version']}, not {if_match}",
                                  field="If-Match", expected=f'"{app["version"]}"')
     if app["state"] not in t.sources:
+        allowed = workflow.allowed_actions(app["state"], ident["role"])
         raise ConflictError(f"cannot {action} an application in state '{app['state']}'", field="action",
-                            expected="one of " + ", ".join(workflow.allowed_actions(app["state"], ident["role"]))
-                            if workflow.allowed_actions(app["state"], ident["role"]) else "no action (terminal)")
-    changes, extra = GUARDS[action](store, app, body, today)
+                            expected="one of " + ", ".join(allowed) if allowed else "no action (terminal)")
+    note = guards.comment(body)
+    changes, extra = t.guard(store, app, body, today)
     new_state = changes["state"]
-    after = {**app, **changes, "version": app["version"] + 1}
+    if new_state not in t.targets:  # the table is the contract: a guard may not lead elsewhere
+        raise RuntimeError(f"guard of '{action}' chose '{new_state}', not one of {', '.join(t.targets)}")
+    after = {**_snapshot(app), **changes, "version": app["version"] + 1}
     row = {"actor": ident["name"], "role": ident["role"], "at": _now(), "action": action, "from_state": app["state"],
-           "to_state": new_state, "comment": body.get("comment"), "snapshot_hash": audit.snapshot_hash(
-               _snapshot(after))}
-    status = PARCEL_STATUS_AFTER.get(action)
-    response = None
+           "to_state": new_state, "comment": note, "snapshot_hash": audit.snapshot_hash(_snapshot(after))}
+    idem = None
     if idempotency_key:
-        response = {**after, "agreement": extra.get("agreement") or store.agreement(app_id),
-                    "inspections": store.inspections(app_id) + ([extra["inspection"]] if extra.get("inspection")
-                                                                else [])}
+        response = {**app, **changes, "version": app["version"] + 1,
+                    "agreement": extra.get("agreement") or app["agreement"],
+                    "inspections": app["inspections"] + ([extra["inspection"]] if extra.get("inspection") else [])}
+        response["allowed_actions"] = workflow.allowed_actions(new_state, ident["role"])
+        idem = Idempotency(caller_of(ident), idempotency_key, action,
+                           json.dumps(response, ensure_ascii=False, default=str))
     ok = store.apply_transition(
         app_id, app["version"], changes, row, agreement=extra.get("agreement"), inspection=extra.get("inspection"),
-        idempotency=(idempotency_key, action, json.dumps(response, ensure_ascii=False, default=str))
-        if idempotency_key else None, parcel_status=(app["parcel_code"], status) if status else None)
+        idempotency=idem, parcel_status=(app["parcel_code"], t.parcel_status) if t.parcel_status else None)
     if not ok:
         raise ConflictError("another change to this application won the race", field="If-Match",
                             expected="reload the application and retry")
     return view(store, app_id, ident)
-
-
-# -- guards: each returns (changes to the application, extra rows) --------------------------------
-
-def _need_comment(body, action):
-    if not str(body.get("comment") or "").strip():
-        raise InputError(f"{action} needs a written comment", field="comment", expected="a non-empty text")
-
-
-def _submit(store, app, body, today):
-    verdict = services.check_project(store, app["project"], app["parcel_code"])
-    return {"state": "submitted", "verdict": verdict}, {}
-
-
-def _approve(store, app, body, today):
-    v = (app.get("verdict") or {}).get("verdict")
-    reason = str(body.get("exception_reason") or "").strip()
-    if v != "pass" and not reason:
-        raise InputError(f"the stored verdict is '{v}'; approving needs an exception with a written reason",
-                         field="exception_reason", expected="a written reason for the exception")
-    return {"state": "approved", "exception_reason": reason or None}, {}
-
-
-def _simple(target, comment=False):
-    def guard(store, app, body, today):
-        if comment:
-            _need_comment(body, target)
-        return {"state": target}, {}
-    return guard
-
-
-def _sign(store, app, body, today):
-    start = _date(body.get("agreed_start"), "agreed_start")
-    completion = _date(body.get("agreed_completion"), "agreed_completion")
-    if completion < start:
-        raise InputError("completion precedes the start", field="agreed_completion", expected=f"≥ {start}")
-    years = body.get("operating_years", 3)
-    if isinstance(years, bool) or not isinstance(years, (int, float)) or not 0 < years <= 10:
-        raise InputError(f"{years!r}", field="operating_years", expected="a number of years, 1–3 typically")
-    parcel = store.parcel(app["parcel_code"]).iloc[0]
-    terms = dict(body.get("penalty_terms") or {})
-    for k in ("late_start_per_mille_per_day", "late_completion_per_mille_per_day", "cap_wan_yuan"):
-        if k in terms and (isinstance(terms[k], bool) or not isinstance(terms[k], (int, float)) or terms[k] < 0):
-            raise InputError(f"{terms[k]!r}", field=f"penalty_terms.{k}", expected="a number ≥ 0")
-    if terms.get("combine", "sum") not in ("sum", "cap"):
-        raise InputError(f"{terms.get('combine')!r}", field="penalty_terms.combine", expected="sum or cap")
-    price = body.get("price_wan_yuan", None if pd.isna(parcel["transfer_price_wan_yuan"])
-                     else float(parcel["transfer_price_wan_yuan"]))
-    terms["price_wan_yuan"] = price
-    verdict = app["verdict"] or {}
-    commitments = {it["id"]: it["actual"] for it in verdict.get("indicators", [])
-                   if it["actual"] is not None and it["id"] in catalogue().ids}
-    decision = parse_project(app["project"]).decision_date
-    in_force = [rs.to_dict() for rs in services.rulesets(store) if rs.in_force(decision)]
-    review_due = deadlines.add_months(completion, int(round(float(years) * 12)))
-    agreement = {"agreed_start": start.isoformat(), "agreed_completion": completion.isoformat(),
-                 "operating_years": years, "review_due": review_due.isoformat(),
-                 "rectification_months": int(body.get("rectification_months", 6)),
-                 "commitments": commitments, "decision_date": decision.isoformat(), "rulesets": in_force,
-                 "parcel": {"code": parcel["code"], "area_m2": float(parcel["area_m2"]),
-                            "area_mu": float(parcel["area_mu"]), "attrs": parcel["attrs"] or {},
-                            "land_use_code": parcel["land_use_code"], "park": parcel["park"],
-                            "region_class": None if pd.isna(parcel["region_class"]) else int(parcel["region_class"]),
-                            "zone_tier": _zone_tier(store, parcel["park"])},
-                 "penalty_terms": terms}
-    return {"state": "agreement_signed"}, {"agreement": agreement}
-
-
-def _dated(target, fact):
-    def guard(store, app, body, today):
-        d = _date(body.get("date"), "date", today)
-        if d > today:
-            raise InputError(f"{d} is in the future", field="date", expected=f"≤ {today}")
-        return {"state": target, "facts": {**(app.get("facts") or {}), fact: d.isoformat()}}, {}
-    return guard
-
-
-def _inspect(kind):
-    indicators = ACCEPTANCE_INDICATORS if kind == "acceptance" else REVIEW_INDICATORS
-    states = ("acceptance_passed", "acceptance_rectifying", "acceptance_failed") if kind == "acceptance" else \
-        ("review_passed", "review_rectifying", "review_breach")
-
-    def guard(store, app, body, today):
-        ag = store.agreement(app["id"])
-        actuals = body.get("actuals")
-        if not isinstance(actuals, dict) or not actuals:
-            raise InputError("missing", field="actuals", expected="the measured values (project-schema fields)")
-        on = _date(body.get("inspected_on"), "inspected_on", today)
-        result = inspect(ag, app, actuals, kind)
-        if result["verdict"]["verdict"] == "incomplete":
-            missing = [i["id"] for i in result["verdict"]["indicators"] if i["status"] == "missing"]
-            raise InputError(f"cannot conclude: no actual value for {', '.join(missing)}", field="actuals",
-                             expected="values for " + ", ".join(indicators))
-        passed = result["verdict"]["verdict"] == "pass"
-        first = app["state"] in ("completed", "in_production")
-        target = states[0] if passed else states[1] if first else states[2]
-        changes = {"state": target,
-                   "rectify_due": deadlines.add_months(on, ag["rectification_months"]).isoformat()
-                   if target == states[1] else None}
-        pen = None if passed else penalty_for(ag, app, result, kind)
-        return changes, {"inspection": {"kind": kind, "actuals": actuals, "verdict": result["verdict"],
-                                        "result": target, "penalties": pen, "inspected_on": on.isoformat()}}
-    return guard
-
-
-GUARDS = {
-    "submit": _submit, "start_review": _simple("under_review"), "approve": _approve,
-    "reject": _simple("rejected", comment=True), "return": _simple("returned", comment=True),
-    "sign_agreement": _sign, "start_construction": _dated("construction_started", "actual_start"),
-    "complete": _dated("completed", "actual_completion"), "accept": _inspect("acceptance"),
-    "start_production": _simple("in_production"), "review": _inspect("review"), "close": _simple("closed"),
-    "recover": _simple("recovered", comment=True),
-}
 
 
 def inspect(ag: dict, app: dict, actuals: dict, kind: str) -> dict:
@@ -286,11 +177,6 @@ def inspect(ag: dict, app: dict, actuals: dict, kind: str) -> dict:
     return {"verdict": verdict}
 
 
-def _zone_tier(store, park):
-    pk = services.parks(store)
-    return dict(zip(pk["code"], pk["zone_tier"])).get(park)
-
-
 def penalty_for(ag: dict, app: dict, result: dict, kind: str) -> dict:
     terms = ag["penalty_terms"]
     lines = []
@@ -319,9 +205,11 @@ def audit_trail(store, app_id: int, ident: dict | None = None) -> dict:
 
 # -- deadlines, dashboard -----------------------------------------------------------------------
 
-def deadline_list(store, *, today: date | None = None, overdue_only: bool = False) -> list[dict]:
+def deadline_list(store, *, today: date | None = None, overdue_only: bool = False,
+                  ident: dict | None = None) -> list[dict]:
+    """Deadlines and idle land of the agreements whose applications ``ident`` may see."""
     today = today or date.today()
-    apps = {a["id"]: a for a in store.applications()}
+    apps = {a["id"]: a for a in register(store, ident)}
     out = []
     for app_id, ag in sorted(store.agreements().items()):
         app = apps.get(app_id)
@@ -354,7 +242,7 @@ def register_frame(store, ident: dict | None = None) -> pd.DataFrame:
     """The application register (one row per application the caller may see) for an Excel export."""
     rows = []
     ags = store.agreements()
-    for a in register(store, ident) if ident else store.applications():
+    for a in register(store, ident):
         ag = ags.get(a["id"], {})
         rows.append({"id": a["id"], "parcel_code": a["parcel_code"], "applicant": a["applicant"],
                      "project": a["project"].get("name"), "state": a["state"], "version": a["version"],

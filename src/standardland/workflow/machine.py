@@ -1,62 +1,87 @@
-"""The approval and supervision workflow as data: states, transitions, roles and guards.
+"""The approval and supervision workflow as one table: states and transitions, each transition one
+row with its roles, guard, targets and the parcel status it sets.
 
 application → review → agreement → construction → 对标验收 (acceptance) → 达产复核 (production review).
-Every transition names the roles that may make it and its guard; :func:`diagram` renders the
-table as a Mermaid state diagram (``docs/workflow.md``) and ``GET /api/v1/workflow`` serves it.
+:func:`diagram` renders the table as a Mermaid state diagram (``docs/workflow.md``) and
+``GET /api/v1/workflow`` serves it; :func:`standardland.workflow.applications.transition` applies a
+row and refuses any outcome of a guard that is not among the row's targets.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
+
+from . import guards as g
 
 STATES = ("draft", "submitted", "under_review", "approved", "rejected", "returned", "agreement_signed",
           "construction_started", "completed", "acceptance_passed", "acceptance_rectifying", "acceptance_failed",
           "in_production", "review_passed", "review_rectifying", "review_breach", "closed", "recovered")
 TERMINAL = ("rejected", "closed", "recovered")
 
+#: ``guard(store, application, body, today) -> (changes, extra rows)``; ``changes["state"]`` is the target
+Guard = Callable[..., tuple[dict, dict]]
+
 
 @dataclass(frozen=True)
 class Transition:
+    """One row of the workflow: who may move an application from ``sources`` to one of ``targets``,
+    the guard deciding whether (and to which target), and the parcel's status afterwards."""
+
     action: str
     sources: tuple[str, ...]
     targets: tuple[str, ...]  # several when the outcome is decided by an inspection
     roles: tuple[str, ...]
-    guard: str
+    guard: Guard
+    description: str
+    parcel_status: str | None = None  # the parcel's status once the transition is made (None: unchanged)
 
     def to_dict(self) -> dict:
         return {"action": self.action, "from": list(self.sources), "to": list(self.targets),
-                "roles": list(self.roles), "guard": self.guard}
+                "roles": list(self.roles), "guard": self.description, "parcel_status": self.parcel_status}
 
+
+_REVIEWERS = ("reviewer", "admin")
+_PLANNERS = ("planner", "admin")
+_ACCEPTANCE = ("acceptance_passed", "acceptance_rectifying", "acceptance_failed")
+_REVIEW = ("review_passed", "review_rectifying", "review_breach")
 
 TRANSITIONS = (
-    Transition("submit", ("draft", "returned"), ("submitted",), ("applicant", "admin"),
+    Transition("submit", ("draft", "returned"), ("submitted",), ("applicant", "admin"), g.submit,
                "runs the rule engine (准入评审) on the project and the parcel and stores the verdict"),
-    Transition("start_review", ("submitted",), ("under_review",), ("reviewer", "admin"), "none"),
-    Transition("approve", ("under_review",), ("approved",), ("reviewer", "admin"),
+    Transition("start_review", ("submitted",), ("under_review",), _REVIEWERS, g.simple("under_review"),
+               "none"),
+    Transition("approve", ("under_review",), ("approved",), _REVIEWERS, g.approve,
                "the stored verdict is pass, or an explicit exception with a written reason"),
-    Transition("reject", ("under_review",), ("rejected",), ("reviewer", "admin"), "a written comment"),
-    Transition("return", ("under_review",), ("returned",), ("reviewer", "admin"),
+    Transition("reject", ("under_review",), ("rejected",), _REVIEWERS,
+               g.simple("rejected", needs_comment=True), "a written comment"),
+    Transition("return", ("under_review",), ("returned",), _REVIEWERS,
+               g.simple("returned", needs_comment=True),
                "a written comment; the applicant corrects the project and submits again"),
-    Transition("sign_agreement", ("approved",), ("agreement_signed",), ("planner", "admin"),
+    Transition("sign_agreement", ("approved",), ("agreement_signed",), _PLANNERS, g.sign,
                "agreed start and completion dates, the initial operating period and penalty terms; freezes the "
-               "committed values, the rule-set versions and the parcel thresholds in force"),
-    Transition("start_construction", ("agreement_signed",), ("construction_started",), ("planner", "admin"),
-               "the actual start date (late days feed the late-start penalty)"),
-    Transition("complete", ("construction_started",), ("completed",), ("planner", "admin"),
+               "committed values, the rule-set versions and the parcel thresholds in force", "transferred"),
+    Transition("start_construction", ("agreement_signed",), ("construction_started",), _PLANNERS,
+               g.dated("construction_started", "actual_start"),
+               "the actual start date (late days feed the late-start penalty)", "under_construction"),
+    Transition("complete", ("construction_started",), ("completed",), _PLANNERS,
+               g.dated("completed", "actual_completion"),
                "the actual completion date (late days feed the late-completion penalty)"),
-    Transition("accept", ("completed", "acceptance_rectifying"),
-               ("acceptance_passed", "acceptance_rectifying", "acceptance_failed"), ("reviewer", "admin"),
+    Transition("accept", ("completed", "acceptance_rectifying"), _ACCEPTANCE, _REVIEWERS,
+               g.inspection("acceptance", _ACCEPTANCE),
                "对标验收: actual FAR, building coefficient, office share, green ratio and investment against the "
                "commitments and the frozen thresholds; a first failure opens rectification with a deadline, a "
                "failed re-check is acceptance_failed"),
-    Transition("start_production", ("acceptance_passed",), ("in_production",), ("planner", "admin"), "none"),
-    Transition("review", ("in_production", "review_rectifying"), ("review_passed", "review_rectifying", "review_breach"),
-               ("reviewer", "admin"),
+    Transition("start_production", ("acceptance_passed",), ("in_production",), _PLANNERS,
+               g.simple("in_production"), "none", "in_production"),
+    Transition("review", ("in_production", "review_rectifying"), _REVIEW, _REVIEWERS,
+               g.inspection("review", _REVIEW),
                "达产复核: actual tax, output, energy, emissions and R&D against the commitments and the frozen "
                "thresholds; a first failure opens rectification, a failed re-check is a breach"),
-    Transition("close", ("review_passed",), ("closed",), ("planner", "admin"), "none"),
+    Transition("close", ("review_passed",), ("closed",), _PLANNERS, g.simple("closed"), "none"),
     Transition("recover", ("agreement_signed", "construction_started", "acceptance_failed", "review_breach"),
-               ("recovered",), ("planner", "admin"), "a written comment (land taken back: breach or idle land)"),
+               ("recovered",), _PLANNERS, g.simple("recovered", needs_comment=True),
+               "a written comment (land taken back: breach or idle land)", "recovered"),
 )
 BY_ACTION = {t.action: t for t in TRANSITIONS}
 
@@ -83,3 +108,25 @@ def diagram() -> str:
     for s in TERMINAL:
         lines.append(f"    {s} --> [*]")
     return "\n".join(lines)
+
+
+def markdown() -> str:
+    """``docs/workflow.md``: the diagram and the table (``python -m standardland.workflow.machine``)."""
+    rows = ["| action | from | to | roles | guard | parcel status after |", "|---|---|---|---|---|---|"]
+    for t in TRANSITIONS:
+        cells = (f"`{t.action}`", ", ".join(t.sources), ", ".join(t.targets), ", ".join(t.roles), t.description,
+                 t.parcel_status or "unchanged")
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join([
+        "# The application workflow", "",
+        "Generated from `standardland.workflow.machine.TRANSITIONS` (the same table `GET /api/v1/workflow` "
+        "serves; a test keeps this file in step: regenerate it with `python -m standardland.workflow.machine > "
+        "docs/workflow.md`).", "",
+        "Each transition is one row: who may make it, its guard (in `standardland.workflow.guards`), the states "
+        "it may lead to and the parcel's status afterwards. A guard whose outcome is not among its row's targets "
+        "is refused as a bug.", "",
+        "```mermaid", diagram(), "```", "", *rows, ""])
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")

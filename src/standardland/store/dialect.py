@@ -1,0 +1,140 @@
+"""What differs between the two SQL backends, in one small object each.
+
+The shared implementation (:class:`~standardland.store.sql.SQLStore`) asks its :class:`Dialect`
+for everything backend-specific: the engine, the migration lock, how geometry is written and
+read, the bounding-box filter, the bulk loader and the paging clause. Nothing else in the store
+branches on the backend.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+import shapely
+from sqlalchemy import create_engine, event
+
+from ..crs import STORAGE_EPSG
+from . import tiles
+
+
+class Dialect(ABC):
+    """A backend's differences: every method is one decision the shared SQL code does not make."""
+
+    #: the backend's name (``Store.backend``)
+    name: str
+    #: the SELECT expression returning a geometry column as WKB
+    geom_select: str = "geometry"
+    #: whether :meth:`bbox_clause` is exact (else rows are filtered again with shapely)
+    bbox_exact_in_sql: bool = True
+    #: columns computed from each row's bounds (:meth:`extra_values`)
+    extra_columns: tuple[str, ...] = ()
+
+    @abstractmethod
+    def make_engine(self, url: str):
+        """The SQLAlchemy engine for ``url``."""
+
+    @abstractmethod
+    def lock_for_migration(self, conn) -> None:
+        """Serialise concurrent migrations inside ``conn``'s transaction."""
+
+    @abstractmethod
+    def geom_values(self, geoms: np.ndarray) -> list:
+        """Geometries (EPSG:4490) as the values the bulk loader writes."""
+
+    @abstractmethod
+    def extra_values(self, bounds: np.ndarray) -> list[list]:
+        """One list per :attr:`extra_columns` entry, from an (n, 4) array of bounds."""
+
+    @abstractmethod
+    def bbox_clause(self, params: dict) -> str:
+        """A WHERE clause for the box ``bminx…bmaxy`` in ``params`` (may add parameters)."""
+
+    @abstractmethod
+    def bulk_insert(self, conn, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """Write ``rows`` into ``table`` as fast as the backend allows."""
+
+    @abstractmethod
+    def offset_clause(self, with_limit: bool) -> str:
+        """The paging tail for ``:offset`` (some backends need a LIMIT before an OFFSET)."""
+
+
+class SQLiteDialect(Dialect):
+    """The embedded file: WKB in a BLOB, a grid-cell B-tree index (:mod:`.tiles`), executemany."""
+
+    name = "sqlite"
+    bbox_exact_in_sql = False
+    extra_columns = ("tile",)
+
+    def make_engine(self, url):
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # let SQLAlchemy's BEGIN below drive transactions
+            dbapi_conn.execute("PRAGMA busy_timeout = 30000")
+            dbapi_conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: bulk writes spill less
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):
+            # a migration takes the write lock before it reads the schema version
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("migration_lock")
+                                 else "BEGIN")
+
+        return engine
+
+    def lock_for_migration(self, conn) -> None:
+        """Nothing to do: the migration's transaction began with ``BEGIN IMMEDIATE``."""
+
+    def geom_values(self, geoms):
+        return list(shapely.to_wkb(geoms))
+
+    def extra_values(self, bounds):
+        return [tiles.tile_keys(bounds).tolist()]
+
+    def bbox_clause(self, params):
+        params["tile_ranges"] = tiles.query_ranges((params["bminx"], params["bminy"], params["bmaxx"],
+                                                    params["bmaxy"]))
+        return ("id IN (SELECT p.id FROM json_each(:tile_ranges) AS r JOIN parcels AS p "
+                "ON p.tile BETWEEN json_extract(r.value, '$[0]') AND json_extract(r.value, '$[1]')) "
+                "AND maxx >= :bminx AND minx <= :bmaxx AND maxy >= :bminy AND miny <= :bmaxy")
+
+    def bulk_insert(self, conn, table, columns, rows):
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        conn.exec_driver_sql(sql, rows)
+
+    def offset_clause(self, with_limit):
+        return " OFFSET :offset" if with_limit else " LIMIT -1 OFFSET :offset"
+
+
+class PostGISDialect(Dialect):
+    """PostgreSQL + PostGIS: ``geometry(Geometry, 4490)`` with GIST, bulk loads by ``COPY``."""
+
+    name = "postgis"
+    geom_select = "ST_AsBinary(geometry)"
+
+    def make_engine(self, url):
+        return create_engine(url, pool_pre_ping=True)
+
+    def lock_for_migration(self, conn) -> None:
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727170490)")  # released at commit
+
+    def geom_values(self, geoms):
+        return list(shapely.to_wkb(shapely.set_srid(geoms, STORAGE_EPSG), hex=True, include_srid=True))
+
+    def extra_values(self, bounds):
+        return []
+
+    def bbox_clause(self, params):
+        return ("geometry && ST_MakeEnvelope(:bminx, :bminy, :bmaxx, :bmaxy, 4490) AND "
+                "ST_Intersects(geometry, ST_MakeEnvelope(:bminx, :bminy, :bmaxx, :bmaxy, 4490))")
+
+    def bulk_insert(self, conn, table, columns, rows):
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur:
+            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
+                for row in rows:
+                    cp.write_row(row)
+
+    def offset_clause(self, with_limit):
+        return " OFFSET :offset"
