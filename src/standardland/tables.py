@@ -84,8 +84,9 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(df: pd.DataFrame, target) -> None:
-    """CSV, UTF-8 with a BOM, cells neutralised. ``target``: a path or a text/binary buffer."""
-    safe_frame(df).to_csv(target, index=False, encoding=CSV_ENCODING)
+    """CSV, UTF-8 with a BOM, cells neutralised, CRLF line ends (RFC 4180: a cell holding a CR or
+    LF is then quoted, so it cannot split a row). ``target``: a path or a text/binary buffer."""
+    safe_frame(df).to_csv(target, index=False, encoding=CSV_ENCODING, lineterminator="\r\n")
 
 
 def write_xlsx(df: pd.DataFrame, target, *, sheet_name: str = "Sheet1") -> None:
