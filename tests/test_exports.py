@@ -15,7 +15,6 @@ import httpx
 import openpyxl
 import pandas as pd
 import pyogrio
-import pytest
 
 from helpers import code, square_parcels
 from standardland import io as sio, services, tables
@@ -29,7 +28,8 @@ DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _assert_no_formula(path_or_bytes) -> list:
-    wb = openpyxl.load_workbook(io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes)
+    src = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
+    wb = openpyxl.load_workbook(src)
     values = []
     for ws in wb.worksheets:
         for row in ws.iter_rows():
@@ -103,7 +103,8 @@ def test_register_xlsx_has_no_formula_and_survives_control_characters(api):
     base, _, tokens = api
     h = {"Authorization": f"Bearer {tokens['applicant']}"}
     r = httpx.post(f"{base}/api/v1/applications", headers=h, json={
-        "parcel_code": "370613004002GB10003", "project": {**EXAMPLE, "name": '=HYPERLINK("http://evil")\x07项目'}})
+        "parcel_code": "370613004002GB10003",
+        "project": {**EXAMPLE, "name": '=HYPERLINK("http://evil")\x07项目'}})
     assert r.status_code == 201, r.text
     x = httpx.get(f"{base}/api/v1/applications.xlsx", headers={"Authorization": f"Bearer {tokens['viewer']}"})
     assert x.status_code == 200
@@ -128,7 +129,7 @@ def test_the_terminal_prints_parcel_names_literally(store_url, tmp_path):
     s = open_store(store_url)
     services.import_file(s, src)
     s.close()
-    env = {"FORCE_COLOR": "1", "COLUMNS": "200", "TTY_COMPATIBLE": "1"}  # rich writes escapes as to a terminal
+    env = {"FORCE_COLOR": "1", "COLUMNS": "200", "TTY_COMPATIBLE": "1"}  # rich writes escapes as on a tty
     p = _cli("parcels", "list", "--db", store_url, env=env)
     assert p.returncode == 0, p.stderr
     plain = _strip_sgr(p.stdout)

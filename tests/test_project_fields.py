@@ -17,7 +17,8 @@ from standardland.rules.fields import render_schema
 from standardland.rules.project import parse_project
 
 ROOT = Path(__file__).resolve().parents[1]
-QTY = ("land_area_m2", "floor_area_m2", "far", "annual_tax_wan_yuan", "green_ratio", "fixed_asset_investment_wan_yuan")
+QTY = ("land_area_m2", "floor_area_m2", "far", "annual_tax_wan_yuan", "green_ratio",
+       "fixed_asset_investment_wan_yuan")
 
 dates = st.one_of(
     st.dates(min_value=date(1900, 1, 1), max_value=date(2199, 12, 31)).map(date.isoformat),
@@ -65,9 +66,11 @@ def _same(p, t: pd.Series) -> None:
     for k in QTY:
         a, b = p.values[k], t[k]
         assert (a is None and np.isnan(b)) or a == b, k
-    assert (p.nuisance_class is None and np.isnan(t["nuisance_class"])) or p.nuisance_class == t["nuisance_class"]
+    nc = t["nuisance_class"]
+    assert (p.nuisance_class is None and np.isnan(nc)) or p.nuisance_class == nc
     assert (p.industry.key2017, p.industry.key2002, p.industry.error or None) == \
-        (t["industry_2017"], t["industry_2002"], t["industry_error"] if isinstance(t["industry_error"], str) else None)
+        (t["industry_2017"], t["industry_2002"],
+         t["industry_error"] if isinstance(t["industry_error"], str) else None)
     assert (p.name if p.name else None) == (t["project_name"] if isinstance(t["project_name"], str) else None)
 
 
@@ -131,7 +134,8 @@ def test_the_table_honours_several_industries_and_the_policy():
     for policy in ("dominant", "strictest"):
         doc = {"decision_date": "2024-03-01", "industries": inds, "multi_industry_policy": policy}
         p = parse_project(doc)
-        t = _table([{"decision_date": "2024-03-01", "industries": json.dumps(inds), "multi_industry_policy": policy}])
+        t = _table([{"decision_date": "2024-03-01", "industries": json.dumps(inds),
+                     "multi_industry_policy": policy}])
         assert t.loc[0, "industry_2017"] == p.industry.key2017
     assert parse_project({"decision_date": "2024-03-01", "industries": inds,
                           "multi_industry_policy": "dominant"}).industry.key2017 == "26"
@@ -151,7 +155,7 @@ def test_an_excel_date_cell_is_a_date_and_text_must_be_iso(tmp_path):
 
 
 def test_the_project_schema_is_generated_from_the_field_table():
-    """api/project.schema.json is regenerated with python -m standardland.rules.fields > api/project.schema.json."""
+    """Regenerate with: python -m standardland.rules.fields > api/project.schema.json."""
     committed = (ROOT / "api" / "project.schema.json").read_text(encoding="utf-8")
     assert committed == render_schema(), "api/project.schema.json is stale"
     schema = json.loads(committed)

@@ -84,13 +84,15 @@ def test_150_mu_project_on_a_78_mu_parcel_in_production_gets_both_notes(api, tmp
     assert kinds == ["parcel_status", "area_mismatch"]
     status, area = v["notes"]
     assert "in_production" in status["message"] and "not available for supply" in status["message"]
-    assert area["project_area_m2"] == pytest.approx(100_000) and area["parcel_area_m2"] == pytest.approx(52_000)
+    assert area["project_area_m2"] == pytest.approx(100_000)
+    assert area["parcel_area_m2"] == pytest.approx(52_000)
     assert area["difference"] == pytest.approx(100_000 / 52_000 - 1) and area["tolerance"] == 0.05
     assert "150.00 亩" in area["message"] and "78.00 亩" in area["message"] and "+92%" in area["message"]
     # the same notes in the CLI's table (the verdict and exit code are the indicators')
     doc = tmp_path / "project.json"
     doc.write_text(json.dumps(EXAMPLE, ensure_ascii=False), encoding="utf-8")
-    t = cli("check", str(doc), "--parcel", IN_PRODUCTION_78_MU, "--db", db, "--lang", "en", env={"COLUMNS": "80"})
+    t = cli("check", str(doc), "--parcel", IN_PRODUCTION_78_MU, "--db", db, "--lang", "en",
+            env={"COLUMNS": "80"})
     assert t.returncode == 0
     assert f"note (parcel_status): {status['message']}" in t.stdout.splitlines()
     assert f"note (area_mismatch): {area['message']}" in t.stdout.splitlines()
@@ -122,7 +124,8 @@ def test_incomplete_exits_3_and_every_reason_is_printed_whole_at_80_columns(api,
     _, db, _ = api
     doc = tmp_path / "thin.json"
     doc.write_text(json.dumps({"name": "资料不全的项目", "industry_code": "39", "decision_date": "2024-03-01",
-                               "land_area_m2": 50_000, "nuisance_class": 1}, ensure_ascii=False), encoding="utf-8")
+                               "land_area_m2": 50_000, "nuisance_class": 1}, ensure_ascii=False),
+                   encoding="utf-8")
     store = open_store(db)
     v = services.check_project(store, json.loads(doc.read_text("utf-8")), STANDARD)
     store.close()

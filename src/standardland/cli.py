@@ -59,7 +59,7 @@ def add_row(table: Table, *cells) -> None:
 
 
 def say(*parts, console: Console | None = None) -> None:
-    """One line of mixed labels and data: ``str`` parts are data (literal), ``(text, style)`` tuples style them."""
+    """One line of labels and data: ``str`` parts are data (literal); ``(text, style)`` tuples are styled."""
     line = Text()
     for p in parts:
         if isinstance(p, tuple):
@@ -270,7 +270,8 @@ def parcels_list(status: Optional[str] = typer.Option(None), park: Optional[str]
         return
     t = Table(title=f"{len(recs)} parcels")
     for c in ("code", "name", "status", "land use", "m²", "亩", "公顷"):
-        t.add_column(c, justify="right" if c in ("m²", "亩", "公顷") else "left", no_wrap=c == "code", overflow="fold")
+        t.add_column(c, justify="right" if c in ("m²", "亩", "公顷") else "left", no_wrap=c == "code",
+                     overflow="fold")
     for r in recs:
         add_row(t, r["code"], r["name"], r["status"], r["land_use_code"], display(r["area_m2"]),
                 display(r["area_mu"]), display(r["area_ha"], 4))
@@ -326,7 +327,8 @@ def _read_json(path: Path, field: str) -> dict:
         raise InputError(f"not valid JSON ({exc.msg} at line {exc.lineno})", field=field) from exc
 
 
-STATUS_STYLE = {"pass": "green", "fail": "red", "warn": "yellow", "missing": "magenta", "not_applicable": "dim"}
+STATUS_STYLE = {"pass": "green", "fail": "red", "warn": "yellow", "missing": "magenta",
+                "not_applicable": "dim"}
 #: statuses whose reason is printed as a numbered footnote below the table
 FOOTNOTED = ("missing", "not_applicable", "warn", "fail")
 
@@ -364,7 +366,10 @@ def _print_check(v: dict) -> None:
         by = lit(it.get("governing_ruleset"))
         if it.get("reason") and it["status"] in FOOTNOTED:
             footnotes.append(it["reason"])
-            (by if not by.plain else status).append(f"[{len(footnotes)}]" if not by.plain else f" [{len(footnotes)}]")
+            if by.plain:  # the marker goes where there is room: the empty "by" cell, else the status
+                status.append(f" [{len(footnotes)}]")
+            else:
+                by.append(f"[{len(footnotes)}]")
         add_row(t, it["name"], status, display(it["actual"]), _required_text(it), it["unit"], by,
                 (it.get("verified") or "")[:1].upper())
     out.print(t)
@@ -376,8 +381,8 @@ def _print_check(v: dict) -> None:
 
 
 def _print_match(m: dict) -> None:
-    say("\n", ("match", "bold"), " ", m["project"] or "", f": {m['candidates']} of {m['considered']} parcels pass the "
-        f"hard filters; excluded: {m['excluded']}")
+    say("\n", ("match", "bold"), " ", m["project"] or "",
+        f": {m['candidates']} of {m['considered']} parcels pass the hard filters; excluded: {m['excluded']}")
     t = Table()
     for c in ("#", "parcel", "亩", "verdict", "fails", "gaps", "headroom", "why"):
         t.add_column(c, no_wrap=c == "parcel", overflow="fold")
@@ -447,7 +452,8 @@ def screen(input: Path, out_file: Path = typer.Option(..., "--out", help="Output
     if as_json:
         _dump({"rows": len(res), "out": str(out_file), "verdicts": {k: int(v) for k, v in counts.items()}})
     else:
-        say(f"screened {len(res)} rows → ", str(out_file), ": " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        say(f"screened {len(res)} rows → ", str(out_file),
+            ": " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
 # -- rules ------------------------------------------------------------------------------------------

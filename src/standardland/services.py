@@ -252,7 +252,8 @@ def require_rules_in_force(rs: list, parcel_row, on: date) -> list:
     chosen = applicable_rulesets(rs, ctx)
     if not chosen:
         loaded = ", ".join(f"{r.id} ({r.effective_from}–{r.effective_to or 'open'})" for r in rs[:6])
-        raise ConflictError(f"no rule set in force on {on.isoformat()} covers parcel {code} (loaded: {loaded})",
+        raise ConflictError(f"no rule set in force on {on.isoformat()} covers parcel {code} "
+                            f"(loaded: {loaded})",
                             field="rulesets", expected=FIX_NO_RULES + " with a set for that date and place")
     return chosen
 

@@ -71,7 +71,8 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for name in df.columns:
         col = df[name]
-        if isinstance(col.dtype, pd.CategoricalDtype) or col.dtype == object or pd.api.types.is_string_dtype(col):
+        textual = col.dtype == object or pd.api.types.is_string_dtype(col)
+        if isinstance(col.dtype, pd.CategoricalDtype) or textual:
             col = col.astype(object)
             mask = _text_mask(col)
             if mask.any():

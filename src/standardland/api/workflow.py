@@ -72,7 +72,8 @@ class WorkflowFactory:
         def register(request: Request, ident=anyone):
             from ..tables import xlsx_bytes
 
-            return Response(xlsx_bytes(applications.register_frame(request.app.state.store, ident)), headers={"Content-Disposition": 'attachment; filename="applications.xlsx"'},
+            body = xlsx_bytes(applications.register_frame(request.app.state.store, ident))
+            return Response(body, headers={"Content-Disposition": 'attachment; filename="applications.xlsx"'},
                             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
         @r.get("/applications/{app_id}", summary="One application (ETag = its version)")

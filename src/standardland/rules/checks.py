@@ -17,7 +17,8 @@ from .engine import evaluate
 from ..errors import DataValidationError, InputError, RowProblem
 from .indicators import CHECKPOINTS, Catalogue, catalogue
 from .fields import Problem, quantity_fields, read_numbers
-from .project import INDUSTRY_FIELDS, Project, parse_project, resolve_industry, unknown_fields, validate_columns
+from .project import (INDUSTRY_FIELDS, Project, parse_project, resolve_industry, unknown_fields,
+                      validate_columns)
 from .rulesets import RuleSet, load_rulesets
 
 PARCEL_KEYS = ("parcel_code", "parcel_area_m2", "land_use_code", "region_class", "zone_tier", "admin_code", "park")
@@ -115,7 +116,8 @@ def parse_project_table(df: pd.DataFrame, cat: Catalogue | None = None) -> pd.Da
              if k not in qty and k != "industries" and not unknown_fields([k], cat, table=True)}
     cols, probs = validate_columns(cells, quantities, cat)
     found += probs
-    problems += [RowProblem(p.index + 1, p.field, f"{p.message}; expected {p.expected}" if p.expected else p.message)
+    problems += [RowProblem(p.index + 1, p.field,
+                            f"{p.message}; expected {p.expected}" if p.expected else p.message)
                  for p in found]
     out = pd.DataFrame(index=pd.RangeIndex(n))
     for c in ("id", "name", "parcel_code"):

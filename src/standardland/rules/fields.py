@@ -101,7 +101,8 @@ _STATIC = (
               "Nuisance class (1 negligible, 2 some, 3 serious)", choices=(1, 2, 3)),
     FieldSpec("decision_date", "date", "决策日期", "Decision date (chooses the rule-set versions)",
               required=True),
-    FieldSpec("parcel_code", "text", "地块代码", "Parcel code (screening tables: the parcel to check against)"),
+    FieldSpec("parcel_code", "text", "地块代码",
+              "Parcel code (screening tables: the parcel to check against)"),
     FieldSpec("id", "text", "行标识", "Row identifier (tables only)", tables_only=True),
 )
 
@@ -129,8 +130,9 @@ def _fields(cat: Catalogue) -> dict[str, FieldSpec]:
         out[k] = FieldSpec(k, "quantity", v.get("name_zh", k), v.get("name_en", k), unit=v["unit"],
                            constraint=_constraint(k), upper=100.0 if k in AT_MOST_100 else None)
     for ind in cat.indicators:
-        out[ind.id] = FieldSpec(ind.id, "quantity", ind.name_zh, f"{ind.name_en} (given directly)", unit=ind.unit,
-                                constraint=_constraint(ind.id), upper=100.0 if ind.id in AT_MOST_100 else None)
+        out[ind.id] = FieldSpec(ind.id, "quantity", ind.name_zh, f"{ind.name_en} (given directly)",
+                                unit=ind.unit, constraint=_constraint(ind.id),
+                                upper=100.0 if ind.id in AT_MOST_100 else None)
     return out
 
 
@@ -184,7 +186,8 @@ class _Cells:
             kind = pd.api.types.infer_dtype(a, skipna=True)
             if kind == "string":
                 is_str = ~na
-            elif kind in ("empty", "floating", "integer", "boolean", "datetime", "date", "mixed-integer-float"):
+            elif kind in ("empty", "floating", "integer", "boolean", "datetime", "date",
+                          "mixed-integer-float"):
                 is_str = np.zeros(n, dtype=bool)
             else:
                 is_str = pd.Series(a).map(type).eq(str).to_numpy()
@@ -212,7 +215,8 @@ class _Cells:
 
 
 def _refused(cells: _Cells, bad: np.ndarray, spec: FieldSpec, what: str) -> list[Problem]:
-    return [Problem(int(i), spec.name, f"{cells.a[i]!r} {what}".strip(), spec.expected) for i in np.flatnonzero(bad)]
+    return [Problem(int(i), spec.name, f"{cells.a[i]!r} {what}".strip(), spec.expected)
+            for i in np.flatnonzero(bad)]
 
 
 def check_quantity(spec: FieldSpec, values: np.ndarray) -> list[Problem]:
@@ -251,7 +255,8 @@ def parse_dates(raw, spec: FieldSpec) -> tuple[np.ndarray, list[Problem]]:
     problems: list[Problem] = []
     # text: the strict form (10 characters, digits and two dashes), then the calendar
     ten = c.is_str & (c.lengths() == 10)
-    chars = np.where(ten, c.txt, "0000-00-00").astype("U10").view(np.uint32).reshape(n, 10).astype(np.int64) - 48
+    text10 = np.where(ten, c.txt, "0000-00-00").astype("U10")
+    chars = text10.view(np.uint32).reshape(n, 10).astype(np.int64) - 48  # code points − '0'
     digits = chars[:, _DIGITS]
     shaped = ten & np.all((digits >= 0) & (digits <= 9), axis=1) & (chars[:, 4] == -3) & (chars[:, 7] == -3)
     y = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
@@ -281,8 +286,8 @@ def parse_dates(raw, spec: FieldSpec) -> tuple[np.ndarray, list[Problem]]:
                          f"a year from {YEARS[0]} to {YEARS[1]}") for i in np.flatnonzero(far)]
     out[far] = np.datetime64("NaT")
     if spec.required:
-        problems += [Problem(int(i), spec.name, "missing; the rule-set version is chosen by this date", DATE_FORMAT)
-                     for i in np.flatnonzero(c.blank)]
+        problems += [Problem(int(i), spec.name, "missing; the rule-set version is chosen by this date",
+                             DATE_FORMAT) for i in np.flatnonzero(c.blank)]
     return out.astype("datetime64[ns]"), problems
 
 
@@ -348,12 +353,13 @@ def _schema_of(f: FieldSpec) -> dict:
         lo = {"positive": {"exclusiveMinimum": 0}, "non_negative": {"minimum": 0}, "finite": {}}[f.constraint]
         hi = {"maximum": f.upper} if f.upper is not None else {}
         num = {"type": "number", **lo, **hi}
-        sch = {"oneOf": [num, {**_QTY_SCHEMA["oneOf"][1], "properties": {"value": num, "unit": {"type": "string"}}},
-                         {"type": "null"}]}
+        obj = {**_QTY_SCHEMA["oneOf"][1], "properties": {"value": num, "unit": {"type": "string"}}}
+        sch = {"oneOf": [num, obj, {"type": "null"}]}
         desc = f"{f.label_zh} — {f.label_en}; canonical unit {f.unit}"
         if f.name in SIGNED:
             desc += "; may be negative (net tax in a refund year)"
-        return {**sch, "description": desc, "x-unit": f.unit, "x-label-zh": f.label_zh, "x-label-en": f.label_en}
+        return {**sch, "description": desc, "x-unit": f.unit, "x-label-zh": f.label_zh,
+                "x-label-en": f.label_en}
     if f.kind == "text":
         sch: dict = {"type": ["string", "null"]}
     elif f.kind == "code":
@@ -366,7 +372,8 @@ def _schema_of(f: FieldSpec) -> dict:
         sch = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
     else:  # industries
         sch = {"type": "array", "items": {"type": "object", "additionalProperties": False, "properties": {
-            "industry_code": {"type": ["string", "integer"]}, "industry_code_edition": {"enum": list(ind_mod.EDITIONS)},
+            "industry_code": {"type": ["string", "integer"]},
+            "industry_code_edition": {"enum": list(ind_mod.EDITIONS)},
             "industry_name": {"type": "string"}, "share": {"type": "number", "minimum": 0}}}}
     if f.default is not None:
         sch["default"] = f.default

@@ -55,7 +55,8 @@ def parcel_fit_notes(project, parcel_row, *, checkpoint: str = "screening", lang
     code = parcel_row.get("code")
     if checkpoint == "screening" and status not in AVAILABLE_STATUSES:
         label = STATUS_LABELS.get(status, (status, status))[0 if zh else 1]
-        avail = "、".join(STATUS_LABELS[s][0] for s in AVAILABLE_STATUSES) if zh else ", ".join(AVAILABLE_STATUSES)
+        avail = ("、".join(STATUS_LABELS[s][0] for s in AVAILABLE_STATUSES) if zh
+                 else ", ".join(AVAILABLE_STATUSES))
         msg = (f"地块 {code} 状态为“{label}”（{status}），不可供地；可供地状态：{avail}" if zh else
                f"parcel {code} is {label} ({status}), not available for supply; available: {avail}")
         notes.append({"kind": "parcel_status", "message": msg, "status": status,
@@ -68,8 +69,9 @@ def parcel_fit_notes(project, parcel_row, *, checkpoint: str = "screening", lang
             pm, qm = display(m2_to_mu(land)), display(m2_to_mu(float(parcel_m2)))
             msg = (f"项目用地面积 {pm} 亩与地块面积 {qm} 亩相差 {diff:+.0%}，超过 {AREA_TOLERANCE:.0%} 容差；"
                    f"亩均指标按项目用地面积计算" if zh else
-                   f"the project's land area ({pm} 亩) differs from the parcel's ({qm} 亩) by {diff:+.0%}, more "
-                   f"than the {AREA_TOLERANCE:.0%} tolerance; per-亩 indicators use the project's area")
+                   f"the project's land area ({pm} 亩) differs from the parcel's ({qm} 亩) by {diff:+.0%}, "
+                   f"more than the {AREA_TOLERANCE:.0%} tolerance; per-亩 indicators use the project's area")
             notes.append({"kind": "area_mismatch", "message": msg, "project_area_m2": land,
-                          "parcel_area_m2": float(parcel_m2), "difference": diff, "tolerance": AREA_TOLERANCE})
+                          "parcel_area_m2": float(parcel_m2), "difference": diff,
+                          "tolerance": AREA_TOLERANCE})
     return notes

@@ -27,7 +27,8 @@ from ..units import quantity
 #: non-quantity fields of the document (the field table is :mod:`standardland.rules.fields`)
 TEXT_FIELDS = ("name", "industry_code", "industry_code_edition", "industry_name", "multi_industry_policy")
 OTHER_FIELDS = ("decision_date", "nuisance_class", "industries", "parcel_code")
-INDUSTRY_FIELDS = ("industry_code", "industry_code_edition", "industry_name", "industries", "multi_industry_policy")
+INDUSTRY_FIELDS = ("industry_code", "industry_code_edition", "industry_name", "industries",
+                   "multi_industry_policy")
 
 
 @dataclass
@@ -72,7 +73,8 @@ def resolve_industry(doc: dict) -> ind_mod.Industry:
     policy = doc.get("multi_industry_policy") or "dominant"
     if inds:
         if not isinstance(inds, list):
-            raise InputError("must be a list of {industry_code, industry_code_edition?, share}", field="industries")
+            raise InputError("must be a list of {industry_code, industry_code_edition?, share}",
+                             field="industries")
         parts = []
         for i, item in enumerate(inds):
             if not isinstance(item, dict):
@@ -85,7 +87,8 @@ def resolve_industry(doc: dict) -> ind_mod.Industry:
             if share is not None and (isinstance(share, bool) or not isinstance(share, (int, float))
                                       or not math.isfinite(share) or share < 0):
                 raise InputError(f"{share!r}", field=f"industries[{i}].share", expected="a number ≥ 0")
-            parts.append((ind_mod.resolve(item.get("industry_code"), edition=item.get("industry_code_edition"),
+            parts.append((ind_mod.resolve(item.get("industry_code"),
+                                          edition=item.get("industry_code_edition"),
                                           name=item.get("industry_name")), share))
         return ind_mod.combine(parts, policy)
     return ind_mod.resolve(doc.get("industry_code"), edition=doc.get("industry_code_edition"),
