@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 import numpy as np
 import pandas as pd
@@ -167,7 +167,8 @@ SMALL = 16
 
 
 class _Cells:
-    """A column of raw cells: which are text, their stripped text, which are blank, which are values."""
+    """A column of raw cells: which are missing, which are text, their stripped text (computed on
+    demand: stripping is the costly part), which are blank, which are non-text values."""
 
     def __init__(self, raw):
         if isinstance(raw, np.ndarray) and raw.ndim == 1:
@@ -178,35 +179,56 @@ class _Cells:
                 a[i] = v
         self.a = a
         n = len(a)
-        na = pd.isna(a)
+        self.na = pd.isna(a)
         if n <= SMALL:
-            is_str = np.array([type(v) is str for v in a], dtype=bool)
-            txt = np.array([v.strip() if type(v) is str else "" for v in a], dtype=object)
+            self.is_str = np.array([type(v) is str for v in a], dtype=bool)
         else:
             kind = pd.api.types.infer_dtype(a, skipna=True)
             if kind == "string":
-                is_str = ~na
+                self.is_str = ~self.na
             elif kind in ("empty", "floating", "integer", "boolean", "datetime", "date",
                           "mixed-integer-float"):
-                is_str = np.zeros(n, dtype=bool)
+                self.is_str = np.zeros(n, dtype=bool)
             else:
-                is_str = pd.Series(a).map(type).eq(str).to_numpy()
-            txt = pd.Series(np.where(is_str, a, ""), dtype=object).str.strip().to_numpy(dtype=object)
-        self.is_str, self.txt = is_str, txt
-        self.blank = na | (is_str & (txt == ""))
-        self.value = ~is_str & ~self.blank  # a non-text cell: a number, a date, a bool, a list …
+                self.is_str = pd.Series(a).map(type).eq(str).to_numpy()
+        self.value = ~self.is_str & ~self.na  # a non-text cell: a number, a date, a bool, a list …
+
+    @cached_property
+    def txt(self) -> np.ndarray:
+        """Stripped text of the text cells, "" elsewhere."""
+        return self._strip(np.ones(len(self.a), dtype=bool))
+
+    def _strip(self, where: np.ndarray) -> np.ndarray:
+        out = np.full(len(self.a), "", dtype=object)
+        idx = np.flatnonzero(where & self.is_str)
+        if len(idx) <= SMALL:
+            out[idx] = [self.a[i].strip() for i in idx]
+        elif len(idx):
+            out[idx] = pd.Series(self.a[idx], dtype=object).str.strip().to_numpy(dtype=object)
+        return out
+
+    @cached_property
+    def blank(self) -> np.ndarray:
+        """Missing, or text that is empty once stripped."""
+        return self.na | (self.is_str & (self.txt == ""))
+
+    def blank_among(self, candidates: np.ndarray) -> np.ndarray:
+        """:attr:`blank`, stripping only the ``candidates`` (the other text cells are known not blank)."""
+        return self.na | (candidates & self.is_str & (self._strip(candidates) == ""))
 
     def is_bool(self) -> np.ndarray:
         if len(self.a) <= SMALL:
             return np.array([type(v) is bool for v in self.a], dtype=bool)
+        if not self.value.any():
+            return np.zeros(len(self.a), dtype=bool)
         return self.value & pd.Series(self.a).astype(str).isin(["True", "False"]).to_numpy()
 
     def numbers(self, where: np.ndarray) -> np.ndarray:
         """float64 of the cells in ``where`` that read as numbers (text or values), NaN elsewhere."""
-        src = np.where(where, self.a, None)
-        src[self.is_str & where] = self.txt[self.is_str & where]
-        out = pd.to_numeric(pd.Series(src, dtype=object), errors="coerce")
-        return out.to_numpy(dtype="float64", na_value=np.nan, copy=True)
+        if not where.any():
+            return np.full(len(self.a), np.nan)
+        out = pd.to_numeric(np.where(where, self.a, None), errors="coerce")
+        return np.array(out, dtype="float64")
 
     def lengths(self) -> np.ndarray:
         if len(self.a) <= SMALL:
@@ -215,6 +237,8 @@ class _Cells:
 
 
 def _refused(cells: _Cells, bad: np.ndarray, spec: FieldSpec, what: str) -> list[Problem]:
+    if not bad.any():
+        return []
     return [Problem(int(i), spec.name, f"{cells.a[i]!r} {what}".strip(), spec.expected)
             for i in np.flatnonzero(bad)]
 
@@ -235,6 +259,8 @@ def check_quantity(spec: FieldSpec, values: np.ndarray) -> list[Problem]:
             bad_sign = np.zeros(len(v), dtype=bool)
             what = ""
         bad_hi = (v > spec.upper) if spec.upper is not None else np.zeros(len(v), dtype=bool)
+    if not (bad_inf.any() or bad_sign.any() or bad_hi.any()):
+        return out
     for i in np.flatnonzero(bad_inf):
         out.append(Problem(int(i), spec.name, "infinite value", spec.expected))
     for i in np.flatnonzero(bad_sign & ~bad_inf):
@@ -242,6 +268,23 @@ def check_quantity(spec: FieldSpec, values: np.ndarray) -> list[Problem]:
     for i in np.flatnonzero(bad_hi & ~bad_inf):
         out.append(Problem(int(i), spec.name, f"{v[i]:g} is above {spec.upper:g}", spec.expected))
     return out
+
+
+def check_quantities(specs: list[FieldSpec], columns: list[np.ndarray]) -> list[Problem]:
+    """:func:`check_quantity` for several columns; short columns (a document) are first screened
+    together in one array operation, and only a column with a bad value is looked at in detail."""
+    if not specs:
+        return []
+    if len(columns[0]) <= SMALL:
+        m = np.vstack(columns)
+        lo = np.array([0.0 if s.constraint != "finite" else -np.inf for s in specs])[:, None]
+        strict = np.array([s.constraint == "positive" for s in specs])[:, None]
+        hi = np.array([np.inf if s.upper is None else s.upper for s in specs])[:, None]
+        with np.errstate(invalid="ignore"):
+            bad = np.isinf(m) | (m < lo) | (strict & (m == 0)) | (m > hi)
+        rows = np.flatnonzero(bad.any(axis=1))
+        return [p for r in rows for p in check_quantity(specs[r], columns[r])]
+    return [p for s, col in zip(specs, columns, strict=True) for p in check_quantity(s, col)]
 
 
 _DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9])
@@ -297,18 +340,22 @@ def check_choice(raw, spec: FieldSpec) -> tuple[np.ndarray, list[Problem]]:
     num = c.numbers(c.value)
     as_int = c.value & ~c.is_bool() & ~np.isnan(num) & (num == np.floor(num))
     txt = np.where(c.is_str, c.txt, None)
-    txt[as_int] = [str(int(x)) for x in num[as_int]]  # only integer cells (a spreadsheet's 2017)
+    if as_int.any():
+        txt[as_int] = [str(int(x)) for x in num[as_int]]  # only integer cells (a spreadsheet's 2017)
     txt[c.blank] = None
-    ok = c.blank | np.isin(txt, np.array([str(x) for x in spec.choices], dtype=object))
+    ok = c.blank.copy()
+    for choice in spec.choices:  # a handful of choices: one vectorized comparison each
+        ok |= txt == str(choice)
     return txt, _refused(c, ~ok, spec, "is not one of them")
 
 
 def check_integer_choice(raw, spec: FieldSpec) -> tuple[np.ndarray, list[Problem]]:
     """An integer choice (nuisance class 1/2/3) from a number or its text; booleans are refused."""
     c = _Cells(raw)
-    num = c.numbers(~c.blank)
-    ok = c.blank | (np.isin(num, np.asarray(spec.choices, dtype="float64")) & ~c.is_bool())
-    num[~ok | c.blank] = np.nan
+    num = c.numbers(~c.na)
+    blank = c.blank_among(np.isnan(num) & ~c.na)
+    ok = blank | (np.isin(num, np.asarray(spec.choices, dtype="float64")) & ~c.is_bool())
+    num[~ok | blank] = np.nan
     return num, _refused(c, ~ok, spec, "is not one of them")
 
 
@@ -320,7 +367,7 @@ def check_text(raw, spec: FieldSpec) -> tuple[np.ndarray, list[Problem]]:
         num = c.numbers(c.value)
         bad &= ~(~np.isnan(num) & (num == np.floor(num)) & ~c.is_bool())
     vals = c.a.copy()
-    vals[c.blank] = None
+    vals[c.na | (c.is_str & (c.a == ""))] = None  # empty text is missing; other text is kept as given
     return vals, _refused(c, bad, spec, "")
 
 
@@ -330,8 +377,9 @@ def read_numbers(raw, spec: FieldSpec) -> tuple[np.ndarray, list[Problem]]:
     Blank cells are missing (NaN); text that is not a number and booleans are refused. The
     constraints are checked afterwards by :func:`check_quantity`, as for a document."""
     c = _Cells(raw)
-    num = c.numbers(~c.blank)
-    bad = ~c.blank & (np.isnan(num) | c.is_bool())
+    num = c.numbers(~c.na)
+    failed = np.isnan(num) & ~c.na
+    bad = (failed & ~c.blank_among(failed)) | c.is_bool()
     num[bad] = np.nan
     return num, _refused(c, bad, spec, f"is not a number in {spec.unit}")
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .. import industry as ind_mod
 from ..errors import InputError
-from .fields import (CHECKERS, DATE_FORMAT, Problem, check_integer_choice, check_quantity, parse_dates,
+from .fields import (CHECKERS, DATE_FORMAT, Problem, check_integer_choice, check_quantities, parse_dates,
                      project_fields, quantity_fields)
 from .indicators import Catalogue, catalogue
 from ..units import quantity
@@ -112,9 +112,8 @@ def validate_columns(cells: dict[str, object], quantities: dict[str, np.ndarray]
             problems += probs
         else:
             out[k] = np.asarray(raw, dtype=object)
-    for k, arr in quantities.items():
-        problems += check_quantity(fields[k], arr)
-        out[k] = arr
+    out.update(quantities)
+    problems += check_quantities([fields[k] for k in quantities], list(quantities.values()))
     if "decision_date" not in cells:
         problems.append(Problem(-1, "decision_date", "missing; the rule-set version is chosen by this date",
                                 DATE_FORMAT))
