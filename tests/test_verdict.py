@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pandas as pd
 import pyogrio
 import pytest
 
@@ -51,6 +52,8 @@ def test_check_without_any_rule_set_is_an_error_not_a_pass(bare_url, tmp_path):
     with pytest.raises(ConflictError) as e:
         services.check_project(store, EXAMPLE, code(1))
     assert e.value.field == "rulesets" and "standardland init" in e.value.expected
+    with pytest.raises(ConflictError):  # a screening has nothing to judge by either
+        services.screen_table(store, pd.DataFrame({"decision_date": ["2024-03-01"], "industry_code": ["39"]}))
     store.close()
     doc = tmp_path / "project.json"
     doc.write_text(json.dumps(EXAMPLE, ensure_ascii=False), encoding="utf-8")
