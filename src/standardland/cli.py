@@ -92,9 +92,9 @@ def domain_errors(fn):
 
 
 def _progress(total: int, label: str):
-    prog = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=err, transient=True)
-    task = prog.add_task(label, total=total)
+    prog = Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err, transient=True)
+    task = prog.add_task(clean_text(label), total=total)
     return prog, (lambda done: prog.update(task, completed=done))
 
 

@@ -279,7 +279,10 @@ def match_project(store: Store, project: dict, *, top=10, within=None, lang="zh"
 
 
 def read_table(path) -> pd.DataFrame:
+    """A screening table (.csv, UTF-8 with or without a BOM, or .xlsx) as text/Excel cells."""
     path = Path(path)
+    if not path.is_file():
+        raise InputError(f"file '{path}' does not exist", field="file", expected="a .csv or .xlsx file")
     if path.suffix.lower() == ".csv":
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
     if path.suffix.lower() == ".xlsx":

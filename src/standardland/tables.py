@@ -28,6 +28,7 @@ from .errors import InputError
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
+_NEEDS_WORK = re.compile(r"^[=+\-@\t\r]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 CSV_ENCODING = "utf-8-sig"
 
 
@@ -71,15 +72,27 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for name in df.columns:
         col = df[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):  # the categories are few: neutralise them, not the rows
+            cats = list(col.cat.categories)
+            new = [neutralise(c) for c in cats]
+            if new == cats:
+                out[neutralise(str(name))] = col
+                continue
+            if len(set(new)) == len(new):
+                out[neutralise(str(name))] = col.cat.rename_categories(new)
+                continue
         textual = col.dtype == object or pd.api.types.is_string_dtype(col)
         if isinstance(col.dtype, pd.CategoricalDtype) or textual:
             col = col.astype(object)
             mask = _text_mask(col)
             if mask.any():
                 txt = pd.Series(np.where(mask, col.to_numpy(dtype=object), ""), index=col.index, dtype=object)
-                txt = txt.str.replace(_CONTROL, "", regex=True)
-                txt = txt.mask(txt.str.contains(_FORMULA), "'" + txt)
-                col = col.mask(mask, txt)
+                need = txt.str.contains(_NEEDS_WORK).to_numpy(dtype=bool)  # one pass; most cells are fine
+                if need.any():
+                    sub = txt[need].str.replace(_CONTROL, "", regex=True)
+                    sub = sub.mask(sub.str.contains(_FORMULA), "'" + sub)
+                    col = col.copy()
+                    col[need] = sub
         out[neutralise(str(name))] = col
     return pd.DataFrame(out, index=df.index)
 
