@@ -132,15 +132,12 @@ def parse_project_table(df: pd.DataFrame, cat: Catalogue | None = None) -> pd.Da
         out["nuisance_class"] = cols["nuisance_class"]
     # industry: resolved once per distinct combination of the industry fields, by the document's rule
     keys = [k for k in INDUSTRY_FIELDS if k in df.columns]
-    if keys:
-        frame = pd.DataFrame({k: cols[k] if k in cols else df[k].to_numpy(dtype=object) for k in keys})
-        frame = frame.astype(object).where(frame.notna(), None)
-        codes, uniq = pd.factorize(pd.Series(list(frame.itertuples(index=False, name=None)), dtype=object))
-    else:
-        codes, uniq = np.zeros(n, dtype=np.intp), [()]
+    arrays = [cols[k] if k in cols else df[k].to_numpy(dtype=object) for k in keys]
+    codes, first = _distinct_rows(arrays, n)
     resolved = []
-    for j, t in enumerate(uniq):
-        d = dict(zip(keys, t))
+    for j, row in enumerate(first):
+        d = {k: (None if pd.isna(a[row]) else a[row]) if not isinstance(a[row], (list, dict)) else a[row]
+             for k, a in zip(keys, arrays, strict=True)}
         try:
             if isinstance(d.get("industries"), str) and d["industries"].strip():
                 d["industries"] = json.loads(d["industries"])
@@ -157,6 +154,20 @@ def parse_project_table(df: pd.DataFrame, cat: Catalogue | None = None) -> pd.Da
     out["industry_error"] = pd.Categorical(np.array([r.error for r in resolved], dtype=object)[codes])
     out["industry_label"] = np.array([r.label or None for r in resolved], dtype=object)[codes]
     return out
+
+
+def _distinct_rows(arrays: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row codes of the distinct combinations of ``arrays`` (column-wise factorization) and the
+    first row of each combination."""
+    combined = np.zeros(n, dtype=np.int64)
+    for a in arrays:
+        c, u = pd.factorize(pd.Series(a, dtype=object), use_na_sentinel=True)
+        combined, _ = pd.factorize(combined * (len(u) + 1) + (c + 1))  # re-compacted: no overflow
+        combined = combined.astype(np.int64)
+    codes, uniq = pd.factorize(combined)
+    first = np.empty(len(uniq), dtype=np.intp)
+    first[codes[::-1]] = np.arange(n - 1, -1, -1)
+    return codes, first
 
 
 def join_parcels(projects: pd.DataFrame, pf: pd.DataFrame | None) -> pd.DataFrame:
