@@ -24,9 +24,7 @@ from .fields import (CHECKERS, DATE_FORMAT, Problem, check_integer_choice, check
 from .indicators import Catalogue, catalogue
 from ..units import quantity
 
-#: non-quantity fields of the document (the field table is :mod:`standardland.rules.fields`)
-TEXT_FIELDS = ("name", "industry_code", "industry_code_edition", "industry_name", "multi_industry_policy")
-OTHER_FIELDS = ("decision_date", "nuisance_class", "industries", "parcel_code")
+#: the fields an industry is resolved from (their specs are in :mod:`standardland.rules.fields`)
 INDUSTRY_FIELDS = ("industry_code", "industry_code_edition", "industry_name", "industries",
                    "multi_industry_policy")
 
