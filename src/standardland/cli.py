@@ -1,5 +1,10 @@
 """The ``standardland`` command line (Typer + rich). Every command takes ``--db URL`` and
-``--json``; domain errors print one clear line (or a JSON error object) and exit 2."""
+``--json``; domain errors print one clear line (or a JSON error object) and exit 2.
+
+Data is printed literally: every value that comes from a file, the store or a request reaches
+the terminal as a rich ``Text`` (never markup) with its control characters removed
+(:func:`standardland.tables.clean_text`), so a parcel named ``[/bold]`` or carrying an ESC
+sequence prints as what it is."""
 
 from __future__ import annotations
 
@@ -11,12 +16,15 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from . import services
 from .errors import StandardlandError
+from .tables import clean_text
 from .store import default_url, open_store
 from .units import display
 
@@ -35,6 +43,34 @@ DbOpt = typer.Option(None, "--db", help="Database URL (default: sqlite:///standa
 JsonOpt = typer.Option(False, "--json", help="Machine-readable JSON on stdout")
 
 
+#: ``check`` exit codes (documented in ``check --help`` and the README)
+EXIT_BY_VERDICT = {"pass": 0, "fail": 1, "incomplete": 3}
+EXIT_INPUT = 2
+
+
+def lit(value, style: str = "") -> Text:
+    """Data as literal terminal text: no markup, no control sequences; ``None`` is empty."""
+    return Text("" if value is None else clean_text(value), style=style)
+
+
+def add_row(table: Table, *cells) -> None:
+    """A table row of data cells, each printed literally (``Text`` cells keep their style)."""
+    table.add_row(*[c if isinstance(c, Text) else lit(c) for c in cells])
+
+
+def say(*parts, console: Console | None = None) -> None:
+    """One line of labels and data: ``str`` parts are data (literal); ``(text, style)`` tuples are styled."""
+    line = Text()
+    for p in parts:
+        if isinstance(p, tuple):
+            line.append(clean_text(p[0]), style=p[1])
+        elif isinstance(p, Text):
+            line.append_text(p)
+        else:
+            line.append(clean_text(p))
+    (console or out).print(line, soft_wrap=True, highlight=False)
+
+
 def _dump(obj) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
 
@@ -48,17 +84,17 @@ def domain_errors(fn):
             if kwargs.get("as_json"):
                 _dump({"error": exc.to_dict()})
             else:
-                err.print(f"[bold red]error[/] {exc}", markup=True, highlight=False)
+                say(("error", "bold red"), " ", str(exc), console=err)
                 for p in getattr(exc, "problems", [])[5:50]:
-                    err.print(f"  {p}", markup=False, highlight=False)
-            raise typer.Exit(2)
+                    say("  ", str(p), console=err)
+            raise typer.Exit(EXIT_INPUT)
     return wrapper
 
 
 def _progress(total: int, label: str):
-    prog = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=err, transient=True)
-    task = prog.add_task(label, total=total)
+    prog = Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err, transient=True)
+    task = prog.add_task(clean_text(label), total=total)
     return prog, (lambda done: prog.update(task, completed=done))
 
 
@@ -80,7 +116,7 @@ def tokens_create(role: str = typer.Option(..., "--role", help="viewer | applica
         _dump({"name": name, "role": role, "token": token})
     else:
         out.print(token, markup=False, highlight=False)
-        err.print(f"token for '{name}' ({role}); it is shown only once")
+        say("token for '", name, f"' ({role}); it is shown only once", console=err)
 
 
 @tokens_app.command("list")
@@ -95,7 +131,7 @@ def tokens_list(db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
     for c in ("id", "name", "role", "created_at", "revoked"):
         t.add_column(c)
     for r in recs:
-        t.add_row(*[str(r[c]) for c in ("id", "name", "role", "created_at", "revoked")])
+        add_row(t, *[str(r[c]) for c in ("id", "name", "role", "created_at", "revoked")])
     out.print(t)
 
 
@@ -145,8 +181,8 @@ def _serve(host: str, port: int, db: Optional[str], workers: int = 1, *, access_
 
     os.environ["STANDARDLAND_DB"] = db or default_url()
     load_reference_data(open_store(os.environ["STANDARDLAND_DB"]), with_sample=False)  # migrate once, up front
-    err.print(f"serving {os.environ['STANDARDLAND_DB']} on http://{host}:{port}/  (map: /map, OGC API: /ogc, "
-              f"API docs: /docs)")
+    say("serving ", os.environ["STANDARDLAND_DB"], f" on http://{host}:{port}/  (map: /map, OGC API: /ogc, "
+        "API docs: /docs)", console=err)
     uvicorn.run("standardland.api.asgi:app", host=host, port=port, workers=workers, log_level=None,
                 log_config=_uvicorn_log_config(), access_log=access_log)
 
@@ -174,16 +210,16 @@ def demo(db: Optional[str] = DbOpt, out_dir: Path = typer.Option(Path("demo-out"
     if as_json:
         _dump({"loaded": loaded, "summary": summary, "geopackage": str(gpkg), "check": verdict, "match": ranked})
         return
-    out.print(f"[bold]standardland demo[/] — store {store.url}")
-    out.print(f"loaded: {loaded}")
+    say(("standardland demo", "bold"), " — store ", store.url)
+    say("loaded: ", str(loaded))
     t = Table(title="园区地块 Park parcels by status")
     for c in ("status", "parcels", "亩 mu"):
         t.add_column(c)
     for s, v in summary["by_status"].items():
-        t.add_row(s, str(v["parcels"]), display(v["area_mu"]))
-    t.add_row("[bold]total[/]", str(summary["parcels"]), display(summary["area_mu"]))
+        add_row(t, s, str(v["parcels"]), display(v["area_mu"]))
+    add_row(t, Text("total", style="bold"), str(summary["parcels"]), display(summary["area_mu"]))
     out.print(t)
-    out.print(f"GeoPackage written: {gpkg}")
+    say("GeoPackage written: ", str(gpkg))
     _print_check(verdict)
     _print_match(ranked)
     if serve_it:
@@ -212,10 +248,10 @@ def parcels_import(file: Path, layer: Optional[str] = typer.Option(None, help="L
     if as_json:
         _dump(res)
         return
-    out.print(f"imported {res.get('inserted', 0)} new, {res.get('updated', 0)} updated from {file.name}"
-              + (f" ({res.get('source_crs')} → EPSG:4490)" if res.get("source_crs") else ""))
+    say(f"imported {res.get('inserted', 0)} new, {res.get('updated', 0)} updated from ", file.name,
+        f" ({res.get('source_crs')} → EPSG:4490)" if res.get("source_crs") else "")
     for r in res["repaired"]:
-        out.print(f"  [yellow]{r}[/]")
+        say("  ", (r, "yellow"))
 
 
 @parcels_app.command("export")
@@ -232,7 +268,7 @@ def parcels_export(file: Path, status: Optional[str] = typer.Option(None), db: O
     if as_json:
         _dump({"file": str(path), "parcels": len(gdf)})
     else:
-        out.print(f"wrote {len(gdf)} parcels to {path}")
+        say(f"wrote {len(gdf)} parcels to ", str(path))
 
 
 @parcels_app.command("list")
@@ -249,10 +285,11 @@ def parcels_list(status: Optional[str] = typer.Option(None), park: Optional[str]
         return
     t = Table(title=f"{len(recs)} parcels")
     for c in ("code", "name", "status", "land use", "m²", "亩", "公顷"):
-        t.add_column(c, justify="right" if c in ("m²", "亩", "公顷") else "left")
+        t.add_column(c, justify="right" if c in ("m²", "亩", "公顷") else "left", no_wrap=c == "code",
+                     overflow="fold")
     for r in recs:
-        t.add_row(r["code"], r["name"] or "", r["status"], r["land_use_code"] or "", display(r["area_m2"]),
-                  display(r["area_mu"]), display(r["area_ha"], 4))
+        add_row(t, r["code"], r["name"], r["status"], r["land_use_code"], display(r["area_m2"]),
+                display(r["area_mu"]), display(r["area_ha"], 4))
     out.print(t)
 
 
@@ -265,9 +302,9 @@ def parcels_show(code: str, db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
     if as_json:
         _dump(rec)
         return
-    t = Table(show_header=False, title=code)
+    t = Table(show_header=False, title=lit(code))
     for k, v in rec.items():
-        t.add_row(k, display(v) if isinstance(v, float) else str(v))
+        add_row(t, k, display(v) if isinstance(v, float) else str(v))
     out.print(t)
 
 
@@ -281,13 +318,13 @@ def parcels_validate(file: Path, layer: Optional[str] = typer.Option(None), crs:
     if as_json:
         _dump(rep)
         return
-    out.print(f"{rep['rows']} parcels valid ({rep['source_crs']}), {display(rep['area_mu'])} 亩")
+    say(f"{rep['rows']} parcels valid (", str(rep["source_crs"]), f"), {display(rep['area_mu'])} 亩")
     for r in rep["repaired"]:
-        out.print(f"  [yellow]{r}[/]")
+        say("  ", (r, "yellow"))
     for o in rep["overlaps"]:
-        out.print(f"  [red]overlap[/] {o['a']} × {o['b']}: {display(o['area_m2'])} m²")
+        say("  ", ("overlap", "red"), " ", o["a"], " × ", o["b"], f": {display(o['area_m2'])} m²")
     for o in rep["outside_park"]:
-        out.print(f"  [red]outside park[/] {o['code']}: {display(o['outside_m2'])} m²")
+        say("  ", ("outside park", "red"), " ", o["code"], f": {display(o['outside_m2'])} m²")
     if rep["overlaps"] or rep["outside_park"]:
         raise typer.Exit(1)
 
@@ -305,38 +342,68 @@ def _read_json(path: Path, field: str) -> dict:
         raise InputError(f"not valid JSON ({exc.msg} at line {exc.lineno})", field=field) from exc
 
 
+STATUS_STYLE = {"pass": "green", "fail": "red", "warn": "yellow", "missing": "magenta",
+                "not_applicable": "dim"}
+#: statuses whose reason is printed as a numbered footnote below the table
+FOOTNOTED = ("missing", "not_applicable", "warn", "fail")
+
+
+def _required_text(it: dict) -> str:
+    if it.get("required_text"):
+        return it["required_text"]
+    r = it["required"]
+    if it["operator"] == "between":
+        return f"{display(r['min'])}–{display(r['max'])}"
+    if it["operator"] == ">=":
+        return "≥ " + display(r["min"] if r["min"] is not None else r["advisory_min"])
+    if it["operator"] == "<=":
+        return "≤ " + display(r["max"] if r["max"] is not None else r["advisory_max"])
+    return "—"
+
+
 def _print_check(v: dict) -> None:
+    """The verdict headline, its notes, one row per indicator and a numbered reason per footnoted row.
+
+    Reasons and notes are printed below the table as whole lines (the terminal wraps them), so an
+    80-column terminal shows them in full; the table keeps the numbers short."""
     colour = {"pass": "green", "fail": "red", "incomplete": "yellow"}[v["verdict"]]
-    out.print(f"\n[bold]{v['project'] or 'project'}[/] on {v['parcel_code']} ({display(v['parcel']['area_mu'])} 亩), "
-              f"decided {v['decision_date']}: [bold {colour}]{v['verdict'].upper()}[/]")
-    t = Table()
-    for c in ("indicator", "status", "actual", "required", "unit", "governing", "verified"):
-        t.add_column(c)
-    sc = {"pass": "green", "fail": "red", "warn": "yellow", "missing": "magenta", "not_applicable": "dim"}
+    notes = v.get("notes") or []
+    say("\n", (v["project"] or "project", "bold"), " on ", v["parcel_code"],
+        f" ({display(v['parcel']['area_mu'])} 亩), decided {v['decision_date']}: ",
+        (v["verdict"].upper(), f"bold {colour}"),
+        f"  ({len(notes)} note{'s' if len(notes) != 1 else ''}, see below)" if notes else "")
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for c in ("indicator", "status", "actual", "required", "unit", "by", "v"):
+        t.add_column(c, overflow="fold", no_wrap=c in ("status", "actual", "required", "unit", "v"))
+    footnotes: list[str] = []
     for it in v["indicators"]:
-        r = it["required"]
-        if it["operator"] == "between":
-            req = f"{display(r['min'])}–{display(r['max'])}"
-        elif it["operator"] == ">=":
-            req = "≥ " + display(r["min"] if r["min"] is not None else r["advisory_min"])
-        elif it["operator"] == "<=":
-            req = "≤ " + display(r["max"] if r["max"] is not None else r["advisory_max"])
-        else:
-            req = "—"
-        t.add_row(it["name"], f"[{sc[it['status']]}]{it['status']}[/]", display(it["actual"]), req, it["unit"],
-                  it["governing_ruleset"] or (it["reason"] or "")[:40], it["verified"] or "")
+        status = Text(it["status"], style=STATUS_STYLE.get(it["status"], ""))
+        by = lit(it.get("governing_ruleset"))
+        if it.get("reason") and it["status"] in FOOTNOTED:
+            footnotes.append(it["reason"])
+            if by.plain:  # the marker goes where there is room: the empty "by" cell, else the status
+                status.append(f" [{len(footnotes)}]")
+            else:
+                by.append(f"[{len(footnotes)}]")
+        add_row(t, it["name"], status, display(it["actual"]), _required_text(it), it["unit"], by,
+                (it.get("verified") or "")[:1].upper())
     out.print(t)
+    say("v: V verified, U unverified, I illustrative (the governing value's source)")
+    for i, why in enumerate(footnotes, 1):
+        say(f"[{i}] ", why)
+    for n in notes:
+        say(("note", "bold yellow"), f" ({n.get('kind')}): ", n.get("message"))
 
 
 def _print_match(m: dict) -> None:
-    out.print(f"\n[bold]match[/] {m['project'] or ''}: {m['candidates']} of {m['considered']} parcels pass the "
-              f"hard filters; excluded: {m['excluded']}")
+    say("\n", ("match", "bold"), " ", m["project"] or "",
+        f": {m['candidates']} of {m['considered']} parcels pass the hard filters; excluded: {m['excluded']}")
     t = Table()
     for c in ("#", "parcel", "亩", "verdict", "fails", "gaps", "headroom", "why"):
-        t.add_column(c)
+        t.add_column(c, no_wrap=c == "parcel", overflow="fold")
     for r in m["results"]:
-        t.add_row(str(r["rank"]), r["parcel_code"], display(r["area_mu"]), r["verdict"], str(r["failed"]),
-                  str(r["missing"]), f"{r['headroom']:+.0%}", "; ".join(r["why"])[:70])
+        add_row(t, str(r["rank"]), r["parcel_code"], display(r["area_mu"]), r["verdict"], str(r["failed"]),
+                str(r["missing"]), f"{r['headroom']:+.0%}", "; ".join(r["why"]))
     out.print(t)
 
 
@@ -345,15 +412,22 @@ def _print_match(m: dict) -> None:
 def check(project: Path, parcel: str = typer.Option(..., "--parcel", help="Parcel code"),
           checkpoint: str = typer.Option("screening", help="screening | acceptance | production_review"),
           lang: str = typer.Option("zh", help="zh | en"), db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
-    """May this project go on this parcel, and why not? Every indicator with its source."""
+    """May this project go on this parcel, and why not? Every indicator with its source.
+
+    Exit codes: 0 pass, 1 fail, 3 incomplete (a value or a threshold is missing; the reasons are
+    listed), 2 input error (a bad project, an unknown parcel, or no rule set in force: run
+    `standardland init` or `standardland rules load`). Notes on the parcel (status, area) do not
+    change the exit code.
+    """
     store = open_store(db)
     v = services.check_project(store, _read_json(project, "project"), parcel, checkpoint=checkpoint, lang=lang)
     if as_json:
         _dump(v)
     else:
         _print_check(v)
-    if v["verdict"] == "fail":
-        raise typer.Exit(1)
+    code = EXIT_BY_VERDICT[v["verdict"]]
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -393,7 +467,8 @@ def screen(input: Path, out_file: Path = typer.Option(..., "--out", help="Output
     if as_json:
         _dump({"rows": len(res), "out": str(out_file), "verdicts": {k: int(v) for k, v in counts.items()}})
     else:
-        out.print(f"screened {len(res)} rows → {out_file}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        say(f"screened {len(res)} rows → ", str(out_file),
+            ": " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
 # -- rules ------------------------------------------------------------------------------------------
@@ -413,7 +488,7 @@ def rules_show(parcel: str = typer.Option(..., "--parcel"),
     if as_json:
         _dump(res)
         return
-    t = Table(title=f"{parcel} on {res['date']}")
+    t = Table(title=lit(f"{parcel} on {res['date']}"))
     for c in ("indicator", "min", "max", "winner", "layers"):
         t.add_column(c)
     for it in res["indicators"]:
@@ -422,8 +497,8 @@ def rules_show(parcel: str = typer.Option(..., "--parcel"),
                            f"{' (' + lv['note'] + ')' if lv.get('note') else ''}"
                            f"{' [' + lv['severity'] + ']' if lv['severity'] == 'advisory' else ''}"
                            for lv in it["layers"])
-        t.add_row(f"{it['name_zh']} ({it['unit']})", display(it["min"]), display(it["max"]),
-                  " / ".join(x for x in (it["min_by"], it["max_by"]) if x), layers or "no value on file")
+        add_row(t, f"{it['name_zh']} ({it['unit']})", display(it["min"]), display(it["max"]),
+                " / ".join(x for x in (it["min_by"], it["max_by"]) if x), layers or "no value on file")
     out.print(t)
 
 
@@ -442,7 +517,7 @@ def rules_list(db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
     for c in recs[0].keys() if recs else ["id"]:
         t.add_column(c)
     for r in recs:
-        t.add_row(*[str(v) for v in r.values()])
+        add_row(t, *[str(v) for v in r.values()])
     out.print(t)
 
 
@@ -456,8 +531,8 @@ def rules_load(file: Path, into: Optional[str] = typer.Option(None, "--into", he
     if as_json:
         _dump(res)
     else:
-        out.print(f"loaded rule set {res['id']} ({res['layer']}, {res['rules']} rules, "
-                  f"{res['effective_from']} – {res['effective_to'] or 'open'})")
+        say("loaded rule set ", res["id"], f" ({res['layer']}, {res['rules']} rules, "
+            f"{res['effective_from']} – {res['effective_to'] or 'open'})")
 
 
 @app.command()
@@ -472,7 +547,7 @@ def init(db: Optional[str] = DbOpt, sample: bool = typer.Option(False, "--sample
     if as_json:
         _dump(res)
     else:
-        out.print(f"store ready at {store.url or default_url()}: {res}")
+        say("store ready at ", store.url or default_url(), ": ", str(res))
 
 
 @app.command()
@@ -494,8 +569,8 @@ def deadlines(overdue: bool = typer.Option(False, "--overdue", help="Only applic
     for r in recs:
         for item in r["deadlines"]:
             colour = {"overdue": "red", "due": "yellow"}.get(item["status"], "green")
-            t.add_row(str(r["application_id"]), r["parcel_code"], r["state"], item["kind"], item["due"],
-                      f"[{colour}]{item['status']}[/]", r["idle_land"]["stage"])
+            add_row(t, str(r["application_id"]), r["parcel_code"], r["state"], item["kind"], item["due"],
+                    lit(item["status"], colour), r["idle_land"]["stage"])
     out.print(t)
 
 

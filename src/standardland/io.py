@@ -17,6 +17,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from . import tables
 from .errors import DataValidationError, InputError, RowProblem
 
 VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".zip"}
@@ -127,14 +128,10 @@ def write_parcels_file(gdf: gpd.GeoDataFrame, path: str | Path, *, layer: str = 
         if path.exists():
             path.unlink()
         pyogrio.write_dataframe(gdf, path, driver="GeoJSON", layer_options={"RFC7946": "YES"})
-    elif suffix == ".csv":
+    elif suffix in (".csv", ".xlsx"):  # formulas neutralised, control characters removed, CSV with a BOM
         df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
         df["wkt"] = shapely.to_wkt(gdf.geometry.values, rounding_precision=-1)
-        df.to_csv(path, index=False, encoding="utf-8")
-    elif suffix == ".xlsx":
-        df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-        df["wkt"] = shapely.to_wkt(gdf.geometry.values, rounding_precision=-1)
-        df.to_excel(path, index=False, engine="openpyxl")
+        tables.write_table(df, path, field="file")
     else:
         raise InputError(f"unsupported export type '{suffix}'", field="file",
                          expected=".gpkg, .geojson, .csv or .xlsx")

@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 
 from .rules import checks, matching
-from . import io as sio
+from . import io as sio, tables
 from .crs import parse_crs
 from .errors import InputError, NotFoundError, RuleSetError
-from .rules.indicators import Context, catalogue, effective_thresholds, with_parcel_layer
+from .rules.indicators import Context, applicable_rulesets, catalogue, effective_thresholds, with_parcel_layer
+from .rules.parcelfit import parcel_fit_notes
 from .parcels import find_overlaps, outside_boundary, prepare_parcels, STATUSES
 from .rules.project import parse_decision_date, parse_project
 from .rules.rulesets import load_rulesets, merge_rules, parse_ruleset, read_rule_table
@@ -238,12 +239,42 @@ def parcel_for_check(store: Store, code: str, versions: dict | None = None):
     return rows[code]
 
 
+FIX_NO_RULES = "run `standardland init` (the shipped rule sets) or `standardland rules load FILE`"
+
+
+def require_rules_in_force(rs: list, parcel_row, on: date) -> list:
+    """The rule sets in force on ``on`` that cover the parcel; none is an error, never a verdict.
+
+    Without a rule set every threshold would read "no value on file" and the check would
+    pass vacuously, so a check with nothing in force is refused (CLI exit 2, HTTP 409)."""
+    from .errors import ConflictError
+
+    code = parcel_row["code"]
+    if not rs:
+        raise ConflictError("no rule set is loaded, so there is nothing to check against", field="rulesets",
+                            expected=FIX_NO_RULES)
+    ctx = Context(decision_date=on, admin_code=code[:6], park=parcel_row.get("park"))
+    chosen = applicable_rulesets(rs, ctx)
+    if not chosen:
+        loaded = ", ".join(f"{r.id} ({r.effective_from}–{r.effective_to or 'open'})" for r in rs[:6])
+        raise ConflictError(f"no rule set in force on {on.isoformat()} covers parcel {code} "
+                            f"(loaded: {loaded})",
+                            field="rulesets", expected=FIX_NO_RULES + " with a set for that date and place")
+    return chosen
+
+
 def check_project(store: Store, project: dict, parcel_code: str, *, checkpoint="screening", lang="zh") -> dict:
+    """The explained verdict of a project on a stored parcel, with the parcel-fit notes.
+
+    Raises :class:`ConflictError` when no rule set is in force for the decision date and the parcel."""
     p = parse_project(project)
     versions = store.versions()  # one round-trip for every cache below
     parcel, pf = parcel_for_check(store, parcel_code, versions)
-    return checks.check(p, parcel, parks(store, versions), rulesets(store, versions=versions),
-                        checkpoint=checkpoint, lang=lang, frame=pf)
+    rs = rulesets(store, versions=versions)
+    require_rules_in_force(rs, parcel.iloc[0], p.decision_date)
+    v = checks.check(p, parcel, parks(store, versions), rs, checkpoint=checkpoint, lang=lang, frame=pf)
+    v.setdefault("notes", []).extend(parcel_fit_notes(p, parcel.iloc[0], checkpoint=checkpoint, lang=lang))
+    return v
 
 
 def match_project(store: Store, project: dict, *, top=10, within=None, lang="zh") -> dict:
@@ -253,7 +284,10 @@ def match_project(store: Store, project: dict, *, top=10, within=None, lang="zh"
 
 
 def read_table(path) -> pd.DataFrame:
+    """A screening table (.csv, UTF-8 with or without a BOM, or .xlsx) as text/Excel cells."""
     path = Path(path)
+    if not path.is_file():
+        raise InputError(f"file '{path}' does not exist", field="file", expected="a .csv or .xlsx file")
     if path.suffix.lower() == ".csv":
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
     if path.suffix.lower() == ".xlsx":
@@ -262,18 +296,18 @@ def read_table(path) -> pd.DataFrame:
 
 
 def write_table(df: pd.DataFrame, path) -> None:
-    path = Path(path)
-    if path.suffix.lower() == ".csv":
-        df.to_csv(path, index=False, encoding="utf-8")
-    elif path.suffix.lower() == ".xlsx":
-        df.to_excel(path, index=False, engine="openpyxl")
-    else:
-        raise InputError(f"unsupported output '{path.suffix}'", field="out", expected=".csv or .xlsx")
+    """The screening output (.csv with a BOM or .xlsx), formulas neutralised (:mod:`standardland.tables`)."""
+    tables.write_table(df, path, field="out")
 
 
 def screen_table(store: Store, df: pd.DataFrame, *, ruleset_ids=None, engine="local", scheduler=None,
                  checkpoint="screening", indicators=None, chunk: int = 100_000, progress=None) -> pd.DataFrame:
     rs = rulesets(store, ruleset_ids)
+    if not rs:
+        from .errors import ConflictError
+
+        raise ConflictError("no rule set is loaded, so there is nothing to screen against", field="rulesets",
+                            expected=FIX_NO_RULES)
     projects = checks.parse_project_table(df)
     pf = None
     if "parcel_code" in projects.columns and projects["parcel_code"].notna().any():

@@ -83,7 +83,8 @@ class _in_project:
     def __exit__(self, et, exc, tb):
         from ..errors import StandardlandError
 
-        if isinstance(exc, StandardlandError) and exc.field not in ("parcel_code", "checkpoint", "within"):
+        if isinstance(exc, StandardlandError) and exc.field not in ("parcel_code", "checkpoint", "within",
+                                                                    "rulesets"):
             exc.field_prefix = "project"
         return False
 

@@ -3,7 +3,6 @@ deadlines, the park dashboard, printable documents and the Excel register."""
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from typing import Any
 
@@ -71,10 +70,10 @@ class WorkflowFactory:
                response_class=Response, responses={200: {"content": {
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
         def register(request: Request, ident=anyone):
-            buf = io.BytesIO()
-            applications.register_frame(request.app.state.store, ident).to_excel(buf, index=False,
-                                                                                 engine="openpyxl")
-            return Response(buf.getvalue(), headers={"Content-Disposition": 'attachment; filename="applications.xlsx"'},
+            from ..tables import xlsx_bytes
+
+            body = xlsx_bytes(applications.register_frame(request.app.state.store, ident))
+            return Response(body, headers={"Content-Disposition": 'attachment; filename="applications.xlsx"'},
                             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
         @r.get("/applications/{app_id}", summary="One application (ETag = its version)")

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -14,7 +16,9 @@ from .. import industry as ind_mod
 from .engine import evaluate
 from ..errors import DataValidationError, InputError, RowProblem
 from .indicators import CHECKPOINTS, Catalogue, catalogue
-from .project import Project, TEXT_FIELDS, parse_project, schema_fields
+from .fields import Problem, quantity_fields, read_numbers
+from .project import (INDUSTRY_FIELDS, Project, parse_project, resolve_industry, unknown_fields,
+                      validate_columns)
 from .rulesets import RuleSet, load_rulesets
 
 PARCEL_KEYS = ("parcel_code", "parcel_area_m2", "land_use_code", "region_class", "zone_tier", "admin_code", "park")
@@ -91,59 +95,79 @@ def check(project: dict | Project, parcel, parks, rulesets, *, checkpoint: str =
 # -- batch screening -----------------------------------------------------------------------
 
 def parse_project_table(df: pd.DataFrame, cat: Catalogue | None = None) -> pd.DataFrame:
-    """Validate a screening table (one project per row) into engine columns, all-or-nothing."""
+    """Validate a screening table (one project per row) into engine columns, all-or-nothing.
+
+    Derived from the same field table as the document parser (:mod:`standardland.rules.fields`):
+    cells are read column-wise (text or spreadsheet cells in the canonical unit), then
+    :func:`standardland.rules.project.validate_columns` checks every constraint. A problem names
+    its row (1-based) and field."""
     cat = cat or catalogue()
-    qty = schema_fields(cat)
-    allowed = set(qty) | set(TEXT_FIELDS) | {"decision_date", "nuisance_class", "parcel_code", "id"}
-    unknown = [c for c in df.columns if c not in allowed]
+    qty = quantity_fields(cat)
     problems: list[RowProblem] = [RowProblem(0, c, "unknown column; expected a project-schema field")
-                                  for c in unknown]
+                                  for c in unknown_fields(df.columns, cat, table=True)]
     n = len(df)
+    found: list[Problem] = []
+    quantities = {}
+    for k, spec in qty.items():
+        if k in df.columns:
+            quantities[k], probs = read_numbers(df[k].to_numpy(dtype=object), spec)
+            found += probs
+    cells = {k: df[k].to_numpy(dtype=object) for k in df.columns
+             if k not in qty and k != "industries" and not unknown_fields([k], cat, table=True)}
+    cols, probs = validate_columns(cells, quantities, cat)
+    found += probs
+    problems += [RowProblem(p.index + 1, p.field,
+                            f"{p.message}; expected {p.expected}" if p.expected else p.message)
+                 for p in found]
     out = pd.DataFrame(index=pd.RangeIndex(n))
     for c in ("id", "name", "parcel_code"):
-        if c in df.columns:
-            out["project_name" if c == "name" else c] = df[c].to_numpy(dtype=object)
+        if c in cols:
+            out["project_name" if c == "name" else c] = cols[c]
     for k in qty:
-        if k not in df.columns:
-            continue
-        raw = df[k]
-        num = pd.to_numeric(raw, errors="coerce")
-        bad = num.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
-        for i in np.flatnonzero(bad.to_numpy()):
-            problems.append(RowProblem(int(i) + 1, k, f"{raw.iloc[i]!r} is not a number in {qty[k]}"))
-        out[k] = num.to_numpy(dtype="float64", na_value=np.nan)
-    if "decision_date" not in df.columns:
-        problems.append(RowProblem(0, "decision_date", "column missing; the rule-set version is chosen by it"))
-    else:
-        dd = pd.to_datetime(df["decision_date"], errors="coerce", format="mixed")
-        for i in np.flatnonzero(dd.isna().to_numpy()):
-            problems.append(RowProblem(int(i) + 1, "decision_date",
-                                       f"{df['decision_date'].iloc[i]!r} is not a date (YYYY-MM-DD)"))
-        out["decision_date"] = dd.to_numpy()
-    if "nuisance_class" in df.columns:
-        nc = pd.to_numeric(df["nuisance_class"], errors="coerce")
-        bad = ~(nc.isna() | nc.isin([1, 2, 3])) | (nc.isna() & df["nuisance_class"].notna()
-                                                   & (df["nuisance_class"].astype(str).str.strip() != ""))
-        for i in np.flatnonzero(bad.to_numpy()):
-            problems.append(RowProblem(int(i) + 1, "nuisance_class", "expected 1, 2 or 3"))
-        out["nuisance_class"] = nc.to_numpy(dtype="float64", na_value=np.nan)
-    if problems:
-        raise DataValidationError(problems=problems)
-    # industry: resolved once per distinct (code, edition, name)
-    cols = [c for c in ("industry_code", "industry_code_edition", "industry_name") if c in df.columns]
-    keys = df[cols].astype(object).where(df[cols].notna(), None) if cols else pd.DataFrame(index=df.index)
-    tuples = [tuple(r) for r in keys.itertuples(index=False)] if cols else [()] * n
-    codes, uniq = pd.factorize(pd.Series(tuples, dtype=object))
+        if k in quantities:
+            out[k] = quantities[k]
+    if "decision_date" in cols:
+        out["decision_date"] = cols["decision_date"]
+    if "nuisance_class" in cols:
+        out["nuisance_class"] = cols["nuisance_class"]
+    # industry: resolved once per distinct combination of the industry fields, by the document's rule
+    keys = [k for k in INDUSTRY_FIELDS if k in df.columns]
+    arrays = [cols[k] if k in cols else df[k].to_numpy(dtype=object) for k in keys]
+    codes, first = _distinct_rows(arrays, n)
     resolved = []
-    for t in uniq:
-        d = dict(zip(cols, t))
-        resolved.append(ind_mod.resolve(d.get("industry_code"), edition=d.get("industry_code_edition"),
-                                        name=d.get("industry_name")))
+    for j, row in enumerate(first):
+        d = {k: (None if pd.isna(a[row]) else a[row]) if not isinstance(a[row], (list, dict)) else a[row]
+             for k, a in zip(keys, arrays, strict=True)}
+        try:
+            if isinstance(d.get("industries"), str) and d["industries"].strip():
+                d["industries"] = json.loads(d["industries"])
+            resolved.append(resolve_industry(d))
+        except (ValueError, InputError) as exc:
+            why = exc.message if isinstance(exc, InputError) else f"not valid JSON ({exc})"
+            field = exc.field if isinstance(exc, InputError) and exc.field else "industries"
+            problems += [RowProblem(int(i) + 1, field, why) for i in np.flatnonzero(codes == j)]
+            resolved.append(ind_mod.Industry(error=why))
+    if problems:
+        raise DataValidationError(problems=sorted(problems, key=lambda p: p.row))
     out["industry_2017"] = pd.Categorical(np.array([r.key2017 for r in resolved], dtype=object)[codes])
     out["industry_2002"] = pd.Categorical(np.array([r.key2002 for r in resolved], dtype=object)[codes])
     out["industry_error"] = pd.Categorical(np.array([r.error for r in resolved], dtype=object)[codes])
     out["industry_label"] = np.array([r.label or None for r in resolved], dtype=object)[codes]
     return out
+
+
+def _distinct_rows(arrays: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row codes of the distinct combinations of ``arrays`` (column-wise factorization) and the
+    first row of each combination."""
+    combined = np.zeros(n, dtype=np.int64)
+    for a in arrays:
+        c, u = pd.factorize(pd.Series(a, dtype=object), use_na_sentinel=True)
+        combined, _ = pd.factorize(combined * (len(u) + 1) + (c + 1))  # re-compacted: no overflow
+        combined = combined.astype(np.int64)
+    codes, uniq = pd.factorize(combined)
+    first = np.empty(len(uniq), dtype=np.intp)
+    first[codes[::-1]] = np.arange(n - 1, -1, -1)
+    return codes, first
 
 
 def join_parcels(projects: pd.DataFrame, pf: pd.DataFrame | None) -> pd.DataFrame:

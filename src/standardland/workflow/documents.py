@@ -23,6 +23,7 @@ L = {
     "basis": ("计算", "Basis"), "amount": ("金额（万元）", "Amount (10k CNY)"), "none": ("无", "none"),
     "kind": ("类型", "Kind"), "date": ("日期", "Date"), "total": ("合计（万元）", "Total (10k CNY)"),
     "rulesets": ("适用规则集", "Rule sets frozen at signing"),
+    "notes": ("提示", "Notes"),
 }
 
 
@@ -53,11 +54,13 @@ def render(kind: str, app: dict, lang: str = "zh", inspection_id: int | None = N
               (_t("decision_date", lang), app["project"].get("decision_date"))]
     cols = [_t(k, lang) for k in ("indicator", "status", "actual", "required", "unit", "governing")]
     sections = []
+    notes: list[dict] = []
     if kind == "check":
         v = app.get("verdict")
         if not v:
             raise InputError("the application has not been submitted, so it has no verdict", field="kind")
         header.append((_t("verdict", lang), v["verdict"]))
+        notes = v.get("notes") or []
         sections.append({"title": _t("check", lang), "columns": cols, "rows": _indicator_rows(v["indicators"])})
     elif kind == "agreement":
         ag = app.get("agreement")
@@ -82,6 +85,7 @@ def render(kind: str, app: dict, lang: str = "zh", inspection_id: int | None = N
         i = insp[-1]
         header += [(_t("kind", lang), i["kind"]), (_t("date", lang), i["inspected_on"]),
                    (_t("verdict", lang), i["result"])]
+        notes = i["verdict"].get("notes") or []
         sections.append({"title": _t("inspection", lang), "columns": cols,
                          "rows": _indicator_rows(i["verdict"]["indicators"])})
         pen = i.get("penalties") or {"lines": [], "total_wan_yuan": 0}
@@ -92,5 +96,6 @@ def render(kind: str, app: dict, lang: str = "zh", inspection_id: int | None = N
         sections.append({"title": _t("penalties", lang), "columns": [_t("reason", lang), _t("basis", lang),
                                                                      _t("amount", lang)], "rows": rows})
     return _env().get_template("document.html").render(
-        lang=lang, title=_t(kind, lang), header=header, sections=sections,
+        lang=lang, title=_t(kind, lang), header=header, sections=sections, notes_title=_t("notes", lang),
+        notes=[{"kind": str(n.get("kind") or ""), "message": str(n.get("message") or "")} for n in notes],
         generated=datetime.now().strftime("%Y-%m-%d %H:%M"))

@@ -1,0 +1,455 @@
+"""The project fields, declared once: name, kind, canonical unit, constraint and zh/en label.
+
+Both project parsers derive from this table — :func:`standardland.rules.project.parse_project`
+(a JSON document) and :func:`standardland.rules.checks.parse_project_table` (CSV/xlsx rows) —
+and so does ``api/project.schema.json`` (:func:`project_schema`; regenerate it with
+``python -m standardland.rules.fields > api/project.schema.json``, a test fails when it drifts).
+
+The two media differ only in how a cell is *read* (a document carries JSON numbers or
+``{"value", "unit"}``; a table carries text or Excel cells in the canonical unit); every
+constraint below is checked by the same column-wise function (:func:`validate_columns`).
+
+Constraints of the quantities (decided per field, see ``SIGNED`` and ``POSITIVE``):
+
+- ``land_area_m2`` is **positive** (every per-亩 indicator divides by it);
+- ``annual_tax_wan_yuan`` and ``tax_per_mu`` may be **negative**: net tax in a refund year can
+  be below zero (DOMAIN.md §11); such a value simply fails a tax floor;
+- every other quantity is **non-negative** (an area, an amount invested or produced, energy,
+  emissions, a ratio); the shares of land (``building_coefficient``, ``office_land_share``,
+  ``green_ratio``) are also at most 100 %;
+- every quantity is finite (``inf`` is refused; a blank cell / ``null`` is *missing*, not zero).
+
+Dates are strict ``YYYY-MM-DD`` (surrounding blanks ignored) or a date cell of a spreadsheet;
+``10-05-2023`` is "not in the format", ``2024-02-30`` is "no such day".
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from functools import cache, cached_property
+
+import numpy as np
+import pandas as pd
+
+from .. import industry as ind_mod
+from .indicators import Catalogue, catalogue
+
+#: quantities that may be negative (net tax in a refund year, DOMAIN.md §11)
+SIGNED = frozenset({"annual_tax_wan_yuan", "tax_per_mu"})
+#: quantities that must be strictly positive (the denominator of every per-亩 indicator)
+POSITIVE = frozenset({"land_area_m2"})
+#: shares of the land, which cannot exceed the whole
+AT_MOST_100 = frozenset({"building_coefficient", "office_land_share", "green_ratio"})
+#: decision dates outside these years are refused (the engine's calendar, and plausibility)
+YEARS = (1900, 2199)
+DATE_FORMAT = "YYYY-MM-DD"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One project field.
+
+    ``kind`` is one of ``quantity`` (a number in ``unit``), ``text``, ``code`` (text or an
+    integer), ``choice`` (one of ``choices``), ``integer_choice``, ``date`` or ``industries``
+    (a list of industries with shares; in a table, a JSON text cell).
+    ``constraint`` (quantities): ``positive``, ``non_negative`` or ``finite`` (any sign).
+    """
+
+    name: str
+    kind: str
+    label_zh: str
+    label_en: str
+    unit: str | None = None
+    constraint: str | None = None
+    upper: float | None = None
+    choices: tuple = ()
+    required: bool = False
+    default: object = None
+    tables_only: bool = False
+
+    @property
+    def expected(self) -> str:
+        """What a valid value looks like, for error messages."""
+        if self.kind == "quantity":
+            lo = {"positive": "> 0", "non_negative": "≥ 0", "finite": "a finite number"}[self.constraint]
+            hi = f" and ≤ {self.upper:g}" if self.upper is not None else ""
+            unit = "" if self.unit in (None, "-") else f" {self.unit}"
+            return f"{lo}{hi}{unit}" if self.constraint != "finite" else f"a finite number{unit}"
+        if self.kind == "date":
+            return DATE_FORMAT
+        if self.kind in ("choice", "integer_choice"):
+            return ", ".join(str(c) for c in self.choices)
+        if self.kind == "industries":
+            return "a list of {industry_code, industry_code_edition?, industry_name?, share}"
+        if self.kind == "code":
+            return "a string or an integer"
+        return "a string"
+
+
+_STATIC = (
+    FieldSpec("name", "text", "项目名称", "Project name"),
+    FieldSpec("industry_code", "code", "行业代码", "GB/T 4754 industry code"),
+    FieldSpec("industry_code_edition", "choice", "行业代码版本", "Edition of the industry code",
+              choices=ind_mod.EDITIONS, default="2017"),
+    FieldSpec("industry_name", "text", "行业名称", "Official industry name"),
+    FieldSpec("industries", "industries", "多个行业", "Several industries with their investment shares"),
+    FieldSpec("multi_industry_policy", "choice", "多行业规则", "Multi-industry policy",
+              choices=("dominant", "strictest"), default="dominant"),
+    FieldSpec("nuisance_class", "integer_choice", "工业类别（一/二/三类）",
+              "Nuisance class (1 negligible, 2 some, 3 serious)", choices=(1, 2, 3)),
+    FieldSpec("decision_date", "date", "决策日期", "Decision date (chooses the rule-set versions)",
+              required=True),
+    FieldSpec("parcel_code", "text", "地块代码",
+              "Parcel code (screening tables: the parcel to check against)"),
+    FieldSpec("id", "text", "行标识", "Row identifier (tables only)", tables_only=True),
+)
+
+_DESCRIPTIONS = {
+    "name": "项目名称 project name",
+    "industry_code": "GB/T 4754 code: a 2017 division/group/class (2–4 digits), or a 2002 code with "
+                     "industry_code_edition=2002",
+    "industry_name": "official Chinese name from either edition (used when industry_code is absent)",
+    "industries": "several industries with their investment shares (in a table: a JSON text cell)",
+    "multi_industry_policy": "how several industries combine: the dominant one by investment share, or the "
+                             "strictest value of each indicator",
+    "nuisance_class": "一/二/三类工业: negligible, some, serious nuisance",
+    "decision_date": "the date the rule-set versions are chosen by (YYYY-MM-DD)",
+    "parcel_code": "screening tables only: the parcel to check against",
+}
+
+
+def _constraint(name: str) -> str:
+    return "positive" if name in POSITIVE else "finite" if name in SIGNED else "non_negative"
+
+
+def _fields(cat: Catalogue) -> dict[str, FieldSpec]:
+    out = {f.name: f for f in _STATIC}
+    for k, v in cat.inputs.items():
+        out[k] = FieldSpec(k, "quantity", v.get("name_zh", k), v.get("name_en", k), unit=v["unit"],
+                           constraint=_constraint(k), upper=100.0 if k in AT_MOST_100 else None)
+    for ind in cat.indicators:
+        out[ind.id] = FieldSpec(ind.id, "quantity", ind.name_zh, f"{ind.name_en} (given directly)",
+                                unit=ind.unit, constraint=_constraint(ind.id),
+                                upper=100.0 if ind.id in AT_MOST_100 else None)
+    return out
+
+
+@cache
+def _default_fields() -> dict[str, FieldSpec]:
+    return _fields(catalogue())
+
+
+def project_fields(cat: Catalogue | None = None) -> dict[str, FieldSpec]:
+    """Every project field by name: the static ones, then the catalogue's inputs and indicators."""
+    return _default_fields() if cat is None or cat is catalogue() else _fields(cat)
+
+
+def quantity_fields(cat: Catalogue | None = None) -> dict[str, FieldSpec]:
+    return {k: f for k, f in project_fields(cat).items() if f.kind == "quantity"}
+
+
+# -- column-wise validation (shared by both parsers) ---------------------------------------------
+
+@dataclass
+class Problem:
+    """A refused cell: 0-based ``index`` in the column (−1: the whole column)."""
+
+    index: int
+    field: str
+    message: str
+    expected: str | None = None
+
+
+#: columns up to this length (a document is one row) are read with plain Python, longer ones with pandas
+SMALL = 16
+
+
+class _Cells:
+    """A column of raw cells: which are missing, which are text, their stripped text (computed on
+    demand: stripping is the costly part), which are blank, which are non-text values."""
+
+    def __init__(self, raw):
+        if isinstance(raw, np.ndarray) and raw.ndim == 1:
+            a = raw.astype(object, copy=False)
+        else:
+            a = np.empty(len(raw), dtype=object)
+            for i, v in enumerate(raw):  # a document's one cell (a list stays one cell)
+                a[i] = v
+        self.a = a
+        n = len(a)
+        self.na = pd.isna(a)
+        if n <= SMALL:
+            self.is_str = np.array([type(v) is str for v in a], dtype=bool)
+        else:
+            kind = pd.api.types.infer_dtype(a, skipna=True)
+            if kind == "string":
+                self.is_str = ~self.na
+            elif kind in ("empty", "floating", "integer", "boolean", "datetime", "date",
+                          "mixed-integer-float"):
+                self.is_str = np.zeros(n, dtype=bool)
+            else:
+                self.is_str = pd.Series(a).map(type).eq(str).to_numpy()
+        self.value = ~self.is_str & ~self.na  # a non-text cell: a number, a date, a bool, a list …
+
+    @cached_property
+    def txt(self) -> np.ndarray:
+        """Stripped text of the text cells, "" elsewhere."""
+        return self._strip(np.ones(len(self.a), dtype=bool))
+
+    def _strip(self, where: np.ndarray) -> np.ndarray:
+        out = np.full(len(self.a), "", dtype=object)
+        idx = np.flatnonzero(where & self.is_str)
+        if len(idx) <= SMALL:
+            out[idx] = [self.a[i].strip() for i in idx]
+        elif len(idx):
+            out[idx] = pd.Series(self.a[idx], dtype=object).str.strip().to_numpy(dtype=object)
+        return out
+
+    @cached_property
+    def blank(self) -> np.ndarray:
+        """Missing, or text that is empty once stripped."""
+        return self.na | (self.is_str & (self.txt == ""))
+
+    def blank_among(self, candidates: np.ndarray) -> np.ndarray:
+        """:attr:`blank`, stripping only the ``candidates`` (the other text cells are known not blank)."""
+        return self.na | (candidates & self.is_str & (self._strip(candidates) == ""))
+
+    def is_bool(self) -> np.ndarray:
+        if len(self.a) <= SMALL:
+            return np.array([type(v) is bool for v in self.a], dtype=bool)
+        if not self.value.any():
+            return np.zeros(len(self.a), dtype=bool)
+        return self.value & pd.Series(self.a).astype(str).isin(["True", "False"]).to_numpy()
+
+    def numbers(self, where: np.ndarray) -> np.ndarray:
+        """float64 of the cells in ``where`` that read as numbers (text or values), NaN elsewhere."""
+        if not where.any():
+            return np.full(len(self.a), np.nan)
+        out = pd.to_numeric(np.where(where, self.a, None), errors="coerce")
+        return np.array(out, dtype="float64")
+
+    def lengths(self) -> np.ndarray:
+        if len(self.a) <= SMALL:
+            return np.array([len(t) for t in self.txt], dtype=np.int64)
+        return pd.Series(self.txt, dtype=object).str.len().to_numpy(dtype=np.int64)
+
+
+def _refused(cells: _Cells, bad: np.ndarray, spec: FieldSpec, what: str) -> list[Problem]:
+    if not bad.any():
+        return []
+    return [Problem(int(i), spec.name, f"{cells.a[i]!r} {what}".strip(), spec.expected)
+            for i in np.flatnonzero(bad)]
+
+
+def check_quantity(spec: FieldSpec, values: np.ndarray) -> list[Problem]:
+    """The constraints of one quantity column (float64, NaN = missing)."""
+    out: list[Problem] = []
+    v = values
+    with np.errstate(invalid="ignore"):
+        bad_inf = np.isinf(v)
+        if spec.constraint == "positive":
+            bad_sign = v <= 0
+            what = "is not positive"
+        elif spec.constraint == "non_negative":
+            bad_sign = v < 0
+            what = "is negative"
+        else:
+            bad_sign = np.zeros(len(v), dtype=bool)
+            what = ""
+        bad_hi = (v > spec.upper) if spec.upper is not None else np.zeros(len(v), dtype=bool)
+    if not (bad_inf.any() or bad_sign.any() or bad_hi.any()):
+        return out
+    for i in np.flatnonzero(bad_inf):
+        out.append(Problem(int(i), spec.name, "infinite value", spec.expected))
+    for i in np.flatnonzero(bad_sign & ~bad_inf):
+        out.append(Problem(int(i), spec.name, f"{v[i]:g} {what}", spec.expected))
+    for i in np.flatnonzero(bad_hi & ~bad_inf):
+        out.append(Problem(int(i), spec.name, f"{v[i]:g} is above {spec.upper:g}", spec.expected))
+    return out
+
+
+def check_quantities(specs: list[FieldSpec], columns: list[np.ndarray]) -> list[Problem]:
+    """:func:`check_quantity` for several columns; short columns (a document) are first screened
+    together in one array operation, and only a column with a bad value is looked at in detail."""
+    if not specs:
+        return []
+    if len(columns[0]) <= SMALL:
+        m = np.vstack(columns)
+        lo = np.array([0.0 if s.constraint != "finite" else -np.inf for s in specs])[:, None]
+        strict = np.array([s.constraint == "positive" for s in specs])[:, None]
+        hi = np.array([np.inf if s.upper is None else s.upper for s in specs])[:, None]
+        with np.errstate(invalid="ignore"):
+            bad = np.isinf(m) | (m < lo) | (strict & (m == 0)) | (m > hi)
+        rows = np.flatnonzero(bad.any(axis=1))
+        return [p for r in rows for p in check_quantity(specs[r], columns[r])]
+    return [p for s, col in zip(specs, columns, strict=True) for p in check_quantity(s, col)]
+
+
+_DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9])
+
+
+def parse_dates(raw, spec: FieldSpec) -> tuple[np.ndarray, list[Problem]]:
+    """Strict ``YYYY-MM-DD`` text or spreadsheet date cells → ``datetime64[ns]`` (NaT where refused)."""
+    c = _Cells(raw)
+    n = len(c.a)
+    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    problems: list[Problem] = []
+    # text: the strict form (10 characters, digits and two dashes), then the calendar
+    ten = c.is_str & (c.lengths() == 10)
+    text10 = np.where(ten, c.txt, "0000-00-00").astype("U10")
+    chars = text10.view(np.uint32).reshape(n, 10).astype(np.int64) - 48  # code points − '0'
+    digits = chars[:, _DIGITS]
+    shaped = ten & np.all((digits >= 0) & (digits <= 9), axis=1) & (chars[:, 4] == -3) & (chars[:, 7] == -3)
+    y = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
+    m = digits[:, 4] * 10 + digits[:, 5]
+    d = digits[:, 6] * 10 + digits[:, 7]
+    ok_m = shaped & (m >= 1) & (m <= 12)
+    month = ((np.where(ok_m, y, 1970) - 1970) * 12 + (np.where(ok_m, m, 1) - 1)).astype("datetime64[M]")
+    days_in = ((month + 1).astype("datetime64[D]") - month.astype("datetime64[D]")).astype(np.int64)
+    ok_d = ok_m & (d >= 1) & (d <= days_in)
+    out[ok_d] = month[ok_d].astype("datetime64[D]") + (d[ok_d] - 1)
+    # spreadsheet date cells (datetime/date objects); numbers and anything else are refused
+    cells = np.flatnonzero(c.value)
+    if len(cells):
+        sub = c.a[cells]
+        is_num = ~np.isnan(c.numbers(c.value)[cells]) | c.is_bool()[cells]
+        conv = pd.to_datetime(pd.Series(np.where(is_num, None, sub), dtype=object), errors="coerce")
+        good = conv.notna().to_numpy() & ~is_num
+        out[cells[good]] = conv[good].dt.normalize().to_numpy().astype("datetime64[D]")
+        problems += _refused(c, np.isin(np.arange(n), cells[~good]), spec, "is not a date")
+    problems += [Problem(int(i), spec.name, f"'{c.a[i]}' is not in the format {DATE_FORMAT}", DATE_FORMAT)
+                 for i in np.flatnonzero(c.is_str & ~c.blank & ~shaped)]
+    problems += [Problem(int(i), spec.name, f"'{c.txt[i]}': no such day", f"a calendar date, {DATE_FORMAT}")
+                 for i in np.flatnonzero(shaped & ~ok_d)]
+    years = out.astype("datetime64[Y]").astype(np.int64) + 1970
+    far = ~np.isnat(out) & ((years < YEARS[0]) | (years > YEARS[1]))
+    problems += [Problem(int(i), spec.name, f"year {int(years[i])} is out of range",
+                         f"a year from {YEARS[0]} to {YEARS[1]}") for i in np.flatnonzero(far)]
+    out[far] = np.datetime64("NaT")
+    if spec.required:
+        problems += [Problem(int(i), spec.name, "missing; the rule-set version is chosen by this date",
+                             DATE_FORMAT) for i in np.flatnonzero(c.blank)]
+    return out.astype("datetime64[ns]"), problems
+
+
+def check_choice(raw, spec: FieldSpec) -> tuple[np.ndarray, list[Problem]]:
+    """A text choice (``2017``/``2002``, ``dominant``/``strictest``); integer cells are read as text."""
+    c = _Cells(raw)
+    num = c.numbers(c.value)
+    as_int = c.value & ~c.is_bool() & ~np.isnan(num) & (num == np.floor(num))
+    txt = np.where(c.is_str, c.txt, None)
+    if as_int.any():
+        txt[as_int] = [str(int(x)) for x in num[as_int]]  # only integer cells (a spreadsheet's 2017)
+    txt[c.blank] = None
+    ok = c.blank.copy()
+    for choice in spec.choices:  # a handful of choices: one vectorized comparison each
+        ok |= txt == str(choice)
+    return txt, _refused(c, ~ok, spec, "is not one of them")
+
+
+def check_integer_choice(raw, spec: FieldSpec) -> tuple[np.ndarray, list[Problem]]:
+    """An integer choice (nuisance class 1/2/3) from a number or its text; booleans are refused."""
+    c = _Cells(raw)
+    num = c.numbers(~c.na)
+    blank = c.blank_among(np.isnan(num) & ~c.na)
+    ok = blank | (np.isin(num, np.asarray(spec.choices, dtype="float64")) & ~c.is_bool())
+    num[~ok | blank] = np.nan
+    return num, _refused(c, ~ok, spec, "is not one of them")
+
+
+def check_text(raw, spec: FieldSpec) -> tuple[np.ndarray, list[Problem]]:
+    """Text (``code``: an integer too, as a spreadsheet stores 39). Blank text is missing."""
+    c = _Cells(raw)
+    bad = c.value.copy()
+    if spec.kind == "code" and bad.any():
+        num = c.numbers(c.value)
+        bad &= ~(~np.isnan(num) & (num == np.floor(num)) & ~c.is_bool())
+    vals = c.a.copy()
+    vals[c.na | (c.is_str & (c.a == ""))] = None  # empty text is missing; other text is kept as given
+    return vals, _refused(c, bad, spec, "")
+
+
+def read_numbers(raw, spec: FieldSpec) -> tuple[np.ndarray, list[Problem]]:
+    """A table's quantity column (text or spreadsheet numbers, in the canonical unit) → float64.
+
+    Blank cells are missing (NaN); text that is not a number and booleans are refused. The
+    constraints are checked afterwards by :func:`check_quantity`, as for a document."""
+    c = _Cells(raw)
+    num = c.numbers(~c.na)
+    failed = np.isnan(num) & ~c.na
+    bad = (failed & ~c.blank_among(failed)) | c.is_bool()
+    num[bad] = np.nan
+    return num, _refused(c, bad, spec, f"is not a number in {spec.unit}")
+
+
+CHECKERS = {"choice": check_choice, "integer_choice": check_integer_choice, "text": check_text,
+            "code": check_text, "date": parse_dates}
+
+
+# -- the JSON schema -----------------------------------------------------------------------------
+
+_QTY_SCHEMA = {"oneOf": [{"type": "number"},
+                         {"type": "object", "required": ["value", "unit"], "additionalProperties": False,
+                          "properties": {"value": {"type": "number"}, "unit": {"type": "string"}}},
+                         {"type": "null"}]}
+
+
+def _schema_of(f: FieldSpec) -> dict:
+    if f.kind == "quantity":
+        lo = {"positive": {"exclusiveMinimum": 0}, "non_negative": {"minimum": 0}, "finite": {}}[f.constraint]
+        hi = {"maximum": f.upper} if f.upper is not None else {}
+        num = {"type": "number", **lo, **hi}
+        obj = {**_QTY_SCHEMA["oneOf"][1], "properties": {"value": num, "unit": {"type": "string"}}}
+        sch = {"oneOf": [num, obj, {"type": "null"}]}
+        desc = f"{f.label_zh} — {f.label_en}; canonical unit {f.unit}"
+        if f.name in SIGNED:
+            desc += "; may be negative (net tax in a refund year)"
+        return {**sch, "description": desc, "x-unit": f.unit, "x-label-zh": f.label_zh,
+                "x-label-en": f.label_en}
+    if f.kind == "text":
+        sch: dict = {"type": ["string", "null"]}
+    elif f.kind == "code":
+        sch = {"type": ["string", "integer", "null"]}
+    elif f.kind == "choice":
+        sch = {"enum": [*f.choices, None]}
+    elif f.kind == "integer_choice":
+        sch = {"enum": [*f.choices, None]}
+    elif f.kind == "date":
+        sch = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+    else:  # industries
+        sch = {"type": "array", "items": {"type": "object", "additionalProperties": False, "properties": {
+            "industry_code": {"type": ["string", "integer"]},
+            "industry_code_edition": {"enum": list(ind_mod.EDITIONS)},
+            "industry_name": {"type": "string"}, "share": {"type": "number", "minimum": 0}}}}
+    if f.default is not None:
+        sch["default"] = f.default
+    sch["description"] = _DESCRIPTIONS.get(f.name, f"{f.label_zh} — {f.label_en}")
+    sch["x-label-zh"], sch["x-label-en"] = f.label_zh, f.label_en
+    return sch
+
+
+def project_schema(cat: Catalogue | None = None) -> dict:
+    """``api/project.schema.json``, derived from the field table."""
+    fields = [f for f in project_fields(cat).values() if not f.tables_only]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "standardland/project.schema.json",
+        "title": "standardland project",
+        "description": "A candidate project for check / match / screen. Every quantity is a number in its "
+                       "canonical unit or {value, unit}. Unknown fields are refused. Generated from "
+                       "standardland.rules.fields (python -m standardland.rules.fields).",
+        "type": "object",
+        "required": [f.name for f in fields if f.required],
+        "additionalProperties": False,
+        "properties": {f.name: _schema_of(f) for f in fields},
+    }
+
+
+def render_schema() -> str:
+    return json.dumps(project_schema(), ensure_ascii=False, indent=2) + "\n"
+
+
+if __name__ == "__main__":  # python -m standardland.rules.fields > api/project.schema.json
+    sys.stdout.write(render_schema())

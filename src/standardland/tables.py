@@ -1,0 +1,127 @@
+"""Writing tables that people open: every xlsx and CSV the product writes goes through here.
+
+Data in a cell is data, never a formula or a control sequence:
+
+- a text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
+  prefixed with ``'`` (OWASP, "CSV injection"), so Excel, LibreOffice and WPS show it as text;
+  numbers stay numbers (a negative *number* is not text and is written as a number);
+- control characters (C0 except tab/line feed/carriage return, DEL, C1) are removed, so an
+  export never fails on a name that carries one (openpyxl's ``IllegalCharacterError``);
+- CSV files are UTF-8 with a byte-order mark, which Excel on Chinese Windows needs to read
+  UTF-8 instead of GBK.
+
+:func:`clean_text` is the same cleaning for text printed on a terminal (no ESC sequences from data).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+#: the first characters that make a spreadsheet read a cell as a formula (OWASP)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_FORMULA = re.compile(r"^[=+\-@\t\r]")
+_NEEDS_WORK = re.compile(r"^[=+\-@\t\r]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CSV_ENCODING = "utf-8-sig"
+
+
+def clean_text(value) -> str:
+    """``str(value)`` without control characters (ESC, NUL, C1 …): safe to print or to store in a cell.
+
+    Examples
+    --------
+    >>> clean_text("a\\x1b[31mred\\x1b[0m")
+    'a[31mred[0m'
+    """
+    return _CONTROL.sub("", str(value))
+
+
+def neutralise(value):
+    """One cell: text made safe (see the module doc); anything else unchanged.
+
+    Examples
+    --------
+    >>> neutralise("=HYPERLINK(\\"http://x\\")"), neutralise(-5), neutralise("工业")
+    ('\\'=HYPERLINK("http://x")', -5, '工业')
+    """
+    if not isinstance(value, str):
+        return value
+    v = _CONTROL.sub("", value)
+    return "'" + v if v[:1] in FORMULA_START else v
+
+
+def _text_mask(col: pd.Series) -> np.ndarray:
+    kind = pd.api.types.infer_dtype(col, skipna=True)
+    if kind == "string":
+        return col.notna().to_numpy()
+    if kind in ("empty", "floating", "integer", "boolean", "datetime", "datetime64", "date", "decimal",
+                "mixed-integer-float", "timedelta", "period"):
+        return np.zeros(len(col), dtype=bool)
+    return col.map(type).eq(str).to_numpy()
+
+
+def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with every text cell and header neutralised, column by column."""
+    out = {}
+    for name in df.columns:
+        col = df[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):  # the categories are few: neutralise them, not the rows
+            cats = list(col.cat.categories)
+            new = [neutralise(c) for c in cats]
+            if new == cats:
+                out[neutralise(str(name))] = col
+                continue
+            if len(set(new)) == len(new):
+                out[neutralise(str(name))] = col.cat.rename_categories(new)
+                continue
+        textual = col.dtype == object or pd.api.types.is_string_dtype(col)
+        if isinstance(col.dtype, pd.CategoricalDtype) or textual:
+            col = col.astype(object)
+            mask = _text_mask(col)
+            if mask.any():
+                txt = pd.Series(np.where(mask, col.to_numpy(dtype=object), ""), index=col.index, dtype=object)
+                need = txt.str.contains(_NEEDS_WORK).to_numpy(dtype=bool)  # one pass; most cells are fine
+                if need.any():
+                    sub = txt[need].str.replace(_CONTROL, "", regex=True)
+                    sub = sub.mask(sub.str.contains(_FORMULA), "'" + sub)
+                    col = col.copy()
+                    col[need] = sub
+        out[neutralise(str(name))] = col
+    return pd.DataFrame(out, index=df.index)
+
+
+def write_csv(df: pd.DataFrame, target) -> None:
+    """CSV, UTF-8 with a BOM, cells neutralised, CRLF line ends (RFC 4180: a cell holding a CR or
+    LF is then quoted, so it cannot split a row). ``target``: a path or a text/binary buffer."""
+    safe_frame(df).to_csv(target, index=False, encoding=CSV_ENCODING, lineterminator="\r\n")
+
+
+def write_xlsx(df: pd.DataFrame, target, *, sheet_name: str = "Sheet1") -> None:
+    """xlsx (openpyxl), cells neutralised. ``target``: a path or a binary buffer."""
+    safe_frame(df).to_excel(target, index=False, engine="openpyxl", sheet_name=sheet_name)
+
+
+def xlsx_bytes(df: pd.DataFrame, *, sheet_name: str = "Sheet1") -> bytes:
+    buf = io.BytesIO()
+    write_xlsx(df, buf, sheet_name=sheet_name)
+    return buf.getvalue()
+
+
+def write_table(df: pd.DataFrame, path, *, field: str = "out") -> Path:
+    """Write ``df`` as .csv or .xlsx (by suffix); anything else is an :class:`InputError` on ``field``."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        write_csv(df, path)
+    elif suffix == ".xlsx":
+        write_xlsx(df, path)
+    else:
+        raise InputError(f"unsupported output '{path.suffix}'", field=field, expected=".csv or .xlsx")
+    return path
