@@ -14,7 +14,7 @@ import math
 from datetime import date
 
 from standardland.codes import parcel_class
-from standardland.rules.indicators import catalogue
+from standardland.rules.catalogue import catalogue
 
 TOL = 1e-9
 LAYER_ORDER = {"national": 0, "province": 1, "city": 2, "park": 3}

@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import RuleSetError
-from .indicators import LAYERS, Catalogue, Context, LayerValue, catalogue
+from .catalogue import Catalogue, catalogue
+from .thresholds import RULESET_LAYERS, Context, LayerValue
 from ..resources import geodata
 from ..units import parse_unit
 
@@ -74,8 +75,10 @@ class RuleSet:
             return False
         return True
 
-    def value_for(self, ind_id: str, rules: list[Rule], ctx: Context) -> tuple[LayerValue | None, str | None]:
-        """This set's value for an indicator in a context: (value or None, reason it is undeterminable)."""
+    def value_for(self, ind_id: str, rules: list[Rule], ctx: Context) -> tuple[LayerValue | None, str | None,
+                                                                             str | None]:
+        """This set's value for an indicator in a context: (value or None, reason it is undeterminable,
+        kind of that reason: ``"unresolved"`` or ``"out_of_scope"``)."""
         by_ind, by_region, by_zone = self._keyed[ind_id]
         key = (ind_id,
                (ctx.industry_error, ctx.industry_2017 if self.industry_edition == "2017" else ctx.industry_2002)
@@ -86,26 +89,26 @@ class RuleSet:
             hit = self._memo[key] = self._value_for(ind_id, rules, ctx)
         return hit
 
-    def _value_for(self, ind_id: str, rules: list[Rule], ctx: Context) -> tuple[LayerValue | None, str | None]:
+    def _value_for(self, ind_id: str, rules: list[Rule], ctx: Context):
         industry_keyed = any(r.industry for r in rules)
         codes = ()
         if industry_keyed:
             codes = ctx.industry_2017 if self.industry_edition == "2017" else ctx.industry_2002
             if ctx.industry_error:
-                return None, f"industry unknown ({ctx.industry_error})"
+                return None, f"industry unknown ({ctx.industry_error})", "unresolved"
             if not codes:
                 return None, (f"the project's industry has no GB/T 4754-{self.industry_edition} counterpart; "
-                              f"{self.id} cannot be applied")
+                              f"{self.id} cannot be applied"), "unresolved"
         matching = [r for r in rules
                     if (r.industry is None or any(c.startswith(r.industry) or r.industry.startswith(c)
                                                   for c in codes))
                     and (r.zone_tier is None or r.zone_tier == ctx.zone_tier)]
         if any(r.region_class is not None for r in matching):
             if ctx.region_class is None:
-                return None, "the parcel has no land grade, so its region class (1–7) is unknown"
+                return None, "the parcel has no land grade, so its region class (1–7) is unknown", "unresolved"
             matching = [r for r in matching if r.region_class is None or r.region_class == ctx.region_class]
         if not matching:
-            return None, None
+            return None, None, None
         lo = [r for r in matching if r.min is not None]
         hi = [r for r in matching if r.max is not None]
         rmin = max(lo, key=lambda r: r.min) if lo else None
@@ -115,7 +118,7 @@ class RuleSet:
         clause = "; ".join(dict.fromkeys(r.clause for r in (rmin, rmax) if r is not None and r.clause)) or None
         return LayerValue(self.layer, self.id, self.version, rmin.min if rmin else None,
                           rmax.max if rmax else None, sev, main.verified, main.source or self.source,
-                          clause), None
+                          clause), None, None
 
     def to_dict(self) -> dict:
         return self.payload
@@ -141,7 +144,7 @@ def parse_ruleset(doc: dict, cat: Catalogue | None = None) -> RuleSet:
     if not isinstance(rid, str) or not _ID.match(rid):
         raise RuleSetError(f"id {rid!r} is invalid", field="id", expected="lowercase letters, digits, '-', '.', '_'")
     layer = doc.get("layer")
-    if layer not in LAYERS[:-1]:
+    if layer not in RULESET_LAYERS:
         raise RuleSetError(f"layer {layer!r} is unknown", field="layer", expected="national, province, city or park")
     eff_from = _date(doc.get("effective_from"), "effective_from")
     if eff_from is None:
