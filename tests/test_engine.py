@@ -220,3 +220,57 @@ def test_parcel_class_rule_has_one_home():
 
     assert [parcel_class(c) for c in ("100101", "100102", "100103", "0901")] == [1, 2, 3, 0]
     assert np.isnan(parcel_class("1001"))
+
+
+def test_required_text_is_rendered_once_in_the_requests_language():
+    p = parcel(ZJ, grade=2)
+    zh = check({"investment_intensity": 250, "far": 1.0, "decision_date": "2024-01-01"}, p)
+    en = check({"investment_intensity": 250, "far": 1.0, "decision_date": "2024-01-01"}, p, lang="en")
+    assert all("required_text" in it for it in zh["indicators"])
+    assert item(zh, "investment_intensity")["required_text"] == "≥ 293.33 万元/亩（推荐值）"
+    assert item(en, "investment_intensity")["required_text"] == "≥ 293.33 万元/亩 (recommended)"
+    assert item(zh, "far")["required_text"] == "≥ 1"
+    assert item(zh, "green_ratio")["required_text"] == "≤ 20 %"
+    assert item(zh, "tax_per_mu")["required_text"] == "—"
+    sd = check({"industry_code": "17", "decision_date": "2024-06-01"}, parcel(park="yantai-hitech-intl"))
+    assert item(sd, "far")["required_text"] == "1–3"
+    assert item(sd, "investment_intensity")["required_text"] == "≥ 300 万元/亩"
+
+
+def test_documents_print_the_advisory_requirement_not_a_dash():
+    from standardland.workflow.documents import render
+
+    v = check({"investment_intensity": 250, "decision_date": "2024-01-01"}, parcel(ZJ, grade=2))
+    app = {"id": 1, "parcel_code": ZJ, "project": {"name": "t", "decision_date": "2024-01-01"},
+           "state": "submitted", "verdict": v}
+    html = render("check", app, lang="zh")
+    assert "≥ 293.33（推荐值）" in html and "≥ —" not in html
+    assert "≥ 293.33 (recommended)" in render("check", app, lang="en")
+
+
+def test_a_commitment_is_its_own_agreement_layer():
+    p = parcel(ZJ, investment_intensity_min=280, grade=2)
+    r = checks.check({"name": "t", "decision_date": "2020-06-01", "industry_code": "39", "investment_intensity": 300},
+                     p, PARKS, RULESETS, checkpoint="acceptance", layers={"agreement": {"investment_intensity_min": 310}},
+                     only={"investment_intensity"})
+    inv = item(r, "investment_intensity")
+    assert inv["status"] == "fail" and inv["required"]["min"] == 310
+    assert inv["governing_layer"] == "agreement" and inv["governing_ruleset"] == "agreement"
+    assert [lv["layer"] for lv in inv["layers"]] == ["national", "parcel", "agreement"]
+    assert item(r, "far")["status"] == "not_applicable" and item(r, "far")["reason"] == \
+        "not among the indicators asked for"
+    assert r["verdict"] == "fail"
+
+
+def test_context_for_parcel_and_published_thresholds_share_the_layering():
+    from datetime import date
+
+    from standardland.rules.thresholds import Context, effective_thresholds, with_layers
+
+    p = parcel(park="yantai-hitech-intl", investment_intensity_min=350)
+    ctx = Context.for_parcel(p.iloc[0], date(2024, 6, 1), parks=PARKS)
+    assert (ctx.admin_code, ctx.zone_tier, ctx.park) == ("370613", "national", "yantai-hitech-intl")
+    ths = with_layers(effective_thresholds(ctx, RULESETS), {"parcel": p.iloc[0]["attrs"]})
+    inv = ths["investment_intensity"]
+    assert inv.min == 350 and inv.min_layer.layer == "parcel"
+    assert ths["far"].unresolved  # no industry given
