@@ -274,3 +274,68 @@ def test_context_for_parcel_and_published_thresholds_share_the_layering():
     inv = ths["investment_intensity"]
     assert inv.min == 350 and inv.min_layer.layer == "parcel"
     assert ths["far"].unresolved  # no industry given
+
+
+def _project(div2002, div2017, label, **values):
+    from datetime import date
+
+    from standardland.industry import Industry
+    from standardland.rules.project import Project
+
+    return Project(name="t", decision_date=date.fromisoformat(values.pop("decision_date", "2020-06-01")),
+                   industry=Industry(div2017=div2017, div2002=div2002, label=label), nuisance_class=1,
+                   values={k: values.get(k) for k in ("far", "building_coefficient", "green_ratio")})
+
+
+def test_an_industry_outside_the_standards_scope_is_not_applicable_with_the_reason():
+    # 仓储业 is 2002-58: 国土资发〔2008〕24号 governs manufacturing (2002 divisions 13–43) only
+    r = checks.check(_project(("58",), ("59",), "58 仓储业", far=0.2, building_coefficient=10), parcel(ZJ),
+                     PARKS, RULESETS)
+    far = item(r, "far")
+    assert far["status"] == "not_applicable"
+    assert far["reason"].startswith("国土资发〔2008〕24号 covers manufacturing, 2002 divisions 13–43; ")
+    assert far["reason"].endswith("is 2002-58")
+    assert [n["kind"] for n in r["notes"]] == ["scope"] and r["notes"][0]["message"] == far["reason"]
+    # the set's indicators that do not depend on industry still apply; the verdict is not "incomplete"
+    assert item(r, "building_coefficient")["status"] == "fail" and r["verdict"] == "fail"
+    # a manufacturing industry is inside the scope: no note, FAR judged
+    inside = checks.check(_project(("13",), ("13",), "13", far=0.2), parcel(ZJ), PARKS, RULESETS)
+    assert item(inside, "far")["status"] == "fail" and inside["notes"] == []
+    # a park that widens the scope (or sets its own FAR) still governs the warehouse
+    later = checks.check(_project(("58",), ("59",), "58 仓储业", far=0.2, decision_date="2024-06-01"),
+                         parcel(park="yantai-hitech-intl"), PARKS, RULESETS)
+    assert item(later, "far")["status"] == "fail" and item(later, "far")["governing_ruleset"] == \
+        "yantai-hitech-intl-2021"
+    assert later["notes"] and "2023 revision" in later["notes"][0]["message"]
+
+
+def test_scope_membership_is_decided_per_context_in_a_batch():
+    from standardland.rules.engine import evaluate
+
+    n = 6
+    cols = {"decision_date": np.array(["2020-06-01"] * n, dtype="datetime64[D]"),
+            "industry_2002": np.array(["58", "13", "44", "58", "13", ""], dtype=object),
+            "industry_2017": np.array(["59", "13", "44", "59", "13", "43"], dtype=object),
+            "admin_code": np.array(["330106"] * n, dtype=object), "parcel_area_m2": np.full(n, 10_000.0),
+            "far": np.full(n, 0.2)}
+    ev = evaluate(cols, RULESETS)
+    assert ev.status_of("far").tolist() == ["not_applicable", "fail", "not_applicable", "not_applicable", "fail",
+                                            "missing"]
+    assert len(ev.contexts) == 4
+
+
+@pytest.mark.parametrize("scope, field", [
+    ({"edition": "2002", "divisions": "13-x"}, "scope.divisions"),
+    ({"edition": "2011", "divisions": "13-43"}, "scope.edition"),
+    ({"divisions": "13-43"}, "scope.edition"),
+    ({"edition": "2002", "divisions": "43-13"}, "scope.divisions"),
+])
+def test_bad_scope_names_the_field(scope, field):
+    from standardland.errors import RuleSetError
+    from standardland.rules.rulesets import parse_ruleset
+
+    doc = {"id": "nat", "layer": "national", "effective_from": "2008-01-31", "industry_edition": "2002",
+           "scope": scope, "rules": [{"indicator": "far", "industry": "13", "min": 1}]}
+    with pytest.raises(RuleSetError) as e:
+        parse_ruleset(doc)
+    assert e.value.field == field

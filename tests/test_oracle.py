@@ -48,7 +48,7 @@ def rule_sets(draw) -> list[dict]:
                      "severity": "advisory"} for rc in (1, 3)]
                  + [{"indicator": "office_land_share", "max": draw(vals("office_land_share")), "severity": draw(
                      st.sampled_from(["binding", "advisory"]))}])
-    scope_n = draw(st.sampled_from([{}]))
+    scope_n = draw(st.sampled_from([{}, {"edition": "2002", "divisions": "13-37,39-43", "title": "test scope"}]))
     docs = [
         {"id": "nat-a", "series": "national", "layer": "national", "effective_from": "2008-01-31",
          "effective_to": "2023-05-10", "industry_edition": "2002", "scope": dict(scope_n), "rules": nat_rules},

@@ -21,7 +21,41 @@ from ..resources import geodata
 from ..units import parse_unit
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-SCOPE_KEYS = ("admin_prefix", "park")
+SCOPE_KEYS = ("admin_prefix", "park", "edition", "divisions", "title", "verified")
+_DIVISIONS = re.compile(r"^\d{2}(-\d{2})?(,\d{2}(-\d{2})?)*$")
+
+
+def parse_divisions(spec, fieldname: str = "scope.divisions") -> frozenset[str]:
+    """Two-digit GB/T 4754 divisions from ``"13-37,39-43"`` (ranges inclusive).
+
+    Examples
+    --------
+    >>> sorted(parse_divisions("13-15,39"))
+    ['13', '14', '15', '39']
+    """
+    text = str(spec).replace(" ", "").replace("–", "-")
+    if not _DIVISIONS.match(text):
+        raise RuleSetError(f"{spec!r} is not a list of divisions", field=fieldname,
+                           expected="two-digit divisions and ranges, e.g. '13-37,39-43'")
+    out = set()
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        if hi and int(hi) < int(lo):
+            raise RuleSetError(f"range {part!r} runs backwards", field=fieldname, expected="low-high")
+        out.update(f"{k:02d}" for k in range(int(lo), int(hi or lo) + 1))
+    return frozenset(out)
+
+
+def _division_name(edition: str, code: str) -> str | None:
+    from .. import codes
+
+    try:
+        if edition == "2002":
+            return codes.divisions_2002().get(code)
+        hit = codes.industries_2017().get(code)
+        return hit[0] if hit else None
+    except Exception:  # a code list that cannot be read names nothing; the code still says it
+        return None
 
 
 @dataclass
@@ -54,6 +88,8 @@ class RuleSet:
     rules_by_indicator: dict = field(repr=False, default_factory=dict)
 
     def __post_init__(self):
+        # the industries this set governs (scope.edition + scope.divisions); None: every industry
+        self.industry_scope = parse_divisions(self.scope["divisions"]) if self.scope.get("divisions") else None
         by: dict[str, list[Rule]] = {}
         for r in self.rules:
             by.setdefault(r.indicator, []).append(r)
@@ -75,14 +111,27 @@ class RuleSet:
             return False
         return True
 
+    def outside_scope(self, ctx: Context) -> str | None:
+        """Why the project's industry is outside this set's scope (None when inside, or unknown).
+
+        Membership is decided per context (the engine resolves each distinct context once)."""
+        if self.industry_scope is None:
+            return None
+        edition = str(self.scope.get("edition"))
+        codes = ctx.industry_2017 if edition == "2017" else ctx.industry_2002
+        if not codes or any(c[:2] in self.industry_scope for c in codes):
+            return None
+        title = self.scope.get("title") or f"{self.id} covers {edition} divisions {self.scope['divisions']}"
+        named = ", ".join(f"{n} is {edition}-{c[:2]}" if (n := _division_name(edition, c[:2])) else
+                          f"the project's industry is {edition}-{c[:2]}" for c in codes)
+        return f"{title}; {named}"
+
     def value_for(self, ind_id: str, rules: list[Rule], ctx: Context) -> tuple[LayerValue | None, str | None,
                                                                              str | None]:
         """This set's value for an indicator in a context: (value or None, reason it is undeterminable,
         kind of that reason: ``"unresolved"`` or ``"out_of_scope"``)."""
         by_ind, by_region, by_zone = self._keyed[ind_id]
-        key = (ind_id,
-               (ctx.industry_error, ctx.industry_2017 if self.industry_edition == "2017" else ctx.industry_2002)
-               if by_ind else None,
+        key = (ind_id, (ctx.industry_error, ctx.industry_2017, ctx.industry_2002) if by_ind else None,
                ctx.region_class if by_region else None, ctx.zone_tier if by_zone else None)
         hit = self._memo.get(key)
         if hit is None:
@@ -99,6 +148,9 @@ class RuleSet:
             if not codes:
                 return None, (f"the project's industry has no GB/T 4754-{self.industry_edition} counterpart; "
                               f"{self.id} cannot be applied"), "unresolved"
+            outside = self.outside_scope(ctx)
+            if outside:
+                return None, outside, "out_of_scope"
         matching = [r for r in rules
                     if (r.industry is None or any(c.startswith(r.industry) or r.industry.startswith(c)
                                                   for c in codes))
@@ -159,6 +211,16 @@ def parse_ruleset(doc: dict, cat: Catalogue | None = None) -> RuleSet:
     bad = set(scope) - set(SCOPE_KEYS)
     if bad:
         raise RuleSetError(f"unknown scope key(s) {sorted(bad)}", field="scope", expected=str(SCOPE_KEYS))
+    if scope.get("divisions") is not None or scope.get("edition") is not None:
+        if str(scope.get("edition")) not in ("2002", "2017"):
+            raise RuleSetError(f"edition {scope.get('edition')!r}", field="scope.edition",
+                               expected="2002 or 2017 (the GB/T 4754 edition of scope.divisions)")
+        if not scope.get("divisions"):
+            raise RuleSetError("missing", field="scope.divisions", expected="e.g. '13-37,39-43'")
+        parse_divisions(scope["divisions"])
+    for k in ("title", "verified"):
+        if scope.get(k) is not None and not isinstance(scope[k], str):
+            raise RuleSetError(f"{scope[k]!r}", field=f"scope.{k}", expected="a string")
     if layer == "province" and not scope.get("admin_prefix"):
         raise RuleSetError("a province rule set needs scope.admin_prefix (e.g. '37')", field="scope")
     if layer == "park" and not scope.get("park"):
