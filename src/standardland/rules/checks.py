@@ -12,7 +12,8 @@ import pandas as pd
 
 from .. import industry as ind_mod
 from . import thresholds
-from .engine import columns_of, evaluate
+from ..units import m2_to_mu
+from .engine import Coded, columns_of, evaluate
 from ..errors import DataValidationError, InputError, RowProblem
 from .indicators import CHECKPOINTS, Catalogue, catalogue
 from .project import Project, TEXT_FIELDS, parse_project, schema_fields
@@ -22,8 +23,13 @@ PARCEL_KEYS = ("parcel_code", "parcel_area_m2", "land_use_code", "region_class",
 
 
 def parcel_columns(parcels, parks=None, cat: Catalogue | None = None) -> dict[str, np.ndarray]:
-    """Parcel columns the engine needs (:func:`standardland.rules.thresholds.parcel_columns`)."""
-    return thresholds.parcel_columns(parcels, parks, cat)
+    """Parcel columns the engine needs (:func:`standardland.rules.thresholds.parcel_columns`), with the
+    parcel's name and area in 亩 for the check's summary."""
+    cols = thresholds.parcel_columns(parcels, parks, cat)
+    cols["parcel_name"] = parcels["name"].to_numpy(dtype=object) if "name" in parcels.columns else \
+        np.full(len(parcels), None, dtype=object)
+    cols["parcel_area_mu"] = m2_to_mu(cols["parcel_area_m2"])
+    return cols
 
 
 def parcel_frame(parcels, parks=None, cat: Catalogue | None = None) -> pd.DataFrame:
@@ -84,14 +90,28 @@ def check(project: dict | Project, parcel, parks, rulesets, *, checkpoint: str =
     ev = evaluate(cols, _rulesets(rulesets), checkpoint=_checkpoint(checkpoint),
                   only=set(only) if only is not None else None)
     out = ev.explain(0, lang=lang)
-    row = parcel.iloc[0]
-    return {"project": p.name, "parcel_code": row["code"], "decision_date": p.decision_date.isoformat(),
+
+    def get(c):
+        v = cols[c][0] if c in cols else None
+        return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
+
+    lu = cols.get("land_use_code")
+    lu = lu.values() if isinstance(lu, Coded) else lu
+    rc = get("region_class")
+    return {"project": p.name, "parcel_code": get("parcel_code"), "decision_date": p.decision_date.isoformat(),
             "industry": p.industry.to_dict(),
-            "parcel": {"code": row["code"], "name": row.get("name"), "area_m2": float(row["area_m2"]),
-                       "area_mu": float(row["area_mu"]), "land_use_code": row.get("land_use_code"),
-                       "region_class": None if pd.isna(row.get("region_class")) else int(row["region_class"]),
-                       "park": row.get("park")},
+            "parcel": {"code": get("parcel_code"), "name": get("parcel_name"),
+                       "area_m2": float(get("parcel_area_m2")), "area_mu": float(get("parcel_area_mu")),
+                       "land_use_code": None if lu is None else lu[0],
+                       "region_class": None if rc is None else int(rc), "park": _text(cols, "park")},
             **out}
+
+
+def _text(cols, c):
+    v = cols.get(c)
+    if v is None:
+        return None
+    return (v.values() if isinstance(v, Coded) else v)[0]
 
 
 # -- batch screening -----------------------------------------------------------------------

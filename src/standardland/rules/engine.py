@@ -77,19 +77,19 @@ def columns_of(df: pd.DataFrame) -> dict:
 
 # -- step 1: contexts --------------------------------------------------------------------------
 
-def _codes(col, n: int) -> tuple[np.ndarray, int]:
-    """(codes with −1 for missing, number of distinct values) of one key column."""
+def _codes(col) -> tuple[np.ndarray, np.ndarray]:
+    """(codes with −1 for missing, the distinct values) of one key column."""
     if isinstance(col, Coded):
-        return col.codes, len(col.categories)
+        return col.codes, np.asarray(col.categories, dtype=object)
+    if len(col) == 1:  # a single check: no hashing
+        v = _clean(col[0])
+        return (np.full(1, -1, np.intp), np.array([], dtype=object)) if v is None else \
+            (np.zeros(1, np.intp), np.array([v], dtype=object))
     codes, uniq = pd.factorize(col, use_na_sentinel=True)
-    return codes, len(uniq)
+    return codes, np.asarray(uniq, dtype=object)
 
 
-def _value(col, i: int):
-    if isinstance(col, Coded):
-        v = col.categories[col.codes[i]] if col.codes[i] >= 0 else None
-    else:
-        v = col[i]
+def _clean(v):
     if v is None or v is pd.NA or v is pd.NaT:
         return None
     if isinstance(v, (float, np.floating)) and np.isnan(v):
@@ -109,10 +109,7 @@ def _as_date(v) -> date:
     return date.fromisoformat(str(v)[:10])
 
 
-def _context(cols: Columns, i: int) -> Context:
-    def get(c):
-        return _value(cols[c], i) if c in cols else None
-
+def _context(get) -> Context:
     rc = get("region_class")
     return Context(
         decision_date=_as_date(get("decision_date")),
@@ -123,29 +120,46 @@ def _context(cols: Columns, i: int) -> Context:
         zone_tier=get("zone_tier"), admin_code=get("admin_code"), park=get("park"))
 
 
+def _row_value(col, i: int):
+    if isinstance(col, Coded):
+        return _clean(col.categories[col.codes[i]]) if col.codes[i] >= 0 else None
+    return _clean(col[i])
+
+
 def contexts(cols: Columns, n: int) -> tuple[np.ndarray, list[Context]]:
-    """Step 1: each row's context index and the distinct contexts, factorized once from the key codes."""
-    if n == 1:
-        return np.zeros(1, dtype=np.intp), [_context(cols, 0)]
-    codes, dims = [], []
-    for c in KEY_COLUMNS:
-        if c not in cols:
+    """Step 1: each row's context index and the distinct contexts, factorized once from the key codes
+    (the contexts are decoded from the distinct combined codes, not from rows)."""
+    present = [c for c in KEY_COLUMNS if c in cols]
+    if n <= 1:
+        ctxs = [_context(lambda c: _row_value(cols[c], 0) if c in cols else None)] if n else []
+        return np.zeros(n, dtype=np.intp), ctxs
+    codes, dims, values = [], [], {}
+    for c in present:
+        cc, uniq = _codes(cols[c])
+        if len(uniq) == 0 or (len(uniq) == 1 and cc.min() >= 0):
+            values[c] = uniq[0] if len(uniq) else None  # one value (or none) everywhere
             continue
-        cc, k = _codes(cols[c], n)
-        if k <= 1 and (k == 0 or cc.min() >= 0):
-            continue  # one value (or none) everywhere: carries no information
         codes.append(cc + 1)  # −1 (missing) → 0
-        dims.append(k + 1)
-    if not codes or n == 0:
-        return np.zeros(n, dtype=np.intp), [_context(cols, 0)] if n else []
+        dims.append(len(uniq) + 1)
+        values[c] = np.append(None, uniq)  # code 0 → None
+    if not codes:
+        return np.zeros(n, dtype=np.intp), [_context(lambda c: _clean(values.get(c)))]
     combined = np.ravel_multi_index(codes, dims) if len(codes) > 1 else codes[0]
     kidx, uniq = pd.factorize(combined)
-    first = np.empty(len(uniq), dtype=np.intp)
-    first[kidx[::-1]] = np.arange(n - 1, -1, -1)
-    return kidx.astype(np.intp, copy=False), [_context(cols, int(i)) for i in first]
+    parts = dict(zip([c for c in present if isinstance(values[c], np.ndarray)],
+                     np.unravel_index(np.asarray(uniq), dims)))
+    ctxs = []
+    for k in range(len(uniq)):
+        ctxs.append(_context(lambda c: _clean(values[c][parts[c][k]]) if c in parts else _clean(values.get(c))))
+    return kidx.astype(np.intp, copy=False), ctxs
 
 
 # -- step 2: bounds ---------------------------------------------------------------------------
+
+def _rows(v, n: int, dtype="float64") -> np.ndarray:
+    """``v`` as an array of ``n`` rows (a scalar repeated)."""
+    return v if np.ndim(v) else np.full(n, v, dtype=dtype)
+
 
 def _tol(x):
     return REL_TOL * np.maximum(1.0, np.abs(x))
@@ -250,7 +264,10 @@ def actuals(ind: Indicator, cols: Columns, base: dict, n: int) -> np.ndarray:
     if ind.scale != 1:
         num = num * ind.scale
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        derived = np.divide(num, den, out=np.full(n, np.nan), where=den != 0)
+        derived = num / den
+    zero = den == 0
+    if zero.any():
+        derived = np.where(zero, np.nan, derived)
     direct = _float(cols, ind.id, n)
     return derived if direct is None else np.where(np.isnan(direct), derived, direct)
 
@@ -268,7 +285,7 @@ def status(b: Bounds, actual: np.ndarray, kidx: np.ndarray) -> np.ndarray:
         fail = over if fail is None else fail | over
     missing = np.isnan(actual)
     if b.unresolved.any():
-        missing = missing | _gather(b.unresolved.astype("float64"), kidx).astype(bool)
+        missing |= b.unresolved if len(b.unresolved) == 1 else b.unresolved[kidx]
     warn = None
     if not np.all(np.isnan(b.advisory_min)):
         warn = actual < _gather(b.advisory_min - _tol(b.advisory_min), kidx)
@@ -279,15 +296,13 @@ def status(b: Bounds, actual: np.ndarray, kidx: np.ndarray) -> np.ndarray:
     st = np.where(missing, MISSING, st)
     if fail is not None:
         st = np.where(fail, FAIL, st)
-    judged = _gather(b.judged.astype("float64"), kidx)
-    if not np.isscalar(judged) or b.own:
-        judged = np.asarray(judged, dtype=bool)
+    if not b.judged.all() or b.own:
+        j = b.judged
+        judged = bool(j[0]) if len(j) == 1 or j.all() or not j.any() else j[kidx]
         for own in b.own.values():
             judged = judged | ~np.isnan(own)
         st = np.where(judged, st, NA)
-    elif not judged:
-        st = NA
-    return np.broadcast_to(st, (n,)).astype(np.int8, copy=False) if np.ndim(st) == 0 else st
+    return st if np.ndim(st) else np.full(n, st, dtype=np.int8)
 
 
 # -- step 5: land use ---------------------------------------------------------------------------
@@ -299,7 +314,13 @@ class LandUse:
     status: np.ndarray
     parcel_class: np.ndarray  # 1/2/3, 0 not industrial, NaN not a class
     nuisance: np.ndarray
-    code: np.ndarray  # the parcel's land-use code (object)
+    codes: np.ndarray  # the parcel's land-use code per row, as codes into ``categories`` (−1: none)
+    categories: np.ndarray
+
+    def code(self, row: int):
+        """The parcel's land-use code of one row (None if it has none)."""
+        k = self.codes[row]
+        return self.categories[k] if k >= 0 else None
 
 
 def land_use(cols: Columns, n: int, judged: bool) -> LandUse:
@@ -307,19 +328,22 @@ def land_use(cols: Columns, n: int, judged: bool) -> LandUse:
     col = cols.get("land_use_code")
     if col is None:
         col = Coded(np.full(n, -1, dtype=np.int8), np.array([], dtype=object))
-    codes, cats = (col.codes, col.categories) if isinstance(col, Coded) else pd.factorize(col)
+    codes, cats = _codes(col)
     cls = np.array([codelists.parcel_class(c) for c in cats] + [np.nan], dtype="float64")
     pclass = cls[codes]  # code −1 (missing) → the last entry, NaN
     nuis = _float(cols, "nuisance_class", n)
     if nuis is None:
         nuis = np.full(n, np.nan)
     if judged:
-        st = np.select([pclass == 0, codes < 0, np.isnan(pclass), np.isnan(nuis), nuis > pclass],
-                       [FAIL, MISSING, NA, MISSING, FAIL], PASS).astype(np.int8)
+        # not industrial (0) fails; no code or no nuisance class is missing; a code naming no class is n/a
+        st = np.where(nuis > pclass, FAIL, PASS)
+        if np.isnan(nuis).any():
+            st = np.where(np.isnan(nuis), MISSING, st)
+        st = np.where(np.isnan(pclass), np.where(codes < 0, MISSING, NA), st)
+        st = np.where(pclass == 0, FAIL, st)
     else:
         st = np.full(n, NA, dtype=np.int8)
-    code = np.append(np.asarray(cats, dtype=object), None)[codes]
-    return LandUse(st, pclass, nuis, code)
+    return LandUse(st, pclass, nuis, codes, cats)
 
 
 # -- the evaluation -----------------------------------------------------------------------------
@@ -358,7 +382,7 @@ class Evaluation:
         key = ("adv", ind_id)
         if key not in self._cache:
             b = self.bounds[ind_id]
-            self._cache[key] = tuple(np.broadcast_to(_gather(a, self.key_index), (self.n,))
+            self._cache[key] = tuple(_rows(_gather(a, self.key_index), self.n)
                                      for a in (b.advisory_min, b.advisory_max))
         return self._cache[key]
 
@@ -373,7 +397,7 @@ class Evaluation:
                 for (layer, s), own in b.own.items():
                     if s == side:
                         v, by = tighten_rows(v, by, own, np.int16(self.labels.index(layer)), side)
-                out.append((np.broadcast_to(v, (self.n,)), np.asarray(by, dtype=np.int16)))
+                out.append((_rows(v, self.n), np.asarray(by, dtype=np.int16)))
             self._cache[ind_id] = (out[0][0], out[1][0], out[0][1], out[1][1])
         return self._cache[ind_id]
 

@@ -70,26 +70,33 @@ def _f(v):
 
 def flat(ev: Evaluation) -> pd.DataFrame:
     """One row per pair: ``verdict`` and ``<id>_status/_actual/_required/_layer`` per indicator
-    (``_required_max`` too where a range applies)."""
-    cols: dict[str, object] = {"verdict": pd.Categorical.from_codes(ev.verdict, VERDICTS)}
-    layer_cats = [""] + ev.labels  # code −1 (no layer) → ""
+    (``_required_max`` too where a range applies). Columns are the engine's arrays, not copies."""
+    statuses = pd.CategoricalDtype(STATUSES)
+    layers = pd.CategoricalDtype([""] + ev.labels)  # code −1 (no layer) → ""
+
+    def coded(codes, dtype):
+        return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+
+    cols: dict[str, object] = {"verdict": coded(ev.verdict, pd.CategoricalDtype(VERDICTS))}
     for ind in ev.cat.indicators:
         i = ind.id
-        cols[f"{i}_status"] = pd.Categorical.from_codes(ev.status[i], STATUSES)
+        cols[f"{i}_status"] = coded(ev.status[i], statuses)
         cols[f"{i}_actual"] = ev.actual[i]
         lo, hi = ev.required(i)
         by_lo, by_hi = ev.winners(i)
         alo, ahi = ev.advisory(i)
         if ind.direction == "max":
-            req, by = np.where(np.isnan(hi), ahi, hi), by_hi
+            req, adv, by = hi, ahi, by_hi
         else:
-            req, by = np.where(np.isnan(lo), alo, lo), by_lo
-            if not np.all(np.isnan(hi)):
-                cols[f"{i}_required_max"] = np.array(hi)
-        cols[f"{i}_required"] = req
-        cols[f"{i}_layer"] = pd.Categorical.from_codes(by.astype(np.int32) + 1, categories=layer_cats)
-    cols[f"{LAND_USE_CHECK}_status"] = pd.Categorical.from_codes(ev.land_use.status, STATUSES)
-    return pd.DataFrame(cols)
+            req, adv, by = lo, alo, by_lo
+            if not np.isnan(hi).all():
+                cols[f"{i}_required_max"] = np.ascontiguousarray(hi)
+        if not np.isnan(adv).all():
+            req = np.where(np.isnan(req), adv, req)  # an advisory value shows where no binding one applies
+        cols[f"{i}_required"] = np.ascontiguousarray(req)
+        cols[f"{i}_layer"] = coded(by + np.int16(1), layers)
+    cols[f"{LAND_USE_CHECK}_status"] = coded(ev.land_use.status, statuses)
+    return pd.DataFrame(cols, copy=False)  # no block consolidation: every column stays its own array
 
 
 # -- the explanation of one row -----------------------------------------------------------------
@@ -176,7 +183,7 @@ def explain(ev: Evaluation, row: int, lang: str = "zh") -> dict:
     lu = ev.land_use
     lus = STATUSES[lu.status[row]]
     pc = lu.parcel_class[row]
-    code = lu.code[row]
+    code = lu.code(row)
     lu_required = {"min": None, "max": None if np.isnan(pc) or pc <= 0 else float(pc),
                    "advisory_min": None, "advisory_max": None}
     items.append({

@@ -194,13 +194,31 @@ def applicable_rulesets(rulesets: list, ctx: Context) -> list:
     return sorted(best.values(), key=lambda r: (LAYER_RANK[r.layer], r.id))
 
 
+_MEMO: dict = {}
+_MEMO_MAX = 20_000
+
+
 def effective_thresholds(ctx: Context, rulesets: list, cat: Catalogue | None = None,
                          only: Iterable[str] | None = None) -> dict[str, Threshold]:
     """Effective thresholds per indicator for one context (rule-set layers only).
 
     ``only`` limits the work to these indicator ids (the others get an empty threshold).
+    The answer is shared between calls with the same context and rule-set objects: treat it as
+    read-only (:func:`with_layers` returns a tightened copy).
     """
     cat = cat or catalogue()
+    key = (ctx, tuple(map(id, rulesets)), id(cat), None if only is None else frozenset(only))
+    hit = _MEMO.get(key)
+    if hit is not None:
+        return hit[1]
+    if len(_MEMO) >= _MEMO_MAX:
+        _MEMO.clear()
+    out = _effective_thresholds(ctx, rulesets, cat, only)
+    _MEMO[key] = ((tuple(rulesets), cat), out)  # holding the objects keeps their ids from being reused
+    return out
+
+
+def _effective_thresholds(ctx: Context, rulesets: list, cat: Catalogue, only) -> dict[str, Threshold]:
     chosen = applicable_rulesets(rulesets, ctx)
     out = {ind.id: Threshold(ind.id) for ind in cat.indicators}
     wanted = set(only) if only is not None else None
