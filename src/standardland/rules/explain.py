@@ -82,16 +82,17 @@ def flat(ev: Evaluation) -> pd.DataFrame:
         i = ind.id
         cols[f"{i}_status"] = coded(ev.status[i], statuses)
         cols[f"{i}_actual"] = ev.actual[i]
+        b = ev.bounds[i]
         lo, hi = ev.required(i)
         by_lo, by_hi = ev.winners(i)
-        alo, ahi = ev.advisory(i)
         if ind.direction == "max":
-            req, adv, by = hi, ahi, by_hi
+            req, by, side = hi, by_hi, 1
         else:
-            req, adv, by = lo, alo, by_lo
-            if not np.isnan(hi).all():
+            req, by, side = lo, by_lo, 0
+            if not np.isnan(b.max).all() or any(s == "max" for _, s in b.own):  # decided per context
                 cols[f"{i}_required_max"] = np.ascontiguousarray(hi)
-        if not np.isnan(adv).all():
+        if not np.isnan(b.advisory_max if side else b.advisory_min).all():
+            adv = ev.advisory(i)[side]
             req = np.where(np.isnan(req), adv, req)  # an advisory value shows where no binding one applies
         cols[f"{i}_required"] = np.ascontiguousarray(req)
         cols[f"{i}_layer"] = coded(by + np.int16(1), layers)

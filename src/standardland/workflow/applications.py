@@ -280,8 +280,7 @@ def inspect(ag: dict, app: dict, actuals: dict, kind: str) -> dict:
 
 
 def _zone_tier(store, park):
-    pk = services.parks(store)
-    return dict(zip(pk["code"], pk["zone_tier"])).get(park)
+    return thresholds.zone_tiers(services.parks(store)).get(park)
 
 
 def penalty_for(ag: dict, app: dict, result: dict, kind: str) -> dict:
