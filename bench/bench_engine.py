@@ -25,7 +25,6 @@ import time
 import numpy as np
 import pandas as pd
 
-from common import timer
 
 INDICATORS = ["investment_intensity", "far", "building_coefficient", "office_land_share", "green_ratio",
               "tax_per_mu", "output_per_mu", "value_added_per_energy", "value_added_per_emission", "rd_ratio"]

@@ -70,7 +70,7 @@ def set_value(doc: dict, ind_id: str, row: dict):
             return None, None, False, "unresolved"
         if not codes:
             return None, None, False, "unresolved"
-        scope = (doc.get("scope") or {})
+        scope = doc.get("scope") or {}
         if scope.get("divisions") and scope.get("edition"):
             own = row["industry_2017" if scope["edition"] == "2017" else "industry_2002"]
             allowed = _divisions(scope["divisions"])
@@ -87,7 +87,9 @@ def set_value(doc: dict, ind_id: str, row: dict):
     if any(r.get("region_class") is not None for r in matching):
         if row.get("region_class") is None:
             return None, None, False, "unresolved"
-        matching = [r for r in matching if r.get("region_class") is None or r["region_class"] == row["region_class"]]
+        matching = [
+            r for r in matching if r.get("region_class") is None or r["region_class"] == row["region_class"]
+        ]
     if not matching:
         return None, None, False, "none"
     mins = [r["min"] for r in matching if r.get("min") is not None]
@@ -101,7 +103,8 @@ def _num(v):
 
 
 def evaluate_row(docs: list[dict], row: dict, checkpoint: str = "screening") -> dict:
-    """The verdict of one row: {"verdict", "status": {id: s}, "min": {id: v}, "max": {id: v}, "by": {id: set}}."""
+    """The verdict of one row: ``{"verdict", "status": {id: s}, "min": {id: v}, "max": {id: v},
+    "by": {id: (min layer, max layer)}}``."""
     cat = catalogue()
     land = _num(row.get("land_area_m2")) or _num(row.get("parcel_area_m2"))
     base = {"land_area_m2": land, "land_area_mu": None if land is None else land * 3 / 2000}
@@ -144,13 +147,16 @@ def evaluate_row(docs: list[dict], row: dict, checkpoint: str = "screening") -> 
         if lo is None and hi is None and alo is None and ahi is None and not unresolved:
             status[i] = "not_applicable"
             continue
-        if actual is not None and ((lo is not None and actual < lo - TOL * max(1, abs(lo)))
-                                   or (hi is not None and actual > hi + TOL * max(1, abs(hi)))):
+        if actual is not None and (
+            (lo is not None and actual < lo - TOL * max(1, abs(lo)))
+            or (hi is not None and actual > hi + TOL * max(1, abs(hi)))
+        ):
             status[i] = "fail"
         elif actual is None or unresolved:
             status[i] = "missing"
-        elif (alo is not None and actual < alo - TOL * max(1, abs(alo))) or \
-                (ahi is not None and actual > ahi + TOL * max(1, abs(ahi))):
+        elif (alo is not None and actual < alo - TOL * max(1, abs(alo))) or (
+            ahi is not None and actual > ahi + TOL * max(1, abs(ahi))
+        ):
             status[i] = "warn"
         else:
             status[i] = "pass"

@@ -76,18 +76,36 @@ def parse_catalogue(doc: dict) -> Catalogue:
             if k not in d:
                 raise RuleSetError(f"missing '{k}'", field=f"{where}.{k}")
         if d["direction"] not in ("min", "max", "range"):
-            raise RuleSetError(f"direction '{d['direction']}'", field=f"{where}.direction", expected="min, max or range")
+            raise RuleSetError(
+                f"direction '{d['direction']}'", field=f"{where}.direction", expected="min, max or range"
+            )
         parse_unit(d["unit"], field=f"{where}.unit")
         for k in ("numerator", "denominator"):
             if d[k] not in inputs and d[k] != "land_area_mu":
-                raise RuleSetError(f"'{d[k]}' is not a declared input", field=f"{where}.{k}",
-                                   expected="an id under 'inputs' (or land_area_mu)")
+                raise RuleSetError(
+                    f"'{d[k]}' is not a declared input",
+                    field=f"{where}.{k}",
+                    expected="an id under 'inputs' (or land_area_mu)",
+                )
         cps = tuple(d.get("checkpoints", CHECKPOINTS))
         bad = [c for c in cps if c not in CHECKPOINTS]
         if bad:
-            raise RuleSetError(f"unknown checkpoint(s) {bad}", field=f"{where}.checkpoints", expected=str(CHECKPOINTS))
-        inds.append(Indicator(d["id"], d["name_zh"], d["name_en"], d["unit"], d["direction"], d["numerator"],
-                              d["denominator"], float(d.get("scale", 1)), cps))
+            raise RuleSetError(
+                f"unknown checkpoint(s) {bad}", field=f"{where}.checkpoints", expected=str(CHECKPOINTS)
+            )
+        inds.append(
+            Indicator(
+                d["id"],
+                d["name_zh"],
+                d["name_en"],
+                d["unit"],
+                d["direction"],
+                d["numerator"],
+                d["denominator"],
+                float(d.get("scale", 1)),
+                cps,
+            )
+        )
     return Catalogue(tuple(inds), inputs)
 
 

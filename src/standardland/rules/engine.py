@@ -37,8 +37,16 @@ STATUSES = np.array(["pass", "fail", "warn", "missing", "not_applicable"], dtype
 PASS, FAIL, WARN, MISSING, NA = (np.int8(k) for k in range(5))
 VERDICTS = np.array(["pass", "fail", "incomplete"], dtype=object)
 REL_TOL = 1e-9
-KEY_COLUMNS = ("decision_date", "industry_2017", "industry_2002", "industry_error", "region_class", "zone_tier",
-               "admin_code", "park")
+KEY_COLUMNS = (
+    "decision_date",
+    "industry_2017",
+    "industry_2002",
+    "industry_error",
+    "region_class",
+    "zone_tier",
+    "admin_code",
+    "park",
+)
 LAND_USE_CHECK = "land_use_class"
 
 
@@ -77,14 +85,18 @@ def columns_of(df: pd.DataFrame) -> dict:
 
 # -- step 1: contexts --------------------------------------------------------------------------
 
+
 def _codes(col) -> tuple[np.ndarray, np.ndarray]:
     """(codes with −1 for missing, the distinct values) of one key column."""
     if isinstance(col, Coded):
         return col.codes, np.asarray(col.categories, dtype=object)
     if len(col) == 1:  # a single check: no hashing
         v = _clean(col[0])
-        return (np.full(1, -1, np.intp), np.array([], dtype=object)) if v is None else \
-            (np.zeros(1, np.intp), np.array([v], dtype=object))
+        return (
+            (np.full(1, -1, np.intp), np.array([], dtype=object))
+            if v is None
+            else (np.zeros(1, np.intp), np.array([v], dtype=object))
+        )
     codes, uniq = pd.factorize(col, use_na_sentinel=True)
     return codes, np.asarray(uniq, dtype=object)
 
@@ -117,7 +129,10 @@ def _context(get) -> Context:
         industry_2002=tuple(x for x in (get("industry_2002") or "").split("|") if x),
         industry_error=get("industry_error") or None,
         region_class=int(rc) if rc is not None else None,
-        zone_tier=get("zone_tier"), admin_code=get("admin_code"), park=get("park"))
+        zone_tier=get("zone_tier"),
+        admin_code=get("admin_code"),
+        park=get("park"),
+    )
 
 
 def _row_value(col, i: int):
@@ -146,15 +161,21 @@ def contexts(cols: Columns, n: int) -> tuple[np.ndarray, list[Context]]:
         return np.zeros(n, dtype=np.intp), [_context(lambda c: _clean(values.get(c)))]
     combined = np.ravel_multi_index(codes, dims) if len(codes) > 1 else codes[0]
     kidx, uniq = pd.factorize(combined)
-    parts = dict(zip([c for c in present if isinstance(values[c], np.ndarray)],
-                     np.unravel_index(np.asarray(uniq), dims)))
-    ctxs = []
-    for k in range(len(uniq)):
-        ctxs.append(_context(lambda c: _clean(values[c][parts[c][k]]) if c in parts else _clean(values.get(c))))
-    return kidx.astype(np.intp, copy=False), ctxs
+    parts = dict(
+        zip(
+            [c for c in present if isinstance(values[c], np.ndarray)],
+            np.unravel_index(np.asarray(uniq), dims),
+        )
+    )
+
+    def getter(k):
+        return lambda c: _clean(values[c][parts[c][k]]) if c in parts else _clean(values.get(c))
+
+    return kidx.astype(np.intp, copy=False), [_context(getter(k)) for k in range(len(uniq))]
 
 
 # -- step 2: bounds ---------------------------------------------------------------------------
+
 
 def _rows(v, n: int, dtype="float64") -> np.ndarray:
     """``v`` as an array of ``n`` rows (a scalar repeated)."""
@@ -197,13 +218,19 @@ def bounds(ind: Indicator, ths: list[dict[str, Threshold]], cols: Columns, label
     def arr(get):
         return np.array([np.nan if (v := get(t[i])) is None else v for t in ths], dtype="float64")
 
-    b = Bounds(arr(lambda t: t.min), arr(lambda t: t.max), arr(lambda t: t.advisory_min),
-               arr(lambda t: t.advisory_max),
-               np.array([label(t[i].min_layer) for t in ths], dtype=np.int16),
-               np.array([label(t[i].max_layer) for t in ths], dtype=np.int16),
-               np.array([t[i].unresolved is not None for t in ths], dtype=bool), np.zeros(0, bool))
-    b.judged = b.unresolved | ~(np.isnan(b.min) & np.isnan(b.max) & np.isnan(b.advisory_min)
-                                & np.isnan(b.advisory_max))
+    b = Bounds(
+        arr(lambda t: t.min),
+        arr(lambda t: t.max),
+        arr(lambda t: t.advisory_min),
+        arr(lambda t: t.advisory_max),
+        np.array([label(t[i].min_layer) for t in ths], dtype=np.int16),
+        np.array([label(t[i].max_layer) for t in ths], dtype=np.int16),
+        np.array([t[i].unresolved is not None for t in ths], dtype=bool),
+        np.zeros(0, bool),
+    )
+    b.judged = b.unresolved | ~(
+        np.isnan(b.min) & np.isnan(b.max) & np.isnan(b.advisory_min) & np.isnan(b.advisory_max)
+    )
     for layer in ROW_LAYERS:
         for side in SIDES:
             col = cols.get(limit_column(i, side, layer))
@@ -216,18 +243,19 @@ def _decision_bound(b: Bounds, side: str, kidx: np.ndarray):
     """The row-level bound of one side with the tolerance applied (min lowered, max raised)."""
     if side == "min":
         v = _gather(b.min - _tol(b.min), kidx)
-        for (layer, s), own in b.own.items():
+        for (_, s), own in b.own.items():
             if s == "min":
                 v = np.fmax(v, own - _tol(own))
     else:
         v = _gather(b.max + _tol(b.max), kidx)
-        for (layer, s), own in b.own.items():
+        for (_, s), own in b.own.items():
             if s == "max":
                 v = np.fmin(v, own + _tol(own))
     return v
 
 
 # -- step 3: actuals ----------------------------------------------------------------------------
+
 
 def _float(cols: Columns, name: str, n: int) -> np.ndarray | None:
     col = cols.get(name)
@@ -238,7 +266,9 @@ def _float(cols: Columns, name: str, n: int) -> np.ndarray | None:
     col = np.asarray(col)
     if col.dtype == np.float64:
         return col
-    return pd.to_numeric(pd.Series(col, copy=False), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    return pd.to_numeric(pd.Series(col, copy=False), errors="coerce").to_numpy(
+        dtype="float64", na_value=np.nan
+    )
 
 
 def land_area(cols: Columns, n: int) -> dict[str, np.ndarray]:
@@ -254,6 +284,7 @@ def land_area(cols: Columns, n: int) -> dict[str, np.ndarray]:
 def actuals(ind: Indicator, cols: Columns, base: dict, n: int) -> np.ndarray:
     """Step 3: the project's value of one indicator: given directly, else numerator × scale ÷ denominator
     (a zero denominator is missing data, not infinity)."""
+
     def get(name):
         v = base.get(name)
         if v is None:
@@ -273,6 +304,7 @@ def actuals(ind: Indicator, cols: Columns, base: dict, n: int) -> np.ndarray:
 
 
 # -- step 4: status -----------------------------------------------------------------------------
+
 
 def status(b: Bounds, actual: np.ndarray, kidx: np.ndarray) -> np.ndarray:
     """Step 4: per row, FAIL beats MISSING beats WARN beats PASS; NA where no layer has a value."""
@@ -306,6 +338,7 @@ def status(b: Bounds, actual: np.ndarray, kidx: np.ndarray) -> np.ndarray:
 
 
 # -- step 5: land use ---------------------------------------------------------------------------
+
 
 @dataclass
 class LandUse:
@@ -348,6 +381,7 @@ def land_use(cols: Columns, n: int, judged: bool) -> LandUse:
 
 # -- the evaluation -----------------------------------------------------------------------------
 
+
 @dataclass
 class Evaluation:
     """Results for n rows × k indicators: status codes, actual values, the verdict, and what the
@@ -382,8 +416,9 @@ class Evaluation:
         key = ("adv", ind_id)
         if key not in self._cache:
             b = self.bounds[ind_id]
-            self._cache[key] = tuple(_rows(_gather(a, self.key_index), self.n)
-                                     for a in (b.advisory_min, b.advisory_max))
+            self._cache[key] = tuple(
+                _rows(_gather(a, self.key_index), self.n) for a in (b.advisory_min, b.advisory_max)
+            )
         return self._cache[key]
 
     def _resolved(self, ind_id: str):
@@ -431,8 +466,14 @@ def _judged_at(ind: Indicator, checkpoint: str, only) -> bool:
     return checkpoint in ind.checkpoints and (only is None or ind.id in only)
 
 
-def evaluate(cols: Columns | pd.DataFrame, rulesets: list, *, checkpoint: str = "screening",
-             cat: Catalogue | None = None, only: set[str] | None = None) -> Evaluation:
+def evaluate(
+    cols: Columns | pd.DataFrame,
+    rulesets: list,
+    *,
+    checkpoint: str = "screening",
+    cat: Catalogue | None = None,
+    only: set[str] | None = None,
+) -> Evaluation:
     """Evaluate every (project, parcel) row against the rule sets (see the module docstring).
 
     Parameters
@@ -455,7 +496,8 @@ def evaluate(cols: Columns | pd.DataFrame, rulesets: list, *, checkpoint: str = 
     --------
     >>> from standardland.rules.rulesets import load_rulesets, shipped_rulesets
     >>> ev = evaluate({"decision_date": np.array(["2020-06-01"], dtype="datetime64[D]"),
-    ...                "industry_2002": np.array(["13"], dtype=object), "admin_code": np.array(["330106"], dtype=object),
+    ...                "industry_2002": np.array(["13"], dtype=object),
+    ...                "admin_code": np.array(["330106"], dtype=object),
     ...                "parcel_area_m2": np.array([10_000.0]), "far": np.array([1.0])},
     ...               load_rulesets(shipped_rulesets()))
     >>> ev.status_of("far")[0], ev.required("far")[0][0]
@@ -469,8 +511,11 @@ def evaluate(cols: Columns | pd.DataFrame, rulesets: list, *, checkpoint: str = 
         if unknown:
             from ..errors import InputError
 
-            raise InputError(f"unknown indicator(s) {', '.join(sorted(unknown))}", field="indicators",
-                             expected=", ".join(cat.ids + (LAND_USE_CHECK,)))
+            raise InputError(
+                f"unknown indicator(s) {', '.join(sorted(unknown))}",
+                field="indicators",
+                expected=", ".join(cat.ids + (LAND_USE_CHECK,)),
+            )
     n = len(next(iter(cols.values()))) if cols else 0
     kidx, ctxs = contexts(cols, n)
     judged_ids = [ind.id for ind in cat.indicators if _judged_at(ind, checkpoint, only)]
@@ -508,6 +553,18 @@ def evaluate(cols: Columns | pd.DataFrame, rulesets: list, *, checkpoint: str = 
     any_fail |= lu.status == FAIL
     any_missing |= lu.status == MISSING
     verdict = np.where(any_fail, np.int8(1), np.where(any_missing, np.int8(2), np.int8(0)))
-    return Evaluation(n=n, checkpoint=checkpoint, cat=cat, status=st, actual=act, verdict=verdict, land_use=lu,
-                      key_index=kidx, contexts=ctxs, key_thresholds=ths, labels=labels, bounds=bnd,
-                      only=set(only) if only is not None else None)
+    return Evaluation(
+        n=n,
+        checkpoint=checkpoint,
+        cat=cat,
+        status=st,
+        actual=act,
+        verdict=verdict,
+        land_use=lu,
+        key_index=kidx,
+        contexts=ctxs,
+        key_thresholds=ths,
+        labels=labels,
+        bounds=bnd,
+        only=set(only) if only is not None else None,
+    )

@@ -36,7 +36,8 @@ def required_text(required: dict, operator: str | None, unit: str | None = None,
 
     Examples
     --------
-    >>> required_text({"min": 240.0, "max": None, "advisory_min": None, "advisory_max": None}, ">=", "万元/亩")
+    >>> required_text({"min": 240.0, "max": None, "advisory_min": None, "advisory_max": None}, ">=",
+    ...               "万元/亩")
     '≥ 240 万元/亩'
     >>> required_text({"min": 1.2, "max": 3.0, "advisory_min": None, "advisory_max": None}, "between", "-")
     '1.2–3'
@@ -67,6 +68,7 @@ def _f(v):
 
 
 # -- the flat table ---------------------------------------------------------------------------
+
 
 def flat(ev: Evaluation) -> pd.DataFrame:
     """One row per pair: ``verdict`` and ``<id>_status/_actual/_required/_layer`` per indicator
@@ -102,6 +104,7 @@ def flat(ev: Evaluation) -> pd.DataFrame:
 
 # -- the explanation of one row -----------------------------------------------------------------
 
+
 def _adv_label(th: Threshold, which: str) -> str | None:
     lv = th.advisory_min_layer if which == "min" else th.advisory_max_layer
     return lv.ruleset if lv else None
@@ -121,8 +124,9 @@ def _row_layers(ev: Evaluation, ind_id: str, row: int) -> list[dict]:
 
 def _reason(ev: Evaluation, ind, th: Threshold, status: str) -> str | None:
     if status == "missing":
-        return th.unresolved or (f"no value for {ind.id} (give it, or {ind.numerator} and "
-                                 f"{ind.denominator.replace('_mu', '_m2')})")
+        return th.unresolved or (
+            f"no value for {ind.id} (give it, or {ind.numerator} and {ind.denominator.replace('_mu', '_m2')})"
+        )
     if status == "not_applicable":
         if ev.checkpoint not in ind.checkpoints:
             return "not checked at " + ev.checkpoint
@@ -132,8 +136,11 @@ def _reason(ev: Evaluation, ind, th: Threshold, status: str) -> str | None:
             return th.out_of_scope
         return "no value on file in any layer"
     if status == "warn":
-        return "below the recommended (advisory) value" if ind.direction != "max" else \
-            "above the recommended (advisory) value"
+        return (
+            "below the recommended (advisory) value"
+            if ind.direction != "max"
+            else "above the recommended (advisory) value"
+        )
     return None
 
 
@@ -173,43 +180,75 @@ def explain(ev: Evaluation, row: int, lang: str = "zh") -> dict:
             op, governing = None, None
         gov = next((lv for lv in layers if lv["ruleset"] == governing), None)
         required = {"min": lo, "max": hi, "advisory_min": alo, "advisory_max": ahi}
-        items.append({
-            "id": i, "name": ind.name(lang), "status": status, "actual": _f(ev.actual[i][row]),
-            "required": required, "operator": op, "required_text": required_text(required, op, ind.unit, lang),
-            "unit": ind.unit, "governing_layer": gov["layer"] if gov else None,
-            "governing_ruleset": governing, "source": gov.get("source") if gov else None,
-            "clause": gov.get("clause") if gov else None, "verified": gov.get("verified") if gov else None,
-            "layers": layers, "reason": _reason(ev, ind, th, status),
-        })
+        items.append(
+            {
+                "id": i,
+                "name": ind.name(lang),
+                "status": status,
+                "actual": _f(ev.actual[i][row]),
+                "required": required,
+                "operator": op,
+                "required_text": required_text(required, op, ind.unit, lang),
+                "unit": ind.unit,
+                "governing_layer": gov["layer"] if gov else None,
+                "governing_ruleset": governing,
+                "source": gov.get("source") if gov else None,
+                "clause": gov.get("clause") if gov else None,
+                "verified": gov.get("verified") if gov else None,
+                "layers": layers,
+                "reason": _reason(ev, ind, th, status),
+            }
+        )
     lu = ev.land_use
     lus = STATUSES[lu.status[row]]
     pc = lu.parcel_class[row]
     code = lu.code(row)
-    lu_required = {"min": None, "max": None if np.isnan(pc) or pc <= 0 else float(pc),
-                   "advisory_min": None, "advisory_max": None}
-    items.append({
-        "id": LAND_USE_CHECK, "name": "用地类别" if lang.startswith("zh") else "Land-use class",
-        "status": lus, "actual": _f(lu.nuisance[row]), "required": lu_required, "operator": "<=",
-        "required_text": required_text(lu_required, "<=", None, lang), "unit": "class",
-        "governing_layer": "parcel", "governing_ruleset": "parcel",
-        "source": "国土空间用地用海分类 (2023): 100101/100102/100103 一/二/三类工业用地",
-        "clause": f"parcel land use {code}", "verified": "V", "layers": [],
-        "reason": _land_use_reason(lus, code, lu.nuisance[row], pc),
-    })
+    lu_required = {
+        "min": None,
+        "max": None if np.isnan(pc) or pc <= 0 else float(pc),
+        "advisory_min": None,
+        "advisory_max": None,
+    }
+    items.append(
+        {
+            "id": LAND_USE_CHECK,
+            "name": "用地类别" if lang.startswith("zh") else "Land-use class",
+            "status": lus,
+            "actual": _f(lu.nuisance[row]),
+            "required": lu_required,
+            "operator": "<=",
+            "required_text": required_text(lu_required, "<=", None, lang),
+            "unit": "class",
+            "governing_layer": "parcel",
+            "governing_ruleset": "parcel",
+            "source": "国土空间用地用海分类 (2023): 100101/100102/100103 一/二/三类工业用地",
+            "clause": f"parcel land use {code}",
+            "verified": "V",
+            "layers": [],
+            "reason": _land_use_reason(lus, code, lu.nuisance[row], pc),
+        }
+    )
     notes = []
     for i in sorted({th.out_of_scope for th in ths.values() if th.out_of_scope}):
         notes.append({"kind": "scope", "message": i})
-    return {"verdict": VERDICTS[ev.verdict[row]], "checkpoint": ev.checkpoint,
-            "rulesets": sorted({lv["ruleset"] for it in items for lv in it["layers"]
-                                if lv["layer"] not in ROW_LAYERS}),
-            "indicators": items, "notes": notes}
+    return {
+        "verdict": VERDICTS[ev.verdict[row]],
+        "checkpoint": ev.checkpoint,
+        "rulesets": sorted(
+            {lv["ruleset"] for it in items for lv in it["layers"] if lv["layer"] not in ROW_LAYERS}
+        ),
+        "indicators": items,
+        "notes": notes,
+    }
 
 
 def _land_use_reason(status, code, nuisance, pclass):
     if status == "fail" and (pclass is not None and not np.isnan(pclass) and pclass <= 0):
         return f"parcel land use {code} is not industrial land (1001xx)"
     if status == "fail":
-        return f"a class-{int(nuisance)} project is inadmissible on class-{int(pclass)} industrial land ({code})"
+        return (
+            f"a class-{int(nuisance)} project is inadmissible on class-{int(pclass)} industrial land ({code})"
+        )
     if status == "missing":
         return "parcel land-use code or the project's nuisance_class is missing"
     if status == "not_applicable":

@@ -90,8 +90,15 @@ class Context:
     park: str | None = None
 
     @classmethod
-    def for_parcel(cls, parcel: Mapping, decision_date: date, *, parks=None, industry=None,
-                   no_industry: str = "no industry given: industry-keyed values are not shown") -> "Context":
+    def for_parcel(
+        cls,
+        parcel: Mapping,
+        decision_date: date,
+        *,
+        parks=None,
+        industry=None,
+        no_industry: str = "no industry given: industry-keyed values are not shown",
+    ) -> "Context":
         """The context of a parcel (a mapping with ``code``, ``park``, ``region_class``) on a date.
 
         ``parks`` (code, zone_tier) gives the park's zone tier; ``industry`` is a resolved
@@ -110,12 +117,16 @@ class Context:
         rc = None if rc is None or _isnan(rc) else int(rc)
         park = parcel.get("park")
         park = None if park is None or _isnan(park) else park
-        return cls(decision_date=decision_date,
-                   industry_2017=tuple(industry.div2017) if industry else (),
-                   industry_2002=tuple(industry.div2002) if industry else (),
-                   industry_error=industry.error if industry else no_industry,
-                   region_class=rc, zone_tier=zone_tiers(parks).get(park) if park else None,
-                   admin_code=admin_code(parcel.get("code")), park=park)
+        return cls(
+            decision_date=decision_date,
+            industry_2017=tuple(industry.div2017) if industry else (),
+            industry_2002=tuple(industry.div2002) if industry else (),
+            industry_error=industry.error if industry else no_industry,
+            region_class=rc,
+            zone_tier=zone_tiers(parks).get(park) if park else None,
+            admin_code=admin_code(parcel.get("code")),
+            park=park,
+        )
 
 
 def _isnan(v) -> bool:
@@ -198,8 +209,9 @@ _MEMO: dict = {}
 _MEMO_MAX = 20_000
 
 
-def effective_thresholds(ctx: Context, rulesets: list, cat: Catalogue | None = None,
-                         only: Iterable[str] | None = None) -> dict[str, Threshold]:
+def effective_thresholds(
+    ctx: Context, rulesets: list, cat: Catalogue | None = None, only: Iterable[str] | None = None
+) -> dict[str, Threshold]:
     """Effective thresholds per indicator for one context (rule-set layers only).
 
     ``only`` limits the work to these indicator ids (the others get an empty threshold).
@@ -235,12 +247,24 @@ def _effective_thresholds(ctx: Context, rulesets: list, cat: Catalogue, only) ->
                     th.out_of_scope = th.out_of_scope or why
                 else:
                     th.unresolved = th.unresolved or why
-                th.layers.append(LayerValue(rs.layer, rs.id, rs.version, None, None, "binding", None, rs.source,
-                                            note=why))
+                th.layers.append(
+                    LayerValue(rs.layer, rs.id, rs.version, None, None, "binding", None, rs.source, note=why)
+                )
                 continue
             if value is None:
-                th.layers.append(LayerValue(rs.layer, rs.id, rs.version, None, None, "binding", None, rs.source,
-                                            note="no value on file"))
+                th.layers.append(
+                    LayerValue(
+                        rs.layer,
+                        rs.id,
+                        rs.version,
+                        None,
+                        None,
+                        "binding",
+                        None,
+                        rs.source,
+                        note="no value on file",
+                    )
+                )
                 continue
             th.layers.append(value)
             tighten(th, value)
@@ -248,6 +272,7 @@ def _effective_thresholds(ctx: Context, rulesets: list, cat: Catalogue, only) ->
 
 
 # -- the per-row layers: the parcel's own values and an agreement's commitments --------------
+
 
 def limit_column(ind_id: str, side: str, layer: str = "parcel") -> str:
     """The engine column of a per-row layer's bound: ``far_min`` (parcel), ``agreement:far_min``."""
@@ -291,8 +316,11 @@ def _limit(v, fieldname: str) -> float | None:
     except (TypeError, ValueError) as exc:
         from ..errors import InputError
 
-        raise InputError(f"{v!r} is not a number", field=fieldname, expected="a finite number in the "
-                         "indicator's canonical unit") from exc
+        raise InputError(
+            f"{v!r} is not a number",
+            field=fieldname,
+            expected="a finite number in the indicator's canonical unit",
+        ) from exc
     return f
 
 
@@ -312,8 +340,9 @@ def row_layer_value(layer: str, lo: float | None, hi: float | None) -> LayerValu
     return LayerValue(layer, layer, "-", lo, hi, "binding", None, ROW_LAYER_SOURCE[layer])
 
 
-def with_layers(ths: dict[str, Threshold], layers: Mapping[str, Mapping | None],
-                cat: Catalogue | None = None) -> dict[str, Threshold]:
+def with_layers(
+    ths: dict[str, Threshold], layers: Mapping[str, Mapping | None], cat: Catalogue | None = None
+) -> dict[str, Threshold]:
     """A copy of ``ths`` tightened by per-row layers, e.g. ``{"parcel": attrs, "agreement": limits}``."""
     out = copy.deepcopy(ths)
     for layer in ROW_LAYERS:
@@ -324,7 +353,9 @@ def with_layers(ths: dict[str, Threshold], layers: Mapping[str, Mapping | None],
     return out
 
 
-def limit_columns(attrs: Iterable[Mapping | None], cat: Catalogue | None = None, layer: str = "parcel") -> dict:
+def limit_columns(
+    attrs: Iterable[Mapping | None], cat: Catalogue | None = None, layer: str = "parcel"
+) -> dict:
     """Per-row layer columns ``{limit_column: float array}`` from a sequence of attribute dicts;
     columns with no value in any row are left out."""
     cat = cat or catalogue()
@@ -332,8 +363,10 @@ def limit_columns(attrs: Iterable[Mapping | None], cat: Catalogue | None = None,
     out = {}
     for ind in cat.indicators:
         for k, side in enumerate(SIDES):
-            vals = np.array([np.nan if (x := lim.get(ind.id)) is None or x[k] is None else x[k] for lim in limits],
-                            dtype="float64")
+            vals = np.array(
+                [np.nan if (x := lim.get(ind.id)) is None or x[k] is None else x[k] for lim in limits],
+                dtype="float64",
+            )
             if len(vals) and not np.all(np.isnan(vals)):
                 out[limit_column(ind.id, side, layer)] = vals
     return out
