@@ -166,7 +166,7 @@ def parcel_thresholds(store: Store, code: str, *, on: date, industry: dict | Non
             "min_by": th.min_layer.ruleset if th.min_layer else None,
             "max_by": th.max_layer.ruleset if th.max_layer else None,
             "advisory_min": th.advisory_min, "advisory_max": th.advisory_max, "unresolved": th.unresolved,
-            "conflict": th.conflict, "layers": [lv.to_dict() for lv in th.layers],
+            "out_of_scope": th.out_of_scope, "conflict": th.conflict, "layers": [lv.to_dict() for lv in th.layers],
         })
     return {"parcel_code": code, "date": on.isoformat(), "industry": ind.to_dict() if ind else None,
             "indicators": items}
