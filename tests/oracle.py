@@ -104,11 +104,11 @@ def _num(v):
 
 def evaluate_row(docs: list[dict], row: dict, checkpoint: str = "screening") -> dict:
     """The verdict of one row: ``{"verdict", "status": {id: s}, "min": {id: v}, "max": {id: v},
-    "by": {id: (min layer, max layer)}}``."""
+    "by": {id: (min layer, max layer)}, "out_of_scope": {ids a rule set's scope left out}}``."""
     cat = catalogue()
     land = _num(row.get("land_area_m2")) or _num(row.get("parcel_area_m2"))
     base = {"land_area_m2": land, "land_area_mu": None if land is None else land * 3 / 2000}
-    status, mins, maxs, by = {}, {}, {}, {}
+    status, mins, maxs, by, scoped = {}, {}, {}, {}, set()
     for ind in cat.indicators:
         i = ind.id
         lo = hi = alo = ahi = None
@@ -116,6 +116,8 @@ def evaluate_row(docs: list[dict], row: dict, checkpoint: str = "screening") -> 
         unresolved = False
         for doc in sorted(chosen_sets(docs, row), key=lambda d: (LAYER_ORDER[d["layer"]], d["id"])):
             vmin, vmax, adv, kind = set_value(doc, i, row)
+            if kind == "out_of_scope":
+                scoped.add(i)
             if kind == "unresolved":
                 unresolved = True
             if adv:
@@ -180,4 +182,4 @@ def evaluate_row(docs: list[dict], row: dict, checkpoint: str = "screening") -> 
     status["land_use_class"] = lu
     values = set(status.values())
     verdict = "fail" if "fail" in values else "incomplete" if "missing" in values else "pass"
-    return {"verdict": verdict, "status": status, "min": mins, "max": maxs, "by": by}
+    return {"verdict": verdict, "status": status, "min": mins, "max": maxs, "by": by, "out_of_scope": scoped}

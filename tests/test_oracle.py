@@ -66,6 +66,7 @@ def rule_sets(draw) -> list[dict]:
         ]
         + [
             {"indicator": "building_coefficient", "min": 30.0},
+            {"indicator": "far", "min": draw(vals("far"))},  # every other industry (scope decides which)
             {"indicator": "office_land_share", "max": 7.0},
             {"indicator": "green_ratio", "max": 20.0},
         ]
@@ -138,7 +139,8 @@ def rule_sets(draw) -> list[dict]:
             "layer": "park",
             "effective_from": draw(st.sampled_from(["2021-01-01", "2023-05-11"])),
             "industry_edition": "2017",
-            "scope": {"park": "p1"},
+            # a park may narrow the scope of its industry-keyed values (here to 2017 divisions 13-30)
+            "scope": draw(st.sampled_from([{"park": "p1"}, {"park": "p1", "edition": "2017", "divisions": "13-30"}])),
             "rules": keep(
                 [
                     {"indicator": "far", "min": draw(vals("far")), "max": 3.0},
@@ -234,6 +236,8 @@ def _check(ev, j, ref, where):
         assert (None if np.isnan(lo[j]) else lo[j]) == ref["min"][i], (where, i, "min")
         assert (None if np.isnan(hi[j]) else hi[j]) == ref["max"][i], (where, i, "max")
         assert ev.governing(i, j) == ref["by"][i], (where, i, "by")
+    ths = ev.key_thresholds[ev.key_index[j]]
+    assert {i for i in IDS if ths[i].out_of_scope} == ref["out_of_scope"], where
 
 
 @settings(
