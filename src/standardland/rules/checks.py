@@ -92,26 +92,18 @@ def check(project: dict | Project, parcel, parks, rulesets, *, checkpoint: str =
     out = ev.explain(0, lang=lang)
 
     def get(c):
-        v = cols[c][0] if c in cols else None
+        v = cols.get(c)
+        v = None if v is None else (v.values() if isinstance(v, Coded) else v)[0]
         return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
 
-    lu = cols.get("land_use_code")
-    lu = lu.values() if isinstance(lu, Coded) else lu
     rc = get("region_class")
     return {"project": p.name, "parcel_code": get("parcel_code"), "decision_date": p.decision_date.isoformat(),
             "industry": p.industry.to_dict(),
             "parcel": {"code": get("parcel_code"), "name": get("parcel_name"),
                        "area_m2": float(get("parcel_area_m2")), "area_mu": float(get("parcel_area_mu")),
-                       "land_use_code": None if lu is None else lu[0],
-                       "region_class": None if rc is None else int(rc), "park": _text(cols, "park")},
+                       "land_use_code": get("land_use_code"),
+                       "region_class": None if rc is None else int(rc), "park": get("park")},
             **out}
-
-
-def _text(cols, c):
-    v = cols.get(c)
-    if v is None:
-        return None
-    return (v.values() if isinstance(v, Coded) else v)[0]
 
 
 # -- batch screening -----------------------------------------------------------------------

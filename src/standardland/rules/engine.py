@@ -266,6 +266,8 @@ def _float(cols: Columns, name: str, n: int) -> np.ndarray | None:
     col = np.asarray(col)
     if col.dtype == np.float64:
         return col
+    if col.dtype.kind in "iub":
+        return col.astype("float64")
     return pd.to_numeric(pd.Series(col, copy=False), errors="coerce").to_numpy(
         dtype="float64", na_value=np.nan
     )
