@@ -31,7 +31,15 @@ import pandas as pd
 from .. import codes as codelists
 from ..units import MU_M2
 from .catalogue import Catalogue, Indicator, catalogue
-from .thresholds import ROW_LAYERS, SIDES, Context, Threshold, effective_thresholds, limit_column
+from .thresholds import (
+    ROW_LAYERS,
+    SIDES,
+    Context,
+    Threshold,
+    effective_thresholds,
+    limit_column,
+    tighten_rows,
+)
 
 STATUSES = np.array(["pass", "fail", "warn", "missing", "not_applicable"], dtype=object)
 PASS, FAIL, WARN, MISSING, NA = (np.int8(k) for k in range(5))
@@ -240,17 +248,14 @@ def bounds(ind: Indicator, ths: list[dict[str, Threshold]], cols: Columns, label
 
 
 def _decision_bound(b: Bounds, side: str, kidx: np.ndarray):
-    """The row-level bound of one side with the tolerance applied (min lowered, max raised)."""
-    if side == "min":
-        v = _gather(b.min - _tol(b.min), kidx)
-        for (_, s), own in b.own.items():
-            if s == "min":
-                v = np.fmax(v, own - _tol(own))
-    else:
-        v = _gather(b.max + _tol(b.max), kidx)
-        for (_, s), own in b.own.items():
-            if s == "max":
-                v = np.fmin(v, own + _tol(own))
+    """The row-level bound of one side with the tolerance applied (min lowered, max raised), tightened
+    by the per-row layers (:func:`~standardland.rules.thresholds.tighten_rows`)."""
+    sign = -1.0 if side == "min" else 1.0
+    k = b.min if side == "min" else b.max
+    v = _gather(k + sign * _tol(k), kidx)
+    for (_, s), own in b.own.items():
+        if s == side:
+            v = tighten_rows(v, None, own + sign * _tol(own), None, side)[0]
     return v
 
 
@@ -424,8 +429,6 @@ class Evaluation:
         return self._cache[key]
 
     def _resolved(self, ind_id: str):
-        from .thresholds import tighten_rows
-
         if ind_id not in self._cache:
             b, kidx = self.bounds[ind_id], self.key_index
             out = []

@@ -179,6 +179,7 @@ def tighten_rows(value, by, own: np.ndarray, label, side: str):
 
     ``value`` and ``by`` are the bound and its winner so far (arrays or scalars that broadcast);
     ``own`` the per-row layer's values (NaN where it has none) and ``label`` its name or code.
+    With ``by=None`` only the value is tightened (``by`` stays None): the engine's decision path.
 
     Examples
     --------
@@ -187,6 +188,8 @@ def tighten_rows(value, by, own: np.ndarray, label, side: str):
     >>> v.tolist(), by.tolist()
     ([1.2, 1.0, 0.5], ['parcel', 'n', 'parcel'])
     """
+    if by is None:  # the same rule without the winner: NaN-aware max of minimums, min of maximums
+        return (np.fmax if side == "min" else np.fmin)(value, own), None
     better = np.greater if side == "min" else np.less
     with np.errstate(invalid="ignore"):
         wins = ~np.isnan(own) & (np.isnan(value) | better(own, value))
