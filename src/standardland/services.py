@@ -17,6 +17,7 @@ from .crs import parse_crs
 from .errors import InputError, NotFoundError, RuleSetError
 from .rules import thresholds
 from .rules.catalogue import catalogue
+from .rules.engine import contexts
 from .rules.thresholds import Context, effective_thresholds
 from .parcels import find_overlaps, outside_boundary, prepare_parcels, STATUSES
 from .rules.project import parse_decision_date, parse_project
@@ -186,13 +187,11 @@ def published_thresholds(store: Store, parcels: gpd.GeoDataFrame, *, on: date | 
     rs = rulesets(store)
     n = len(parcels)
     cols = thresholds.parcel_columns(parcels, pk, cat)
-    keys = list(zip(cols["park"], cols["admin_code"], (None if rc != rc else rc for rc in cols["region_class"].tolist())))
-    kidx, uniq = pd.factorize(pd.Series(keys, dtype=object)) if n else (np.zeros(0, np.intp), [])
-    ths = []
-    for park, county, rc in uniq:
-        ctx = Context.for_parcel({"code": county, "park": park, "region_class": rc}, on, parks=pk,
-                                 no_industry="no industry")
-        ths.append(effective_thresholds(ctx, rs, cat))
+    # the contexts a browser sees: the parcel's own, on that date, with no industry
+    kidx, ctxs = contexts({**{c: cols[c] for c in ("region_class", "zone_tier", "admin_code", "park")},
+                           "decision_date": np.full(n, np.datetime64(on, "D")),
+                           "industry_error": np.full(n, "no industry", dtype=object)}, n)
+    ths = [effective_thresholds(ctx, rs, cat) for ctx in ctxs]
     out: dict[str, object] = {}
     for ind in cat.indicators:
         i = ind.id

@@ -378,17 +378,20 @@ def limit_columns(
 def parcel_columns(parcels, parks=None, cat: Catalogue | None = None) -> dict[str, np.ndarray]:
     """The engine columns of parcels: their context (region class, zone tier, county, park),
     area, land use, and their own ``<id>_min/_max`` layer."""
+    import pandas as pd
+
     codes = parcels["code"].to_numpy(dtype=object)
     tiers = zone_tiers(parks)
-    park = parcels["park"].to_numpy(dtype=object)
+    pcodes, parks_u = pd.factorize(parcels["park"].to_numpy(dtype=object))  # per distinct park, then gathered
+    parks_u = np.asarray(parks_u, dtype=object)
     out = {
         "parcel_code": codes,
         "parcel_area_m2": parcels["area_m2"].to_numpy(dtype="float64"),
         "land_use_code": parcels["land_use_code"].to_numpy(dtype=object),
         "region_class": parcels["region_class"].to_numpy(dtype="float64", na_value=np.nan),
-        "zone_tier": np.array([tiers.get(p) if isinstance(p, str) else None for p in park], dtype=object),
-        "admin_code": np.array([admin_code(c) for c in codes], dtype=object),
-        "park": np.array([p if isinstance(p, str) else None for p in park], dtype=object),
+        "zone_tier": np.array([tiers.get(p) for p in parks_u] + [None], dtype=object)[pcodes],
+        "admin_code": pd.Series(codes, dtype=object).str.slice(0, 6).to_numpy(dtype=object),
+        "park": np.append(parks_u, None)[pcodes],
     }
     attrs = parcels["attrs"] if "attrs" in parcels.columns else [{}] * len(parcels)
     out.update(limit_columns(attrs, cat))
