@@ -1,6 +1,15 @@
 """Rule sets: versioned layers of thresholds, stored as readable files in ``geodata/rulesets``
 and in the store. This module parses and validates them (a bad file is a
 :class:`RuleSetError` naming the field) and loads official tables from CSV or Excel.
+
+A rule set's ``scope`` says where it applies (``admin_prefix``: a county-code prefix, ``park``)
+and, as data, which industries it governs: ``edition`` + ``divisions`` (GB/T 4754 two-digit
+divisions and ranges, e.g. national-2008: ``{"edition": "2002", "divisions": "13-37,39-43"}``),
+with a ``title`` that becomes the reason and a ``verified`` flag. A resolved industry outside
+the divisions makes that set's *industry-keyed* values ``not_applicable`` with the reason
+(国土资发〔2008〕24号 covers manufacturing, 2002 divisions 13–43; 仓储业 is 2002-58), not
+``missing``; its other values (building coefficient, office share …) still apply. A park may
+widen or narrow its own scope the same way.
 """
 
 from __future__ import annotations
