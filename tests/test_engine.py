@@ -220,3 +220,122 @@ def test_parcel_class_rule_has_one_home():
 
     assert [parcel_class(c) for c in ("100101", "100102", "100103", "0901")] == [1, 2, 3, 0]
     assert np.isnan(parcel_class("1001"))
+
+
+def test_required_text_is_rendered_once_in_the_requests_language():
+    p = parcel(ZJ, grade=2)
+    zh = check({"investment_intensity": 250, "far": 1.0, "decision_date": "2024-01-01"}, p)
+    en = check({"investment_intensity": 250, "far": 1.0, "decision_date": "2024-01-01"}, p, lang="en")
+    assert all("required_text" in it for it in zh["indicators"])
+    assert item(zh, "investment_intensity")["required_text"] == "≥ 293.33 万元/亩（推荐值）"
+    assert item(en, "investment_intensity")["required_text"] == "≥ 293.33 万元/亩 (recommended)"
+    assert item(zh, "far")["required_text"] == "≥ 1"
+    assert item(zh, "green_ratio")["required_text"] == "≤ 20 %"
+    assert item(zh, "tax_per_mu")["required_text"] == "—"
+    sd = check({"industry_code": "17", "decision_date": "2024-06-01"}, parcel(park="yantai-hitech-intl"))
+    assert item(sd, "far")["required_text"] == "1–3"
+    assert item(sd, "investment_intensity")["required_text"] == "≥ 300 万元/亩"
+
+
+def test_documents_print_the_advisory_requirement_not_a_dash():
+    from standardland.workflow.documents import render
+
+    v = check({"investment_intensity": 250, "decision_date": "2024-01-01"}, parcel(ZJ, grade=2))
+    app = {"id": 1, "parcel_code": ZJ, "project": {"name": "t", "decision_date": "2024-01-01"},
+           "state": "submitted", "verdict": v}
+    html = render("check", app, lang="zh")
+    assert "≥ 293.33（推荐值）" in html and "≥ —" not in html
+    assert "≥ 293.33 (recommended)" in render("check", app, lang="en")
+
+
+def test_a_commitment_is_its_own_agreement_layer():
+    p = parcel(ZJ, investment_intensity_min=280, grade=2)
+    r = checks.check({"name": "t", "decision_date": "2020-06-01", "industry_code": "39", "investment_intensity": 300},
+                     p, PARKS, RULESETS, checkpoint="acceptance", layers={"agreement": {"investment_intensity_min": 310}},
+                     only={"investment_intensity"})
+    inv = item(r, "investment_intensity")
+    assert inv["status"] == "fail" and inv["required"]["min"] == 310
+    assert inv["governing_layer"] == "agreement" and inv["governing_ruleset"] == "agreement"
+    assert [lv["layer"] for lv in inv["layers"]] == ["national", "parcel", "agreement"]
+    assert item(r, "far")["status"] == "not_applicable" and item(r, "far")["reason"] == \
+        "not among the indicators asked for"
+    assert r["verdict"] == "fail"
+
+
+def test_context_for_parcel_and_published_thresholds_share_the_layering():
+    from datetime import date
+
+    from standardland.rules.thresholds import Context, effective_thresholds, with_layers
+
+    p = parcel(park="yantai-hitech-intl", investment_intensity_min=350)
+    ctx = Context.for_parcel(p.iloc[0], date(2024, 6, 1), parks=PARKS)
+    assert (ctx.admin_code, ctx.zone_tier, ctx.park) == ("370613", "national", "yantai-hitech-intl")
+    ths = with_layers(effective_thresholds(ctx, RULESETS), {"parcel": p.iloc[0]["attrs"]})
+    inv = ths["investment_intensity"]
+    assert inv.min == 350 and inv.min_layer.layer == "parcel"
+    assert ths["far"].unresolved  # no industry given
+
+
+def _project(div2002, div2017, label, **values):
+    from datetime import date
+
+    from standardland.industry import Industry
+    from standardland.rules.project import Project
+
+    return Project(name="t", decision_date=date.fromisoformat(values.pop("decision_date", "2020-06-01")),
+                   industry=Industry(div2017=div2017, div2002=div2002, label=label), nuisance_class=1,
+                   values={k: values.get(k) for k in ("far", "building_coefficient", "green_ratio")})
+
+
+def test_an_industry_outside_the_standards_scope_is_not_applicable_with_the_reason():
+    # 仓储业 is 2002-58: 国土资发〔2008〕24号 governs manufacturing (2002 divisions 13–43) only
+    r = checks.check(_project(("58",), ("59",), "58 仓储业", far=0.2, building_coefficient=10), parcel(ZJ),
+                     PARKS, RULESETS)
+    far = item(r, "far")
+    assert far["status"] == "not_applicable"
+    assert far["reason"].startswith("国土资发〔2008〕24号 covers manufacturing, 2002 divisions 13–43; ")
+    assert far["reason"].endswith("is 2002-58")
+    assert [n["kind"] for n in r["notes"]] == ["scope"] and r["notes"][0]["message"] == far["reason"]
+    # the set's indicators that do not depend on industry still apply; the verdict is not "incomplete"
+    assert item(r, "building_coefficient")["status"] == "fail" and r["verdict"] == "fail"
+    # a manufacturing industry is inside the scope: no note, FAR judged
+    inside = checks.check(_project(("13",), ("13",), "13", far=0.2), parcel(ZJ), PARKS, RULESETS)
+    assert item(inside, "far")["status"] == "fail" and inside["notes"] == []
+    # a park that widens the scope (or sets its own FAR) still governs the warehouse
+    later = checks.check(_project(("58",), ("59",), "58 仓储业", far=0.2, decision_date="2024-06-01"),
+                         parcel(park="yantai-hitech-intl"), PARKS, RULESETS)
+    assert item(later, "far")["status"] == "fail" and item(later, "far")["governing_ruleset"] == \
+        "yantai-hitech-intl-2021"
+    assert later["notes"] and "2023 revision" in later["notes"][0]["message"]
+
+
+def test_scope_membership_is_decided_per_context_in_a_batch():
+    from standardland.rules.engine import evaluate
+
+    n = 6
+    cols = {"decision_date": np.array(["2020-06-01"] * n, dtype="datetime64[D]"),
+            "industry_2002": np.array(["58", "13", "44", "58", "13", ""], dtype=object),
+            "industry_2017": np.array(["59", "13", "44", "59", "13", "43"], dtype=object),
+            "admin_code": np.array(["330106"] * n, dtype=object), "parcel_area_m2": np.full(n, 10_000.0),
+            "far": np.full(n, 0.2)}
+    ev = evaluate(cols, RULESETS)
+    assert ev.status_of("far").tolist() == ["not_applicable", "fail", "not_applicable", "not_applicable", "fail",
+                                            "missing"]
+    assert len(ev.contexts) == 4
+
+
+@pytest.mark.parametrize("scope, field", [
+    ({"edition": "2002", "divisions": "13-x"}, "scope.divisions"),
+    ({"edition": "2011", "divisions": "13-43"}, "scope.edition"),
+    ({"divisions": "13-43"}, "scope.edition"),
+    ({"edition": "2002", "divisions": "43-13"}, "scope.divisions"),
+])
+def test_bad_scope_names_the_field(scope, field):
+    from standardland.errors import RuleSetError
+    from standardland.rules.rulesets import parse_ruleset
+
+    doc = {"id": "nat", "layer": "national", "effective_from": "2008-01-31", "industry_edition": "2002",
+           "scope": scope, "rules": [{"indicator": "far", "industry": "13", "min": 1}]}
+    with pytest.raises(RuleSetError) as e:
+        parse_ruleset(doc)
+    assert e.value.field == field

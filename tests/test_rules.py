@@ -96,3 +96,17 @@ def test_rules_show_on_the_sample_park(park_store):
     assert (far["min"], far["max"]) == (1.2, 2.5) and far["min_by"] == "parcel"
     national = next(lv for lv in far["layers"] if lv["ruleset"] == "national-2023")
     assert "industry unknown" in national["note"]  # no industry given: the FAR table cannot be read
+
+
+def test_published_thresholds_agree_with_each_parcels_thresholds(park_store):
+    """The map's per-parcel thresholds and a parcel's thresholds come from the one home of layering."""
+    gdf = park_store.parcels()
+    pub = services.published_thresholds(park_store, gdf, on=date(2024, 1, 1))
+    assert len(pub) == len(gdf)
+    for k in range(0, len(gdf), max(1, len(gdf) // 8)):
+        code = gdf["code"].iloc[k]
+        one = {it["id"]: it for it in services.parcel_thresholds(park_store, code, on=date(2024, 1, 1))["indicators"]}
+        for ind_id, it in one.items():
+            assert pub[f"{ind_id}_min"].iloc[k] == it["min"] and pub[f"{ind_id}_max"].iloc[k] == it["max"], \
+                (code, ind_id)
+            assert pub[f"{ind_id}_by"].iloc[k] == (it["min_by"] if it["min"] is not None else it["max_by"])

@@ -48,7 +48,10 @@ national_2008 = {
     "name_zh": "工业项目建设用地控制指标（国土资发〔2008〕24号）",
     "name_en": "Industrial project land-use control indicators (2008)",
     "effective_from": "2008-01-31", "effective_to": "2023-05-10",
-    "industry_edition": "2002", "scope": {}, "illustrative": False,
+    "industry_edition": "2002",
+    "scope": {"edition": "2002", "divisions": "13-37,39-43", "verified": "V",
+              "title": "国土资发〔2008〕24号 covers manufacturing, 2002 divisions 13–43"},
+    "illustrative": False,
     "source": "国土资发〔2008〕24号",
     "note": "Table 1 (investment intensity) ships only its verified cells; every other cell reads 'no value on file'. "
             "Load the full official table with `standardland rules load`.",
@@ -60,7 +63,11 @@ national_2023 = {
     "name_zh": "工业项目建设用地控制指标（2023年修订）",
     "name_en": "Industrial project land-use control indicators (2023 revision)",
     "effective_from": "2023-05-11", "effective_to": None,
-    "industry_edition": "2002", "scope": {}, "illustrative": False,
+    "industry_edition": "2002",
+    "scope": {"edition": "2002", "divisions": "13-37,39-43", "verified": "U",
+              "title": "the 2023 revision covers industrial (manufacturing) projects, read as 2002 divisions 13–43 "
+                       "(carried over from 2008; unverified for 2023)"},
+    "illustrative": False,
     "source": "自然资源部 2023 修订 (signed 2023-05-11, republished 2023-06-26; document number unverified)",
     "note": "Investment intensity becomes a nationally recommended indicator: falling short gives 'warn', local "
             "values govern. All values here are carried over from 2008 and flagged U (unverified for 2023).",

@@ -15,8 +15,11 @@ from .rules import checks, matching
 from . import io as sio, tables
 from .crs import parse_crs
 from .errors import InputError, NotFoundError, RuleSetError
-from .rules.indicators import Context, applicable_rulesets, catalogue, effective_thresholds, with_parcel_layer
+from .rules import thresholds
+from .rules.catalogue import catalogue
+from .rules.engine import contexts
 from .rules.parcelfit import parcel_fit_notes
+from .rules.thresholds import Context, applicable_rulesets, effective_thresholds
 from .parcels import find_overlaps, outside_boundary, prepare_parcels, STATUSES
 from .rules.project import parse_decision_date, parse_project
 from .rules.rulesets import load_rulesets, merge_rules, parse_ruleset, read_rule_table
@@ -157,15 +160,9 @@ def parcel_thresholds(store: Store, code: str, *, on: date, industry: dict | Non
 
     parcel = store.parcel(code)
     row = parcel.iloc[0]
-    pk = parks(store)
-    tier = dict(zip(pk["code"], pk["zone_tier"])).get(row["park"])
     ind = resolve_industry(industry or {}) if industry else None
-    ctx = Context(decision_date=on, industry_2017=ind.div2017 if ind else (),
-                  industry_2002=ind.div2002 if ind else (),
-                  industry_error=(ind.error if ind else "no industry given: industry-keyed values are not shown"),
-                  region_class=None if pd.isna(row["region_class"]) else int(row["region_class"]),
-                  zone_tier=tier, admin_code=code[:6], park=row["park"])
-    ths = with_parcel_layer(effective_thresholds(ctx, rulesets(store)), row["attrs"] or {})
+    ctx = Context.for_parcel(row, on, parks=parks(store), industry=ind)
+    ths = thresholds.with_layers(effective_thresholds(ctx, rulesets(store)), {"parcel": row["attrs"]})
     cat = catalogue()
     items = []
     for ind_def in cat.indicators:
@@ -176,7 +173,7 @@ def parcel_thresholds(store: Store, code: str, *, on: date, industry: dict | Non
             "min_by": th.min_layer.ruleset if th.min_layer else None,
             "max_by": th.max_layer.ruleset if th.max_layer else None,
             "advisory_min": th.advisory_min, "advisory_max": th.advisory_max, "unresolved": th.unresolved,
-            "conflict": th.conflict, "layers": [lv.to_dict() for lv in th.layers],
+            "out_of_scope": th.out_of_scope, "conflict": th.conflict, "layers": [lv.to_dict() for lv in th.layers],
         })
     return {"parcel_code": code, "date": on.isoformat(), "industry": ind.to_dict() if ind else None,
             "indicators": items}
@@ -187,37 +184,35 @@ def published_thresholds(store: Store, parcels: gpd.GeoDataFrame, *, on: date | 
     whose value does not depend on the project's industry, tightened by the parcel's own.
 
     Columns ``<id>_min``, ``<id>_max`` and ``<id>_by`` (the winning rule set), indexed like ``parcels``.
-    Contexts are resolved once each; the parcel layer is combined with numpy.
+    Contexts are resolved once each; the parcel layer is combined row-wise
+    (:func:`standardland.rules.thresholds.tighten_rows`).
     """
     on = on or date.today()
     cat = catalogue()
     pk = parks(store)
-    tiers = dict(zip(pk["code"], pk["zone_tier"]))
     rs = rulesets(store)
     n = len(parcels)
-    keys = list(zip(parcels["park"], (c[:6] for c in parcels["code"]),
-                    (None if pd.isna(rc) else int(rc) for rc in parcels["region_class"])))
-    uniq = list(dict.fromkeys(keys))
-    pos = {k: i for i, k in enumerate(uniq)}
-    kidx = np.fromiter((pos[k] for k in keys), dtype=np.intp, count=n)
-    ths = [effective_thresholds(Context(decision_date=on, industry_error="no industry", region_class=k[2],
-                                        zone_tier=tiers.get(k[0]), admin_code=k[1], park=k[0]), rs) for k in uniq]
-    attrs = parcels["attrs"].tolist() if "attrs" in parcels.columns else [{}] * n
-    cols: dict[str, object] = {}
+    cols = thresholds.parcel_columns(parcels, pk, cat)
+    # the contexts a browser sees: the parcel's own, on that date, with no industry
+    kidx, ctxs = contexts({**{c: cols[c] for c in ("region_class", "zone_tier", "admin_code", "park")},
+                           "decision_date": np.full(n, np.datetime64(on, "D")),
+                           "industry_error": np.full(n, "no industry", dtype=object)}, n)
+    ths = [effective_thresholds(ctx, rs, cat) for ctx in ctxs]
+    out: dict[str, object] = {}
     for ind in cat.indicators:
         i = ind.id
-        for side, pick, better in (("min", lambda t: (t.min, t.min_layer), np.greater),
-                                   ("max", lambda t: (t.max, t.max_layer), np.less)):
-            base = np.array([np.nan if pick(t[i])[0] is None else pick(t[i])[0] for t in ths], dtype="float64")[kidx]
-            by = np.array([pick(t[i])[1].ruleset if pick(t[i])[1] else None for t in ths], dtype=object)[kidx]
-            own = np.array([a.get(f"{i}_{side}", np.nan) if a else np.nan for a in attrs], dtype="float64")
-            wins = ~np.isnan(own) & (np.isnan(base) | better(own, base))
-            cols[f"{i}_{side}"] = np.where(wins, own, base)
-            cols[f"{i}_{side}_by"] = np.where(wins, "parcel", by)
-        lo_by, hi_by = cols.pop(f"{i}_min_by"), cols.pop(f"{i}_max_by")
-        cols[f"{i}_by"] = np.where(pd.isna(cols[f"{i}_min"]), hi_by, lo_by)
-    out = pd.DataFrame(cols, index=parcels.index)
-    return out.astype(object).where(out.notna(), None)
+        for side in thresholds.SIDES:
+            pick = [(getattr(t[i], side), getattr(t[i], f"{side}_layer")) for t in ths]
+            value = np.array([np.nan if v is None else v for v, _ in pick], dtype="float64")[kidx]
+            by = np.array([lv.ruleset if lv else None for _, lv in pick], dtype=object)[kidx]
+            own = cols.get(thresholds.limit_column(i, side))
+            if own is not None:
+                value, by = thresholds.tighten_rows(value, by, own, "parcel", side)
+            out[f"{i}_{side}"], out[f"{i}_{side}_by"] = value, by
+        lo_by, hi_by = out.pop(f"{i}_min_by"), out.pop(f"{i}_max_by")
+        out[f"{i}_by"] = np.where(np.isnan(out[f"{i}_min"]), hi_by, lo_by)
+    frame = pd.DataFrame(out, index=parcels.index)
+    return frame.astype(object).where(frame.notna(), None)
 
 
 # -- check / match / screen ------------------------------------------------------------------
@@ -235,7 +230,7 @@ def parcel_for_check(store: Store, code: str, versions: dict | None = None):
         if len(rows) > 10_000:
             rows.clear()
         parcel = store.parcel(code)
-        rows[code] = (parcel, checks.parcel_frame(parcel, parks(store, versions)))
+        rows[code] = (parcel, checks.parcel_columns(parcel, parks(store, versions)))
     return rows[code]
 
 

@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 
 from .. import industry as ind_mod
-from .engine import evaluate
+from . import thresholds
+from ..units import m2_to_mu
+from .engine import Coded, columns_of, evaluate
 from ..errors import DataValidationError, InputError, RowProblem
 from .indicators import CHECKPOINTS, Catalogue, catalogue
 from .fields import Problem, quantity_fields, read_numbers
@@ -24,39 +26,42 @@ from .rulesets import RuleSet, load_rulesets
 PARCEL_KEYS = ("parcel_code", "parcel_area_m2", "land_use_code", "region_class", "zone_tier", "admin_code", "park")
 
 
+def parcel_columns(parcels, parks=None, cat: Catalogue | None = None) -> dict[str, np.ndarray]:
+    """Parcel columns the engine needs (:func:`standardland.rules.thresholds.parcel_columns`), with the
+    parcel's name and area in 亩 for the check's summary."""
+    cols = thresholds.parcel_columns(parcels, parks, cat)
+    cols["parcel_name"] = parcels["name"].to_numpy(dtype=object) if "name" in parcels.columns else \
+        np.full(len(parcels), None, dtype=object)
+    cols["parcel_area_mu"] = m2_to_mu(cols["parcel_area_m2"])
+    return cols
+
+
 def parcel_frame(parcels, parks=None, cat: Catalogue | None = None) -> pd.DataFrame:
-    """Parcel columns the engine needs, with ``<id>_min/_max`` expanded from ``attrs``."""
-    cat = cat or catalogue()
-    tiers = {}
-    if parks is not None and len(parks):
-        tiers = dict(zip(parks["code"], parks["zone_tier"]))
-    df = pd.DataFrame({
-        "parcel_code": parcels["code"].to_numpy(dtype=object),
-        "parcel_area_m2": parcels["area_m2"].to_numpy(dtype="float64"),
-        "land_use_code": pd.Categorical(parcels["land_use_code"].to_numpy(dtype=object)),
-        "region_class": parcels["region_class"].to_numpy(dtype="float64", na_value=np.nan),
-        "zone_tier": pd.Categorical([tiers.get(p) for p in parcels["park"]]),
-        "admin_code": pd.Categorical([c[:6] for c in parcels["code"]]),
-        "park": pd.Categorical(parcels["park"].to_numpy(dtype=object)),
+    """:func:`parcel_columns` as a frame (categorical context columns), for joins with a screening table."""
+    cols = parcel_columns(parcels, parks, cat)
+    for c in ("land_use_code", "zone_tier", "admin_code", "park"):
+        cols[c] = pd.Categorical(cols[c])
+    return pd.DataFrame(cols)
+
+
+def project_columns(p: Project, n: int = 1) -> dict[str, np.ndarray]:
+    """A project as engine columns of length ``n`` (numpy, no pandas)."""
+    def full(v, dtype):
+        return np.full(n, v, dtype=dtype)
+
+    cols = {k: full(np.nan if v is None else v, "float64") for k, v in p.values.items()}
+    cols.update({
+        "project_name": full(p.name, object), "decision_date": full(np.datetime64(p.decision_date, "D"), "datetime64[D]"),
+        "industry_2017": full(p.industry.key2017, object), "industry_2002": full(p.industry.key2002, object),
+        "industry_error": full(p.industry.error, object),
+        "nuisance_class": full(np.nan if p.nuisance_class is None else p.nuisance_class, "float64"),
     })
-    attrs = parcels["attrs"] if "attrs" in parcels.columns else [{}] * len(parcels)
-    for ind in cat.indicators:
-        for suffix in ("_min", "_max"):
-            k = ind.id + suffix
-            vals = np.array([a.get(k, np.nan) if a else np.nan for a in attrs], dtype="float64")
-            if not np.all(np.isnan(vals)):
-                df[k] = vals
-    return df
+    return cols
 
 
 def project_row(p: Project) -> dict:
-    row = {k: (np.nan if v is None else v) for k, v in p.values.items()}
-    row.update({
-        "project_name": p.name, "decision_date": pd.Timestamp(p.decision_date),
-        "industry_2017": p.industry.key2017, "industry_2002": p.industry.key2002,
-        "industry_error": p.industry.error, "nuisance_class": np.nan if p.nuisance_class is None else p.nuisance_class,
-    })
-    return row
+    """The project's engine values as scalars (for joining onto a parcel frame)."""
+    return {k: v[0] for k, v in project_columns(p).items()}
 
 
 def _rulesets(rulesets) -> list[RuleSet]:
@@ -72,23 +77,36 @@ def _checkpoint(cp: str) -> str:
 
 
 def check(project: dict | Project, parcel, parks, rulesets, *, checkpoint: str = "screening",
-          lang: str = "zh", frame: pd.DataFrame | None = None) -> dict:
+          lang: str = "zh", frame=None, layers: dict | None = None, only=None) -> dict:
     """Explained verdict of one project on one parcel (a one-row GeoDataFrame; ``frame`` is its
-    :func:`parcel_frame` when the caller has it cached)."""
+    :func:`parcel_columns` (or :func:`parcel_frame`) when the caller has it cached).
+
+    ``layers`` adds per-row layers, e.g. ``{"agreement": {"far_min": 1.2}}`` (an agreement's
+    commitments as limits); ``only`` restricts the indicators judged.
+    """
     p = project if isinstance(project, Project) else parse_project(project)
-    pf = parcel_frame(parcel, parks) if frame is None else frame
-    cols = {c: pf[c].array for c in pf.columns}  # one construction, not a column insert per field
-    cols.update({k: [v] for k, v in project_row(p).items()})
-    pairs = pd.DataFrame(cols)
-    ev = evaluate(pairs, _rulesets(rulesets), checkpoint=_checkpoint(checkpoint))
+    if frame is None:
+        frame = parcel_columns(parcel, parks)
+    cols = dict(columns_of(frame) if isinstance(frame, pd.DataFrame) else frame)
+    cols.update(project_columns(p))
+    for layer, attrs in (layers or {}).items():
+        cols.update(thresholds.limit_columns([attrs], layer=layer))
+    ev = evaluate(cols, _rulesets(rulesets), checkpoint=_checkpoint(checkpoint),
+                  only=set(only) if only is not None else None)
     out = ev.explain(0, lang=lang)
-    row = parcel.iloc[0]
-    return {"project": p.name, "parcel_code": row["code"], "decision_date": p.decision_date.isoformat(),
+
+    def get(c):
+        v = cols.get(c)
+        v = None if v is None else (v.values() if isinstance(v, Coded) else v)[0]
+        return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
+
+    rc = get("region_class")
+    return {"project": p.name, "parcel_code": get("parcel_code"), "decision_date": p.decision_date.isoformat(),
             "industry": p.industry.to_dict(),
-            "parcel": {"code": row["code"], "name": row.get("name"), "area_m2": float(row["area_m2"]),
-                       "area_mu": float(row["area_mu"]), "land_use_code": row.get("land_use_code"),
-                       "region_class": None if pd.isna(row.get("region_class")) else int(row["region_class"]),
-                       "park": row.get("park")},
+            "parcel": {"code": get("parcel_code"), "name": get("parcel_name"),
+                       "area_m2": float(get("parcel_area_m2")), "area_mu": float(get("parcel_area_mu")),
+                       "land_use_code": get("land_use_code"),
+                       "region_class": None if rc is None else int(rc), "park": get("park")},
             **out}
 
 
@@ -189,7 +207,7 @@ def join_parcels(projects: pd.DataFrame, pf: pd.DataFrame | None) -> pd.DataFram
 def screen_frame(pairs: pd.DataFrame, rulesets, *, checkpoint: str = "screening",
                  only: list[str] | None = None) -> pd.DataFrame:
     """Engine over a prepared pairs frame → the flat result table (id/name/parcel_code kept first)."""
-    ev = evaluate(pairs, _rulesets(rulesets), checkpoint=_checkpoint(checkpoint),
+    ev = evaluate(columns_of(pairs), _rulesets(rulesets), checkpoint=_checkpoint(checkpoint),
                   only=set(only) if only else None)
     flat = ev.flat()
     lead = [c for c in ("id", "project_name", "parcel_code", "industry_label", "industry_error") if c in pairs.columns]

@@ -18,9 +18,9 @@ import pandas as pd
 import shapely
 
 from .. import codes as codelists
-from .checks import parcel_frame, project_row
+from .catalogue import catalogue
+from .checks import parcel_columns, project_columns
 from .engine import FAIL, MISSING, STATUSES, VERDICTS, evaluate
-from .indicators import catalogue
 from ..parcels import AVAILABLE_STATUSES
 from .project import Project, parse_project
 from .rulesets import RuleSet, load_rulesets
@@ -32,7 +32,7 @@ class ParcelIndex:
     """Parcels prepared once for repeated matching: engine columns, an STRtree, the admission lists."""
 
     parcels: pd.DataFrame
-    frame: pd.DataFrame
+    frame: dict  # engine columns of every parcel (checks.parcel_columns)
     tree: shapely.STRtree
     geoms: np.ndarray
     status: np.ndarray
@@ -47,7 +47,7 @@ def build_index(parcels, parks, rulesets) -> ParcelIndex:
     geoms = np.asarray(parcels.geometry.values, dtype=object)
     lu = parcels["land_use_code"].to_numpy(dtype=object)
     pclass = np.array([codelists.parcel_class(c) for c in lu], dtype="float64")
-    return ParcelIndex(parcels=parcels.drop(columns=parcels.geometry.name), frame=parcel_frame(parcels, parks),
+    return ParcelIndex(parcels=parcels.drop(columns=parcels.geometry.name), frame=parcel_columns(parcels, parks),
                        tree=shapely.STRtree(geoms), geoms=geoms, status=parcels["status"].to_numpy(dtype=object),
                        area_m2=parcels["area_m2"].to_numpy(dtype="float64"), parcel_class=pclass,
                        park=parcels["park"].to_numpy(dtype=object), rulesets=rs)
@@ -103,11 +103,11 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
               "considered": n, "candidates": int(len(cand)), "excluded": excluded, "results": []}
     if not len(cand):
         return result
-    prow = project_row(p)
-    prow["land_area_m2"] = np.nan  # spread over each parcel's own area
-    pf = index.frame.iloc[cand].reset_index(drop=True)
-    pairs = pf.assign(**{k: v for k, v in prow.items() if k not in pf.columns})
-    ev = evaluate(pairs, index.rulesets)
+    cols = {k: v[cand] for k, v in index.frame.items()}
+    proj = project_columns(p, len(cand))
+    proj["land_area_m2"] = np.full(len(cand), np.nan)  # spread over each parcel's own area
+    cols.update({k: v for k, v in proj.items() if k not in cols})
+    ev = evaluate(cols, index.rulesets)
     cat = catalogue()
     nfail = np.zeros(len(cand), int)
     nmiss = np.zeros(len(cand), int)
@@ -117,14 +117,14 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
         st = ev.status[ind.id]
         nfail += st == FAIL
         nmiss += st == MISSING
-        lo, act = ev.req_min[ind.id], ev.actual[ind.id]
+        lo, act = ev.required(ind.id)[0], ev.actual[ind.id]
         ok = ~np.isnan(lo) & ~np.isnan(act) & (lo > 0)
         with np.errstate(invalid="ignore", divide="ignore"):
             h = np.clip((act - lo) / lo, -1.0, 1.0)
         head_sum += np.where(ok, h, 0.0)
         head_n += ok
-    nfail += ev.land_use_status == FAIL
-    nmiss += ev.land_use_status == MISSING
+    nfail += ev.land_use.status == FAIL
+    nmiss += ev.land_use.status == MISSING
     headroom = np.where(head_n > 0, head_sum / np.maximum(head_n, 1), 0.0)
     areas = index.area_m2[cand]
     fit = np.abs(areas - req) / req if req else np.zeros(len(cand))
@@ -140,23 +140,12 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
             "status": row["status"], "area_m2": float(areas[j]), "area_mu": float(m2_to_mu(areas[j])),
             "verdict": VERDICTS[ev.verdict[j]], "failed": int(nfail[j]), "missing": int(nmiss[j]),
             "headroom": round(float(headroom[j]), 4), "area_fit": None if not req else round(float(fit[j]), 4),
-            "why": [f"{it['id']}: {it['status']}" + (f" (actual {it['actual']:.2f} vs {it['operator']} "
-                                                      f"{_req(it)})" if it["actual"] is not None and it["operator"]
-                                                     else "")
+            "why": [f"{it['id']}: {it['status']}" + (f" (actual {it['actual']:.2f} vs {it['required_text']})"
+                                                     if it["actual"] is not None and it["operator"] else "")
                     for it in exp["indicators"] if it["status"] in ("fail", "missing", "warn")],
             "indicators": exp["indicators"],
         })
     return result
-
-
-def _req(it) -> str:
-    r = it["required"]
-    if it["operator"] == "between":
-        return f"{r['min']:g}–{r['max']:g}"
-    v = r["min"] if it["operator"] == ">=" else r["max"]
-    if v is None:
-        v = r["advisory_min"] if it["operator"] == ">=" else r["advisory_max"]
-    return f"{v:g}" if v is not None else "?"
 
 
 __all__ = ["ParcelIndex", "build_index", "match", "STATUSES"]

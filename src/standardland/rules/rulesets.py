@@ -1,6 +1,15 @@
 """Rule sets: versioned layers of thresholds, stored as readable files in ``geodata/rulesets``
 and in the store. This module parses and validates them (a bad file is a
 :class:`RuleSetError` naming the field) and loads official tables from CSV or Excel.
+
+A rule set's ``scope`` says where it applies (``admin_prefix``: a county-code prefix, ``park``)
+and, as data, which industries it governs: ``edition`` + ``divisions`` (GB/T 4754 two-digit
+divisions and ranges, e.g. national-2008: ``{"edition": "2002", "divisions": "13-37,39-43"}``),
+with a ``title`` that becomes the reason and a ``verified`` flag. A resolved industry outside
+the divisions makes that set's *industry-keyed* values ``not_applicable`` with the reason
+(国土资发〔2008〕24号 covers manufacturing, 2002 divisions 13–43; 仓储业 is 2002-58), not
+``missing``; its other values (building coefficient, office share …) still apply. A park may
+widen or narrow its own scope the same way.
 """
 
 from __future__ import annotations
@@ -15,12 +24,47 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import RuleSetError
-from .indicators import LAYERS, Catalogue, Context, LayerValue, catalogue
+from .catalogue import Catalogue, catalogue
+from .thresholds import RULESET_LAYERS, Context, LayerValue
 from ..resources import geodata
 from ..units import parse_unit
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-SCOPE_KEYS = ("admin_prefix", "park")
+SCOPE_KEYS = ("admin_prefix", "park", "edition", "divisions", "title", "verified")
+_DIVISIONS = re.compile(r"^\d{2}(-\d{2})?(,\d{2}(-\d{2})?)*$")
+
+
+def parse_divisions(spec, fieldname: str = "scope.divisions") -> frozenset[str]:
+    """Two-digit GB/T 4754 divisions from ``"13-37,39-43"`` (ranges inclusive).
+
+    Examples
+    --------
+    >>> sorted(parse_divisions("13-15,39"))
+    ['13', '14', '15', '39']
+    """
+    text = str(spec).replace(" ", "").replace("–", "-")
+    if not _DIVISIONS.match(text):
+        raise RuleSetError(f"{spec!r} is not a list of divisions", field=fieldname,
+                           expected="two-digit divisions and ranges, e.g. '13-37,39-43'")
+    out = set()
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        if hi and int(hi) < int(lo):
+            raise RuleSetError(f"range {part!r} runs backwards", field=fieldname, expected="low-high")
+        out.update(f"{k:02d}" for k in range(int(lo), int(hi or lo) + 1))
+    return frozenset(out)
+
+
+def _division_name(edition: str, code: str) -> str | None:
+    from .. import codes
+
+    try:
+        if edition == "2002":
+            return codes.divisions_2002().get(code)
+        hit = codes.industries_2017().get(code)
+        return hit[0] if hit else None
+    except Exception:  # a code list that cannot be read names nothing; the code still says it
+        return None
 
 
 @dataclass
@@ -53,6 +97,8 @@ class RuleSet:
     rules_by_indicator: dict = field(repr=False, default_factory=dict)
 
     def __post_init__(self):
+        # the industries this set governs (scope.edition + scope.divisions); None: every industry
+        self.industry_scope = parse_divisions(self.scope["divisions"]) if self.scope.get("divisions") else None
         by: dict[str, list[Rule]] = {}
         for r in self.rules:
             by.setdefault(r.indicator, []).append(r)
@@ -74,38 +120,56 @@ class RuleSet:
             return False
         return True
 
-    def value_for(self, ind_id: str, rules: list[Rule], ctx: Context) -> tuple[LayerValue | None, str | None]:
-        """This set's value for an indicator in a context: (value or None, reason it is undeterminable)."""
+    def outside_scope(self, ctx: Context) -> str | None:
+        """Why the project's industry is outside this set's scope (None when inside, or unknown).
+
+        Membership is decided per context (the engine resolves each distinct context once)."""
+        if self.industry_scope is None:
+            return None
+        edition = str(self.scope.get("edition"))
+        codes = ctx.industry_2017 if edition == "2017" else ctx.industry_2002
+        if not codes or any(c[:2] in self.industry_scope for c in codes):
+            return None
+        title = self.scope.get("title") or f"{self.id} covers {edition} divisions {self.scope['divisions']}"
+        named = ", ".join(f"{n} is {edition}-{c[:2]}" if (n := _division_name(edition, c[:2])) else
+                          f"the project's industry is {edition}-{c[:2]}" for c in codes)
+        return f"{title}; {named}"
+
+    def value_for(self, ind_id: str, rules: list[Rule], ctx: Context) -> tuple[LayerValue | None, str | None,
+                                                                             str | None]:
+        """This set's value for an indicator in a context: (value or None, reason it is undeterminable,
+        kind of that reason: ``"unresolved"`` or ``"out_of_scope"``)."""
         by_ind, by_region, by_zone = self._keyed[ind_id]
-        key = (ind_id,
-               (ctx.industry_error, ctx.industry_2017 if self.industry_edition == "2017" else ctx.industry_2002)
-               if by_ind else None,
+        key = (ind_id, (ctx.industry_error, ctx.industry_2017, ctx.industry_2002) if by_ind else None,
                ctx.region_class if by_region else None, ctx.zone_tier if by_zone else None)
         hit = self._memo.get(key)
         if hit is None:
             hit = self._memo[key] = self._value_for(ind_id, rules, ctx)
         return hit
 
-    def _value_for(self, ind_id: str, rules: list[Rule], ctx: Context) -> tuple[LayerValue | None, str | None]:
+    def _value_for(self, ind_id: str, rules: list[Rule], ctx: Context):
         industry_keyed = any(r.industry for r in rules)
         codes = ()
         if industry_keyed:
             codes = ctx.industry_2017 if self.industry_edition == "2017" else ctx.industry_2002
             if ctx.industry_error:
-                return None, f"industry unknown ({ctx.industry_error})"
+                return None, f"industry unknown ({ctx.industry_error})", "unresolved"
             if not codes:
                 return None, (f"the project's industry has no GB/T 4754-{self.industry_edition} counterpart; "
-                              f"{self.id} cannot be applied")
+                              f"{self.id} cannot be applied"), "unresolved"
+            outside = self.outside_scope(ctx)
+            if outside:
+                return None, outside, "out_of_scope"
         matching = [r for r in rules
                     if (r.industry is None or any(c.startswith(r.industry) or r.industry.startswith(c)
                                                   for c in codes))
                     and (r.zone_tier is None or r.zone_tier == ctx.zone_tier)]
         if any(r.region_class is not None for r in matching):
             if ctx.region_class is None:
-                return None, "the parcel has no land grade, so its region class (1–7) is unknown"
+                return None, "the parcel has no land grade, so its region class (1–7) is unknown", "unresolved"
             matching = [r for r in matching if r.region_class is None or r.region_class == ctx.region_class]
         if not matching:
-            return None, None
+            return None, None, None
         lo = [r for r in matching if r.min is not None]
         hi = [r for r in matching if r.max is not None]
         rmin = max(lo, key=lambda r: r.min) if lo else None
@@ -115,7 +179,7 @@ class RuleSet:
         clause = "; ".join(dict.fromkeys(r.clause for r in (rmin, rmax) if r is not None and r.clause)) or None
         return LayerValue(self.layer, self.id, self.version, rmin.min if rmin else None,
                           rmax.max if rmax else None, sev, main.verified, main.source or self.source,
-                          clause), None
+                          clause), None, None
 
     def to_dict(self) -> dict:
         return self.payload
@@ -141,7 +205,7 @@ def parse_ruleset(doc: dict, cat: Catalogue | None = None) -> RuleSet:
     if not isinstance(rid, str) or not _ID.match(rid):
         raise RuleSetError(f"id {rid!r} is invalid", field="id", expected="lowercase letters, digits, '-', '.', '_'")
     layer = doc.get("layer")
-    if layer not in LAYERS[:-1]:
+    if layer not in RULESET_LAYERS:
         raise RuleSetError(f"layer {layer!r} is unknown", field="layer", expected="national, province, city or park")
     eff_from = _date(doc.get("effective_from"), "effective_from")
     if eff_from is None:
@@ -156,6 +220,16 @@ def parse_ruleset(doc: dict, cat: Catalogue | None = None) -> RuleSet:
     bad = set(scope) - set(SCOPE_KEYS)
     if bad:
         raise RuleSetError(f"unknown scope key(s) {sorted(bad)}", field="scope", expected=str(SCOPE_KEYS))
+    if scope.get("divisions") is not None or scope.get("edition") is not None:
+        if str(scope.get("edition")) not in ("2002", "2017"):
+            raise RuleSetError(f"edition {scope.get('edition')!r}", field="scope.edition",
+                               expected="2002 or 2017 (the GB/T 4754 edition of scope.divisions)")
+        if not scope.get("divisions"):
+            raise RuleSetError("missing", field="scope.divisions", expected="e.g. '13-37,39-43'")
+        parse_divisions(scope["divisions"])
+    for k in ("title", "verified"):
+        if scope.get(k) is not None and not isinstance(scope[k], str):
+            raise RuleSetError(f"{scope[k]!r}", field=f"scope.{k}", expected="a string")
     if layer == "province" and not scope.get("admin_prefix"):
         raise RuleSetError("a province rule set needs scope.admin_prefix (e.g. '37')", field="scope")
     if layer == "park" and not scope.get("park"):

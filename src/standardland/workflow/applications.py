@@ -20,13 +20,14 @@ from . import audit, deadlines, guards, penalties, machine as workflow
 from ..rules import checks
 from .. import services
 from ..errors import ConflictError, NotFoundError, PermissionDenied, PreconditionFailed
-from ..rules.indicators import catalogue
+from ..rules import thresholds
+from ..rules.catalogue import catalogue
 from ..rules.project import parse_project
 from ..rules.rulesets import load_rulesets
 from ..store import Idempotency
 
-ACCEPTANCE_INDICATORS = ("far", "building_coefficient", "office_land_share", "green_ratio", "investment_intensity")
-REVIEW_INDICATORS = ("tax_per_mu", "output_per_mu", "value_added_per_energy", "value_added_per_emission", "rd_ratio")
+ACCEPTANCE_INDICATORS = tuple(sorted(catalogue().at("acceptance")))  # the catalogue's checkpoints, not a copy
+REVIEW_INDICATORS = tuple(sorted(catalogue().at("production_review")))
 
 
 def _now() -> str:
@@ -143,37 +144,29 @@ def transition(store, ident: dict, app_id: int, action: str, body: dict | None =
 
 
 def inspect(ag: dict, app: dict, actuals: dict, kind: str) -> dict:
-    """The engine on the measured values, against the commitments (as the parcel's own limits) and
-    the rule sets frozen at signing, at the acceptance or production-review checkpoint."""
+    """The engine on the measured values, against the rule sets frozen at signing, the parcel's own
+    limits and the commitments (their own layer, ``agreement``), at the acceptance or
+    production-review checkpoint; the indicators judged are the catalogue's for that checkpoint."""
     import geopandas as gpd
 
-    indicators = ACCEPTANCE_INDICATORS if kind == "acceptance" else REVIEW_INDICATORS
     checkpoint = "acceptance" if kind == "acceptance" else "production_review"
-    cat = catalogue()
+    only = catalogue().at(checkpoint)
     project = {k: v for k, v in app["project"].items() if k in ("name", "industry_code", "industry_code_edition",
                                                                   "industry_name", "industries",
                                                                   "multi_industry_policy", "nuisance_class")}
     project.update(actuals)
     project["decision_date"] = ag["decision_date"]
     p = parse_project(project)
-    limits = dict(ag["parcel"]["attrs"])
-    for ind_id, committed in ag["commitments"].items():
-        if ind_id not in indicators:
-            continue
-        side = "max" if cat.get(ind_id).direction == "max" else "min"
-        key = f"{ind_id}_{side}"
-        cur = limits.get(key)
-        limits[key] = committed if cur is None else (max(cur, committed) if side == "min" else min(cur, committed))
     fp = ag["parcel"]
     parcel = gpd.GeoDataFrame([{"code": fp["code"], "area_m2": fp["area_m2"], "area_mu": fp["area_mu"], "name": None,
                                 "park": fp["park"], "land_use_code": fp["land_use_code"],
-                                "region_class": fp["region_class"], "attrs": limits}], geometry=[None])
+                                "region_class": fp["region_class"], "attrs": dict(fp["attrs"])}], geometry=[None])
     parcel["region_class"] = parcel["region_class"].astype("Float64")
     parks = gpd.GeoDataFrame({"code": [fp["park"]], "zone_tier": [fp["zone_tier"]]})
-    verdict = checks.check(p, parcel, parks, load_rulesets(ag["rulesets"]), checkpoint=checkpoint)
-    verdict["indicators"] = [i for i in verdict["indicators"] if i["id"] in indicators]
-    statuses = {i["status"] for i in verdict["indicators"]}
-    verdict["verdict"] = "fail" if "fail" in statuses else "incomplete" if "missing" in statuses else "pass"
+    agreed = thresholds.commitment_limits({k: v for k, v in ag["commitments"].items() if k in only})
+    verdict = checks.check(p, parcel, parks, load_rulesets(ag["rulesets"]), checkpoint=checkpoint,
+                           layers={"agreement": agreed}, only=only)
+    verdict["indicators"] = [i for i in verdict["indicators"] if i["id"] in only]
     return {"verdict": verdict}
 
 

@@ -9,6 +9,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..errors import InputError, NotFoundError
 from ..resources import web
+from ..rules.explain import required_text
 from ..units import display
 
 L = {
@@ -35,12 +36,10 @@ def _env() -> Environment:
     return Environment(loader=FileSystemLoader(str(web("templates"))), autoescape=select_autoescape(["html"]))
 
 
-def _indicator_rows(indicators):
+def _indicator_rows(indicators, lang="zh"):
     rows = []
     for it in indicators:
-        r = it["required"]
-        req = ("≥ " + display(r["min"])) if it["operator"] == ">=" else ("≤ " + display(r["max"])) \
-            if it["operator"] == "<=" else (f"{display(r['min'])}–{display(r['max'])}" if it["operator"] else "—")
+        req = required_text(it["required"], it["operator"], None, lang)  # the unit has its own column
         rows.append([{"text": it["name"]}, {"text": it["status"], "cls": it["status"]}, {"text": display(it["actual"])},
                      {"text": req}, {"text": it["unit"]}, {"text": it.get("governing_ruleset") or ""}])
     return rows
@@ -61,7 +60,7 @@ def render(kind: str, app: dict, lang: str = "zh", inspection_id: int | None = N
             raise InputError("the application has not been submitted, so it has no verdict", field="kind")
         header.append((_t("verdict", lang), v["verdict"]))
         notes = v.get("notes") or []
-        sections.append({"title": _t("check", lang), "columns": cols, "rows": _indicator_rows(v["indicators"])})
+        sections.append({"title": _t("check", lang), "columns": cols, "rows": _indicator_rows(v["indicators"], lang)})
     elif kind == "agreement":
         ag = app.get("agreement")
         if not ag:
@@ -87,7 +86,7 @@ def render(kind: str, app: dict, lang: str = "zh", inspection_id: int | None = N
                    (_t("verdict", lang), i["result"])]
         notes = i["verdict"].get("notes") or []
         sections.append({"title": _t("inspection", lang), "columns": cols,
-                         "rows": _indicator_rows(i["verdict"]["indicators"])})
+                         "rows": _indicator_rows(i["verdict"]["indicators"], lang)})
         pen = i.get("penalties") or {"lines": [], "total_wan_yuan": 0}
         rows = [[{"text": x["reason"]}, {"text": x["basis"]}, {"text": display(x["amount_wan_yuan"])}]
                 for x in pen["lines"]]

@@ -16,7 +16,8 @@ import pandas as pd
 from . import deadlines
 from .. import services, values
 from ..errors import InputError
-from ..rules.indicators import catalogue
+from ..rules import thresholds
+from ..rules.catalogue import catalogue
 from ..rules.project import parse_project
 
 
@@ -121,8 +122,7 @@ def sign(store, app, body, today):
 
 
 def _zone_tier(store, park):
-    pk = services.parks(store)
-    return dict(zip(pk["code"], pk["zone_tier"])).get(park)
+    return thresholds.zone_tiers(services.parks(store)).get(park)
 
 
 def dated(target: str, fact: str):

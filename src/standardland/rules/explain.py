@@ -1,0 +1,256 @@
+"""Presentation of an :class:`~standardland.rules.engine.Evaluation`: the flat table of a
+screening, the explanation of one row (CLI ``check``, API ``/checks``, matching, documents)
+and the one rendering of a requirement as text (``≥ 240 万元/亩``, ``1.2–3``, advisory values).
+
+Nothing here decides a status; it reads the engine's arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .engine import LAND_USE_CHECK, STATUSES, VERDICTS, Evaluation
+from .thresholds import ROW_LAYERS, Threshold, row_layer_value
+
+ADVISORY = {"zh": "（推荐值）", "en": " (recommended)"}
+NO_REQUIREMENT = "—"
+
+
+def _num(v: float) -> str:
+    s = f"{v:,.2f}"
+    return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+def required_text(required: dict, operator: str | None, unit: str | None = None, lang: str = "zh") -> str:
+    """The requirement of one indicator as people read it; the single rendering used everywhere.
+
+    Parameters
+    ----------
+    required : dict
+        ``{"min", "max", "advisory_min", "advisory_max"}`` as in an explanation item.
+    operator : {">=", "<=", "between", None}
+    unit : str, optional
+        Appended unless dimensionless (``-``).
+    lang : {"zh", "en"}
+
+    Examples
+    --------
+    >>> required_text({"min": 240.0, "max": None, "advisory_min": None, "advisory_max": None}, ">=",
+    ...               "万元/亩")
+    '≥ 240 万元/亩'
+    >>> required_text({"min": 1.2, "max": 3.0, "advisory_min": None, "advisory_max": None}, "between", "-")
+    '1.2–3'
+    >>> required_text({"min": None, "max": None, "advisory_min": 293.333333, "advisory_max": None}, ">=",
+    ...               "万元/亩", "en")
+    '≥ 293.33 万元/亩 (recommended)'
+    """
+    lang = "zh" if (lang or "zh").startswith("zh") else "en"
+    suffix = f" {unit}" if unit and unit != "-" else ""
+    r = required
+    if operator == "between" and r.get("min") is not None and r.get("max") is not None:
+        return f"{_num(r['min'])}–{_num(r['max'])}{suffix}"
+    if operator in (">=", "<="):
+        side = "min" if operator == ">=" else "max"
+        sign = "≥" if operator == ">=" else "≤"
+        if r.get(side) is not None:
+            return f"{sign} {_num(r[side])}{suffix}"
+        if r.get(f"advisory_{side}") is not None:
+            return f"{sign} {_num(r[f'advisory_{side}'])}{suffix}{ADVISORY[lang]}"
+    return NO_REQUIREMENT
+
+
+def _f(v):
+    if v is None:
+        return None
+    v = float(v)
+    return None if np.isnan(v) else v
+
+
+# -- the flat table ---------------------------------------------------------------------------
+
+
+def flat(ev: Evaluation) -> pd.DataFrame:
+    """One row per pair: ``verdict`` and ``<id>_status/_actual/_required/_layer`` per indicator
+    (``_required_max`` too where a range applies). Columns are the engine's arrays, not copies."""
+    statuses = pd.CategoricalDtype(STATUSES)
+    layers = pd.CategoricalDtype([""] + ev.labels)  # code −1 (no layer) → ""
+
+    def coded(codes, dtype):
+        return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+
+    cols: dict[str, object] = {"verdict": coded(ev.verdict, pd.CategoricalDtype(VERDICTS))}
+    for ind in ev.cat.indicators:
+        i = ind.id
+        cols[f"{i}_status"] = coded(ev.status[i], statuses)
+        cols[f"{i}_actual"] = ev.actual[i]
+        b = ev.bounds[i]
+        lo, hi = ev.required(i)
+        by_lo, by_hi = ev.winners(i)
+        if ind.direction == "max":
+            req, by, side = hi, by_hi, 1
+        else:
+            req, by, side = lo, by_lo, 0
+            if not np.isnan(b.max).all() or any(s == "max" for _, s in b.own):  # decided per context
+                cols[f"{i}_required_max"] = np.ascontiguousarray(hi)
+        if not np.isnan(b.advisory_max if side else b.advisory_min).all():
+            adv = ev.advisory(i)[side]
+            req = np.where(np.isnan(req), adv, req)  # an advisory value shows where no binding one applies
+        cols[f"{i}_required"] = np.ascontiguousarray(req)
+        cols[f"{i}_layer"] = coded(by + np.int16(1), layers)
+    cols[f"{LAND_USE_CHECK}_status"] = coded(ev.land_use.status, statuses)
+    return pd.DataFrame(cols, copy=False)  # no block consolidation: every column stays its own array
+
+
+# -- the explanation of one row -----------------------------------------------------------------
+
+
+def _adv_label(th: Threshold, which: str) -> str | None:
+    lv = th.advisory_min_layer if which == "min" else th.advisory_max_layer
+    return lv.ruleset if lv else None
+
+
+def _row_layers(ev: Evaluation, ind_id: str, row: int) -> list[dict]:
+    out = []
+    own = ev.bounds[ind_id].own
+    for layer in ROW_LAYERS:
+        lo, hi = own.get((layer, "min")), own.get((layer, "max"))
+        lo = _f(lo[row]) if lo is not None else None
+        hi = _f(hi[row]) if hi is not None else None
+        if lo is not None or hi is not None:
+            out.append(row_layer_value(layer, lo, hi).to_dict())
+    return out
+
+
+def _reason(ev: Evaluation, ind, th: Threshold, status: str) -> str | None:
+    if status == "missing":
+        return th.unresolved or (
+            f"no value for {ind.id} (give it, or {ind.numerator} and {ind.denominator.replace('_mu', '_m2')})"
+        )
+    if status == "not_applicable":
+        if ev.checkpoint not in ind.checkpoints:
+            return "not checked at " + ev.checkpoint
+        if ev.only is not None and ind.id not in ev.only:
+            return "not among the indicators asked for"
+        if th.out_of_scope:
+            return th.out_of_scope
+        return "no value on file in any layer"
+    if status == "warn":
+        return (
+            "below the recommended (advisory) value"
+            if ind.direction != "max"
+            else "above the recommended (advisory) value"
+        )
+    return None
+
+
+def explain(ev: Evaluation, row: int, lang: str = "zh") -> dict:
+    """The per-indicator explanation of one row, as the CLI, the API and documents print it.
+
+    Returns ``{"verdict", "checkpoint", "rulesets", "indicators": [...], "notes": [...]}``; each
+    indicator has its status, actual value, ``required`` bounds, ``operator``, ``required_text``
+    (in ``lang``), the governing layer with provenance, every layer's value and the reason for a
+    ``missing``, ``not_applicable`` or ``warn``. ``notes`` carries verdict-level notes (a rule set
+    whose scope leaves the project's industry out).
+    """
+    ths = ev.key_thresholds[ev.key_index[row]]
+    items = []
+    for ind in ev.cat.indicators:
+        i = ind.id
+        th = ths[i]
+        lo, hi = (_f(a[row]) for a in ev.required(i))
+        alo, ahi = (_f(a[row]) for a in ev.advisory(i))
+        layers = [lv.to_dict() for lv in th.layers] + _row_layers(ev, i, row)
+        status = STATUSES[ev.status[i][row]]
+        by_min, by_max = ev.governing(i, row)
+        if lo is not None and hi is not None:
+            op, governing = "between", by_min
+            act = _f(ev.actual[i][row])
+            if act is not None and act > hi:
+                governing = by_max
+        elif lo is not None:
+            op, governing = ">=", by_min
+        elif hi is not None:
+            op, governing = "<=", by_max
+        elif alo is not None:
+            op, governing = ">=", _adv_label(th, "min")
+        elif ahi is not None:
+            op, governing = "<=", _adv_label(th, "max")
+        else:
+            op, governing = None, None
+        gov = next((lv for lv in layers if lv["ruleset"] == governing), None)
+        required = {"min": lo, "max": hi, "advisory_min": alo, "advisory_max": ahi}
+        items.append(
+            {
+                "id": i,
+                "name": ind.name(lang),
+                "status": status,
+                "actual": _f(ev.actual[i][row]),
+                "required": required,
+                "operator": op,
+                "required_text": required_text(required, op, ind.unit, lang),
+                "unit": ind.unit,
+                "governing_layer": gov["layer"] if gov else None,
+                "governing_ruleset": governing,
+                "source": gov.get("source") if gov else None,
+                "clause": gov.get("clause") if gov else None,
+                "verified": gov.get("verified") if gov else None,
+                "layers": layers,
+                "reason": _reason(ev, ind, th, status),
+            }
+        )
+    lu = ev.land_use
+    lus = STATUSES[lu.status[row]]
+    pc = lu.parcel_class[row]
+    code = lu.code(row)
+    lu_required = {
+        "min": None,
+        "max": None if np.isnan(pc) or pc <= 0 else float(pc),
+        "advisory_min": None,
+        "advisory_max": None,
+    }
+    items.append(
+        {
+            "id": LAND_USE_CHECK,
+            "name": "用地类别" if lang.startswith("zh") else "Land-use class",
+            "status": lus,
+            "actual": _f(lu.nuisance[row]),
+            "required": lu_required,
+            "operator": "<=",
+            "required_text": required_text(lu_required, "<=", None, lang),
+            "unit": "class",
+            "governing_layer": "parcel",
+            "governing_ruleset": "parcel",
+            "source": "国土空间用地用海分类 (2023): 100101/100102/100103 一/二/三类工业用地",
+            "clause": f"parcel land use {code}",
+            "verified": "V",
+            "layers": [],
+            "reason": _land_use_reason(lus, code, lu.nuisance[row], pc),
+        }
+    )
+    notes = []
+    for i in sorted({th.out_of_scope for th in ths.values() if th.out_of_scope}):
+        notes.append({"kind": "scope", "message": i})
+    return {
+        "verdict": VERDICTS[ev.verdict[row]],
+        "checkpoint": ev.checkpoint,
+        "rulesets": sorted(
+            {lv["ruleset"] for it in items for lv in it["layers"] if lv["layer"] not in ROW_LAYERS}
+        ),
+        "indicators": items,
+        "notes": notes,
+    }
+
+
+def _land_use_reason(status, code, nuisance, pclass):
+    if status == "fail" and (pclass is not None and not np.isnan(pclass) and pclass <= 0):
+        return f"parcel land use {code} is not industrial land (1001xx)"
+    if status == "fail":
+        return (
+            f"a class-{int(nuisance)} project is inadmissible on class-{int(pclass)} industrial land ({code})"
+        )
+    if status == "missing":
+        return "parcel land-use code or the project's nuisance_class is missing"
+    if status == "not_applicable":
+        return f"parcel land use {code} does not name an industrial class"
+    return None
