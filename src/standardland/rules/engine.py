@@ -106,7 +106,10 @@ def _codes(col) -> tuple[np.ndarray, np.ndarray]:
             else (np.zeros(1, np.intp), np.array([v], dtype=object))
         )
     codes, uniq = pd.factorize(col, use_na_sentinel=True)
-    return codes, np.asarray(uniq, dtype=object)
+    uniq = np.asarray(uniq)
+    if uniq.dtype.kind == "M":  # datetime64[ns] → object would give integers; days give datetime.date
+        uniq = uniq.astype("datetime64[D]")
+    return codes, uniq.astype(object)
 
 
 def _clean(v):
