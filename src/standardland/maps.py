@@ -1,18 +1,32 @@
 """Web maps (folium): parcels by status, by an indicator (choropleth) or by eligibility, fully offline.
 
-Folium builds the page; every script and stylesheet is served by standardland itself from
-``web/static`` (Leaflet is vendored from the npm registry, see ``web/vendor.sh``). The CDN lists
-are replaced on each map instance (``m.default_js`` / ``m.default_css``), never on folium's
-shared classes. Parcels are styled in JavaScript from their properties by one function, popups
-and tooltips are built from text nodes, and the configuration is embedded with Jinja's
-``tojson`` (which escapes ``<``, ``>``, ``&`` and ``'``): a parcel named
-``<img src=x onerror=alert(1)>`` shows as text.
+Folium builds the page — the Leaflet map, its optional basemap layer and scale control — and
+standardland's own script (``web/static/standardland-map.js``) draws parcels, popups, legend,
+search and the project form from a configuration that reaches the browser as **data**:
+
+- **No runtime data is ever template text.** Branca's ``MacroElement.render`` wraps each macro's
+  output in ``Element(text)``, which compiles it as a Jinja template; a parcel named ``{{ 6*7 }}``
+  used to print 42, and a project name posted to ``/map`` was evaluated on the server. Here every
+  element of the page renders its (fixed) macros into :class:`_Literal` text instead, which is
+  placed in the page as is and never compiled. The page itself is :class:`_Page`, a
+  ``Figure`` with a fixed template whose only variables are constants (``lang``) or escaped text.
+- **The configuration is JSON in a** ``<script type="application/json" id="sl-config">``
+  element, serialised with :func:`json_script_text` (UTF-8; ``<``, ``>``, ``&``, U+2028/2029
+  escaped as ``\\u003c`` … so ``</script>`` cannot close it) and read by the page with
+  ``JSON.parse(el.textContent)``. Popups and tooltips are built from DOM text nodes, so a parcel
+  named ``<img src=x onerror=alert(1)>`` shows as text.
+- **Every asset is served by standardland** from ``web/static`` (Leaflet vendored from the npm
+  registry, see ``web/vendor.sh``): :class:`_Map` declares its own ``default_js``/``default_css``,
+  the subclass hook folium offers; folium's class lists are left untouched for other maps.
+- **Light**: parcels travel as columns (code, name, status, land use, area in m²; the page
+  derives 亩/公顷 from ``area_m2`` with the factors of :mod:`standardland.units`), the park and the
+  published thresholds once per distinct profile, geometry serialised once by GEOS.
 """
 
 from __future__ import annotations
 
-import html
 import json
+import math
 from functools import cache
 
 import folium
@@ -20,26 +34,37 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, JavascriptLink, MacroElement, Template
+from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
+from jinja2 import Template
 
-from . import codes
+from . import codes, units
 from .errors import InputError
-from .rules.indicators import catalogue
 from .parcels import STATUS_LABELS
 from .resources import web
+from .rules.indicators import catalogue
 
 EMBED_LIMIT = 10_000   # up to this many parcels the GeoJSON is embedded in the page
 SVG_LIMIT = 2_000      # above this, parcels draw on a canvas
 STATIC = "/static"
+CONFIG_ID = "sl-config"
 STATUS_COLOURS = {"planned": "#d9d9d9", "serviced": "#9ecae1", "published": "#fdae6b", "listed": "#fd8d3c",
                   "transferred": "#bcbddc", "under_construction": "#ffd92f", "in_production": "#31a354",
                   "recovered": "#636363"}
+#: parcel statuses drawn with the red "standard land" outline (已公告: offered with its indicators published)
+STANDARD_LAND_STATUSES = ("published",)
 VERDICT_COLOURS = {"pass": "#2ca02c", "fail": "#d62728", "incomplete": "#9467bd"}
 SEQUENTIAL = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"]
 UNITS_EN = {"亩": "mu", "公顷": "ha", "万元/亩": "10k CNY/mu", "万元/吨标煤": "10k CNY/tce", "万元/吨": "10k CNY/t",
             "万元": "10k CNY", "%": "%", "-": "", "class": "class"}
 PUBLIC_PROPS = ["code", "name", "park", "status", "land_use_code", "land_grade", "region_class", "area_m2",
                 "area_mu", "area_ha"]
+#: what every embedded feature carries (besides its code and geometry); the rest is per profile or derived
+FEATURE_COLUMNS = ("name", "status", "land_use_code", "area_m2")
+#: what parcels share: sent once per distinct combination (a "profile")
+PROFILE_COLUMNS = ("park",)
+COORD_DECIMALS = 7     # 1e-7° ≈ 1 cm
+_JSON_SCRIPT_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                                      "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
 @cache
@@ -59,8 +84,112 @@ def language(lang: str | None, accept_language: str | None = None) -> str:
 
 
 def texts(lang: str) -> dict:
+    """Every UI label of the map in ``lang`` (from ``web/i18n.json``, shared with the page's script)."""
     return {k: v[lang] for k, v in _i18n_doc().items()}
 
+
+def json_script_text(obj=None, *, raw: str | None = None) -> str:
+    """JSON for a ``<script type="application/json">`` element: UTF-8 as is, ``<``, ``>``, ``&`` and
+    U+2028/U+2029 escaped (``\\u003c`` …), so no string in it can close the element or open a comment.
+
+    ``raw`` is already-serialised JSON to escape the same way. NaN and infinities are refused
+    (JSON has none); callers turn missing values into ``None`` first.
+    """
+    text = raw if raw is not None else json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.translate(_JSON_SCRIPT_ESCAPES)
+
+
+# -- folium elements that never compile runtime text -----------------------------------------------
+
+class _Literal(Element):
+    """Text placed in the page as is: rendered output of a fixed template, never compiled itself."""
+
+    def __init__(self, text: str):
+        super().__init__()  # no template argument: nothing is compiled
+        self._name = "Literal"
+        self.text = text
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
+
+class _LiteralMacros:
+    """Mixin for folium/branca ``MacroElement`` classes: render the class's fixed macros (header,
+    html, script) into :class:`_Literal` children of the figure, where branca would wrap them in
+    ``Element(text)`` and so compile their output (data included) as a new template."""
+
+    default_js: list[tuple[str, str]] = []
+    default_css: list[tuple[str, str]] = []
+
+    def render(self, **kwargs) -> None:
+        figure = self.get_root()
+        assert isinstance(figure, Figure), "render the page from its Figure"
+        for name, url in self.default_js:
+            figure.header.add_child(JavascriptLink(url), name=name)
+        for name, url in self.default_css:
+            figure.header.add_child(CssLink(url), name=name)
+        module = self._template.module.__dict__
+        for part in ("header", "html", "script"):
+            macro = module.get(part)
+            if macro is not None:
+                getattr(figure, part).add_child(_Literal(str(macro(self, kwargs))), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+class _Map(_LiteralMacros, folium.Map):
+    """A folium map whose assets are standardland's own (vendored Leaflet, the page script and style)."""
+
+    default_js = [("leaflet", f"{STATIC}/vendor/leaflet/leaflet.js"),
+                  ("standardland_js", f"{STATIC}/standardland-map.js")]
+    default_css = [("leaflet_css", f"{STATIC}/vendor/leaflet/leaflet.css"),
+                   ("standardland_css", f"{STATIC}/standardland-map.css")]
+
+
+class _TileLayer(_LiteralMacros, folium.TileLayer):
+    """A configured basemap; its URL and attribution are JSON-escaped by folium and never compiled."""
+
+
+class _Layers(_LiteralMacros, MacroElement):
+    """The page's configuration as data, and the one call that hands the map to the page's script."""
+
+    _template = Template("""
+        {% macro html(this, kwargs) %}<script type="application/json" id="{{ this.config_id }}">{{ this.payload }}</script>{% endmacro %}
+        {% macro script(this, kwargs) %}standardlandMap({{ this._parent.get_name() }}, "{{ this.config_id }}");{% endmacro %}""")
+
+    def __init__(self, payload: str):
+        super().__init__()
+        self._name = "StandardlandLayers"
+        self.config_id = CONFIG_ID   # a constant
+        self.payload = payload       # escaped by json_script_text
+
+
+class _Page(Figure):
+    """The HTML page: a fixed template whose variables are constants (``lang``) or escaped (``title``)."""
+
+    _template = Template("""<!DOCTYPE html>
+<html lang="{{ this.lang }}">
+<head>
+<title>{{ this.page_title|e }}</title>
+{{ this.header.render(**kwargs) }}
+</head>
+<body>
+{{ this.html.render(**kwargs) }}
+<script>
+{{ this.script.render(**kwargs) }}
+</script>
+</body>
+</html>
+""")
+
+    def __init__(self, lang: str, title: str):
+        super().__init__()
+        self._name = "Page"
+        self.lang = "zh-CN" if lang == "zh" else "en"
+        self.page_title = title
+
+
+# -- data for the page -----------------------------------------------------------------------------
 
 def feature_properties(parcels: gpd.GeoDataFrame, thresholds: pd.DataFrame) -> pd.DataFrame:
     """Public fields, published thresholds and numeric parcel attributes (e.g. 亩均 actuals)."""
@@ -97,50 +226,82 @@ def colour_config(props: pd.DataFrame, prop: str, lang: str, classes: int = 5) -
             "classification": t["classification_quantile"].replace("{n}", str(len(colours)))}
 
 
-class _Layers(MacroElement):
-    """Calls ``standardlandMap(map, config)``; the config is escaped by Jinja's ``tojson``."""
+def _values(col: pd.Series, decimals: int | None = None) -> list:
+    """A column as JSON-ready values: missing (None, NaN, ±inf) as ``None``, floats rounded."""
+    if decimals is not None or pd.api.types.is_float_dtype(col.dtype):
+        x = pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64")
+        if decimals is not None:
+            x = np.round(x, decimals)
+        ok = np.isfinite(x)
+        out = x.astype(object)
+        out[~ok] = None
+        return out.tolist()
+    return col.astype(object).where(col.notna(), None).tolist()
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        standardlandMap({{ this._parent.get_name() }}, {{ this.config|tojson }});
-        {% endmacro %}""")
 
-    def __init__(self, config: dict):
-        super().__init__()
-        self._name = "StandardlandLayers"
-        self.config = config
+def _geometry_json(geoms, decimals: int = COORD_DECIMALS) -> str:
+    """A JSON array of GeoJSON geometries, serialised once by GEOS (coordinates rounded)."""
+    arr = np.asarray(geoms, dtype=object)
+    if not len(arr):
+        return "[]"
+    rounded = shapely.transform(arr, lambda xy: np.round(xy, decimals))
+    return "[" + ",".join(shapely.to_geojson(rounded, indent=None).tolist()) + "]"
 
 
-def _fc(gdf: gpd.GeoDataFrame, props: pd.DataFrame, shared: list[str] | None = None) -> tuple[dict, list]:
-    """A FeatureCollection for the page: coordinates to 1e-7° (about 1 cm), null properties left out.
+def _profiles(shared: pd.DataFrame) -> tuple[np.ndarray, list[dict]]:
+    """Rows of ``shared`` factorised: each row's profile number and each profile once (nulls left out)."""
+    if not len(shared):
+        return np.zeros(0, dtype=np.intp), []
+    hashes = pd.util.hash_pandas_object(shared.astype(object).where(shared.notna(), None), index=False)
+    idx, _ = pd.factorize(hashes.to_numpy())
+    first = np.unique(idx, return_index=True)[1]
+    profiles = []
+    for rec in shared.iloc[first].to_dict("records"):
+        profiles.append({k: v for k, v in rec.items()
+                         if v is not None and not (isinstance(v, float) and not math.isfinite(v))})
+    return idx, profiles
 
-    The ``shared`` columns (the published thresholds, which most parcels of a park share) are sent
-    once per distinct combination as a profile; each feature names its profile in ``tp`` and the
-    page merges it back. That keeps 10,000 embedded parcels to a few MB.
-    """
-    geoms = shapely.transform(np.asarray(gdf.geometry.values, dtype=object), lambda xy: np.round(xy, 7))
-    gjson = shapely.to_geojson(geoms, indent=None)
-    shared = [c for c in (shared or []) if c in props.columns]
-    own = props.drop(columns=shared)
-    recs = json.loads(own.to_json(orient="records", force_ascii=False, double_precision=6))
-    profiles: list[dict] = []
-    tp = [None] * len(recs)
-    if shared:
-        sub = json.loads(props[shared].to_json(orient="records", force_ascii=False, double_precision=6))
-        index: dict[str, int] = {}
-        for i, r in enumerate(sub):
-            key = json.dumps(r, sort_keys=True)
-            if key not in index:
-                index[key] = len(profiles)
-                profiles.append({k: v for k, v in r.items() if v is not None})
-            tp[i] = index[key]
-    feats = []
-    for g, r, t in zip(gjson, recs, tp):
-        p = {k: v for k, v in r.items() if v is not None}
-        if t is not None:
-            p["tp"] = t
-        feats.append({"type": "Feature", "id": r["code"], "geometry": json.loads(g), "properties": p})
-    return {"type": "FeatureCollection", "features": feats}, profiles
+
+def parcels_payload(parcels: gpd.GeoDataFrame, props: pd.DataFrame, *, colour_property: str | None = None) -> dict:
+    """The embedded parcels as columns: ``code`` (the feature id), :data:`FEATURE_COLUMNS`, the
+    colour property if any, and ``profile`` (index into ``profiles``: park and published thresholds)."""
+    cat = catalogue()
+    threshold_cols = [f"{i.id}_{k}" for i in cat.indicators for k in ("min", "max", "by")]
+    shared_cols = [c for c in (*PROFILE_COLUMNS, *threshold_cols) if c in props.columns]
+    profile, profiles = _profiles(props[shared_cols])
+    columns = {"name": _values(props["name"]), "status": _values(props["status"]),
+               "land_use_code": _values(props["land_use_code"]), "area_m2": _values(props["area_m2"], 2),
+               "profile": profile.tolist()}
+    if colour_property and colour_property not in shared_cols and colour_property not in columns:
+        columns[colour_property] = _values(props[colour_property], 6)
+    return {"code": _values(props["code"]), "columns": columns, "profiles": profiles}
+
+
+def _boundaries_payload(boundaries: gpd.GeoDataFrame) -> tuple[dict, str]:
+    simple = _simplified(boundaries)
+    return ({"code": _values(boundaries["adcode"]), "name": _values(boundaries["name"])},
+            _geometry_json(simple.geometry.values, 6))
+
+
+def _legend(t: dict, lang: str, colour: dict | None, eligibility: dict | None) -> tuple[str, dict]:
+    if eligibility is not None:
+        return "eligibility", {
+            "title": t["legend_eligibility"], "note": None,
+            "items": [{"colour": VERDICT_COLOURS[v], "label": t[v]} for v in ("pass", "fail", "incomplete")]
+            + [{"colour": "#e0e0e0", "label": t["legend_not_available"]}]}
+    if colour is not None:
+        edges = colour["breaks"]
+        labels = []
+        for i, c in enumerate(colour["colours"]):
+            lo = "−∞" if i == 0 else f"{edges[i - 1]:,.2f}"
+            hi = "+∞" if i >= len(edges) else f"{edges[i]:,.2f}"
+            labels.append({"colour": c, "label": f"{lo} – {hi}"})
+        return "indicator", {"title": t["colour_by"] + _property_label(colour["property"], lang),
+                             "items": labels + [{"colour": "#e0e0e0", "label": t["legend_no_value"]}],
+                             "note": colour["classification"]}
+    return "status", {"title": t["legend_status"], "note": None,
+                      "items": [{"colour": c, "label": STATUS_LABELS[s][0 if lang == "zh" else 1]}
+                                for s, c in STATUS_COLOURS.items()]}
 
 
 def render_map(*, lang: str, boundaries: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None,
@@ -148,58 +309,41 @@ def render_map(*, lang: str, boundaries: gpd.GeoDataFrame, parcels: gpd.GeoDataF
                form_project: str = "", form_action: str = "/map", other_language_url: str = "/map?lang=en",
                parcels_url: str = "/ogc/collections/parcels/items", basemap_url: str | None = None,
                basemap_attribution: str | None = None) -> str:
-    """The map page's HTML. ``parcels=None`` means too many to embed: the page loads them by bbox."""
+    """The map page's HTML. ``parcels=None`` means too many to embed: the page loads them by bbox.
+
+    Every runtime value (parcel and park names, the visitor's project, URLs, labels) travels in
+    the JSON configuration element; no template is compiled from it.
+    """
     t = texts(lang)
     cat = catalogue()
     embedded = parcels is not None
     n = len(parcels) if embedded else 0
     (s, w), (nn, e) = bounds
-    m = folium.Map(location=[(s + nn) / 2, (w + e) / 2], zoom_start=14, tiles=None, control_scale=True,
-                   prefer_canvas=embedded and n > SVG_LIMIT)
-    # per-instance asset lists: folium's class-level CDN lists stay untouched for other maps
-    m.default_js = [("leaflet", f"{STATIC}/vendor/leaflet/leaflet.js")]
-    m.default_css = [("leaflet_css", f"{STATIC}/vendor/leaflet/leaflet.css"),
-                     ("standardland_css", f"{STATIC}/standardland-map.css")]
-    root = m.get_root()
-    root.header.add_child(JavascriptLink(f"{STATIC}/standardland-map.js"), name="standardland_js")
-    root.header.add_child(Element(f"<title>{html.escape(t['title'])}</title>"), name="title")
+    m = _Map(location=[(s + nn) / 2, (w + e) / 2], zoom_start=14, tiles=None, control_scale=True,
+             prefer_canvas=embedded and n > SVG_LIMIT)
+    page = _Page(lang, t["title"])
+    page.add_child(m)
     if basemap_url:
-        folium.TileLayer(tiles=basemap_url, attr=basemap_attribution or "basemap", name=t["layers_basemap"],
-                         overlay=False, control=False).add_to(m)
-    if eligibility is not None:
-        mode = "eligibility"
-        legend = {"title": t["legend_eligibility"],
-                  "items": [{"colour": VERDICT_COLOURS[v], "label": t[v]} for v in ("pass", "fail", "incomplete")]
-                  + [{"colour": "#e0e0e0", "label": t["legend_not_available"]}], "note": None}
-    elif colour is not None:
-        mode = "indicator"
-        edges = colour["breaks"]
-        labels = []
-        for i, c in enumerate(colour["colours"]):
-            lo = "−∞" if i == 0 else f"{edges[i - 1]:,.2f}"
-            hi = "+∞" if i >= len(edges) else f"{edges[i]:,.2f}"
-            labels.append({"colour": c, "label": f"{lo} – {hi}"})
-        legend = {"title": t["colour_by"] + _property_label(colour["property"], lang),
-                  "items": labels + [{"colour": "#e0e0e0", "label": t["legend_no_value"]}],
-                  "note": colour["classification"]}
-    else:
-        mode = "status"
-        legend = {"title": t["legend_status"], "note": None,
-                  "items": [{"colour": c, "label": STATUS_LABELS[s_][0 if lang == "zh" else 1]}
-                            for s_, c in STATUS_COLOURS.items()]}
-    parcels_fc, profiles = (None, [])
+        _TileLayer(tiles=basemap_url, attr=basemap_attribution or "basemap", name=t["layers_basemap"],
+                   overlay=False, control=False).add_to(m)
+    mode, legend = _legend(t, lang, colour, eligibility)
+    parcels_cols, geometry = None, "null"
     if embedded:
-        threshold_cols = [f"{i.id}_{k}" for i in cat.indicators for k in ("min", "max", "by")]
-        parcels_fc, profiles = _fc(parcels, props, shared=threshold_cols)
+        parcels_cols = parcels_payload(parcels, props, colour_property=colour["property"] if colour else None)
+        geometry = _geometry_json(parcels.geometry.values)
+    boundary_cols, boundary_geometry = _boundaries_payload(boundaries)
     config = {
         "lang": lang, "i18n": t, "mode": mode, "legend": legend,
         "units": UNITS_EN if lang == "en" else {},
+        "areaFactors": {"mu_m2": units.MU_M2, "ha_m2": units.HA_M2},
         "renderer": "canvas" if embedded and n > SVG_LIMIT else "svg",
-        "parcels": parcels_fc, "thresholdProfiles": profiles,
+        "parcels": parcels_cols,
         "parcelsUrl": parcels_url, "minLoadZoom": 15, "loadLimit": 5000,
-        "boundaries": _fc(_simplified(boundaries), boundaries[["adcode", "name"]].rename(columns={"adcode": "code"}))[0],
+        "boundaries": boundary_cols,
+        "standardStatuses": list(STANDARD_LAND_STATUSES),
         "statusColours": STATUS_COLOURS, "verdictColours": VERDICT_COLOURS, "notAvailableColour": "#e0e0e0",
         "noValueColour": "#e0e0e0", "colour": colour or {"property": None, "breaks": [], "colours": []},
+        "colourLabel": _property_label(colour["property"], lang) if colour else None,
         "statusLabels": {k: v[0 if lang == "zh" else 1] for k, v in STATUS_LABELS.items()},
         "landUse": {c: (lu.name if lang == "zh" else _LAND_USE_EN.get(c, "")) for c, lu in codes.land_use_codes().items()
                     if c.startswith("10")},
@@ -209,9 +353,10 @@ def render_map(*, lang: str, boundaries: gpd.GeoDataFrame, parcels: gpd.GeoDataF
         "eligibility": eligibility, "formProject": form_project, "formAction": form_action,
         "otherLanguageUrl": other_language_url, "bounds": [[s, w], [nn, e]],
     }
-    _Layers(config).add_to(m)
-    page = m.get_root().render()
-    return page.replace("<html>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}">', 1)
+    raw = "".join(['{"config":', json.dumps(config, ensure_ascii=False, separators=(",", ":"), allow_nan=False),
+                   ',"parcelGeometry":', geometry, ',"boundaryGeometry":', boundary_geometry, "}"])
+    _Layers(json_script_text(raw=raw)).add_to(m)
+    return page.render()
 
 
 def _simplified(gdf: gpd.GeoDataFrame, tolerance_deg: float = 0.0008) -> gpd.GeoDataFrame:

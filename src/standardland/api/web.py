@@ -16,6 +16,25 @@ from ..resources import web
 from ..store import ParcelQuery
 
 
+#: what the page reads of each indicator result (the rest of an explanation stays in the JSON API)
+_INDICATOR_KEYS = ("id", "name", "status", "actual", "required", "operator", "unit", "governing_ruleset", "reason",
+                   "required_text")
+
+
+def eligibility_config(m: dict) -> dict:
+    """The page's view of a match: every candidate's verdict, and for the ranked ones the indicator
+    results with their reasons (and the verdict's notes, when the engine gives any)."""
+    explanations = {}
+    for r_ in m["results"]:
+        explanations[r_["parcel_code"]] = {
+            "verdict": r_["verdict"], "notes": list(r_.get("notes") or []),
+            "indicators": [{k: it[k] for k in _INDICATOR_KEYS if k in it} for it in r_["indicators"]]}
+    return {"verdicts": m.get("verdicts", {}), "explanations": explanations,
+            "matches": [{"parcel_code": r_["parcel_code"], "verdict": r_["verdict"],
+                         "name": r_["name"] if isinstance(r_.get("name"), str) else None}
+                        for r_ in m["results"][:10]]}
+
+
 class MapFactory:
     def __init__(self, settings):
         self.settings = settings
@@ -36,15 +55,13 @@ class MapFactory:
             except json.JSONDecodeError as exc:
                 raise InputError(f"not valid JSON ({exc.msg} at line {exc.lineno})", field="project",
                                  expected="a project as JSON (api/project.schema.json)") from exc
+            except RecursionError as exc:
+                raise InputError("nested too deeply to read", field="project",
+                                 expected="a project as JSON (api/project.schema.json)") from exc
             store = request.app.state.store
             m = services.match_project(store, doc, top=200, lang=maps.language(lang, request.headers.get(
                 "accept-language")))
-            eligibility = {"verdicts": m["verdicts"] if "verdicts" in m else {},
-                           "explanations": {r_["parcel_code"]: {"verdict": r_["verdict"],
-                                                                "indicators": r_["indicators"]}
-                                            for r_ in m["results"]},
-                           "matches": [{"parcel_code": r_["parcel_code"], "name": r_["name"], "verdict": r_["verdict"]}
-                                       for r_ in m["results"][:10]]}
+            eligibility = eligibility_config(m)
             return self._render(request, lang=lang, eligibility=eligibility,
                                 form_project=json.dumps(doc, ensure_ascii=False, indent=1))
 
