@@ -7,7 +7,11 @@
  *
  * @typedef {Object} Payload
  * @property {Config} config
+ * @property {?{code:Array<string>, columns:Object<string,Array>, profiles:Array<Object>}} parcels
+ *           embedded parcels as columns (null: too many, loaded by bbox from parcelsUrl);
+ *           columns.profile indexes profiles (park, published thresholds <id>_min/_max/_by)
  * @property {?Array<Object>} parcelGeometry   GeoJSON geometries, one per embedded parcel (or null)
+ * @property {{code:Array<string>, name:Array<string>}} boundaries
  * @property {Array<Object>} boundaryGeometry  GeoJSON geometries of the district boundaries
  *
  * @typedef {Object} Config
@@ -18,10 +22,9 @@
  * @property {Object<string,string>} units     display names of units (English page only)
  * @property {{mu_m2:number, ha_m2:number}} areaFactors  m² per 亩 and per 公顷 (standardland.units)
  * @property {string} renderer                 "svg" | "canvas"
- * @property {?{code:Array<string>, columns:Object<string,Array>, profiles:Array<Object>}} parcels
- *           embedded parcels as columns; columns.profile indexes profiles (park, published thresholds)
  * @property {string} parcelsUrl               OGC items URL (large stores: loaded by bbox)
- * @property {{code:Array<string>, name:Array<string>}} boundaries
+ * @property {{property:?string, breaks:Array<number>, colours:Array<string>}} colour  choropleth classes
+ * @property {?Array<?number>} colourValues    the choropleth property, one per embedded parcel
  * @property {Array<string>} standardStatuses  statuses drawn as standard land (red outline)
  * @property {?{verdicts:Object<string,string>, explanations:Object<string,Explanation>,
  *             matches:Array<{parcel_code:string,name:?string,verdict:string}>}} eligibility
@@ -56,14 +59,15 @@
   }
 
   /** Rebuild GeoJSON features from the columnar payload: code as id, profile merged, areas derived. */
-  function embeddedFeatures(cfg, geometry) {
-    var P = cfg.parcels, cols = P.columns, names = Object.keys(cols), feats = new Array(P.code.length);
+  function embeddedFeatures(P, geometry, colourProperty, colourValues) {
+    var cols = P.columns, names = Object.keys(cols), feats = new Array(P.code.length);
     for (var i = 0; i < P.code.length; i++) {
       var p = {code: P.code[i]};
       for (var k = 0; k < names.length; k++) {
         var v = cols[names[k]][i];
         if (v !== null && v !== undefined) { p[names[k]] = v; }
       }
+      if (colourValues && colourValues[i] !== null) { p[colourProperty] = colourValues[i]; }
       var prof = P.profiles[p.profile];
       if (prof) { Object.keys(prof).forEach(function (key) { if (!(key in p)) { p[key] = prof[key]; } }); }
       feats[i] = {type: "Feature", id: P.code[i], geometry: geometry[i], properties: p};
@@ -209,15 +213,15 @@
     var standard = L.geoJSON(null, {style: function () {
       return {color: "#b30000", weight: 3, fill: false, renderer: renderer, className: "sl-standard"}; },
       interactive: false});
-    if (cfg.parcels) {
-      var feats = embeddedFeatures(cfg, payload.parcelGeometry);
+    if (payload.parcels) {
+      var feats = embeddedFeatures(payload.parcels, payload.parcelGeometry, cfg.colour.property, cfg.colourValues);
       parcels.addData({type: "FeatureCollection", features: feats});
       standard.addData({type: "FeatureCollection", features: feats.filter(function (f) {
         return isStandard(f.properties); })});
     }
-    var boundaryFeatures = cfg.boundaries.code.map(function (c, i) {
+    var boundaryFeatures = payload.boundaries.code.map(function (c, i) {
       return {type: "Feature", id: c, geometry: payload.boundaryGeometry[i],
-              properties: {code: c, name: cfg.boundaries.name[i]}};
+              properties: {code: c, name: payload.boundaries.name[i]}};
     });
     var boundaries = L.geoJSON({type: "FeatureCollection", features: boundaryFeatures}, {interactive: true, style: function () {
       return {color: "#444", weight: 1.5, dashArray: "4 3", fill: false, className: "sl-boundary"}; },
@@ -236,7 +240,7 @@
 
     // large stores: bbox-limited GeoJSON from the OGC API, only when zoomed in
     var notice = null;
-    if (!cfg.parcels && cfg.parcelsUrl) {
+    if (!payload.parcels && cfg.parcelsUrl) {
       notice = L.control({position: "bottomleft"});
       notice.onAdd = function () { return el("div", {className: "sl-panel sl-notice", text: T("zoom_in")}); };
       var load = function () {
@@ -299,7 +303,7 @@
           return n.toLowerCase().indexOf(lower) >= 0 || c.indexOf(q.toUpperCase()) === 0;
         });
         if (hit) { focus(hit); return; }
-        if (!cfg.parcels && cfg.parcelsUrl) {  // large stores: ask the server for the code
+        if (!payload.parcels && cfg.parcelsUrl) {  // large stores: ask the server for the code
           fetch(cfg.parcelsUrl + "/" + encodeURIComponent(q)).then(function (r) {
             if (!r.ok) { throw new Error("not found"); } return r.json();
           }).then(function (f) {

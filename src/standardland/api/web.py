@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import date
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
@@ -38,6 +39,7 @@ def eligibility_config(m: dict) -> dict:
 class MapFactory:
     def __init__(self, settings):
         self.settings = settings
+        self._cache: dict[str | None, tuple] = {}
         self.router = APIRouter(tags=["map"])
         r = self.router
 
@@ -65,6 +67,28 @@ class MapFactory:
             return self._render(request, lang=lang, eligibility=eligibility,
                                 form_project=json.dumps(doc, ensure_ascii=False, indent=1))
 
+    def _data(self, store, park: str | None):
+        """(count, :class:`maps.MapData`, extent) for ``?park=``: loaded and serialised once per change
+        of the store (its version counters, shared by every process) and per day (thresholds in force)."""
+        stamp = (tuple(sorted(store.versions().items())), date.today())
+        hit = self._cache.get(park)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        q = ParcelQuery(park=park)
+        total = store.count_parcels(q)
+        parcels = props = None
+        ext = store.parcel_extent() if total else None
+        if total <= self.settings.map_embed_limit:
+            parcels = store.parcels(q)
+            props = maps.feature_properties(parcels, services.published_thresholds(store, parcels))
+            if len(parcels):
+                ext = tuple(float(x) for x in parcels.total_bounds)
+        value = (total, maps.map_data(store.boundaries(), parcels, props), ext)
+        if len(self._cache) >= 8:
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[park] = (stamp, value)
+        return value
+
     def mount_static(self, app) -> None:
         app.mount("/static", StaticFiles(directory=str(web("static"))), name="static")
 
@@ -72,24 +96,16 @@ class MapFactory:
         t0 = time.perf_counter()
         lang = maps.language(lang, request.headers.get("accept-language"))
         store = request.app.state.store
-        q = ParcelQuery(park=park)
-        total = store.count_parcels(q)
-        boundaries = store.boundaries()
-        parcels = props = None
-        if total <= self.settings.map_embed_limit:
-            parcels = store.parcels(q)
-            props = maps.feature_properties(parcels, services.published_thresholds(store, parcels))
+        total, data, ext = self._data(store, park)
+        props = data.props
         colour = None
         if color:
             if props is None:
                 raise InputError("a choropleth needs the parcels embedded; filter with ?park=", field="color",
                                  expected=f"at most {self.settings.map_embed_limit} parcels")
             colour = maps.colour_config(props, color, lang)
-        ext = store.parcel_extent() if total else None
-        if parcels is not None and len(parcels):
-            b = parcels.total_bounds
-            ext = (b[0], b[1], b[2], b[3])
         if ext is None:
+            boundaries = store.boundaries()
             ext = tuple(boundaries.total_bounds) if len(boundaries) else (73.5, 18.0, 135.0, 53.5)
         if form_project is None:
             from ..resources import geodata  # noqa: F401  (example lives in the package)
@@ -99,8 +115,7 @@ class MapFactory:
         params = {k: v for k, v in request.query_params.items() if k != "lang"}
         params["lang"] = "en" if lang == "zh" else "zh"
         page = maps.render_map(
-            lang=lang, boundaries=boundaries, parcels=parcels, props=props,
-            bounds=((ext[1], ext[0]), (ext[3], ext[2])), colour=colour, eligibility=eligibility,
+            lang=lang, data=data, bounds=((ext[1], ext[0]), (ext[3], ext[2])), colour=colour, eligibility=eligibility,
             form_project=form_project, form_action=f"/map?lang={lang}",
             other_language_url="/map?" + urlencode(params), basemap_url=self.settings.basemap_url,
             basemap_attribution=self.settings.basemap_attribution)
