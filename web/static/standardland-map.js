@@ -87,6 +87,8 @@
     var verdicts = (cfg.eligibility && cfg.eligibility.verdicts) || {};
     var explanations = (cfg.eligibility && cfg.eligibility.explanations) || {};
     var byCode = {};
+    // the final view first: layers are then projected once, not again after a zoom change
+    if (cfg.bounds) { map.fitBounds(cfg.bounds, {animate: false}); }
     var renderer = cfg.renderer === "canvas" ? L.canvas({padding: 0.5}) : L.svg({padding: 0.5});
 
     function classOf(value) {
@@ -205,11 +207,20 @@
       var p = withAreas(feature.properties);
       if (p.code === undefined) { p.code = feature.id; }
       byCode[p.code] = layer;
-      layer.bindTooltip(function () { return el("span", {text: p.code + " " + (p.name || "")}); }, {sticky: true});
-      layer.bindPopup(function () { return popupFor(p); }, {maxWidth: 460});
     }
 
     var parcels = L.geoJSON(null, {style: style, onEachFeature: onEach});
+    // one tooltip and one popup for the whole layer (not one bound to each of 10,000 parcels)
+    parcels.bindTooltip(function (layer) {
+      var p = layer.feature.properties;
+      return el("span", {text: p.code + " " + (p.name || "")});
+    }, {sticky: true});
+    var popup = L.popup({maxWidth: 460});
+    function openPopupFor(layer, latlng) {
+      popup.setLatLng(latlng || layer.getBounds().getCenter()).setContent(popupFor(layer.feature.properties))
+        .openOn(map);
+    }
+    parcels.on("click", function (e) { openPopupFor(e.layer, e.latlng); });
     var standard = L.geoJSON(null, {style: function () {
       return {color: "#b30000", weight: 3, fill: false, renderer: renderer, className: "sl-standard"}; },
       interactive: false});
@@ -229,7 +240,8 @@
         layer.bindTooltip(function () { return el("span", {text: f.properties.name || ""}); }); }});
     boundaries.addTo(map);
     parcels.addTo(map);
-    standard.addTo(map);
+    // parcels already outline standard land in red; this overlay keeps it visible when they are hidden
+    // (off at first: 10,000 parcels would otherwise draw their standard-land subset twice)
     var overlays = {};
     overlays[T("layers_parcels")] = parcels;
     overlays[T("layers_standard")] = standard;
@@ -278,7 +290,7 @@
       var layer = byCode[code];
       if (!layer) { return false; }
       map.fitBounds(layer.getBounds(), {maxZoom: 17});
-      layer.openPopup();
+      openPopupFor(layer);
       return true;
     }
 
@@ -361,7 +373,6 @@
     L.DomEvent.disableScrollPropagation(side);
     map.getContainer().appendChild(side);
 
-    if (cfg.bounds) { map.fitBounds(cfg.bounds); }
     window.standardland = {map: map, parcels: parcels, focus: focus, ready: true};
     document.documentElement.setAttribute("data-sl-ready", "1");
   };
