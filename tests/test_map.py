@@ -24,6 +24,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 EXAMPLE = json.loads((ROOT / "api/examples/project.json").read_text("utf-8"))
 XSS = "<img src=x onerror=alert(1)>"
+SSTI = "S {{7*7}} {% raw %}x{% endraw %} ${7*7} </script><script>alert(1)</script> E"
+SSTI_CODE = "370613004001GB29998"
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
 
 
@@ -88,6 +90,10 @@ def site(tmp_path_factory):
                             "land_use_code": ["100101"], "park": ["yantai-hitech-intl"]},
                            geometry=[shapely.box(121.4205, 37.4160, 121.4225, 37.4172)], crs=4490)
     store.import_parcels(prepare_parcels(xss)[0])
+    ssti = gpd.GeoDataFrame({"code": [SSTI_CODE], "name": [SSTI], "status": ["planned"], "land_use_code": ["100101"],
+                             "park": ["yantai-hitech-intl"]},
+                            geometry=[shapely.box(121.4230, 37.4185, 121.4245, 37.4196)], crs=4490)
+    store.import_parcels(prepare_parcels(ssti)[0])
     store.close()
     with running_server(url) as base:
         yield base, url
@@ -113,7 +119,7 @@ def _page(browser, base, path, *, lang="zh-CN"):
 def test_map_renders_offline_and_popups_show_mu(browser, site):
     base, _ = site
     page, outside, dialogs = _page(browser, base, "/map")
-    assert page.locator("path.sl-parcel").count() == 36
+    assert page.locator("path.sl-parcel").count() == 37
     assert page.locator("path.sl-status-published").count() == 5
     page.locator("path.sl-code-370613004002GB10003").click()
     popup = page.locator(".leaflet-popup-content")
@@ -161,6 +167,34 @@ def test_eligibility_view_colours_as_the_engine_decides(browser, site):
     assert outside == []
 
 
+def test_incomplete_and_not_applicable_show_their_reasons(browser, site):
+    """Without a floor area FAR is missing: the verdict is incomplete, and the popup and the best-matches
+    list say why, with the reason the engine gives (as does a not-applicable indicator)."""
+    base, url = site
+    project = {k: v for k, v in EXAMPLE.items() if k != "floor_area_m2"}
+    store = open_store(url)
+    m = services.match_project(store, project, top=10)
+    store.close()
+    first = m["results"][0]
+    assert first["verdict"] == "incomplete"
+    reasons = {it["id"]: it["reason"] for it in first["indicators"]
+               if it["status"] in ("missing", "incomplete", "not_applicable")}
+    assert reasons["far"].startswith("no value for far")
+    page, _, _ = _page(browser, base, "/map")
+    page.fill("#sl-project", json.dumps(project, ensure_ascii=False))
+    page.click("#sl-submit")
+    page.wait_for_selector("#sl-matches", timeout=30_000)
+    listed = page.locator("#sl-matches li").first.inner_text()
+    assert first["parcel_code"] in listed
+    for reason in reasons.values():
+        assert reason in listed
+    page.locator("#sl-matches a").first.click()
+    popup = page.locator(".leaflet-popup-content").inner_text()
+    assert "资料不全" in popup and "缺数据" in popup
+    for reason in reasons.values():
+        assert reason in popup
+
+
 def test_english_page_has_no_chinese_ui_labels(browser, site):
     base, _ = site
     page, _, _ = _page(browser, base, "/map?lang=en", lang="en-US")
@@ -193,6 +227,31 @@ def test_injected_name_runs_no_script(browser, site):
     page.wait_for_timeout(300)
     assert dialogs == []
     assert page.locator("img[src='x']").count() == 0
+
+
+def test_template_syntax_in_a_name_is_shown_literally(browser, site):
+    """A parcel named with template syntax and a closing script tag: the popup shows it as typed."""
+    base, _ = site
+    page, outside, dialogs = _page(browser, base, "/map")
+    page.evaluate(f"window.standardland.focus({json.dumps(SSTI_CODE)})")
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert SSTI in popup.inner_text()
+    assert "S 49" not in page.content()
+    assert dialogs == [] and outside == []
+
+
+def test_the_configuration_is_a_json_script_element(browser, site):
+    base, _ = site
+    page, _, _ = _page(browser, base, "/map")
+    config = page.locator('script[type="application/json"]#sl-config')
+    assert config.count() == 1
+    parsed = page.evaluate("JSON.parse(document.getElementById('sl-config').textContent)")
+    assert SSTI in parsed["parcels"]["columns"]["name"] and parsed["config"]["lang"] == "zh"
+    # no executable script carries data: the inline one only hands the map to standardlandMap
+    inline = page.evaluate("[...document.querySelectorAll('script:not([src]):not([type])')]"
+                           ".map(s => s.textContent).join('\\n')")
+    assert "standardlandMap(" in inline and SSTI not in inline and XSS not in inline and "地块" not in inline
 
 
 def test_choropleth_page(browser, site):
