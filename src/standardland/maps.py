@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
-from jinja2 import Template
+from jinja2 import Environment
 
 from . import codes, units
 from .errors import InputError
@@ -64,6 +64,9 @@ FEATURE_COLUMNS = ("name", "status", "land_use_code", "area_m2")
 #: what parcels share: sent once per distinct combination (a "profile")
 PROFILE_COLUMNS = ("park",)
 COORD_DECIMALS = 7     # 1e-7° ≈ 1 cm
+#: the page's own fixed templates: autoescaped; HTML composed by folium's fixed macros and the escaped JSON
+#: are the only values marked ``|safe``
+_TEMPLATES = Environment(autoescape=True)
 _JSON_SCRIPT_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
                         ("\u2029", "\\u2029"))
 
@@ -156,8 +159,8 @@ class _TileLayer(_LiteralMacros, folium.TileLayer):
 class _Layers(_LiteralMacros, MacroElement):
     """The page's configuration as data, and the one call that hands the map to the page's script."""
 
-    _template = Template("""
-        {% macro html(this, kwargs) %}<script type="application/json" id="{{ this.config_id }}">{{ this.payload }}</script>{% endmacro %}
+    _template = _TEMPLATES.from_string("""
+        {% macro html(this, kwargs) %}<script type="application/json" id="{{ this.config_id }}">{{ this.payload|safe }}</script>{% endmacro %}
         {% macro script(this, kwargs) %}standardlandMap({{ this._parent.get_name() }}, "{{ this.config_id }}");{% endmacro %}""")
 
     def __init__(self, payload: str):
@@ -170,16 +173,16 @@ class _Layers(_LiteralMacros, MacroElement):
 class _Page(Figure):
     """The HTML page: a fixed template whose variables are constants (``lang``) or escaped (``title``)."""
 
-    _template = Template("""<!DOCTYPE html>
+    _template = _TEMPLATES.from_string("""<!DOCTYPE html>
 <html lang="{{ this.lang }}">
 <head>
-<title>{{ this.page_title|e }}</title>
-{{ this.header.render(**kwargs) }}
+<title>{{ this.page_title }}</title>
+{{ this.header.render(**kwargs)|safe }}
 </head>
 <body>
-{{ this.html.render(**kwargs) }}
+{{ this.html.render(**kwargs)|safe }}
 <script>
-{{ this.script.render(**kwargs) }}
+{{ this.script.render(**kwargs)|safe }}
 </script>
 </body>
 </html>
@@ -279,7 +282,29 @@ def parcels_payload(parcels: gpd.GeoDataFrame, props: pd.DataFrame) -> dict:
 
 
 def _dumps(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    """Compact UTF-8 JSON; numpy scalars as numbers, NaN and infinities as null (JSON has none)."""
+    try:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_plain)
+    except ValueError:
+        return json.dumps(_finite(obj), ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_plain)
+
+
+def _plain(o):
+    if isinstance(o, np.generic):
+        return _finite(o.item())
+    if hasattr(o, "isoformat"):
+        return o.isoformat()
+    raise TypeError(f"{type(o).__name__} is not JSON serialisable")
+
+
+def _finite(obj):
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
 
 
 @dataclass(frozen=True)
