@@ -72,7 +72,8 @@ def main(sizes=(1_000, 10_000, 100_000)) -> dict:
             mode = "embedded, " + ("canvas" if n > 2000 else "svg") if n <= 10_000 else "bbox-loaded from /ogc"
             print(f"  {n:>7,} parcels ({mode}): wire {res['wire_mb']:6.3f} MB ({res['encoding']}), "
                   f"HTML {res['html_mb']:6.2f} MB (gzip -6 offline {res['gzip_offline_mb']:5.2f} MB), "
-                  f"server render {res['render_ms']:7.1f} ms (cold {res['cold_render_ms']:7.1f} ms), interactive in Chromium {res['tti_s']:5.2f} s")
+                  f"server render {res['render_ms']:7.1f} ms (cold {res['cold_render_ms']:7.1f} ms), "
+                  f"interactive in Chromium {res['tti_s']:5.2f} s")
             out[n] = res
         browser.close()
     at = out.get(10_000)

@@ -37,10 +37,11 @@ def test_rendered_page_loads_nothing_from_outside(park_store):
     urls = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert urls and all(u.startswith("/static/") for u in urls), urls
     assert "http://" not in html and "https://" not in html
-    # the CDN lists were replaced on this map only, not on folium's shared class
+    # our map subclass declares its own assets; folium's shared class lists are untouched
     import folium
 
     assert any("cdn" in url for _, url in folium.Map.default_js)
+    assert all(url.startswith("/static/") for _, url in maps._Map.default_js + maps._Map.default_css)
 
 
 def test_injected_names_are_escaped_in_the_page(park_store):

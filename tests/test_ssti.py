@@ -25,7 +25,6 @@ import pytest
 import shapely
 
 from server import running_server
-from standardland import maps
 from standardland.api.auth import issue
 from standardland.parcels import prepare_parcels
 from standardland.sample import load_reference_data
@@ -38,8 +37,8 @@ PAYLOADS = ["{{7*7}}", "{% raw %}x{% endraw %}", "${7*7}", "#{7*7}", "<%= 7*7 %>
             "{{ 'it\"s' }}", "{{ \"a'b\" }}", "</script><script>alert(1)</script>", "{{ 6*7 }}"]
 #: each payload framed by markers, so an evaluated value ("S3 49 E") cannot hide among coordinates
 CORPUS = [f"S{i} {p} E" for i, p in enumerate(PAYLOADS)]
-EVALUATED = [f"S{i} {v} E" for i in range(len(PAYLOADS)) for v in ("49", "42", "x", "")] + ["bound method",
-                                                                                          "Cycler"]
+EVALUATED = [f"S{i} {v} E" for i in range(len(PAYLOADS)) for v in ("49", "42", "x", "")]
+EVALUATED += ["bound method", "Cycler"]
 PARK = "park " + PAYLOADS[0] + " " + PAYLOADS[8]          # a parcel's park, a park record, a rule set's scope
 STD = "370613004002GB10001"                                 # a standard-land parcel of the sample park
 CONFIG = re.compile(r'<script type="application/json" id="sl-config">(.*?)</script>', re.S)
@@ -89,8 +88,8 @@ def _load_corpus(store) -> dict:
                             "park": [PARK] * n}, geometry=geoms, crs=4490)
     store.import_parcels(prepare_parcels(gdf)[0])
     store.upsert_park({"code": PARK, "name": CORPUS[5], "name_en": CORPUS[8], "zone_tier": None})
-    store.put_ruleset({"id": "ssti-park-2024", "series": "ssti-park", "layer": "park", "effective_from": "2024-01-01",
-                       "scope": {"park": PARK}, "source": CORPUS[0] + CORPUS[6],
+    store.put_ruleset({"id": "ssti-park-2024", "series": "ssti-park", "layer": "park",
+                       "effective_from": "2024-01-01", "scope": {"park": PARK}, "source": CORPUS[0] + CORPUS[6],
                        "rules": [{"indicator": "investment_intensity", "min": 320, "clause": CORPUS[1]}]})
     applicant = {"name": CORPUS[7], "role": "applicant"}
     ids = {}
@@ -112,8 +111,8 @@ def _advance_to_inspection(store, app_id: int) -> None:
     accept = {"actuals": {"floor_area_m2": 150000, "building_footprint_m2": 50000, "office_living_land_m2": 6000,
                           "green_area_m2": 10000, "fixed_asset_investment_wan_yuan": 55000}}
     steps = [("reviewer", "start_review", {}), ("reviewer", "approve", {}), ("planner", "sign_agreement", sign),
-             ("planner", "start_construction", {"date": "2024-07-01"}), ("planner", "complete", {"date": "2026-02-01"}),
-             ("reviewer", "accept", accept)]
+             ("planner", "start_construction", {"date": "2024-07-01"}),
+             ("planner", "complete", {"date": "2026-02-01"}), ("reviewer", "accept", accept)]
     for role, action, body in steps:
         A.transition(store, who[role], app_id, action, body, today=date(2026, 6, 1))
 
@@ -132,12 +131,11 @@ def corpus_site(tmp_path_factory):
 
 # -- every HTML surface ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", ["/map", "/map?lang=en", "/map?color=area_m2", "/map?color=investment_intensity_min",
-                                  "/map?park=" + httpx.QueryParams({"p": PARK})["p"]])
-def test_map_get_shows_every_name_literally(corpus_site, path):
+@pytest.mark.parametrize("params", [{}, {"lang": "en"}, {"color": "area_m2"}, {"color": "investment_intensity_min"},
+                                    {"park": PARK}])
+def test_map_get_shows_every_name_literally(corpus_site, params):
     base = corpus_site[0]
-    r = httpx.get(base + "/map", params=httpx.QueryParams(path.split("?", 1)[1]) if "?" in path else None,
-                  timeout=60)
+    r = httpx.get(base + "/map", params=params, timeout=60)
     assert r.status_code == 200, r.text[:500]
     payload = _map_payload(r.text)
     names = payload["parcels"]["columns"]["name"]

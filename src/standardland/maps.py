@@ -160,8 +160,12 @@ class _Layers(_LiteralMacros, MacroElement):
     """The page's configuration as data, and the one call that hands the map to the page's script."""
 
     _template = _TEMPLATES.from_string("""
-        {% macro html(this, kwargs) %}<script type="application/json" id="{{ this.config_id }}">{{ this.payload|safe }}</script>{% endmacro %}
-        {% macro script(this, kwargs) %}standardlandMap({{ this._parent.get_name() }}, "{{ this.config_id }}");{% endmacro %}""")
+        {% macro html(this, kwargs) -%}
+        <script type="application/json" id="{{ this.config_id }}">{{ this.payload|safe }}</script>
+        {%- endmacro %}
+        {% macro script(this, kwargs) -%}
+        standardlandMap({{ this._parent.get_name() }}, "{{ this.config_id }}");
+        {%- endmacro %}""")
 
     def __init__(self, payload: str):
         super().__init__()
@@ -286,7 +290,8 @@ def _dumps(obj) -> str:
     try:
         return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_plain)
     except ValueError:
-        return json.dumps(_finite(obj), ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_plain)
+        return json.dumps(_finite(obj), ensure_ascii=False, separators=(",", ":"), allow_nan=False,
+                          default=_plain)
 
 
 def _plain(o):
@@ -329,7 +334,8 @@ def map_data(boundaries: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None,
         gj = json_script_text(raw=_geometry_json(parcels.geometry.values))
     simple = _simplified(boundaries)
     bj = json_script_text({"code": _values(boundaries["adcode"]), "name": _values(boundaries["name"])})
-    return MapData(parcels, props, pj, gj, bj, json_script_text(raw=_geometry_json(simple.geometry.values, 6)))
+    bgj = json_script_text(raw=_geometry_json(simple.geometry.values, 6))
+    return MapData(parcels, props, pj, gj, bj, bgj)
 
 
 def _legend(t: dict, lang: str, colour: dict | None, eligibility: dict | None) -> tuple[str, dict]:
@@ -353,9 +359,9 @@ def _legend(t: dict, lang: str, colour: dict | None, eligibility: dict | None) -
                                 for s, c in STATUS_COLOURS.items()]}
 
 
-def render_map(*, lang: str, boundaries: gpd.GeoDataFrame | None = None, parcels: gpd.GeoDataFrame | None = None,
-               props: pd.DataFrame | None = None, bounds, data: MapData | None = None, colour: dict | None = None,
-               eligibility: dict | None = None, form_project: str = "", form_action: str = "/map",
+def render_map(*, lang: str, boundaries: gpd.GeoDataFrame | None = None,
+               parcels: gpd.GeoDataFrame | None = None, props: pd.DataFrame | None = None, bounds,
+               data: MapData | None = None, colour: dict | None = None, eligibility: dict | None = None, form_project: str = "", form_action: str = "/map",
                other_language_url: str = "/map?lang=en", parcels_url: str = "/ogc/collections/parcels/items",
                basemap_url: str | None = None, basemap_attribution: str | None = None) -> str:
     """The map page's HTML. ``parcels=None`` means too many to embed: the page loads them by bbox.
@@ -404,7 +410,8 @@ def render_map(*, lang: str, boundaries: gpd.GeoDataFrame | None = None, parcels
     }
     # escaped fragments joined: escaping is per character, so the whole is escaped too
     payload = "".join(['{"config":', json_script_text(config), ',"parcels":', data.parcels_json,
-                       ',"parcelGeometry":', data.parcel_geometry_json, ',"boundaries":', data.boundaries_json,
+                       ',"parcelGeometry":', data.parcel_geometry_json,
+                       ',"boundaries":', data.boundaries_json,
                        ',"boundaryGeometry":', data.boundary_geometry_json, "}"])
     _Layers(payload).add_to(m)
     return page.render()

@@ -18,8 +18,8 @@ from ..store import ParcelQuery
 
 
 #: what the page reads of each indicator result (the rest of an explanation stays in the JSON API)
-_INDICATOR_KEYS = ("id", "name", "status", "actual", "required", "operator", "unit", "governing_ruleset", "reason",
-                   "required_text")
+_INDICATOR_KEYS = ("id", "name", "status", "actual", "required", "operator", "unit", "governing_ruleset",
+                   "reason", "required_text")
 
 
 def eligibility_config(m: dict) -> dict:
@@ -115,7 +115,8 @@ class MapFactory:
         params = {k: v for k, v in request.query_params.items() if k != "lang"}
         params["lang"] = "en" if lang == "zh" else "zh"
         page = maps.render_map(
-            lang=lang, data=data, bounds=((ext[1], ext[0]), (ext[3], ext[2])), colour=colour, eligibility=eligibility,
+            lang=lang, data=data, bounds=((ext[1], ext[0]), (ext[3], ext[2])), colour=colour,
+            eligibility=eligibility,
             form_project=form_project, form_action=f"/map?lang={lang}",
             other_language_url="/map?" + urlencode(params), basemap_url=self.settings.basemap_url,
             basemap_attribution=self.settings.basemap_attribution)
