@@ -134,7 +134,7 @@
       var req = it.operator === "between" ? fmt(r.min) + "–" + fmt(r.max)
         : it.operator === ">=" ? "≥ " + fmt(r.min !== null && r.min !== undefined ? r.min : r.advisory_min)
         : it.operator === "<=" ? "≤ " + fmt(r.max !== null && r.max !== undefined ? r.max : r.advisory_max) : "—";
-      return req + (it.unit ? " " + unit(it.unit) : "");
+      return req + (it.unit && it.unit !== "-" ? " " + unit(it.unit) : "");
     }
 
     var REASON_STATUSES = ["missing", "incomplete", "not_applicable"];

@@ -76,13 +76,14 @@ class MapFactory:
             return hit[1]
         q = ParcelQuery(park=park)
         total = store.count_parcels(q)
-        parcels = props = None
-        ext = store.parcel_extent() if total else None
+        parcels = props = ext = None
         if total <= self.settings.map_embed_limit:
             parcels = store.parcels(q)
             props = maps.feature_properties(parcels, services.published_thresholds(store, parcels))
             if len(parcels):
                 ext = tuple(float(x) for x in parcels.total_bounds)
+        elif total:
+            ext = store.parcel_extent()
         value = (total, maps.map_data(store.boundaries(), parcels, props), ext)
         if len(self._cache) >= 8:
             self._cache.pop(next(iter(self._cache)))
