@@ -284,6 +284,25 @@ def test_large_stores_load_parcels_by_bbox(browser, tmp_path):
         assert outside == []
 
 
+def test_the_page_follows_the_store(tmp_path):
+    """The page data is kept between requests, until any process writes to the store."""
+    url = f"sqlite:///{tmp_path / 'follow.db'}"
+    store = open_store(url)
+    load_reference_data(store, with_sample=True)
+    with running_server(url) as base:
+        import httpx
+
+        first = httpx.get(base + "/map").text
+        again = httpx.get(base + "/map").text
+        assert "后来的地块" not in first and len(again) == len(first)
+        late = gpd.GeoDataFrame({"code": ["370613004001GB29997"], "name": ["后来的地块"], "status": ["planned"],
+                                 "land_use_code": ["100101"], "park": ["yantai-hitech-intl"]},
+                                geometry=[shapely.box(121.4250, 37.4185, 121.4265, 37.4196)], crs=4490)
+        store.import_parcels(prepare_parcels(late)[0])  # this process, not the server's
+        assert "后来的地块" in httpx.get(base + "/map").text
+    store.close()
+
+
 def test_a_configured_basemap_is_the_only_tile_source(park_store):
     gdf = park_store.parcels()
     html = maps.render_map(lang="zh", boundaries=park_store.boundaries(), parcels=gdf,
