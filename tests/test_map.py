@@ -54,6 +54,20 @@ def test_injected_names_are_escaped_in_the_page(park_store):
     assert "\\u003cimg src=x onerror=alert(1)\\u003e" in html
 
 
+def test_the_config_contract_is_the_same_on_both_sides(park_store):
+    """maps.MapConfig, the JSDoc typedef Config of the page script and a rendered config name the same keys."""
+    js = (ROOT / "web/static/standardland-map.js").read_text("utf-8")
+    block = js[js.index("@typedef {Object} Config"):js.index("@typedef {Object} Explanation")]
+    documented = set(re.findall(r"@property \{.*?\}\}?\s+(\w+)", block, re.S))
+    declared = set(maps.MapConfig.__annotations__)
+    gdf = park_store.parcels()
+    html = maps.render_map(lang="en", boundaries=park_store.boundaries(), parcels=gdf,
+                           props=maps.feature_properties(gdf, services.published_thresholds(park_store, gdf)),
+                           bounds=((37.39, 121.41), (37.42, 121.45)))
+    sent = json.loads(re.search(r'<script type="application/json" id="sl-config">(.*?)</script>', html, re.S)[1])
+    assert documented == declared == set(sent["config"]), (documented ^ declared, declared ^ set(sent["config"]))
+
+
 def test_choropleth_states_its_classification(park_store):
     gdf = park_store.parcels()
     props = maps.feature_properties(gdf, services.published_thresholds(park_store, gdf))

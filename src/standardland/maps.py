@@ -29,6 +29,7 @@ import json
 import math
 from dataclasses import dataclass
 from functools import cache
+from typing import TypedDict
 
 import folium
 import geopandas as gpd
@@ -338,6 +339,39 @@ def map_data(boundaries: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None,
     return MapData(parcels, props, pj, gj, bj, bgj)
 
 
+class MapConfig(TypedDict):
+    """The page's configuration (``payload.config`` in ``standardland-map.js``, whose JSDoc typedef
+    ``Config`` lists the same keys; a test keeps the two in step)."""
+
+    lang: str
+    i18n: dict[str, str]
+    mode: str
+    legend: dict
+    units: dict[str, str]
+    areaFactors: dict[str, float]
+    renderer: str
+    parcelsUrl: str
+    minLoadZoom: int
+    loadLimit: int
+    standardStatuses: list[str]
+    statusColours: dict[str, str]
+    verdictColours: dict[str, str]
+    notAvailableColour: str
+    noValueColour: str
+    colour: dict
+    colourLabel: str | None
+    colourValues: list | None
+    statusLabels: dict[str, str]
+    landUse: dict[str, str]
+    indicators: list[dict]
+    indicatorNames: dict[str, str]
+    eligibility: dict | None
+    formProject: str
+    formAction: str
+    otherLanguageUrl: str
+    bounds: list[list[float]]
+
+
 def _legend(t: dict, lang: str, colour: dict | None, eligibility: dict | None) -> tuple[str, dict]:
     if eligibility is not None:
         return "eligibility", {
@@ -388,7 +422,7 @@ def render_map(*, lang: str, boundaries: gpd.GeoDataFrame | None = None,
     colour_values = None
     if colour is not None and embedded:
         colour_values = _values(data.props[colour["property"]], 6)
-    config = {
+    config: MapConfig = {
         "lang": lang, "i18n": t, "mode": mode, "legend": legend,
         "units": UNITS_EN if lang == "en" else {},
         "areaFactors": {"mu_m2": units.MU_M2, "ha_m2": units.HA_M2},

@@ -14,7 +14,7 @@
  * @property {{code:Array<string>, name:Array<string>}} boundaries
  * @property {Array<Object>} boundaryGeometry  GeoJSON geometries of the district boundaries
  *
- * @typedef {Object} Config
+ * @typedef {Object} Config                   (standardland.maps.MapConfig on the server)
  * @property {string} lang                     "zh" | "en"
  * @property {Object<string,string>} i18n      UI labels (web/i18n.json)
  * @property {string} mode                     "status" | "indicator" | "eligibility"
@@ -23,11 +23,26 @@
  * @property {{mu_m2:number, ha_m2:number}} areaFactors  m² per 亩 and per 公顷 (standardland.units)
  * @property {string} renderer                 "svg" | "canvas"
  * @property {string} parcelsUrl               OGC items URL (large stores: loaded by bbox)
- * @property {{property:?string, breaks:Array<number>, colours:Array<string>}} colour  choropleth classes
- * @property {?Array<?number>} colourValues    the choropleth property, one per embedded parcel
+ * @property {number} minLoadZoom              below this zoom nothing is loaded by bbox
+ * @property {number} loadLimit                at most this many parcels per bbox request
  * @property {Array<string>} standardStatuses  statuses drawn as standard land (red outline)
+ * @property {Object<string,string>} statusColours
+ * @property {Object<string,string>} verdictColours
+ * @property {string} notAvailableColour
+ * @property {string} noValueColour
+ * @property {{property:?string, breaks:Array<number>, colours:Array<string>}} colour  choropleth classes
+ * @property {?string} colourLabel             the choropleth property's name, for the popup
+ * @property {?Array<?number>} colourValues    the choropleth property, one per embedded parcel
+ * @property {Object<string,string>} statusLabels
+ * @property {Object<string,string>} landUse   land-use code → name
+ * @property {Array<{id:string,name:string,unit:string}>} indicators
+ * @property {Object<string,string>} indicatorNames
  * @property {?{verdicts:Object<string,string>, explanations:Object<string,Explanation>,
  *             matches:Array<{parcel_code:string,name:?string,verdict:string}>}} eligibility
+ * @property {string} formProject              the project JSON shown in the form
+ * @property {string} formAction
+ * @property {string} otherLanguageUrl
+ * @property {Array<Array<number>>} bounds     [[south, west], [north, east]]
  *
  * @typedef {Object} Explanation
  * @property {string} verdict
