@@ -24,6 +24,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 EXAMPLE = json.loads((ROOT / "api/examples/project.json").read_text("utf-8"))
 XSS = "<img src=x onerror=alert(1)>"
+SSTI = "S {{7*7}} {% raw %}x{% endraw %} ${7*7} </script><script>alert(1)</script> E"
+SSTI_CODE = "370613004001GB29998"
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
 
 
@@ -35,10 +37,11 @@ def test_rendered_page_loads_nothing_from_outside(park_store):
     urls = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert urls and all(u.startswith("/static/") for u in urls), urls
     assert "http://" not in html and "https://" not in html
-    # the CDN lists were replaced on this map only, not on folium's shared class
+    # our map subclass declares its own assets; folium's shared class lists are untouched
     import folium
 
     assert any("cdn" in url for _, url in folium.Map.default_js)
+    assert all(url.startswith("/static/") for _, url in maps._Map.default_js + maps._Map.default_css)
 
 
 def test_injected_names_are_escaped_in_the_page(park_store):
@@ -49,6 +52,20 @@ def test_injected_names_are_escaped_in_the_page(park_store):
                            bounds=((37.39, 121.41), (37.42, 121.45)))
     assert "<img src=x" not in html and "</script><script>alert(2)" not in html
     assert "\\u003cimg src=x onerror=alert(1)\\u003e" in html
+
+
+def test_the_config_contract_is_the_same_on_both_sides(park_store):
+    """maps.MapConfig, the JSDoc typedef Config of the page script and a rendered config name the same keys."""
+    js = (ROOT / "web/static/standardland-map.js").read_text("utf-8")
+    block = js[js.index("@typedef {Object} Config"):js.index("@typedef {Object} Explanation")]
+    documented = set(re.findall(r"@property \{.*?\}\}?\s+(\w+)", block, re.S))
+    declared = set(maps.MapConfig.__annotations__)
+    gdf = park_store.parcels()
+    html = maps.render_map(lang="en", boundaries=park_store.boundaries(), parcels=gdf,
+                           props=maps.feature_properties(gdf, services.published_thresholds(park_store, gdf)),
+                           bounds=((37.39, 121.41), (37.42, 121.45)))
+    sent = json.loads(re.search(r'<script type="application/json" id="sl-config">(.*?)</script>', html, re.S)[1])
+    assert documented == declared == set(sent["config"]), (documented ^ declared, declared ^ set(sent["config"]))
 
 
 def test_choropleth_states_its_classification(park_store):
@@ -88,6 +105,10 @@ def site(tmp_path_factory):
                             "land_use_code": ["100101"], "park": ["yantai-hitech-intl"]},
                            geometry=[shapely.box(121.4205, 37.4160, 121.4225, 37.4172)], crs=4490)
     store.import_parcels(prepare_parcels(xss)[0])
+    ssti = gpd.GeoDataFrame({"code": [SSTI_CODE], "name": [SSTI], "status": ["planned"], "land_use_code": ["100101"],
+                             "park": ["yantai-hitech-intl"]},
+                            geometry=[shapely.box(121.4230, 37.4185, 121.4245, 37.4196)], crs=4490)
+    store.import_parcels(prepare_parcels(ssti)[0])
     store.close()
     with running_server(url) as base:
         yield base, url
@@ -113,7 +134,7 @@ def _page(browser, base, path, *, lang="zh-CN"):
 def test_map_renders_offline_and_popups_show_mu(browser, site):
     base, _ = site
     page, outside, dialogs = _page(browser, base, "/map")
-    assert page.locator("path.sl-parcel").count() == 36
+    assert page.locator("path.sl-parcel").count() == 37
     assert page.locator("path.sl-status-published").count() == 5
     page.locator("path.sl-code-370613004002GB10003").click()
     popup = page.locator(".leaflet-popup-content")
@@ -161,6 +182,34 @@ def test_eligibility_view_colours_as_the_engine_decides(browser, site):
     assert outside == []
 
 
+def test_incomplete_and_not_applicable_show_their_reasons(browser, site):
+    """Without a floor area FAR is missing: the verdict is incomplete, and the popup and the best-matches
+    list say why, with the reason the engine gives (as does a not-applicable indicator)."""
+    base, url = site
+    project = {k: v for k, v in EXAMPLE.items() if k != "floor_area_m2"}
+    store = open_store(url)
+    m = services.match_project(store, project, top=10)
+    store.close()
+    first = m["results"][0]
+    assert first["verdict"] == "incomplete"
+    reasons = {it["id"]: it["reason"] for it in first["indicators"]
+               if it["status"] in ("missing", "incomplete", "not_applicable")}
+    assert reasons["far"].startswith("no value for far")
+    page, _, _ = _page(browser, base, "/map")
+    page.fill("#sl-project", json.dumps(project, ensure_ascii=False))
+    page.click("#sl-submit")
+    page.wait_for_selector("#sl-matches", timeout=30_000)
+    listed = page.locator("#sl-matches li").first.inner_text()
+    assert first["parcel_code"] in listed
+    for reason in reasons.values():
+        assert reason in listed
+    page.locator("#sl-matches a").first.click()
+    popup = page.locator(".leaflet-popup-content").inner_text()
+    assert "资料不全" in popup and "缺数据" in popup
+    for reason in reasons.values():
+        assert reason in popup
+
+
 def test_english_page_has_no_chinese_ui_labels(browser, site):
     base, _ = site
     page, _, _ = _page(browser, base, "/map?lang=en", lang="en-US")
@@ -195,6 +244,31 @@ def test_injected_name_runs_no_script(browser, site):
     assert page.locator("img[src='x']").count() == 0
 
 
+def test_template_syntax_in_a_name_is_shown_literally(browser, site):
+    """A parcel named with template syntax and a closing script tag: the popup shows it as typed."""
+    base, _ = site
+    page, outside, dialogs = _page(browser, base, "/map")
+    page.evaluate(f"window.standardland.focus({json.dumps(SSTI_CODE)})")
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert SSTI in popup.inner_text()
+    assert "S 49" not in page.content()
+    assert dialogs == [] and outside == []
+
+
+def test_the_configuration_is_a_json_script_element(browser, site):
+    base, _ = site
+    page, _, _ = _page(browser, base, "/map")
+    config = page.locator('script[type="application/json"]#sl-config')
+    assert config.count() == 1
+    parsed = page.evaluate("JSON.parse(document.getElementById('sl-config').textContent)")
+    assert SSTI in parsed["parcels"]["columns"]["name"] and parsed["config"]["lang"] == "zh"
+    # no executable script carries data: the inline one only hands the map to standardlandMap
+    inline = page.evaluate("[...document.querySelectorAll('script:not([src]):not([type])')]"
+                           ".map(s => s.textContent).join('\\n')")
+    assert "standardlandMap(" in inline and SSTI not in inline and XSS not in inline and "地块" not in inline
+
+
 def test_choropleth_page(browser, site):
     base, _ = site
     page, outside, _ = _page(browser, base, "/map?color=tax_per_mu")
@@ -222,6 +296,25 @@ def test_large_stores_load_parcels_by_bbox(browser, tmp_path):
         page.locator(".leaflet-popup-content").wait_for()
         assert "370613004002GB10004" in page.locator(".leaflet-popup-content").inner_text()
         assert outside == []
+
+
+def test_the_page_follows_the_store(tmp_path):
+    """The page data is kept between requests, until any process writes to the store."""
+    url = f"sqlite:///{tmp_path / 'follow.db'}"
+    store = open_store(url)
+    load_reference_data(store, with_sample=True)
+    with running_server(url) as base:
+        import httpx
+
+        first = httpx.get(base + "/map").text
+        again = httpx.get(base + "/map").text
+        assert "后来的地块" not in first and len(again) == len(first)
+        late = gpd.GeoDataFrame({"code": ["370613004001GB29997"], "name": ["后来的地块"], "status": ["planned"],
+                                 "land_use_code": ["100101"], "park": ["yantai-hitech-intl"]},
+                                geometry=[shapely.box(121.4250, 37.4185, 121.4265, 37.4196)], crs=4490)
+        store.import_parcels(prepare_parcels(late)[0])  # this process, not the server's
+        assert "后来的地块" in httpx.get(base + "/map").text
+    store.close()
 
 
 def test_a_configured_basemap_is_the_only_tile_source(park_store):

@@ -1,45 +1,75 @@
 """Web maps (folium): parcels by status, by an indicator (choropleth) or by eligibility, fully offline.
 
-Folium builds the page; every script and stylesheet is served by standardland itself from
-``web/static`` (Leaflet is vendored from the npm registry, see ``web/vendor.sh``). The CDN lists
-are replaced on each map instance (``m.default_js`` / ``m.default_css``), never on folium's
-shared classes. Parcels are styled in JavaScript from their properties by one function, popups
-and tooltips are built from text nodes, and the configuration is embedded with Jinja's
-``tojson`` (which escapes ``<``, ``>``, ``&`` and ``'``): a parcel named
-``<img src=x onerror=alert(1)>`` shows as text.
+Folium builds the page — the Leaflet map, its optional basemap layer and scale control — and
+standardland's own script (``web/static/standardland-map.js``) draws parcels, popups, legend,
+search and the project form from a configuration that reaches the browser as **data**:
+
+- **No runtime data is ever template text.** Branca's ``MacroElement.render`` wraps each macro's
+  output in ``Element(text)``, which compiles it as a Jinja template; a parcel named ``{{ 6*7 }}``
+  used to print 42, and a project name posted to ``/map`` was evaluated on the server. Here every
+  element of the page renders its (fixed) macros into :class:`_Literal` text instead, which is
+  placed in the page as is and never compiled. The page itself is :class:`_Page`, a
+  ``Figure`` with a fixed template whose only variables are constants (``lang``) or escaped text.
+- **The configuration is JSON in a** ``<script type="application/json" id="sl-config">``
+  element, serialised with :func:`json_script_text` (UTF-8; ``<``, ``>``, ``&``, U+2028/2029
+  escaped as ``\\u003c`` … so ``</script>`` cannot close it) and read by the page with
+  ``JSON.parse(el.textContent)``. Popups and tooltips are built from DOM text nodes, so a parcel
+  named ``<img src=x onerror=alert(1)>`` shows as text.
+- **Every asset is served by standardland** from ``web/static`` (Leaflet vendored from the npm
+  registry, see ``web/vendor.sh``): :class:`_Map` declares its own ``default_js``/``default_css``,
+  the subclass hook folium offers; folium's class lists are left untouched for other maps.
+- **Light**: parcels travel as columns (code, name, status, land use, area in m²; the page
+  derives 亩/公顷 from ``area_m2`` with the factors of :mod:`standardland.units`), the park and the
+  published thresholds once per distinct profile, geometry serialised once by GEOS.
 """
 
 from __future__ import annotations
 
-import html
 import json
+import math
+from dataclasses import dataclass
 from functools import cache
+from typing import TypedDict
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, JavascriptLink, MacroElement, Template
+from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
+from jinja2 import Environment
 
-from . import codes
+from . import codes, units
 from .errors import InputError
-from .rules.indicators import catalogue
 from .parcels import STATUS_LABELS
 from .resources import web
+from .rules.indicators import catalogue
 
 EMBED_LIMIT = 10_000   # up to this many parcels the GeoJSON is embedded in the page
 SVG_LIMIT = 2_000      # above this, parcels draw on a canvas
 STATIC = "/static"
+CONFIG_ID = "sl-config"
 STATUS_COLOURS = {"planned": "#d9d9d9", "serviced": "#9ecae1", "published": "#fdae6b", "listed": "#fd8d3c",
                   "transferred": "#bcbddc", "under_construction": "#ffd92f", "in_production": "#31a354",
                   "recovered": "#636363"}
+#: parcel statuses drawn with the red "standard land" outline (已公告: offered with its indicators published)
+STANDARD_LAND_STATUSES = ("published",)
 VERDICT_COLOURS = {"pass": "#2ca02c", "fail": "#d62728", "incomplete": "#9467bd"}
 SEQUENTIAL = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"]
 UNITS_EN = {"亩": "mu", "公顷": "ha", "万元/亩": "10k CNY/mu", "万元/吨标煤": "10k CNY/tce", "万元/吨": "10k CNY/t",
             "万元": "10k CNY", "%": "%", "-": "", "class": "class"}
 PUBLIC_PROPS = ["code", "name", "park", "status", "land_use_code", "land_grade", "region_class", "area_m2",
                 "area_mu", "area_ha"]
+#: what every embedded feature carries (besides its code and geometry); the rest is per profile or derived
+FEATURE_COLUMNS = ("name", "status", "land_use_code", "area_m2")
+#: what parcels share: sent once per distinct combination (a "profile")
+PROFILE_COLUMNS = ("park",)
+COORD_DECIMALS = 7     # 1e-7° ≈ 1 cm
+#: the page's own fixed templates: autoescaped; HTML composed by folium's fixed macros and the escaped JSON
+#: are the only values marked ``|safe``
+_TEMPLATES = Environment(autoescape=True)
+_JSON_SCRIPT_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                        ("\u2029", "\\u2029"))
 
 
 @cache
@@ -59,8 +89,118 @@ def language(lang: str | None, accept_language: str | None = None) -> str:
 
 
 def texts(lang: str) -> dict:
+    """Every UI label of the map in ``lang`` (from ``web/i18n.json``, shared with the page's script)."""
     return {k: v[lang] for k, v in _i18n_doc().items()}
 
+
+def json_script_text(obj=None, *, raw: str | None = None) -> str:
+    """JSON for a ``<script type="application/json">`` element: UTF-8 as is, ``<``, ``>``, ``&`` and
+    U+2028/U+2029 escaped (``\\u003c`` …), so no string in it can close the element or open a comment.
+
+    ``raw`` is already-serialised JSON to escape the same way. NaN and infinities are refused
+    (JSON has none); callers turn missing values into ``None`` first.
+    """
+    text = raw if raw is not None else _dumps(obj)
+    for char, escaped in _JSON_SCRIPT_ESCAPES:  # str.replace per character: ~100× faster than str.translate
+        text = text.replace(char, escaped)
+    return text
+
+
+# -- folium elements that never compile runtime text -----------------------------------------------
+
+class _Literal(Element):
+    """Text placed in the page as is: rendered output of a fixed template, never compiled itself."""
+
+    def __init__(self, text: str):
+        super().__init__()  # no template argument: nothing is compiled
+        self._name = "Literal"
+        self.text = text
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
+
+class _LiteralMacros:
+    """Mixin for folium/branca ``MacroElement`` classes: render the class's fixed macros (header,
+    html, script) into :class:`_Literal` children of the figure, where branca would wrap them in
+    ``Element(text)`` and so compile their output (data included) as a new template."""
+
+    default_js: list[tuple[str, str]] = []
+    default_css: list[tuple[str, str]] = []
+
+    def render(self, **kwargs) -> None:
+        figure = self.get_root()
+        assert isinstance(figure, Figure), "render the page from its Figure"
+        for name, url in self.default_js:
+            figure.header.add_child(JavascriptLink(url), name=name)
+        for name, url in self.default_css:
+            figure.header.add_child(CssLink(url), name=name)
+        module = self._template.module.__dict__
+        for part in ("header", "html", "script"):
+            macro = module.get(part)
+            if macro is not None:
+                getattr(figure, part).add_child(_Literal(str(macro(self, kwargs))), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+class _Map(_LiteralMacros, folium.Map):
+    """A folium map whose assets are standardland's own (vendored Leaflet, the page script and style)."""
+
+    default_js = [("leaflet", f"{STATIC}/vendor/leaflet/leaflet.js"),
+                  ("standardland_js", f"{STATIC}/standardland-map.js")]
+    default_css = [("leaflet_css", f"{STATIC}/vendor/leaflet/leaflet.css"),
+                   ("standardland_css", f"{STATIC}/standardland-map.css")]
+
+
+class _TileLayer(_LiteralMacros, folium.TileLayer):
+    """A configured basemap; its URL and attribution are JSON-escaped by folium and never compiled."""
+
+
+class _Layers(_LiteralMacros, MacroElement):
+    """The page's configuration as data, and the one call that hands the map to the page's script."""
+
+    _template = _TEMPLATES.from_string("""
+        {% macro html(this, kwargs) -%}
+        <script type="application/json" id="{{ this.config_id }}">{{ this.payload|safe }}</script>
+        {%- endmacro %}
+        {% macro script(this, kwargs) -%}
+        standardlandMap({{ this._parent.get_name() }}, "{{ this.config_id }}");
+        {%- endmacro %}""")
+
+    def __init__(self, payload: str):
+        super().__init__()
+        self._name = "StandardlandLayers"
+        self.config_id = CONFIG_ID   # a constant
+        self.payload = payload       # escaped by json_script_text
+
+
+class _Page(Figure):
+    """The HTML page: a fixed template whose variables are constants (``lang``) or escaped (``title``)."""
+
+    _template = _TEMPLATES.from_string("""<!DOCTYPE html>
+<html lang="{{ this.lang }}">
+<head>
+<title>{{ this.page_title }}</title>
+{{ this.header.render(**kwargs)|safe }}
+</head>
+<body>
+{{ this.html.render(**kwargs)|safe }}
+<script>
+{{ this.script.render(**kwargs)|safe }}
+</script>
+</body>
+</html>
+""")
+
+    def __init__(self, lang: str, title: str):
+        super().__init__()
+        self._name = "Page"
+        self.lang = "zh-CN" if lang == "zh" else "en"
+        self.page_title = title
+
+
+# -- data for the page -----------------------------------------------------------------------------
 
 def feature_properties(parcels: gpd.GeoDataFrame, thresholds: pd.DataFrame) -> pd.DataFrame:
     """Public fields, published thresholds and numeric parcel attributes (e.g. 亩均 actuals)."""
@@ -97,109 +237,202 @@ def colour_config(props: pd.DataFrame, prop: str, lang: str, classes: int = 5) -
             "classification": t["classification_quantile"].replace("{n}", str(len(colours)))}
 
 
-class _Layers(MacroElement):
-    """Calls ``standardlandMap(map, config)``; the config is escaped by Jinja's ``tojson``."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        standardlandMap({{ this._parent.get_name() }}, {{ this.config|tojson }});
-        {% endmacro %}""")
-
-    def __init__(self, config: dict):
-        super().__init__()
-        self._name = "StandardlandLayers"
-        self.config = config
-
-
-def _fc(gdf: gpd.GeoDataFrame, props: pd.DataFrame, shared: list[str] | None = None) -> tuple[dict, list]:
-    """A FeatureCollection for the page: coordinates to 1e-7° (about 1 cm), null properties left out.
-
-    The ``shared`` columns (the published thresholds, which most parcels of a park share) are sent
-    once per distinct combination as a profile; each feature names its profile in ``tp`` and the
-    page merges it back. That keeps 10,000 embedded parcels to a few MB.
-    """
-    geoms = shapely.transform(np.asarray(gdf.geometry.values, dtype=object), lambda xy: np.round(xy, 7))
-    gjson = shapely.to_geojson(geoms, indent=None)
-    shared = [c for c in (shared or []) if c in props.columns]
-    own = props.drop(columns=shared)
-    recs = json.loads(own.to_json(orient="records", force_ascii=False, double_precision=6))
-    profiles: list[dict] = []
-    tp = [None] * len(recs)
-    if shared:
-        sub = json.loads(props[shared].to_json(orient="records", force_ascii=False, double_precision=6))
-        index: dict[str, int] = {}
-        for i, r in enumerate(sub):
-            key = json.dumps(r, sort_keys=True)
-            if key not in index:
-                index[key] = len(profiles)
-                profiles.append({k: v for k, v in r.items() if v is not None})
-            tp[i] = index[key]
-    feats = []
-    for g, r, t in zip(gjson, recs, tp):
-        p = {k: v for k, v in r.items() if v is not None}
-        if t is not None:
-            p["tp"] = t
-        feats.append({"type": "Feature", "id": r["code"], "geometry": json.loads(g), "properties": p})
-    return {"type": "FeatureCollection", "features": feats}, profiles
+def _values(col: pd.Series, decimals: int | None = None) -> list:
+    """A column as JSON-ready values: missing (None, NaN, ±inf) as ``None``, floats rounded."""
+    if decimals is not None or pd.api.types.is_float_dtype(col.dtype):
+        x = pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64")
+        if decimals is not None:
+            x = np.round(x, decimals)
+        ok = np.isfinite(x)
+        out = x.astype(object)
+        out[~ok] = None
+        return out.tolist()
+    return col.astype(object).where(col.notna(), None).tolist()
 
 
-def render_map(*, lang: str, boundaries: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None,
-               props: pd.DataFrame | None, bounds, colour: dict | None = None, eligibility: dict | None = None,
-               form_project: str = "", form_action: str = "/map", other_language_url: str = "/map?lang=en",
-               parcels_url: str = "/ogc/collections/parcels/items", basemap_url: str | None = None,
-               basemap_attribution: str | None = None) -> str:
-    """The map page's HTML. ``parcels=None`` means too many to embed: the page loads them by bbox."""
-    t = texts(lang)
+def _geometry_json(geoms, decimals: int = COORD_DECIMALS) -> str:
+    """A JSON array of GeoJSON geometries, serialised once by GEOS (coordinates rounded)."""
+    arr = np.asarray(geoms, dtype=object)
+    if not len(arr):
+        return "[]"
+    rounded = shapely.transform(arr, lambda xy: np.round(xy, decimals))
+    return "[" + ",".join(shapely.to_geojson(rounded, indent=None).tolist()) + "]"
+
+
+def _profiles(shared: pd.DataFrame) -> tuple[np.ndarray, list[dict]]:
+    """Rows of ``shared`` factorised: each row's profile number and each profile once (nulls left out)."""
+    if not len(shared):
+        return np.zeros(0, dtype=np.intp), []
+    hashes = pd.util.hash_pandas_object(shared.astype(object).where(shared.notna(), None), index=False)
+    idx, _ = pd.factorize(hashes.to_numpy())
+    first = np.unique(idx, return_index=True)[1]
+    profiles = []
+    for rec in shared.iloc[first].to_dict("records"):
+        profiles.append({k: v for k, v in rec.items()
+                         if v is not None and not (isinstance(v, float) and not math.isfinite(v))})
+    return idx, profiles
+
+
+def parcels_payload(parcels: gpd.GeoDataFrame, props: pd.DataFrame) -> dict:
+    """The embedded parcels as columns: ``code`` (the feature id), :data:`FEATURE_COLUMNS` and
+    ``profile`` (index into ``profiles``: the park and the published thresholds, each set sent once)."""
     cat = catalogue()
-    embedded = parcels is not None
-    n = len(parcels) if embedded else 0
-    (s, w), (nn, e) = bounds
-    m = folium.Map(location=[(s + nn) / 2, (w + e) / 2], zoom_start=14, tiles=None, control_scale=True,
-                   prefer_canvas=embedded and n > SVG_LIMIT)
-    # per-instance asset lists: folium's class-level CDN lists stay untouched for other maps
-    m.default_js = [("leaflet", f"{STATIC}/vendor/leaflet/leaflet.js")]
-    m.default_css = [("leaflet_css", f"{STATIC}/vendor/leaflet/leaflet.css"),
-                     ("standardland_css", f"{STATIC}/standardland-map.css")]
-    root = m.get_root()
-    root.header.add_child(JavascriptLink(f"{STATIC}/standardland-map.js"), name="standardland_js")
-    root.header.add_child(Element(f"<title>{html.escape(t['title'])}</title>"), name="title")
-    if basemap_url:
-        folium.TileLayer(tiles=basemap_url, attr=basemap_attribution or "basemap", name=t["layers_basemap"],
-                         overlay=False, control=False).add_to(m)
+    threshold_cols = [f"{i.id}_{k}" for i in cat.indicators for k in ("min", "max", "by")]
+    shared_cols = [c for c in (*PROFILE_COLUMNS, *threshold_cols) if c in props.columns]
+    profile, profiles = _profiles(props[shared_cols])
+    columns = {"name": _values(props["name"]), "status": _values(props["status"]),
+               "land_use_code": _values(props["land_use_code"]), "area_m2": _values(props["area_m2"], 2),
+               "profile": profile.tolist()}
+    return {"code": _values(props["code"]), "columns": columns, "profiles": profiles}
+
+
+def _dumps(obj) -> str:
+    """Compact UTF-8 JSON; numpy scalars as numbers, NaN and infinities as null (JSON has none)."""
+    try:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_plain)
+    except ValueError:
+        return json.dumps(_finite(obj), ensure_ascii=False, separators=(",", ":"), allow_nan=False,
+                          default=_plain)
+
+
+def _plain(o):
+    if isinstance(o, np.generic):
+        return _finite(o.item())
+    if hasattr(o, "isoformat"):
+        return o.isoformat()
+    raise TypeError(f"{type(o).__name__} is not JSON serialisable")
+
+
+def _finite(obj):
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+@dataclass(frozen=True)
+class MapData:
+    """What a map page shows of the store, serialised once (escaped JSON fragments) and reusable by
+    every page until the store changes: ``api/web.py`` keeps one per ``?park=`` and store version."""
+
+    parcels: gpd.GeoDataFrame | None   # None: too many to embed, the page loads them by bbox
+    props: pd.DataFrame | None
+    parcels_json: str                  # parcels_payload(), or null
+    parcel_geometry_json: str          # a JSON array of GeoJSON geometries, or null
+    boundaries_json: str               # {"code": [...], "name": [...]}
+    boundary_geometry_json: str
+
+
+def map_data(boundaries: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None,
+             props: pd.DataFrame | None) -> MapData:
+    """Serialise the parcels (if embedded) and the context boundaries for :func:`render_map`."""
+    pj, gj = "null", "null"
+    if parcels is not None:
+        pj = json_script_text(parcels_payload(parcels, props))
+        gj = json_script_text(raw=_geometry_json(parcels.geometry.values))
+    simple = _simplified(boundaries)
+    bj = json_script_text({"code": _values(boundaries["adcode"]), "name": _values(boundaries["name"])})
+    bgj = json_script_text(raw=_geometry_json(simple.geometry.values, 6))
+    return MapData(parcels, props, pj, gj, bj, bgj)
+
+
+class MapConfig(TypedDict):
+    """The page's configuration (``payload.config`` in ``standardland-map.js``, whose JSDoc typedef
+    ``Config`` lists the same keys; a test keeps the two in step)."""
+
+    lang: str
+    i18n: dict[str, str]
+    mode: str
+    legend: dict
+    units: dict[str, str]
+    areaFactors: dict[str, float]
+    renderer: str
+    parcelsUrl: str
+    minLoadZoom: int
+    loadLimit: int
+    standardStatuses: list[str]
+    statusColours: dict[str, str]
+    verdictColours: dict[str, str]
+    notAvailableColour: str
+    noValueColour: str
+    colour: dict
+    colourLabel: str | None
+    colourValues: list | None
+    statusLabels: dict[str, str]
+    landUse: dict[str, str]
+    indicators: list[dict]
+    indicatorNames: dict[str, str]
+    eligibility: dict | None
+    formProject: str
+    formAction: str
+    otherLanguageUrl: str
+    bounds: list[list[float]]
+
+
+def _legend(t: dict, lang: str, colour: dict | None, eligibility: dict | None) -> tuple[str, dict]:
     if eligibility is not None:
-        mode = "eligibility"
-        legend = {"title": t["legend_eligibility"],
-                  "items": [{"colour": VERDICT_COLOURS[v], "label": t[v]} for v in ("pass", "fail", "incomplete")]
-                  + [{"colour": "#e0e0e0", "label": t["legend_not_available"]}], "note": None}
-    elif colour is not None:
-        mode = "indicator"
+        return "eligibility", {
+            "title": t["legend_eligibility"], "note": None,
+            "items": [{"colour": VERDICT_COLOURS[v], "label": t[v]} for v in ("pass", "fail", "incomplete")]
+            + [{"colour": "#e0e0e0", "label": t["legend_not_available"]}]}
+    if colour is not None:
         edges = colour["breaks"]
         labels = []
         for i, c in enumerate(colour["colours"]):
             lo = "−∞" if i == 0 else f"{edges[i - 1]:,.2f}"
             hi = "+∞" if i >= len(edges) else f"{edges[i]:,.2f}"
             labels.append({"colour": c, "label": f"{lo} – {hi}"})
-        legend = {"title": t["colour_by"] + _property_label(colour["property"], lang),
-                  "items": labels + [{"colour": "#e0e0e0", "label": t["legend_no_value"]}],
-                  "note": colour["classification"]}
-    else:
-        mode = "status"
-        legend = {"title": t["legend_status"], "note": None,
-                  "items": [{"colour": c, "label": STATUS_LABELS[s_][0 if lang == "zh" else 1]}
-                            for s_, c in STATUS_COLOURS.items()]}
-    parcels_fc, profiles = (None, [])
-    if embedded:
-        threshold_cols = [f"{i.id}_{k}" for i in cat.indicators for k in ("min", "max", "by")]
-        parcels_fc, profiles = _fc(parcels, props, shared=threshold_cols)
-    config = {
+        return "indicator", {"title": t["colour_by"] + _property_label(colour["property"], lang),
+                             "items": labels + [{"colour": "#e0e0e0", "label": t["legend_no_value"]}],
+                             "note": colour["classification"]}
+    return "status", {"title": t["legend_status"], "note": None,
+                      "items": [{"colour": c, "label": STATUS_LABELS[s][0 if lang == "zh" else 1]}
+                                for s, c in STATUS_COLOURS.items()]}
+
+
+def render_map(*, lang: str, boundaries: gpd.GeoDataFrame | None = None,
+               parcels: gpd.GeoDataFrame | None = None, props: pd.DataFrame | None = None, bounds,
+               data: MapData | None = None, colour: dict | None = None, eligibility: dict | None = None, form_project: str = "", form_action: str = "/map",
+               other_language_url: str = "/map?lang=en", parcels_url: str = "/ogc/collections/parcels/items",
+               basemap_url: str | None = None, basemap_attribution: str | None = None) -> str:
+    """The map page's HTML. ``parcels=None`` means too many to embed: the page loads them by bbox.
+
+    ``data`` is :func:`map_data` of (boundaries, parcels, props), computed here when not given.
+    Every runtime value (parcel and park names, the visitor's project, URLs, labels) travels in the
+    page's JSON configuration element; no template is compiled from it.
+    """
+    if data is None:
+        data = map_data(boundaries, parcels, props)
+    t = texts(lang)
+    cat = catalogue()
+    embedded = data.parcels is not None
+    n = len(data.parcels) if embedded else 0
+    (s, w), (nn, e) = bounds
+    m = _Map(location=[(s + nn) / 2, (w + e) / 2], zoom_start=14, tiles=None, control_scale=True,
+             prefer_canvas=embedded and n > SVG_LIMIT)
+    page = _Page(lang, t["title"])
+    page.add_child(m)
+    if basemap_url:
+        _TileLayer(tiles=basemap_url, attr=basemap_attribution or "basemap", name=t["layers_basemap"],
+                   overlay=False, control=False).add_to(m)
+    mode, legend = _legend(t, lang, colour, eligibility)
+    colour_values = None
+    if colour is not None and embedded:
+        colour_values = _values(data.props[colour["property"]], 6)
+    config: MapConfig = {
         "lang": lang, "i18n": t, "mode": mode, "legend": legend,
         "units": UNITS_EN if lang == "en" else {},
+        "areaFactors": {"mu_m2": units.MU_M2, "ha_m2": units.HA_M2},
         "renderer": "canvas" if embedded and n > SVG_LIMIT else "svg",
-        "parcels": parcels_fc, "thresholdProfiles": profiles,
         "parcelsUrl": parcels_url, "minLoadZoom": 15, "loadLimit": 5000,
-        "boundaries": _fc(_simplified(boundaries), boundaries[["adcode", "name"]].rename(columns={"adcode": "code"}))[0],
+        "standardStatuses": list(STANDARD_LAND_STATUSES),
         "statusColours": STATUS_COLOURS, "verdictColours": VERDICT_COLOURS, "notAvailableColour": "#e0e0e0",
         "noValueColour": "#e0e0e0", "colour": colour or {"property": None, "breaks": [], "colours": []},
+        "colourLabel": _property_label(colour["property"], lang) if colour else None,
+        "colourValues": colour_values,
         "statusLabels": {k: v[0 if lang == "zh" else 1] for k, v in STATUS_LABELS.items()},
         "landUse": {c: (lu.name if lang == "zh" else _LAND_USE_EN.get(c, "")) for c, lu in codes.land_use_codes().items()
                     if c.startswith("10")},
@@ -209,9 +442,13 @@ def render_map(*, lang: str, boundaries: gpd.GeoDataFrame, parcels: gpd.GeoDataF
         "eligibility": eligibility, "formProject": form_project, "formAction": form_action,
         "otherLanguageUrl": other_language_url, "bounds": [[s, w], [nn, e]],
     }
-    _Layers(config).add_to(m)
-    page = m.get_root().render()
-    return page.replace("<html>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}">', 1)
+    # escaped fragments joined: escaping is per character, so the whole is escaped too
+    payload = "".join(['{"config":', json_script_text(config), ',"parcels":', data.parcels_json,
+                       ',"parcelGeometry":', data.parcel_geometry_json,
+                       ',"boundaries":', data.boundaries_json,
+                       ',"boundaryGeometry":', data.boundary_geometry_json, "}"])
+    _Layers(payload).add_to(m)
+    return page.render()
 
 
 def _simplified(gdf: gpd.GeoDataFrame, tolerance_deg: float = 0.0008) -> gpd.GeoDataFrame:

@@ -1,6 +1,55 @@
 /* standardland map: parcels styled in JavaScript from their properties (one style function, not one
  * case per feature), popups and tooltips built with DOM text nodes only (no HTML from data), search,
- * legend, eligibility panel. Configuration arrives as JSON escaped by the server. */
+ * legend, eligibility panel with the reasons behind every missing / not-applicable indicator.
+ *
+ * The configuration is data: a <script type="application/json" id="sl-config"> element (escaped by
+ * the server, see standardland.maps.json_script_text) read with JSON.parse. Its shape:
+ *
+ * @typedef {Object} Payload
+ * @property {Config} config
+ * @property {?{code:Array<string>, columns:Object<string,Array>, profiles:Array<Object>}} parcels
+ *           embedded parcels as columns (null: too many, loaded by bbox from parcelsUrl);
+ *           columns.profile indexes profiles (park, published thresholds <id>_min/_max/_by)
+ * @property {?Array<Object>} parcelGeometry   GeoJSON geometries, one per embedded parcel (or null)
+ * @property {{code:Array<string>, name:Array<string>}} boundaries
+ * @property {Array<Object>} boundaryGeometry  GeoJSON geometries of the district boundaries
+ *
+ * @typedef {Object} Config                   (standardland.maps.MapConfig on the server)
+ * @property {string} lang                     "zh" | "en"
+ * @property {Object<string,string>} i18n      UI labels (web/i18n.json)
+ * @property {string} mode                     "status" | "indicator" | "eligibility"
+ * @property {{title:string, items:Array<{colour:string,label:string}>, note:?string}} legend
+ * @property {Object<string,string>} units     display names of units (English page only)
+ * @property {{mu_m2:number, ha_m2:number}} areaFactors  m² per 亩 and per 公顷 (standardland.units)
+ * @property {string} renderer                 "svg" | "canvas"
+ * @property {string} parcelsUrl               OGC items URL (large stores: loaded by bbox)
+ * @property {number} minLoadZoom              below this zoom nothing is loaded by bbox
+ * @property {number} loadLimit                at most this many parcels per bbox request
+ * @property {Array<string>} standardStatuses  statuses drawn as standard land (red outline)
+ * @property {Object<string,string>} statusColours
+ * @property {Object<string,string>} verdictColours
+ * @property {string} notAvailableColour
+ * @property {string} noValueColour
+ * @property {{property:?string, breaks:Array<number>, colours:Array<string>}} colour  choropleth classes
+ * @property {?string} colourLabel             the choropleth property's name, for the popup
+ * @property {?Array<?number>} colourValues    the choropleth property, one per embedded parcel
+ * @property {Object<string,string>} statusLabels
+ * @property {Object<string,string>} landUse   land-use code → name
+ * @property {Array<{id:string,name:string,unit:string}>} indicators
+ * @property {Object<string,string>} indicatorNames
+ * @property {?{verdicts:Object<string,string>, explanations:Object<string,Explanation>,
+ *             matches:Array<{parcel_code:string,name:?string,verdict:string}>}} eligibility
+ * @property {string} formProject              the project JSON shown in the form
+ * @property {string} formAction
+ * @property {string} otherLanguageUrl
+ * @property {Array<Array<number>>} bounds     [[south, west], [north, east]]
+ *
+ * @typedef {Object} Explanation
+ * @property {string} verdict
+ * @property {Array<{kind:string,message:string}>} notes
+ * @property {Array<{id:string,status:string,actual:?number,required:Object,operator:?string,unit:string,
+ *                   governing_ruleset:?string,reason:?string,required_text:?string}>} indicators
+ */
 (function () {
   "use strict";
 
@@ -24,7 +73,26 @@
                                       maximumFractionDigits: digits === undefined ? 2 : digits});
   }
 
-  window.standardlandMap = function (map, cfg) {
+  /** Rebuild GeoJSON features from the columnar payload: code as id, profile merged, areas derived. */
+  function embeddedFeatures(P, geometry, colourProperty, colourValues) {
+    var cols = P.columns, names = Object.keys(cols), feats = new Array(P.code.length);
+    for (var i = 0; i < P.code.length; i++) {
+      var p = {code: P.code[i]};
+      for (var k = 0; k < names.length; k++) {
+        var v = cols[names[k]][i];
+        if (v !== null && v !== undefined) { p[names[k]] = v; }
+      }
+      if (colourValues && colourValues[i] !== null) { p[colourProperty] = colourValues[i]; }
+      var prof = P.profiles[p.profile];
+      if (prof) { Object.keys(prof).forEach(function (key) { if (!(key in p)) { p[key] = prof[key]; } }); }
+      feats[i] = {type: "Feature", id: P.code[i], geometry: geometry[i], properties: p};
+    }
+    return feats;
+  }
+
+  window.standardlandMap = function (map, configId) {
+    var payload = JSON.parse(document.getElementById(configId).textContent);
+    var cfg = payload.config;
     var T = function (key, vars) {
       var s = (cfg.i18n[key] || key);
       Object.keys(vars || {}).forEach(function (k) { s = s.replace("{" + k + "}", vars[k]); });
@@ -34,6 +102,8 @@
     var verdicts = (cfg.eligibility && cfg.eligibility.verdicts) || {};
     var explanations = (cfg.eligibility && cfg.eligibility.explanations) || {};
     var byCode = {};
+    // the final view first: layers are then projected once, not again after a zoom change
+    if (cfg.bounds) { map.fitBounds(cfg.bounds, {animate: false}); }
     var renderer = cfg.renderer === "canvas" ? L.canvas({padding: 0.5}) : L.svg({padding: 0.5});
 
     function classOf(value) {
@@ -55,11 +125,44 @@
     }
 
     function style(feature) {
-      var p = feature.properties, standard = p.status === "published";
+      var p = feature.properties, standard = isStandard(p);
       return {color: standard ? "#b30000" : "#333", weight: standard ? 3 : 1, fillColor: fillFor(p),
               fillOpacity: 0.65, renderer: renderer,
               className: "sl-parcel sl-code-" + p.code + " sl-status-" + p.status +
                          (verdicts[p.code] ? " sl-verdict-" + verdicts[p.code] : "")};
+    }
+
+    function withAreas(p) {
+      if (p.area_m2 !== undefined && p.area_m2 !== null) {
+        if (p.area_mu === undefined) { p.area_mu = p.area_m2 / cfg.areaFactors.mu_m2; }
+        if (p.area_ha === undefined) { p.area_ha = p.area_m2 / cfg.areaFactors.ha_m2; }
+      }
+      return p;
+    }
+
+    function isStandard(p) { return cfg.standardStatuses.indexOf(p.status) >= 0; }
+
+    // the requirement as the API rendered it (required_text), else built here
+    function requiredText(it) {
+      if (it.required_text) { return it.required_text; }
+      var r = it.required || {};
+      var req = it.operator === "between" ? fmt(r.min) + "–" + fmt(r.max)
+        : it.operator === ">=" ? "≥ " + fmt(r.min !== null && r.min !== undefined ? r.min : r.advisory_min)
+        : it.operator === "<=" ? "≤ " + fmt(r.max !== null && r.max !== undefined ? r.max : r.advisory_max) : "—";
+      return req + (it.unit && it.unit !== "-" ? " " + unit(it.unit) : "");
+    }
+
+    var REASON_STATUSES = ["missing", "incomplete", "not_applicable"];
+
+    function reasonOf(it) { return it.reason || ""; }
+
+    function notesList(notes) {
+      if (!notes || !notes.length) { return null; }
+      var ul = el("ul", {className: "sl-notes"});
+      notes.forEach(function (n) {
+        ul.appendChild(el("li", {className: "sl-note-" + (n.kind || "note"), text: n.message || String(n)}));
+      });
+      return ul;
     }
 
     function row(label, value) {
@@ -76,20 +179,24 @@
       t.appendChild(row(T("land_use"), (p.land_use_code || "—") + " " + (cfg.landUse[p.land_use_code] || "")));
       t.appendChild(row(T("status"), cfg.statusLabels[p.status] || p.status));
       if (p.park) { t.appendChild(row(T("park"), p.park)); }
+      if (cfg.mode === "indicator" && cfg.colourLabel) {
+        t.appendChild(row(cfg.colourLabel, fmt(p[cfg.colour.property])));
+      }
       box.appendChild(t);
       var exp = explanations[p.code];
       if (exp) {
         box.appendChild(el("h4", {text: T("verdict") + ": " + T(exp.verdict)}));
-        var et = el("table", null, [el("tr", null, [el("th", {text: T("indicator")}), el("th", {text: T("actual")}),
-          el("th", {text: T("required")}), el("th", {text: T("verdict")}), el("th", {text: T("source")})])]);
+        var notes = notesList(exp.notes);
+        if (notes) { box.appendChild(notes); }
+        var et = el("table", {className: "sl-explain"}, [el("tr", null, [el("th", {text: T("indicator")}),
+          el("th", {text: T("actual")}), el("th", {text: T("required")}), el("th", {text: T("verdict")}),
+          el("th", {text: T("source")}), el("th", {text: T("reason")})])]);
         exp.indicators.forEach(function (it) {
-          var req = it.operator === "between" ? fmt(it.required.min) + "–" + fmt(it.required.max)
-            : it.operator === ">=" ? "≥ " + fmt(it.required.min !== null ? it.required.min : it.required.advisory_min)
-            : it.operator === "<=" ? "≤ " + fmt(it.required.max !== null ? it.required.max : it.required.advisory_max) : "—";
-          et.appendChild(el("tr", null, [el("td", {text: cfg.indicatorNames[it.id] || it.id}),
-            el("td", {text: fmt(it.actual)}), el("td", {text: req + " " + unit(it.unit)}),
+          et.appendChild(el("tr", null, [el("td", {text: cfg.indicatorNames[it.id] || it.name || it.id}),
+            el("td", {text: fmt(it.actual)}), el("td", {text: requiredText(it)}),
             el("td", {text: T(it.status), className: "sl-status-" + it.status}),
-            el("td", {text: it.governing_ruleset || ""})]));
+            el("td", {text: it.governing_ruleset || ""}),
+            el("td", {text: reasonOf(it), className: "sl-reason"})]));
         });
         box.appendChild(et);
       } else if (verdicts[p.code]) {
@@ -112,38 +219,44 @@
     }
 
     function onEach(feature, layer) {
-      var p = feature.properties;
+      var p = withAreas(feature.properties);
+      if (p.code === undefined) { p.code = feature.id; }
       byCode[p.code] = layer;
-      layer.bindTooltip(function () { return el("span", {text: p.code + " " + (p.name || "")}); }, {sticky: true});
-      layer.bindPopup(function () { return popupFor(p); }, {maxWidth: 460});
     }
 
     var parcels = L.geoJSON(null, {style: style, onEachFeature: onEach});
+    // one tooltip and one popup for the whole layer (not one bound to each of 10,000 parcels)
+    parcels.bindTooltip(function (layer) {
+      var p = layer.feature.properties;
+      return el("span", {text: p.code + " " + (p.name || "")});
+    }, {sticky: true});
+    var popup = L.popup({maxWidth: 460});
+    function openPopupFor(layer, latlng) {
+      popup.setLatLng(latlng || layer.getBounds().getCenter()).setContent(popupFor(layer.feature.properties))
+        .openOn(map);
+    }
+    parcels.on("click", function (e) { openPopupFor(e.layer, e.latlng); });
     var standard = L.geoJSON(null, {style: function () {
       return {color: "#b30000", weight: 3, fill: false, renderer: renderer, className: "sl-standard"}; },
       interactive: false});
-    if (cfg.parcels) {
-      // shared threshold profiles (sent once each) back into every feature's properties
-      cfg.parcels.features.forEach(function (f) {
-        var tp = f.properties.tp;
-        if (tp !== undefined && cfg.thresholdProfiles[tp]) {
-          var prof = cfg.thresholdProfiles[tp];
-          Object.keys(prof).forEach(function (k) {
-            if (!(k in f.properties)) { f.properties[k] = prof[k]; }
-          });
-        }
-      });
-      parcels.addData(cfg.parcels);
-      standard.addData({type: "FeatureCollection", features: cfg.parcels.features.filter(function (f) {
-        return f.properties.status === "published"; })});
+    if (payload.parcels) {
+      var feats = embeddedFeatures(payload.parcels, payload.parcelGeometry, cfg.colour.property, cfg.colourValues);
+      parcels.addData({type: "FeatureCollection", features: feats});
+      standard.addData({type: "FeatureCollection", features: feats.filter(function (f) {
+        return isStandard(f.properties); })});
     }
-    var boundaries = L.geoJSON(cfg.boundaries, {interactive: true, style: function () {
+    var boundaryFeatures = payload.boundaries.code.map(function (c, i) {
+      return {type: "Feature", id: c, geometry: payload.boundaryGeometry[i],
+              properties: {code: c, name: payload.boundaries.name[i]}};
+    });
+    var boundaries = L.geoJSON({type: "FeatureCollection", features: boundaryFeatures}, {interactive: true, style: function () {
       return {color: "#444", weight: 1.5, dashArray: "4 3", fill: false, className: "sl-boundary"}; },
       onEachFeature: function (f, layer) {
-        layer.bindTooltip(function () { return el("span", {text: f.properties.name}); }); }});
+        layer.bindTooltip(function () { return el("span", {text: f.properties.name || ""}); }); }});
     boundaries.addTo(map);
     parcels.addTo(map);
-    standard.addTo(map);
+    // parcels already outline standard land in red; this overlay keeps it visible when they are hidden
+    // (off at first: 10,000 parcels would otherwise draw their standard-land subset twice)
     var overlays = {};
     overlays[T("layers_parcels")] = parcels;
     overlays[T("layers_standard")] = standard;
@@ -154,7 +267,7 @@
 
     // large stores: bbox-limited GeoJSON from the OGC API, only when zoomed in
     var notice = null;
-    if (!cfg.parcels && cfg.parcelsUrl) {
+    if (!payload.parcels && cfg.parcelsUrl) {
       notice = L.control({position: "bottomleft"});
       notice.onAdd = function () { return el("div", {className: "sl-panel sl-notice", text: T("zoom_in")}); };
       var load = function () {
@@ -167,7 +280,7 @@
           parcels.clearLayers(); standard.clearLayers(); byCode = {};
           parcels.addData(fc);
           standard.addData({type: "FeatureCollection", features: fc.features.filter(function (f) {
-            return f.properties.status === "published"; })});
+            return isStandard(f.properties); })});
         });
       };
       map.on("moveend", load);
@@ -192,7 +305,7 @@
       var layer = byCode[code];
       if (!layer) { return false; }
       map.fitBounds(layer.getBounds(), {maxZoom: 17});
-      layer.openPopup();
+      openPopupFor(layer);
       return true;
     }
 
@@ -217,7 +330,7 @@
           return n.toLowerCase().indexOf(lower) >= 0 || c.indexOf(q.toUpperCase()) === 0;
         });
         if (hit) { focus(hit); return; }
-        if (!cfg.parcels && cfg.parcelsUrl) {  // large stores: ask the server for the code
+        if (!payload.parcels && cfg.parcelsUrl) {  // large stores: ask the server for the code
           fetch(cfg.parcelsUrl + "/" + encodeURIComponent(q)).then(function (r) {
             if (!r.ok) { throw new Error("not found"); } return r.json();
           }).then(function (f) {
@@ -251,7 +364,22 @@
       cfg.eligibility.matches.forEach(function (m) {
         var a = el("a", {text: m.parcel_code + " " + (m.name || "") + " — " + T(m.verdict), "data-code": m.parcel_code});
         a.addEventListener("click", function () { focus(m.parcel_code); });
-        ol.appendChild(el("li", null, [a]));
+        var li = el("li", null, [a]);
+        var exp = explanations[m.parcel_code];
+        if (exp) {
+          var why = el("ul", {className: "sl-reasons"});
+          (exp.notes || []).forEach(function (n) {
+            why.appendChild(el("li", {className: "sl-note-" + (n.kind || "note"), text: n.message || String(n)}));
+          });
+          exp.indicators.forEach(function (it) {
+            if (REASON_STATUSES.indexOf(it.status) < 0) { return; }
+            why.appendChild(el("li", {className: "sl-status-" + it.status,
+              text: (cfg.indicatorNames[it.id] || it.name || it.id) + ": " + T(it.status) +
+                    (it.reason ? " — " + it.reason : "")}));
+          });
+          if (why.childNodes.length) { li.appendChild(why); }
+        }
+        ol.appendChild(li);
       });
       mbox.appendChild(ol);
       side.appendChild(mbox);
@@ -260,7 +388,6 @@
     L.DomEvent.disableScrollPropagation(side);
     map.getContainer().appendChild(side);
 
-    if (cfg.bounds) { map.fitBounds(cfg.bounds); }
     window.standardland = {map: map, parcels: parcels, focus: focus, ready: true};
     document.documentElement.setAttribute("data-sl-ready", "1");
   };

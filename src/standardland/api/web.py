@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import date
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
@@ -16,9 +17,29 @@ from ..resources import web
 from ..store import ParcelQuery
 
 
+#: what the page reads of each indicator result (the rest of an explanation stays in the JSON API)
+_INDICATOR_KEYS = ("id", "name", "status", "actual", "required", "operator", "unit", "governing_ruleset",
+                   "reason", "required_text")
+
+
+def eligibility_config(m: dict) -> dict:
+    """The page's view of a match: every candidate's verdict, and for the ranked ones the indicator
+    results with their reasons (and the verdict's notes, when the engine gives any)."""
+    explanations = {}
+    for r_ in m["results"]:
+        explanations[r_["parcel_code"]] = {
+            "verdict": r_["verdict"], "notes": list(r_.get("notes") or []),
+            "indicators": [{k: it[k] for k in _INDICATOR_KEYS if k in it} for it in r_["indicators"]]}
+    return {"verdicts": m.get("verdicts", {}), "explanations": explanations,
+            "matches": [{"parcel_code": r_["parcel_code"], "verdict": r_["verdict"],
+                         "name": r_["name"] if isinstance(r_.get("name"), str) else None}
+                        for r_ in m["results"][:10]]}
+
+
 class MapFactory:
     def __init__(self, settings):
         self.settings = settings
+        self._cache: dict[str | None, tuple] = {}
         self.router = APIRouter(tags=["map"])
         r = self.router
 
@@ -36,17 +57,38 @@ class MapFactory:
             except json.JSONDecodeError as exc:
                 raise InputError(f"not valid JSON ({exc.msg} at line {exc.lineno})", field="project",
                                  expected="a project as JSON (api/project.schema.json)") from exc
+            except RecursionError as exc:
+                raise InputError("nested too deeply to read", field="project",
+                                 expected="a project as JSON (api/project.schema.json)") from exc
             store = request.app.state.store
             m = services.match_project(store, doc, top=200, lang=maps.language(lang, request.headers.get(
                 "accept-language")))
-            eligibility = {"verdicts": m["verdicts"] if "verdicts" in m else {},
-                           "explanations": {r_["parcel_code"]: {"verdict": r_["verdict"],
-                                                                "indicators": r_["indicators"]}
-                                            for r_ in m["results"]},
-                           "matches": [{"parcel_code": r_["parcel_code"], "name": r_["name"], "verdict": r_["verdict"]}
-                                       for r_ in m["results"][:10]]}
+            eligibility = eligibility_config(m)
             return self._render(request, lang=lang, eligibility=eligibility,
                                 form_project=json.dumps(doc, ensure_ascii=False, indent=1))
+
+    def _data(self, store, park: str | None):
+        """(count, :class:`maps.MapData`, extent) for ``?park=``: loaded and serialised once per change
+        of the store (its version counters, shared by every process) and per day (thresholds in force)."""
+        stamp = (tuple(sorted(store.versions().items())), date.today())
+        hit = self._cache.get(park)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        q = ParcelQuery(park=park)
+        total = store.count_parcels(q)
+        parcels = props = ext = None
+        if total <= self.settings.map_embed_limit:
+            parcels = store.parcels(q)
+            props = maps.feature_properties(parcels, services.published_thresholds(store, parcels))
+            if len(parcels):
+                ext = tuple(float(x) for x in parcels.total_bounds)
+        elif total:
+            ext = store.parcel_extent()
+        value = (total, maps.map_data(store.boundaries(), parcels, props), ext)
+        if len(self._cache) >= 8:
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[park] = (stamp, value)
+        return value
 
     def mount_static(self, app) -> None:
         app.mount("/static", StaticFiles(directory=str(web("static"))), name="static")
@@ -55,24 +97,16 @@ class MapFactory:
         t0 = time.perf_counter()
         lang = maps.language(lang, request.headers.get("accept-language"))
         store = request.app.state.store
-        q = ParcelQuery(park=park)
-        total = store.count_parcels(q)
-        boundaries = store.boundaries()
-        parcels = props = None
-        if total <= self.settings.map_embed_limit:
-            parcels = store.parcels(q)
-            props = maps.feature_properties(parcels, services.published_thresholds(store, parcels))
+        total, data, ext = self._data(store, park)
+        props = data.props
         colour = None
         if color:
             if props is None:
                 raise InputError("a choropleth needs the parcels embedded; filter with ?park=", field="color",
                                  expected=f"at most {self.settings.map_embed_limit} parcels")
             colour = maps.colour_config(props, color, lang)
-        ext = store.parcel_extent() if total else None
-        if parcels is not None and len(parcels):
-            b = parcels.total_bounds
-            ext = (b[0], b[1], b[2], b[3])
         if ext is None:
+            boundaries = store.boundaries()
             ext = tuple(boundaries.total_bounds) if len(boundaries) else (73.5, 18.0, 135.0, 53.5)
         if form_project is None:
             from ..resources import geodata  # noqa: F401  (example lives in the package)
@@ -82,8 +116,8 @@ class MapFactory:
         params = {k: v for k, v in request.query_params.items() if k != "lang"}
         params["lang"] = "en" if lang == "zh" else "zh"
         page = maps.render_map(
-            lang=lang, boundaries=boundaries, parcels=parcels, props=props,
-            bounds=((ext[1], ext[0]), (ext[3], ext[2])), colour=colour, eligibility=eligibility,
+            lang=lang, data=data, bounds=((ext[1], ext[0]), (ext[3], ext[2])), colour=colour,
+            eligibility=eligibility,
             form_project=form_project, form_action=f"/map?lang={lang}",
             other_language_url="/map?" + urlencode(params), basemap_url=self.settings.basemap_url,
             basemap_attribution=self.settings.basemap_attribution)
