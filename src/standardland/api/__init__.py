@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from .. import __version__
+from . import contract
 from .limits import BodyLimitMiddleware
 from .ogc import OGCFeaturesFactory
 from .problems import install as install_problems
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None, *, store=None) -> FastAPI:
     app.state.store = store
     app.state.settings = settings
     install_problems(app)
+    contract.install(app)
     app.add_middleware(BodyLimitMiddleware, json_limit=settings.max_body_bytes,
                        upload_limit=settings.max_upload_bytes)
     if settings.cors_origins:
@@ -50,7 +52,8 @@ def create_app(settings: Settings | None = None, *, store=None) -> FastAPI:
     app.include_router(maps.router)
     maps.mount_static(app)
 
-    @app.get("/healthz", tags=["service"], summary="Liveness and store backend")
+    @app.get("/healthz", tags=["service"], summary="Liveness and store backend",
+             responses=contract.responses(200, contract.Health))
     def health():
         return {"status": "ok", "backend": store.backend, "version": __version__}
 

@@ -7,8 +7,8 @@ renders. The store is reached only through ``app.state.store``.
 
 from __future__ import annotations
 
-import io
 import json
+import re
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -19,13 +19,15 @@ import pandas as pd
 import shapely
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
+from .. import io as sio
 from .. import services
-from ..errors import InputError, NotFoundError
+from ..errors import InputError, NotFoundError, TooLarge
 from ..parcels import prepare_parcels
 from ..store import ParcelQuery
 from .auth import require
-from .problems import Problem
+from . import contract as c
 
 WRITERS = ("planner", "admin")
 ANY_ROLE = ("viewer", "applicant", "planner", "reviewer", "admin")
@@ -96,13 +98,15 @@ class ChecksFactory:
         self.router = APIRouter(tags=["checks"])
         r = self.router
 
-        @r.post("/checks", summary="Check one project against one parcel")
+        @r.post("/checks", summary="Check one project against one parcel",
+                responses=c.responses(200, c.CheckResult, 404))
         def check(request: Request, body: CheckRequest):
             with _in_project():
                 return _json(services.check_project(request.app.state.store, body.project, body.parcel_code,
                                                     checkpoint=body.checkpoint, lang=body.lang))
 
-        @r.post("/matches", summary="Rank the available parcels for a project")
+        @r.post("/matches", summary="Rank the available parcels for a project",
+                responses=c.responses(200, c.MatchResult))
         def match(request: Request, body: MatchRequest):
             within = None
             if body.within is not None:
@@ -114,7 +118,8 @@ class ChecksFactory:
                 return _json(services.match_project(request.app.state.store, body.project, top=body.limit,
                                                     within=within, lang=body.lang))
 
-        @r.post("/screenings", summary="Screen many projects (JSON rows)")
+        @r.post("/screenings", summary="Screen many projects (JSON rows)",
+                responses=c.responses(200, c.ScreeningResult, 401, 403))
         def screen_json(request: Request, body: ScreeningRequest, _=_dep(require(*ANY_ROLE))):
             self._row_limit(len(body.rows))
             df = pd.DataFrame(body.rows) if body.rows else pd.DataFrame({"decision_date": []})
@@ -122,23 +127,26 @@ class ChecksFactory:
                                         indicators=body.indicators, checkpoint=body.checkpoint)
             return _records(res)
 
-        @r.post("/screenings/upload", summary="Screen many projects (an uploaded CSV or xlsx)")
+        @r.post("/screenings/upload", summary="Screen many projects (an uploaded CSV or xlsx)",
+                responses=c.responses(200, c.ScreeningResult, 401, 403, 413, 422))
         async def screen_upload(request: Request, file: UploadFile = File(...),
                                 checkpoint: Literal["screening", "acceptance", "production_review"] = Form("screening"),
                                 _=_dep(require(*ANY_ROLE))):
             suffix = Path(file.filename or "").suffix.lower()
             if suffix not in TABLE_SUFFIXES:
                 raise InputError(f"unsupported file type '{suffix}'", field="file", expected=".csv or .xlsx")
-            data = await _read_limited(file, self.settings.max_upload_bytes)
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / f"upload{suffix}"
-                path.write_bytes(data)
-                df = services.read_table(path)
-            self._row_limit(len(df))
-            res = services.screen_table(request.app.state.store, df, checkpoint=checkpoint)
-            return _records(res)
+            limits = sio.ReadLimits(max_rows=self.settings.screening_max_rows,
+                                    max_unzipped_bytes=self.settings.max_decompressed_bytes)
+            store = request.app.state.store
 
-        @r.get("/parcels/{code}/indicators", summary="Effective thresholds with provenance")
+            def work(path: Path) -> dict:  # in a worker thread: the event loop keeps answering
+                df = sio.read_table(path, limits=limits, name=_upload_name(file.filename, suffix))
+                return _records(services.screen_table(store, df, checkpoint=checkpoint))
+
+            return await _with_upload(file, suffix, self.settings.max_upload_bytes, work)
+
+        @r.get("/parcels/{code}/indicators", summary="Effective thresholds with provenance",
+               responses=c.responses(200, c.ParcelThresholds, 404))
         def indicators(request: Request, code: str, date_: date | None = Query(None, alias="date"),
                        industry_code: str | None = None, industry_code_edition: Literal["2017", "2002"] = "2017"):
             ind = {"industry_code": industry_code, "industry_code_edition": industry_code_edition} \
@@ -147,9 +155,9 @@ class ChecksFactory:
 
     def _row_limit(self, n: int) -> None:
         if n > self.settings.screening_max_rows:
-            raise Problem(413, "Too many rows", f"{n} rows exceed the limit of {self.settings.screening_max_rows} "
-                                                "rows per screening request", field="rows",
-                          expected=f"at most {self.settings.screening_max_rows} rows (use the CLI for more)")
+            raise TooLarge(f"{n} rows exceed the limit of {self.settings.screening_max_rows} rows per screening "
+                           "request", field="rows",
+                           expected=f"at most {self.settings.screening_max_rows} rows (use the CLI for more)")
 
 
 class ParcelsFactory:
@@ -160,28 +168,32 @@ class ParcelsFactory:
         self.router = APIRouter(prefix="/parcels", tags=["parcels"])
         r = self.router
 
-        @r.get("", summary="List parcels (the CLI `parcels list --json` contract)")
+        @r.get("", summary="List parcels (the CLI `parcels list --json` contract)",
+               responses=c.responses(200, list[c.Parcel], 401))
         def list_parcels(request: Request, status: str | None = None, park: str | None = None,
-                         limit: int = Query(1000, ge=1, le=10_000), offset: int = Query(0, ge=0)):
+                         limit: int = Query(1000, ge=1, le=settings.max_list_limit),
+                         offset: int = Query(0, ge=0, le=settings.max_offset)):
             from .auth import optional
 
             gdf = request.app.state.store.parcels(ParcelQuery(status=(status,) if status else None, park=park,
                                                               limit=limit, offset=offset))
             return _public(services.parcel_records(gdf), optional(request))
 
-        @r.get("/{code}", summary="One parcel")
+        @r.get("/{code}", summary="One parcel", responses=c.responses(200, c.Parcel, 401, 404))
         def show(request: Request, code: str):
             from .auth import optional
 
             return _public(services.parcel_records(request.app.state.store.parcel(code)), optional(request))[0]
 
-        @r.post("", status_code=201, summary="Create a parcel from a GeoJSON Feature (CRS84)")
+        @r.post("", status_code=201, summary="Create a parcel from a GeoJSON Feature (CRS84)",
+                responses=c.responses(201, c.Parcel, 401, 403))
         def create(request: Request, feature: ParcelFeature, _=_dep(require(*WRITERS))):
             gdf = self._prepare(feature)
             request.app.state.store.import_parcels(gdf, mode="insert")
             return services.parcel_records(request.app.state.store.parcel(gdf["code"].iloc[0]))[0]
 
-        @r.put("/{code}", summary="Replace a parcel (GeoJSON Feature, CRS84)")
+        @r.put("/{code}", summary="Replace a parcel (GeoJSON Feature, CRS84)",
+               responses=c.responses(200, c.Parcel, 401, 403, 404))
         def replace(request: Request, code: str, feature: ParcelFeature, _=_dep(require(*WRITERS))):
             if feature.properties.get("code", code) != code:
                 raise InputError("the body's code differs from the path's", field="properties.code",
@@ -191,7 +203,8 @@ class ParcelsFactory:
             request.app.state.store.import_parcels(gdf, mode="upsert")
             return services.parcel_records(request.app.state.store.parcel(code))[0]
 
-        @r.patch("/{code}", summary="Update attributes of a parcel")
+        @r.patch("/{code}", summary="Update attributes of a parcel",
+                 responses=c.responses(200, c.Parcel, 401, 403, 404))
         def patch(request: Request, code: str, attrs: dict[str, Any], _=_dep(require(*WRITERS))):
             if "code" in attrs or "geometry" in attrs:
                 raise InputError("code and geometry cannot be patched", field="code" if "code" in attrs
@@ -199,13 +212,14 @@ class ParcelsFactory:
             request.app.state.store.update_parcel_attributes(pd.DataFrame([{"code": code, **attrs}]))
             return services.parcel_records(request.app.state.store.parcel(code))[0]
 
-        @r.delete("/{code}", status_code=204, summary="Delete a parcel")
+        @r.delete("/{code}", status_code=204, summary="Delete a parcel", responses=c.responses(401, 403, 404))
         def delete(request: Request, code: str, _=_dep(require(*WRITERS))):
             if request.app.state.store.delete_parcels([code]) == 0:
                 raise NotFoundError(f"no parcel with code '{code}'", field="code")
             return Response(status_code=204)
 
-        @r.post("/import", summary="Atomic import of a GeoPackage, GeoJSON or zipped Shapefile")
+        @r.post("/import", summary="Atomic import of a GeoPackage, GeoJSON or zipped Shapefile",
+                responses=c.responses(200, c.ImportResult, 401, 403, 413, 422))
         async def import_file(request: Request, file: UploadFile = File(...),
                               mode: Literal["insert", "upsert"] = Form("insert"),
                               crs: str | None = Form(None), fix: bool = Form(False),
@@ -214,11 +228,17 @@ class ParcelsFactory:
             if suffix not in UPLOAD_SUFFIXES:
                 raise InputError(f"unsupported file type '{suffix}'", field="file",
                                  expected="a .gpkg, .geojson or .zip (zipped Shapefile)")
-            data = await _read_limited(file, self.settings.max_upload_bytes)
-            with tempfile.TemporaryDirectory() as tmp:  # our own name: never a path from the request
-                path = Path(tmp) / f"upload{suffix}"
-                path.write_bytes(data)
-                return services.import_file(request.app.state.store, path, crs=crs, fix=fix, mode=mode)
+            limits = sio.ReadLimits(max_rows=self.settings.import_max_rows,
+                                    max_unzipped_bytes=self.settings.max_decompressed_bytes)
+            store = request.app.state.store
+            name = _upload_name(file.filename, suffix)
+
+            def work(path: Path) -> dict:  # in a worker thread: the event loop keeps answering
+                res = sio.read_parcels_file(path, limits=limits, name=name)
+                out = services.import_file(store, path, crs=crs, fix=fix, mode=mode, read=res)
+                return {**out, "file": name}
+
+            return await _with_upload(file, suffix, self.settings.max_upload_bytes, work)
 
     @staticmethod
     def _prepare(feature: ParcelFeature, code: str | None = None):
@@ -236,20 +256,22 @@ class RulesetsFactory:
         self.router = APIRouter(prefix="/rulesets", tags=["rule sets"])
         r = self.router
 
-        @r.get("", summary="List rule sets")
+        @r.get("", summary="List rule sets", responses=c.responses(200, list[c.RulesetSummary]))
         def list_(request: Request):
             return [{k: d.get(k) for k in ("id", "layer", "version", "series", "effective_from", "effective_to",
                                            "industry_edition", "scope", "illustrative", "source")}
                     | {"rules": len(d.get("rules", []))} for d in request.app.state.store.rulesets()]
 
-        @r.get("/{ruleset_id}", summary="One rule set, with every rule")
+        @r.get("/{ruleset_id}", summary="One rule set, with every rule",
+               responses=c.responses(200, c.Ruleset, 404))
         def show(request: Request, ruleset_id: str):
             for d in request.app.state.store.rulesets():
                 if d["id"] == ruleset_id:
                     return d
             raise NotFoundError(f"no rule set '{ruleset_id}'", field="ruleset_id")
 
-        @r.post("", status_code=201, summary="Upload a rule set (a new version or a new layer)")
+        @r.post("", status_code=201, summary="Upload a rule set (a new version or a new layer)",
+                responses=c.responses(201, c.RulesetSummary, 401, 403))
         def upload(request: Request, doc: dict[str, Any], _=_dep(require(*WRITERS))):
             from ..rules.rulesets import parse_ruleset
 
@@ -280,11 +302,26 @@ def _records(df: pd.DataFrame) -> dict:
     return {"rows": len(df), "columns": list(df.columns), "results": out}
 
 
-async def _read_limited(file: UploadFile, limit: int) -> bytes:
-    buf = io.BytesIO()
-    while chunk := await file.read(1 << 20):
-        buf.write(chunk)
-        if buf.tell() > limit:
-            raise Problem(413, "Upload too large", f"the file exceeds {limit:,} bytes", field="file",
-                          expected=f"at most {limit:,} bytes")
-    return buf.getvalue()
+_NAME_UNSAFE = re.compile(r"[^\w.\- ()\[\]\u4e00-\u9fff]+")
+
+
+def _upload_name(filename: str | None, suffix: str) -> str:
+    """How errors call an upload: the client's own base name, tamed (never our temporary path)."""
+    base = _NAME_UNSAFE.sub("_", Path((filename or "").replace("\\", "/")).name)[:80].strip()
+    return base or f"upload{suffix}"
+
+
+async def _with_upload(file: UploadFile, suffix: str, limit: int, work):
+    """Spool ``file`` to a temporary file of our own naming (refusing it past ``limit`` bytes), then run
+    ``work(path)`` in a worker thread so that parsing and importing never block the event loop."""
+    with tempfile.TemporaryDirectory() as tmp:  # our own name: never a path from the request
+        path = Path(tmp) / f"upload{suffix}"
+        size = 0
+        with open(path, "wb") as out:
+            while chunk := await file.read(1 << 20):
+                size += len(chunk)
+                if size > limit:
+                    raise TooLarge(f"the file exceeds {limit:,} bytes", field="file",
+                                   expected=f"at most {limit:,} bytes")
+                out.write(chunk)
+        return await run_in_threadpool(work, path)

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from .. import maps, services
-from ..errors import InputError
+from ..errors import BadParameter, InputError
 from ..resources import web
 from ..store import ParcelQuery
 
@@ -65,9 +65,12 @@ class MapFactory:
         colour = None
         if color:
             if props is None:
-                raise InputError("a choropleth needs the parcels embedded; filter with ?park=", field="color",
-                                 expected=f"at most {self.settings.map_embed_limit} parcels")
-            colour = maps.colour_config(props, color, lang)
+                raise BadParameter("a choropleth needs the parcels embedded; filter with ?park=", field="color",
+                                   expected=f"at most {self.settings.map_embed_limit} parcels")
+            try:
+                colour = maps.colour_config(props, color, lang)
+            except InputError as exc:  # a query parameter: 400, as ?weights= is
+                raise BadParameter(exc.message, field="color", expected=exc.expected) from None
         ext = store.parcel_extent() if total else None
         if parcels is not None and len(parcels):
             b = parcels.total_bounds
