@@ -36,6 +36,9 @@ class StandardlandError(Exception):
     def to_dict(self) -> dict:
         return {"kind": self.kind, "field": self.field, "message": self.message, "expected": self.expected}
 
+    def __reduce__(self):  # intact across processes (keyword-only arguments, extra attributes)
+        return _restore, (type(self), dict(self.__dict__))
+
 
 class UnitError(StandardlandError):
     kind = "unit"
@@ -73,6 +76,13 @@ class InputError(StandardlandError):
     kind = "input"
     status = 422
     title = "Invalid input"
+
+
+def _restore(cls, state: dict) -> StandardlandError:
+    exc = cls.__new__(cls)
+    exc.__dict__.update(state)
+    Exception.__init__(exc, str(exc))
+    return exc
 
 
 @dataclass
@@ -161,7 +171,15 @@ class EncodingError(InputError):
     kind = "encoding"
 
 
+class Unavailable(StandardlandError):
+    """The work could not be done now (a helper process stopped); nothing was written (HTTP 503)."""
+
+    kind = "unavailable"
+    status = 503
+    title = "Service unavailable"
+
+
 #: every error class, for the HTTP contract (each status it can answer with)
 ERROR_CLASSES = (StandardlandError, UnitError, CRSError, GeometryError, RuleSetError, NotFoundError, InputError,
                  DataValidationError, PermissionDenied, ConflictError, PreconditionFailed, BadParameter,
-                 Unauthorized, TooLarge, EncodingError)
+                 Unauthorized, TooLarge, EncodingError, Unavailable)

@@ -19,7 +19,6 @@ import pandas as pd
 import shapely
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
 from .. import io as sio
 from .. import services
@@ -28,6 +27,7 @@ from ..parcels import prepare_parcels
 from ..store import ParcelQuery
 from .auth import require
 from . import contract as c
+from . import jobs
 
 WRITERS = ("planner", "admin")
 ANY_ROLE = ("viewer", "applicant", "planner", "reviewer", "admin")
@@ -119,16 +119,14 @@ class ChecksFactory:
                                                     within=within, lang=body.lang))
 
         @r.post("/screenings", summary="Screen many projects (JSON rows)",
-                responses=c.responses(200, c.ScreeningResult, 401, 403))
-        def screen_json(request: Request, body: ScreeningRequest, _=_dep(require(*ANY_ROLE))):
+                responses=c.responses(200, c.ScreeningResult, 401, 403, 404))
+        async def screen_json(request: Request, body: ScreeningRequest, _=_dep(require(*ANY_ROLE))):
             self._row_limit(len(body.rows))
-            df = pd.DataFrame(body.rows) if body.rows else pd.DataFrame({"decision_date": []})
-            res = services.screen_table(request.app.state.store, df, ruleset_ids=body.ruleset_ids,
-                                        indicators=body.indicators, checkpoint=body.checkpoint)
-            return _records(res)
+            return _bytes(await jobs.run(jobs.screen_rows, request.app.state.store.url, body.rows,
+                                         body.ruleset_ids, body.indicators, body.checkpoint))
 
         @r.post("/screenings/upload", summary="Screen many projects (an uploaded CSV or xlsx)",
-                responses=c.responses(200, c.ScreeningResult, 401, 403, 413, 422))
+                responses=c.responses(200, c.ScreeningResult, 401, 403, 404, 413, 422))
         async def screen_upload(request: Request, file: UploadFile = File(...),
                                 checkpoint: Literal["screening", "acceptance", "production_review"] = Form("screening"),
                                 _=_dep(require(*ANY_ROLE))):
@@ -137,13 +135,9 @@ class ChecksFactory:
                 raise InputError(f"unsupported file type '{suffix}'", field="file", expected=".csv or .xlsx")
             limits = sio.ReadLimits(max_rows=self.settings.screening_max_rows,
                                     max_unzipped_bytes=self.settings.max_decompressed_bytes)
-            store = request.app.state.store
-
-            def work(path: Path) -> dict:  # in a worker thread: the event loop keeps answering
-                df = sio.read_table(path, limits=limits, name=_upload_name(file.filename, suffix))
-                return _records(services.screen_table(store, df, checkpoint=checkpoint))
-
-            return await _with_upload(file, suffix, self.settings.max_upload_bytes, work)
+            name = _upload_name(file.filename, suffix)
+            return _bytes(await _with_upload(file, suffix, self.settings.max_upload_bytes, jobs.screen_file,
+                                             request.app.state.store.url, name, limits, checkpoint))
 
         @r.get("/parcels/{code}/indicators", summary="Effective thresholds with provenance",
                responses=c.responses(200, c.ParcelThresholds, 404))
@@ -230,15 +224,9 @@ class ParcelsFactory:
                                  expected="a .gpkg, .geojson or .zip (zipped Shapefile)")
             limits = sio.ReadLimits(max_rows=self.settings.import_max_rows,
                                     max_unzipped_bytes=self.settings.max_decompressed_bytes)
-            store = request.app.state.store
             name = _upload_name(file.filename, suffix)
-
-            def work(path: Path) -> dict:  # in a worker thread: the event loop keeps answering
-                res = sio.read_parcels_file(path, limits=limits, name=name)
-                out = services.import_file(store, path, crs=crs, fix=fix, mode=mode, read=res)
-                return {**out, "file": name}
-
-            return await _with_upload(file, suffix, self.settings.max_upload_bytes, work)
+            return await _with_upload(file, suffix, self.settings.max_upload_bytes, jobs.import_file,
+                                      request.app.state.store.url, name, limits, crs, fix, mode)
 
     @staticmethod
     def _prepare(feature: ParcelFeature, code: str | None = None):
@@ -297,9 +285,8 @@ def _public(records: list[dict], ident) -> list[dict]:
     return [{k: v for k, v in r.items() if k != "transfer_price_wan_yuan"} for r in records]
 
 
-def _records(df: pd.DataFrame) -> dict:
-    out = json.loads(df.to_json(orient="records", force_ascii=False))
-    return {"rows": len(df), "columns": list(df.columns), "results": out}
+def _bytes(body: bytes) -> Response:
+    return Response(body, media_type="application/json")
 
 
 _NAME_UNSAFE = re.compile(r"[^\w.\- ()\[\]\u4e00-\u9fff]+")
@@ -311,9 +298,9 @@ def _upload_name(filename: str | None, suffix: str) -> str:
     return base or f"upload{suffix}"
 
 
-async def _with_upload(file: UploadFile, suffix: str, limit: int, work):
+async def _with_upload(file: UploadFile, suffix: str, limit: int, job, url: str, *args):
     """Spool ``file`` to a temporary file of our own naming (refusing it past ``limit`` bytes), then run
-    ``work(path)`` in a worker thread so that parsing and importing never block the event loop."""
+    ``job(url, path, *args)`` in the helper process (:mod:`.jobs`): the event loop keeps answering."""
     with tempfile.TemporaryDirectory() as tmp:  # our own name: never a path from the request
         path = Path(tmp) / f"upload{suffix}"
         size = 0
@@ -324,4 +311,4 @@ async def _with_upload(file: UploadFile, suffix: str, limit: int, work):
                     raise TooLarge(f"the file exceeds {limit:,} bytes", field="file",
                                    expected=f"at most {limit:,} bytes")
                 out.write(chunk)
-        return await run_in_threadpool(work, path)
+        return await jobs.run(job, url, str(path), *args)
