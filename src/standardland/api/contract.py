@@ -158,6 +158,36 @@ class Ruleset(_Open):
     rules: list[dict[str, Any]]
 
 
+class Application(_Open):
+    """An application (申请) with its state and version (the ETag)."""
+
+    id: int
+    parcel_code: str
+    state: str
+    version: int
+
+
+class AuditTrail(_Open):
+    rows: list[dict[str, Any]]
+
+
+class WorkflowDescription(_Open):
+    states: list[str]
+
+
+#: 2xx bodies of the workflow routes (api/workflow.py), until its routes declare them with ``responses=``
+WORKFLOW_BODIES = {
+    ("get", "/api/v1/workflow"): WorkflowDescription,
+    ("post", "/api/v1/applications"): Application,
+    ("get", "/api/v1/applications"): list[Application],
+    ("get", "/api/v1/applications/{app_id}"): Application,
+    ("post", "/api/v1/applications/{app_id}/transitions/{action}"): Application,
+    ("get", "/api/v1/applications/{app_id}/audit"): AuditTrail,
+    ("get", "/api/v1/deadlines"): list[dict[str, Any]],
+    ("get", "/api/v1/parks/{park}/dashboard"): dict[str, Any],
+}
+
+
 def responses(*spec) -> dict:
     """OpenAPI ``responses`` for a route: ``responses(200, Model, 401, 403, 413)``.
 
@@ -182,6 +212,16 @@ def responses(*spec) -> dict:
 
 
 _EXTRA_MODELS = (Feature, FeatureCollection, Link)
+
+
+def _schema(tp, schemas: dict) -> dict:
+    """The JSON schema of a model or a typing form (``list[Model]``), its models put in ``schemas``."""
+    from pydantic import TypeAdapter
+
+    js = TypeAdapter(tp).json_schema(ref_template="#/components/schemas/{model}")
+    for name, sub in js.pop("$defs", {}).items():
+        schemas.setdefault(name, sub)
+    return js
 
 
 def _ref(model) -> dict:
@@ -237,11 +277,17 @@ def finish_openapi(doc: dict) -> dict:
             for st in statuses:
                 r = resp.setdefault(st, {"description": _status_text(int(st))})
                 r["content"] = problem
+            declared = WORKFLOW_BODIES.get((method, path))
             for st, r in resp.items():
                 if st.startswith("2"):
                     for media, body in (r.get("content") or {}).items():
-                        if body.get("schema") in (None, {}) and media.endswith("json"):
-                            body["schema"] = {"type": ["object", "array"]}
+                        if body.get("schema") not in (None, {}):
+                            continue
+                        if media.endswith("json"):
+                            body["schema"] = _schema(declared, schemas) if declared is not None else \
+                                {"type": ["object", "array"]}
+                        else:  # a file (xlsx) or a page
+                            body["schema"] = {"type": "string", "format": "binary"}
     return doc
 
 

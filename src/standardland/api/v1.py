@@ -67,12 +67,19 @@ class ParcelFeature(BaseModel):
     id: str | None = None
 
 
+_GEOJSON_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
+                  "GeometryCollection")
+
+
 def _geojson_geometry(g: dict, field: str):
     try:
         geom = shapely.geometry.shape(g)
-    except Exception as exc:
-        raise InputError(f"not a GeoJSON geometry ({exc})", field=field,
-                         expected="a GeoJSON Polygon or MultiPolygon in CRS84") from exc
+    except Exception:  # shapely's message names its internals; say what is wrong in our words
+        kind = g.get("type") if isinstance(g, dict) else None
+        what = f"geometry type '{kind}' is unknown" if kind not in _GEOJSON_TYPES else \
+            f"the {kind}'s coordinates are malformed"
+        raise InputError(f"not a GeoJSON geometry: {what}", field=field,
+                         expected="a GeoJSON Polygon or MultiPolygon in CRS84") from None
     return geom
 
 
