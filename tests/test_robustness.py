@@ -283,6 +283,83 @@ def test_the_server_keeps_answering_during_a_large_upload(api):
     assert max(health) < 1.0
 
 
+def _helper_processes(port: int) -> list[int]:
+    """Pids of the upload helper processes of the server listening on ``port`` (from /proc)."""
+    def cmdline(pid):
+        try:
+            return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            return []
+
+    def ppid(pid):
+        try:
+            return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            return -1
+    pids = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
+    servers = {p for p in pids if b"serve" in cmdline(p) and str(port).encode() in cmdline(p)}
+    return [p for p in pids if ppid(p) in servers and any(b"spawn_main" in a for a in cmdline(p))]
+
+
+def test_killed_helper_mid_import_leaves_the_store_unchanged(api, tmp_path):
+    """kill -9 of the helper process while it writes a 40,000-parcel import over HTTP: the request is a
+    503, the store is exactly as before, the server keeps answering and the next import works."""
+    import os
+    import signal
+
+    base, url, tokens = api
+    g = square_parcels(40_000, start=90_001)
+    path = tmp_path / "big.gpkg"
+    pyogrio.write_dataframe(g, path, layer="parcels")
+    before = store_hash(url)
+    store = open_store(url)
+    result = {}
+
+    def upload():
+        r = httpx.post(f"{base}/api/v1/parcels/import", files={"file": ("big.gpkg", path.read_bytes())},
+                       headers=auth(tokens, "planner"), timeout=300)
+        result.update(status=r.status_code, body=r.text[:500])
+
+    th = threading.Thread(target=upload)
+    th.start()
+    writing = killed = False
+    port = int(base.rsplit(":", 1)[1])
+    deadline = time.time() + 240
+    while th.is_alive() and time.time() < deadline and not killed:
+        if store.backend == "sqlite":
+            writing = Path(url.removeprefix("sqlite:///") + "-journal").exists()
+        else:
+            from sqlalchemy import text
+
+            with store.engine.connect() as c:
+                writing = bool(c.execute(text("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+                                              "AND query LIKE 'COPY parcels%' AND state = 'active'")).first())
+        if writing:
+            for pid in _helper_processes(port):
+                os.kill(pid, signal.SIGKILL)
+                killed = True
+        time.sleep(0.005)
+    th.join(timeout=120)
+    store.engine.dispose()
+    store.close()
+    assert killed, f"never saw the import writing: {result}"
+    assert result["status"] == 503, result
+    assert httpx.get(f"{base}/healthz").status_code == 200
+    for _ in range(100):  # PostgreSQL notices the dead backend and rolls back
+        if store_hash(url) == before:
+            break
+        time.sleep(0.1)
+    assert store_hash(url) == before
+    small = square_parcels(2, start=95_001)
+    pyogrio.write_dataframe(small, tmp_path / "small.gpkg", layer="parcels")
+    r = httpx.post(f"{base}/api/v1/parcels/import", files={"file": ("small.gpkg", (tmp_path / "small.gpkg")
+                                                                    .read_bytes())},
+                   headers=auth(tokens, "planner"), timeout=120)
+    assert r.status_code == 200 and r.json()["inserted"] == 2, r.text[:500]
+    for code in small["code"]:
+        httpx.delete(f"{base}/api/v1/parcels/{code}", headers=auth(tokens, "admin"))
+
+
 # -- schemathesis: last in the module, as its planner run writes ------------------------------------
 
 SCHEMATHESIS_EXAMPLES = 5
