@@ -175,8 +175,10 @@ class WorkflowDescription(_Open):
     states: list[str]
 
 
-#: 2xx bodies of the workflow routes (api/workflow.py), until its routes declare them with ``responses=``
-WORKFLOW_BODIES = {
+#: 2xx bodies of routes that do not (yet) declare them with ``responses=``: the workflow routes
+#: (api/workflow.py) and the parcel PATCH
+UNDECLARED_BODIES = {
+    ("patch", "/api/v1/parcels/{code}"): Parcel,
     ("get", "/api/v1/workflow"): WorkflowDescription,
     ("post", "/api/v1/applications"): Application,
     ("get", "/api/v1/applications"): list[Application],
@@ -221,6 +223,9 @@ def _schema(tp, schemas: dict) -> dict:
     js = TypeAdapter(tp).json_schema(ref_template="#/components/schemas/{model}")
     for name, sub in js.pop("$defs", {}).items():
         schemas.setdefault(name, sub)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):  # a model: by reference, as FastAPI does
+        schemas.setdefault(tp.__name__, js)
+        return _ref(tp)
     return js
 
 
@@ -277,7 +282,7 @@ def finish_openapi(doc: dict) -> dict:
             for st in statuses:
                 r = resp.setdefault(st, {"description": _status_text(int(st))})
                 r["content"] = problem
-            declared = WORKFLOW_BODIES.get((method, path))
+            declared = UNDECLARED_BODIES.get((method, path))
             for st, r in resp.items():
                 if st.startswith("2"):
                     for media, body in (r.get("content") or {}).items():

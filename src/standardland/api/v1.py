@@ -204,8 +204,7 @@ class ParcelsFactory:
             request.app.state.store.import_parcels(gdf, mode="upsert")
             return services.parcel_records(request.app.state.store.parcel(code))[0]
 
-        @r.patch("/{code}", summary="Update attributes of a parcel",
-                 responses=c.responses(200, c.Parcel, 401, 403, 404))
+        @r.patch("/{code}", summary="Update attributes of a parcel")
         def patch(request: Request, code: str, attrs: dict[str, Any], _=_dep(require(*WRITERS))):
             if "code" in attrs or "geometry" in attrs:
                 raise InputError("code and geometry cannot be patched", field="code" if "code" in attrs
