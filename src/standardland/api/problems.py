@@ -121,8 +121,10 @@ def install(app: FastAPI) -> None:
         detail = str(exc.detail)
         field = getattr(exc, "field", None)
         errors = [{"field": field, "message": detail, "expected": getattr(exc, "expected", None)}] if field else None
-        return problem_response(exc.status_code, title, detail, request.url.path, errors=errors,
-                                headers=getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:  # Allow: every method of the resource, not only the first route's
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
+        return problem_response(exc.status_code, title, detail, request.url.path, errors=errors, headers=headers)
 
     @app.exception_handler(RecursionError)
     async def _too_deep(request: Request, exc: RecursionError):  # a 10,000-level JSON document
@@ -141,6 +143,22 @@ def install(app: FastAPI) -> None:
         log.exception("unhandled error on %s", request.url.path)
         return problem_response(500, "Internal error", "an unexpected error occurred; it has been logged",
                                 request.url.path)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods of every route whose path matches; a literal path (``/parcels/import``) hides a
+    templated one (``/parcels/{code}``), as the contract documents them."""
+    from starlette.routing import Match
+
+    literal, templated = set(), set()
+    for route in request.app.router.routes:
+        methods = getattr(route, "methods", None)
+        if not methods:
+            continue
+        match, _ = route.matches({**request.scope, "method": next(iter(methods))})
+        if match == Match.FULL:
+            (templated if "{" in route.path else literal).update(methods)
+    return sorted(literal or templated)
 
 
 def _phrase(status: int) -> str:
