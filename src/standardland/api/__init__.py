@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from .. import __version__
-from . import contract
+from . import contract, jobs
 from .limits import BodyLimitMiddleware
 from .ogc import OGCFeaturesFactory
 from .problems import install as install_problems
@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None, *, store=None) -> FastAPI:
     from ..store import open_store
 
     settings = settings or Settings()
-    app = FastAPI(title="standardland", version=__version__,
+    app = FastAPI(title="standardland", version=__version__, lifespan=jobs.lifespan,
                   description="标准地 planner: parcels (OGC API – Features), control indicators, checks, "
                               "matching and screening. Errors are RFC 9457 problem details.")
     if store is None:

@@ -10,6 +10,7 @@ and the server keeps answering. The helper reaches the store by its URL; what it
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import threading
@@ -45,6 +46,19 @@ async def run(fn, *args):
                         field="file", expected="a smaller file") from None
 
 
+def warm() -> None:
+    """Start the helper now (it imports the libraries in its own time), so the first upload does not wait."""
+    _pool().submit(int)
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app):
+    """The app's lifespan: the helper starts with the server and stops with it."""
+    warm()
+    yield
+    shutdown()
+
+
 def shutdown() -> None:
     global _POOL
     with _LOCK:
@@ -57,9 +71,12 @@ def shutdown() -> None:
 _STORES: dict = {}
 
 
-def _store(url: str):
+def _store(url):
+    """The store at ``url`` (opened once per process), or ``url`` itself when it is a store already."""
     from ..store import open_store
 
+    if not isinstance(url, str):
+        return url
     if url not in _STORES:
         _STORES[url] = open_store(url)
     return _STORES[url]

@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from .. import io as sio
 from .. import services
@@ -33,6 +34,8 @@ WRITERS = ("planner", "admin")
 ANY_ROLE = ("viewer", "applicant", "planner", "reviewer", "admin")
 UPLOAD_SUFFIXES = {".gpkg", ".geojson", ".json", ".zip"}
 TABLE_SUFFIXES = {".csv", ".xlsx"}
+#: JSON screenings up to this many rows run in a worker thread; larger ones in the helper process
+INLINE_ROWS = 1_000
 
 
 class CheckRequest(BaseModel):
@@ -129,8 +132,10 @@ class ChecksFactory:
                 responses=c.responses(200, c.ScreeningResult, 401, 403, 404))
         async def screen_json(request: Request, body: ScreeningRequest, _=_dep(require(*ANY_ROLE))):
             self._row_limit(len(body.rows))
-            return _bytes(await jobs.run(jobs.screen_rows, request.app.state.store.url, body.rows,
-                                         body.ruleset_ids, body.indicators, body.checkpoint))
+            args = (body.rows, body.ruleset_ids, body.indicators, body.checkpoint)
+            if len(body.rows) <= INLINE_ROWS:  # small: here, in a worker thread, without the trip
+                return _bytes(await run_in_threadpool(jobs.screen_rows, request.app.state.store, *args))
+            return _bytes(await jobs.run(jobs.screen_rows, request.app.state.store.url, *args))
 
         @r.post("/screenings/upload", summary="Screen many projects (an uploaded CSV or xlsx)",
                 responses=c.responses(200, c.ScreeningResult, 401, 403, 404, 413, 422))
