@@ -129,7 +129,7 @@ class ChecksFactory:
                                                     within=within, lang=body.lang))
 
         @r.post("/screenings", summary="Screen many projects (JSON rows)",
-                responses=c.responses(200, c.ScreeningResult, 401, 403, 404))
+                responses=c.responses(200, c.ScreeningResult, 401, 403, 404, 503))
         async def screen_json(request: Request, body: ScreeningRequest, _=_dep(require(*ANY_ROLE))):
             self._row_limit(len(body.rows))
             args = (body.rows, body.ruleset_ids, body.indicators, body.checkpoint)
@@ -138,7 +138,7 @@ class ChecksFactory:
             return _bytes(await jobs.run(jobs.screen_rows, request.app.state.store.url, *args))
 
         @r.post("/screenings/upload", summary="Screen many projects (an uploaded CSV or xlsx)",
-                responses=c.responses(200, c.ScreeningResult, 401, 403, 404, 413, 422))
+                responses=c.responses(200, c.ScreeningResult, 401, 403, 404, 413, 422, 503))
         async def screen_upload(request: Request, file: UploadFile = File(...),
                                 checkpoint: Literal["screening", "acceptance", "production_review"] = Form("screening"),
                                 _=_dep(require(*ANY_ROLE))):
@@ -224,7 +224,7 @@ class ParcelsFactory:
             return Response(status_code=204)
 
         @r.post("/import", summary="Atomic import of a GeoPackage, GeoJSON or zipped Shapefile",
-                responses=c.responses(200, c.ImportResult, 401, 403, 413, 422))
+                responses=c.responses(200, c.ImportResult, 401, 403, 413, 422, 503))
         async def import_file(request: Request, file: UploadFile = File(...),
                               mode: Literal["insert", "upsert"] = Form("insert"),
                               crs: str | None = Form(None), fix: bool = Form(False),
