@@ -361,3 +361,44 @@ def test_example_project_is_the_packaged_one():
     root = Path(__file__).resolve().parents[1]
     assert json.loads((root / "api/examples/project.json").read_text("utf-8")) == \
         json.loads((root / "src/standardland/examples/project.json").read_text("utf-8"))
+
+
+def test_contract_declares_every_body_and_every_problem():
+    """Every JSON 2xx has a schema; every error status is problem+json of one shape; no HTTPValidationError."""
+    doc = json.loads((Path(__file__).resolve().parents[1] / "api" / "openapi.json").read_text(encoding="utf-8"))
+    assert "HTTPValidationError" not in doc["components"]["schemas"]
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
+    ops = 0
+    for path, methods in doc["paths"].items():
+        for method, op in methods.items():
+            ops += 1
+            statuses = set(op["responses"])
+            assert {"400", "500"} <= statuses, (method, path)
+            if "requestBody" in op:
+                assert {"413", "422"} <= statuses, (method, path)
+            if op.get("security"):
+                assert {"401", "403"} <= statuses, (method, path)
+            for status, resp in op["responses"].items():
+                if status[0] in "45":
+                    assert resp["content"] == problem, (method, path, status)
+                elif status != "204":
+                    for media, body in resp["content"].items():
+                        assert body.get("schema"), (method, path, status, media)
+    assert ops == 34
+
+
+def test_each_error_class_declares_its_status_and_survives_a_process_boundary():
+    import pickle
+
+    from standardland import errors
+
+    for cls in errors.ERROR_CLASSES:
+        assert 400 <= cls.status < 600 and cls.title, cls
+    assert errors.BadParameter.status == 400 and errors.InputError.status == 422
+    assert errors.TooLarge.status == 413 and errors.NotFoundError.status == 404
+    exc = errors.TooLarge("too many rows", field="file", expected="at most 5 rows")
+    back = pickle.loads(pickle.dumps(exc))
+    assert (type(back), back.field, back.expected, str(back)) == (errors.TooLarge, "file", "at most 5 rows", str(exc))
+    dv = errors.DataValidationError(problems=[errors.RowProblem(3, "code", "bad")])
+    back = pickle.loads(pickle.dumps(dv))
+    assert back.problems[0].row == 3 and str(back) == str(dv)

@@ -1,8 +1,9 @@
 """Domain exceptions.
 
 Every error names the *field* that was wrong, *what* was wrong and what is *expected*.
-They are mapped once to CLI messages (:mod:`standardland.cli`) and would map once to
-RFC 9457 problem responses in the HTTP layer.
+They are mapped once to CLI messages (:mod:`standardland.cli`) and once to RFC 9457 problem
+responses (:mod:`standardland.api.problems`). As in pygeoapi, each class declares its HTTP ``status``
+and ``title``; the HTTP layer reads them and keeps no table of its own.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ class StandardlandError(Exception):
     """Base class: a user-facing error with a field, a problem and an expectation."""
 
     kind = "error"
+    status = 400
+    title = "Bad request"
 
     def __init__(self, message: str, *, field: str | None = None, expected: str | None = None):
         self.message = message
@@ -33,31 +36,53 @@ class StandardlandError(Exception):
     def to_dict(self) -> dict:
         return {"kind": self.kind, "field": self.field, "message": self.message, "expected": self.expected}
 
+    def __reduce__(self):  # intact across processes (keyword-only arguments, extra attributes)
+        return _restore, (type(self), dict(self.__dict__))
+
 
 class UnitError(StandardlandError):
     kind = "unit"
+    status = 422
+    title = "Invalid input"
 
 
 class CRSError(StandardlandError):
     kind = "crs"
+    status = 422
+    title = "Invalid input"
 
 
 class GeometryError(StandardlandError):
     kind = "geometry"
+    status = 422
+    title = "Invalid input"
 
 
 class RuleSetError(StandardlandError):
     kind = "ruleset"
+    status = 422
+    title = "Invalid input"
 
 
 class NotFoundError(StandardlandError):
     kind = "not_found"
+    status = 404
+    title = "Not found"
 
 
 class InputError(StandardlandError):
     """A value of the wrong shape or out of range (not a unit or geometry problem)."""
 
     kind = "input"
+    status = 422
+    title = "Invalid input"
+
+
+def _restore(cls, state: dict) -> StandardlandError:
+    exc = cls.__new__(cls)
+    exc.__dict__.update(state)
+    Exception.__init__(exc, str(exc))
+    return exc
 
 
 @dataclass
@@ -77,6 +102,8 @@ class DataValidationError(StandardlandError):
     problems: list[RowProblem] = field(default_factory=list)
 
     kind = "validation"
+    status = 422
+    title = "Invalid input"
 
     def __post_init__(self):
         n = len(self.problems)
@@ -94,15 +121,65 @@ class PermissionDenied(StandardlandError):
     """The caller's role may not do this (HTTP 403)."""
 
     kind = "forbidden"
+    status = 403
+    title = "Forbidden"
 
 
 class ConflictError(StandardlandError):
     """The resource's state does not allow this now, or a concurrent change won (HTTP 409)."""
 
     kind = "conflict"
+    status = 409
+    title = "Conflict"
 
 
 class PreconditionFailed(StandardlandError):
     """The caller's If-Match version is stale (HTTP 412)."""
 
     kind = "precondition"
+    status = 412
+    title = "Precondition failed"
+
+
+class BadParameter(InputError):
+    """A query parameter or header is malformed or out of range (HTTP 400, as OGC API asks)."""
+
+    kind = "parameter"
+    status = 400
+    title = "Invalid parameter"
+
+
+class Unauthorized(StandardlandError):
+    """No credentials, or credentials that are unknown or revoked (HTTP 401)."""
+
+    kind = "unauthorized"
+    status = 401
+    title = "Unauthorized"
+
+
+class TooLarge(InputError):
+    """A request, file, row count or decompressed size exceeds a configured limit (HTTP 413)."""
+
+    kind = "too_large"
+    status = 413
+    title = "Request too large"
+
+
+class EncodingError(InputError):
+    """A file's bytes are not text in the expected encoding (HTTP 422, CLI exit 2)."""
+
+    kind = "encoding"
+
+
+class Unavailable(StandardlandError):
+    """The work could not be done now (a helper process stopped); nothing was written (HTTP 503)."""
+
+    kind = "unavailable"
+    status = 503
+    title = "Service unavailable"
+
+
+#: every error class, for the HTTP contract (each status it can answer with)
+ERROR_CLASSES = (StandardlandError, UnitError, CRSError, GeometryError, RuleSetError, NotFoundError, InputError,
+                 DataValidationError, PermissionDenied, ConflictError, PreconditionFailed, BadParameter,
+                 Unauthorized, TooLarge, EncodingError, Unavailable)

@@ -8,6 +8,7 @@ every format. Exports: GeoPackage (SRS EPSG:4490), GeoJSON (RFC 7946, CRS84), CS
 from __future__ import annotations
 
 import json
+import logging
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,13 +19,14 @@ import pyogrio
 import shapely
 
 from . import tables
-from .errors import DataValidationError, InputError, RowProblem
+from .errors import DataValidationError, EncodingError, InputError, RowProblem, TooLarge
 
 VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".zip"}
 TABLE_SUFFIXES = {".csv", ".xlsx"}
 WKT_COLUMNS = ("wkt", "WKT", "geometry", "geom")
 #: Shapefile (dBase) field names are cut to 10 characters; map the cuts back to our names
 SHAPEFILE_FIELDS = {"land_use_c": "land_use_code", "transfer_p": "transfer_price_wan_yuan"}
+log = logging.getLogger("standardland")
 
 
 @dataclass
@@ -34,32 +36,63 @@ class ReadResult:
     crs_explicit: bool  # the file itself declared its CRS (not an RFC 7946 default)
 
 
-def read_parcels_file(path: str | Path, *, layer: str | None = None) -> ReadResult:
+@dataclass(frozen=True)
+class ReadLimits:
+    """Bounds on what one file may cost to read (the HTTP service sets them; the CLI reads anything).
+
+    ``max_rows`` is counted while the file streams: reading stops at the first row beyond it.
+    ``max_unzipped_bytes`` caps the total uncompressed size of a zip (a zipped Shapefile, an xlsx),
+    checked from the archive's directory before anything is decompressed.
+    """
+
+    max_rows: int | None = None
+    max_unzipped_bytes: int | None = None
+
+
+NO_LIMITS = ReadLimits()
+_KIND = {".gpkg": "a GeoPackage", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "a Shapefile",
+         ".zip": "a zipped Shapefile", ".csv": "a CSV table", ".xlsx": "an Excel workbook"}
+
+
+def read_parcels_file(path: str | Path, *, layer: str | None = None, limits: ReadLimits = NO_LIMITS,
+                      name: str | None = None) -> ReadResult:
+    """Read a parcel file chosen by suffix, within ``limits``.
+
+    ``name`` is how errors call the file (an upload's own file name); it defaults to the file's name.
+    Errors name the file and what is expected, never a server path or a library's internals.
+    """
     path = Path(path)
+    name = name or path.name
     if not path.exists():
         raise InputError(f"file '{path}' does not exist", field="file")
     suffix = path.suffix.lower()
     if suffix in VECTOR_SUFFIXES:
         if suffix == ".zip":
-            _check_zip(path)
+            _check_zip(path, name, limits, member=".shp", expected="a zipped Shapefile")
+        if suffix in (".geojson", ".json"):
+            _check_utf8(path, name)
+        _check_empty(path, name)
         try:
-            gdf = pyogrio.read_dataframe(path, layer=layer, use_arrow=True)
-        except Exception as exc:  # pyogrio's DataSourceError etc.: report, don't crash
-            raise InputError(f"cannot read '{path.name}': {exc}", field="file",
-                             expected="a GeoPackage, GeoJSON or zipped Shapefile") from exc
+            gdf = pyogrio.read_dataframe(path, layer=layer, use_arrow=True,
+                                         max_features=None if limits.max_rows is None else limits.max_rows + 1)
+        except Exception as exc:  # pyogrio's DataSourceError, Arrow errors: report, don't crash, don't echo
+            log.info("cannot read %s: %s", name, exc)
+            raise InputError(f"cannot read '{name}' as {_KIND[suffix]}: the file is damaged or not of this "
+                             "type", field="file", expected="a GeoPackage, GeoJSON (UTF-8) or zipped Shapefile"
+                             ) from None
+        _check_rows(len(gdf), name, limits)
         if suffix in (".zip", ".shp"):
             gdf = gdf.rename(columns={k: v for k, v in SHAPEFILE_FIELDS.items() if k in gdf.columns})
         explicit = gdf.crs is not None
         if suffix in (".geojson", ".json") and gdf.crs is not None and not _geojson_declares_crs(path):
             explicit = False
         return ReadResult(gdf, True, explicit)
-    if suffix == ".csv":
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
-    elif suffix == ".xlsx":
-        df = pd.read_excel(path, dtype=object, engine="openpyxl")
-        df = df.astype(object).where(df.notna(), None)
-        if "code" in df.columns:
-            df["code"] = [None if v is None else str(v) for v in df["code"]]
+    if suffix in TABLE_SUFFIXES:
+        df = read_table(path, limits=limits, name=name)
+        if suffix == ".xlsx":
+            df = df.astype(object).where(df.notna(), None)
+            if "code" in df.columns:
+                df["code"] = [None if v is None else str(v) for v in df["code"]]
     else:
         raise InputError(f"unsupported file type '{suffix}'", field="file",
                          expected=".gpkg, .geojson, .zip (Shapefile), .csv or .xlsx")
@@ -83,14 +116,115 @@ def read_parcels_file(path: str | Path, *, layer: str | None = None) -> ReadResu
     return ReadResult(gdf, True, False)
 
 
-def _check_zip(path: Path) -> None:
+def read_table(path: str | Path, *, limits: ReadLimits = NO_LIMITS, name: str | None = None) -> pd.DataFrame:
+    """A CSV (UTF-8, with or without BOM) or xlsx table as text/object columns, within ``limits``.
+
+    Rows are counted while the file is parsed and reading stops at the first row beyond
+    ``limits.max_rows``; an xlsx's uncompressed size is checked before it is opened.
+    """
+    path = Path(path)
+    name = name or path.name
+    suffix = path.suffix.lower()
+    nrows = None if limits.max_rows is None else limits.max_rows + 1
+    if suffix == ".csv":
+        _check_empty(path, name)
+        try:
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig",
+                             nrows=nrows)
+        except UnicodeDecodeError as exc:
+            raise _not_utf8(name, exc) from None
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+            log.info("cannot parse %s: %s", name, exc)
+            raise InputError(f"'{name}' is not a well-formed CSV table", field="file",
+                             expected="UTF-8 CSV with a header row and the same number of fields on every row"
+                             ) from None
+    elif suffix == ".xlsx":
+        _check_zip(path, name, limits, member="xl/", expected="an Excel workbook (.xlsx)")
+        if limits.max_rows is not None:
+            _check_rows(_xlsx_rows(path) - 1, name, limits)  # a cheap count first (minus the header)
+        try:
+            df = pd.read_excel(path, dtype=object, engine="openpyxl", nrows=nrows)
+        except Exception as exc:  # openpyxl's many exception types for a damaged workbook
+            log.info("cannot read %s: %s", name, exc)
+            raise InputError(f"cannot read '{name}' as an Excel workbook: the file is damaged", field="file",
+                             expected="an .xlsx workbook whose first sheet has a header row") from None
+    else:
+        raise InputError(f"unsupported table '{suffix}'", field="file", expected=".csv or .xlsx")
+    _check_rows(len(df), name, limits)
+    return df
+
+
+def _check_rows(n: int, name: str, limits: ReadLimits) -> None:
+    if limits.max_rows is not None and n > limits.max_rows:
+        raise TooLarge(f"'{name}' has more than {limits.max_rows:,} rows", field="file",
+                       expected=f"at most {limits.max_rows:,} rows per file (split it, or use the CLI)")
+
+
+def _xlsx_rows(path: Path) -> int:
+    """Rows of the largest worksheet, counted while its XML streams out of the zip (no parsing).
+
+    Decompression runs at hundreds of MB/s while openpyxl parses some ten thousand rows a second,
+    so a workbook of a million rows is refused in about a second instead of after minutes."""
+    most = 0
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            n, tail = 0, b""
+            with zf.open(info) as fh:
+                while chunk := fh.read(1 << 22):
+                    window = tail + chunk
+                    n += window.count(b"<row>") + window.count(b"<row ")
+                    tail = window[-5:]
+                    n -= tail.count(b"<row>") + tail.count(b"<row ")  # counted again with the next chunk
+            most = max(most, n + tail.count(b"<row>") + tail.count(b"<row "))
+    return most
+
+
+def _check_empty(path: Path, name: str) -> None:
+    if path.stat().st_size == 0:
+        raise InputError(f"'{name}' is empty", field="file", expected="a file with a header and rows")
+
+
+def _not_utf8(name: str, exc: UnicodeDecodeError) -> EncodingError:
+    byte = exc.object[exc.start:exc.start + 1].hex() if isinstance(exc.object, (bytes, bytearray)) else "?"
+    return EncodingError(f"'{name}' is not UTF-8 text (byte 0x{byte} cannot be decoded)", field="file",
+                         expected="UTF-8 text (convert a GBK file first, e.g. iconv -f GBK -t UTF-8)")
+
+
+def _check_utf8(path: Path, name: str) -> None:
+    """Decode the file incrementally (bounded memory); a non-UTF-8 byte is an :class:`EncodingError`."""
+    import codecs
+
+    dec = codecs.getincrementaldecoder("utf-8-sig")()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            try:
+                dec.decode(chunk)
+            except UnicodeDecodeError as exc:
+                raise _not_utf8(name, exc) from None
+        try:
+            dec.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise _not_utf8(name, exc) from None
+
+
+def _check_zip(path: Path, name: str, limits: ReadLimits = NO_LIMITS, *, member: str = ".shp",
+               expected: str = "a zipped Shapefile") -> None:
     try:
         with zipfile.ZipFile(path) as zf:
-            names = [n for n in zf.namelist() if n.lower().endswith(".shp")]
-    except zipfile.BadZipFile as exc:
-        raise InputError(f"'{path.name}' is not a valid zip file", field="file") from exc
-    if not names:
-        raise InputError(f"'{path.name}' holds no .shp file", field="file", expected="a zipped Shapefile")
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(f"'{name}' is not a valid zip file", field="file", expected=expected) from exc
+    if member.startswith(".") and not any(i.filename.lower().endswith(member) for i in infos):
+        raise InputError(f"'{name}' holds no {member} file", field="file", expected=expected)
+    if not member.startswith(".") and not any(i.filename.startswith(member) for i in infos):
+        raise InputError(f"'{name}' is not an Excel workbook", field="file", expected=expected)
+    total = sum(i.file_size for i in infos)
+    cap = limits.max_unzipped_bytes
+    if cap is not None and total > cap:
+        raise TooLarge(f"'{name}' unpacks to {total:,} bytes; the limit is {cap:,} bytes", field="file",
+                       expected=f"at most {cap:,} bytes uncompressed")
 
 
 def _geojson_declares_crs(path: Path) -> bool:

@@ -41,8 +41,9 @@ def read_and_prepare(path, *, layer=None, crs=None, fix=False, read: "sio.ReadRe
     return prepare_parcels(frame, crs=crs, fix=fix)
 
 
-def import_file(store: Store, path, *, layer=None, crs=None, fix=False, mode="insert", progress=None) -> dict:
-    res = sio.read_parcels_file(path, layer=layer)
+def import_file(store: Store, path, *, layer=None, crs=None, fix=False, mode="insert", progress=None,
+                read: "sio.ReadResult | None" = None) -> dict:
+    res = read if read is not None else sio.read_parcels_file(path, layer=layer)
     if not res.has_geometry:
         upd = store.update_parcel_attributes(res.frame)
         return {"file": Path(path).name, "mode": "attributes", **upd.to_dict(), "repaired": []}
@@ -283,11 +284,7 @@ def read_table(path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"file '{path}' does not exist", field="file", expected="a .csv or .xlsx file")
-    if path.suffix.lower() == ".csv":
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
-    if path.suffix.lower() == ".xlsx":
-        return pd.read_excel(path, dtype=object, engine="openpyxl")
-    raise InputError(f"unsupported table '{path.suffix}'", field="file", expected=".csv or .xlsx")
+    return sio.read_table(path)
 
 
 def write_table(df: pd.DataFrame, path) -> None:

@@ -1,9 +1,21 @@
-"""Request body size limits, enforced before the body is read (Content-Length) and while it
-streams (chunked uploads). Multipart uploads get the upload limit, everything else the JSON limit."""
+"""Request limits enforced before any route runs, as ASGI middleware.
+
+- Body size: before the body is read (Content-Length) and while it streams (chunked uploads).
+  Multipart uploads get the upload limit, everything else the JSON limit (413).
+- NUL characters: no text the service stores may hold U+0000 (PostgreSQL cannot), so a NUL in the
+  path, the query string or a JSON body is a 400 here, before it could reach SQL.
+"""
 
 from __future__ import annotations
 
-import json
+import re
+from urllib.parse import unquote_to_bytes
+
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .problems import PROBLEM, problem_bytes
+
+_JSON_NUL = re.compile(rb"\\+u0000")
 
 
 class BodyLimitMiddleware:
@@ -13,48 +25,64 @@ class BodyLimitMiddleware:
         self.upload_limit = upload_limit
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if "\x00" in scope.get("path", "") or b"\x00" in unquote_to_bytes(scope.get("query_string", b"")):
+            return await _reject(send, scope, 400, "Invalid parameter", "the path or query contains a NUL "
+                                 "character", field="query", expected="text without NUL (U+0000)")
+        if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or [])
-        ctype = headers.get(b"content-type", b"").decode("latin-1")
+        ctype = headers.get(b"content-type", b"").decode("latin-1").lower()
         limit = self.upload_limit if ctype.startswith("multipart/form-data") else self.json_limit
+        is_json = "json" in ctype
         length = headers.get(b"content-length")
         if length is not None:
             try:
                 n = int(length)
             except ValueError:
-                return await _reject(send, scope, 400, "Bad request", "Content-Length is not a number")
+                return await _reject(send, scope, 400, "Invalid parameter", "Content-Length is not a number",
+                                     field="Content-Length", expected="a Content-Length in bytes")
             if n > limit:
                 return await _reject(send, scope, 413, "Request too large",
                                      f"the body has {n:,} bytes; the limit is {limit:,} bytes")
         seen = 0
-        too_big = False
+        tail = b""
 
         async def limited_receive():
-            nonlocal seen, too_big
+            nonlocal seen, tail
             message = await receive()
             if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
+                chunk = message.get("body", b"")
+                seen += len(chunk)
                 if seen > limit:
-                    too_big = True
-                    raise _TooLarge()
+                    raise _Refused(413, "Request too large", f"the body exceeds the limit of {limit:,} bytes")
+                if is_json:
+                    window = tail + chunk
+                    if any(len(m.group()) % 2 == 0 for m in _JSON_NUL.finditer(window)):  # \u0000, not \\u0000
+                        raise _Refused(400, "Invalid input", "a string in the body contains a NUL character "
+                                       "(\\u0000)", field="body", expected="text without NUL (U+0000)")
+                    tail = window[-64:]
             return message
 
         try:
             await self.app(scope, limited_receive, send)
-        except _TooLarge:
-            await _reject(send, scope, 413, "Request too large", f"the body exceeds the limit of {limit:,} bytes")
+        except _Refused as exc:
+            await _reject(send, scope, exc.status, exc.title, exc.detail, field=exc.field, expected=exc.expected)
 
 
-class _TooLarge(Exception):
-    pass
+class _Refused(StarletteHTTPException):
+    """Raised from ``receive``: FastAPI re-raises HTTP exceptions met while it reads a body, so the
+    app's handler (:mod:`.problems`) renders it; outside a route, the middleware does."""
+
+    def __init__(self, status, title, detail, *, field="body", expected="a smaller request"):
+        super().__init__(status, detail)
+        self.status, self.title, self.field, self.expected = status, title, field, expected
 
 
-async def _reject(send, scope, status, title, detail):
-    body = json.dumps({"type": "https://standardland.invalid/problems/" + title.lower().replace(" ", "-"),
-                       "title": title, "status": status, "detail": detail, "instance": scope.get("path"),
-                       "errors": [{"field": "body", "message": detail, "expected": "a smaller request"}]}).encode()
+async def _reject(send, scope, status, title, detail, *, field="body", expected="a smaller request"):
+    body = problem_bytes(status, title, detail, scope.get("path", ""),
+                         errors=[{"field": field, "message": detail, "expected": expected}])
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/problem+json"),
-                            (b"content-length", str(len(body)).encode())]})
+                "headers": [(b"content-type", PROBLEM.encode()), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})

@@ -19,9 +19,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from .. import services
+from ..errors import BadParameter, NotFoundError
 from ..store import ParcelQuery
 from .auth import optional
-from .problems import Problem
+from . import contract as c
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG4490 = "http://www.opengis.net/def/crs/EPSG/0/4490"
@@ -77,22 +78,22 @@ class OGCFeaturesFactory:
         try:
             vals = [float(p) for p in parts]
         except ValueError:
-            raise Problem(400, "Invalid parameter", f"bbox '{bbox}' must be four numbers", field="bbox",
+            raise BadParameter(f"bbox '{bbox}' must be four numbers", field="bbox",
                           expected="minLon,minLat,maxLon,maxLat (CRS84)") from None
         if len(vals) != 4 or not all(math.isfinite(v) for v in vals):
-            raise Problem(400, "Invalid parameter", f"bbox has {len(vals)} values", field="bbox",
+            raise BadParameter(f"bbox has {len(vals)} values", field="bbox",
                           expected="four finite numbers: minLon,minLat,maxLon,maxLat (6-value 3D boxes are not supported)")
         if bbox_crs not in (None, CRS84, EPSG4490):
-            raise Problem(400, "Invalid parameter", f"bbox-crs '{bbox_crs}' is not supported", field="bbox-crs",
+            raise BadParameter(f"bbox-crs '{bbox_crs}' is not supported", field="bbox-crs",
                           expected=f"{CRS84} or {EPSG4490}")
         if bbox_crs == EPSG4490:  # EPSG:4490 axis order is latitude, longitude
             vals = [vals[1], vals[0], vals[3], vals[2]]
         minx, miny, maxx, maxy = vals
         if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
-            raise Problem(400, "Invalid parameter", "bbox coordinates are out of range", field="bbox",
+            raise BadParameter("bbox coordinates are out of range", field="bbox",
                           expected="longitudes within ±180 and latitudes within ±90")
         if minx > maxx or miny > maxy:
-            raise Problem(400, "Invalid parameter", "bbox minimum exceeds its maximum", field="bbox",
+            raise BadParameter("bbox minimum exceeds its maximum", field="bbox",
                           expected="minLon ≤ maxLon and minLat ≤ maxLat")
         return (minx, miny, maxx, maxy)
 
@@ -102,13 +103,13 @@ class OGCFeaturesFactory:
             return CRS84
         if crs == EPSG4490:
             return EPSG4490
-        raise Problem(400, "Invalid parameter", f"crs '{crs}' is not offered", field="crs",
+        raise BadParameter(f"crs '{crs}' is not offered", field="crs",
                       expected=f"{CRS84} or {EPSG4490}")
 
     def _limit(self, limit: int | None) -> int:
         lim = self.settings.ogc_default_limit if limit is None else limit
         if lim < 1 or lim > self.settings.ogc_max_limit:
-            raise Problem(400, "Invalid parameter", f"limit {lim} is out of range", field="limit",
+            raise BadParameter(f"limit {lim} is out of range", field="limit",
                           expected=f"1 to {self.settings.ogc_max_limit}")
         return lim
 
@@ -163,7 +164,7 @@ class OGCFeaturesFactory:
     def _register(self):
         r = self.router
 
-        @r.get("", summary="Landing page")
+        @r.get("", summary="Landing page", responses=c.responses(200, c.Landing))
         def landing(request: Request):
             base = self._base(request)
             root = str(request.base_url).rstrip("/")
@@ -175,34 +176,36 @@ class OGCFeaturesFactory:
                               {"rel": "conformance", "type": "application/json", "href": f"{base}/conformance"},
                               {"rel": "data", "type": "application/json", "href": f"{base}/collections"}]}
 
-        @r.get("/conformance", summary="Conformance classes")
+        @r.get("/conformance", summary="Conformance classes", responses=c.responses(200, c.Conformance))
         def conformance():
             return {"conformsTo": CONFORMANCE}
 
-        @r.get("/collections", summary="Feature collections")
+        @r.get("/collections", summary="Feature collections", responses=c.responses(200, c.Collections))
         def collections(request: Request):
             return {"links": [{"rel": "self", "type": "application/json", "href": f"{self._base(request)}/collections"}],
                     "collections": [self._collection(request, c) for c in COLLECTIONS]}
 
-        @r.get("/collections/{collection_id}", summary="One collection")
+        @r.get("/collections/{collection_id}", summary="One collection",
+               responses=c.responses(200, c.Collection, 404))
         def collection(request: Request, collection_id: str):
             if collection_id not in COLLECTIONS:
-                raise Problem(404, "Not found", f"no collection '{collection_id}'", field="collectionId",
+                raise NotFoundError(f"no collection '{collection_id}'", field="collectionId",
                               expected=", ".join(COLLECTIONS))
             return self._collection(request, collection_id)
 
         @r.get("/collections/{collection_id}/items", summary="Features of a collection",
-               response_class=Response, responses={200: {"content": {GEOJSON: {}}}})
+               response_class=Response, responses=c.responses(200, (c.FeatureCollection, GEOJSON), 401, 404))
         def items(request: Request, collection_id: str,
                   bbox: str | None = Query(None, description="minLon,minLat,maxLon,maxLat (CRS84 unless bbox-crs)"),
                   bbox_crs: str | None = Query(None, alias="bbox-crs"),
                   crs: str | None = Query(None, description=f"{CRS84} (default) or {EPSG4490}"),
                   limit: int | None = Query(None, description="page size; the configured maximum is inclusive"),
-                  offset: int = Query(0, ge=0),
+                  offset: int = Query(0, ge=0, le=self.settings.max_offset,
+                                      description="items to skip; at most the configured maximum"),
                   status: str | None = Query(None), land_use_code: str | None = Query(None),
                   park: str | None = Query(None)):
             if collection_id not in COLLECTIONS:
-                raise Problem(404, "Not found", f"no collection '{collection_id}'", field="collectionId",
+                raise NotFoundError(f"no collection '{collection_id}'", field="collectionId",
                               expected=", ".join(COLLECTIONS))
             box = self._parse_bbox(bbox, bbox_crs)
             out_crs = self._crs(crs)
@@ -224,7 +227,7 @@ class OGCFeaturesFactory:
             else:
                 gdf = store.boundaries()
                 if status or land_use_code or park:
-                    raise Problem(400, "Invalid parameter", "boundaries take no attribute filters", field="status")
+                    raise BadParameter("boundaries take no attribute filters", field="status")
                 if box is not None:
                     gdf = gdf[shapely.intersects(gdf.geometry.values, shapely.box(*box))]
                 matched = len(gdf) if count else None
@@ -239,11 +242,11 @@ class OGCFeaturesFactory:
             return Response(body, media_type=GEOJSON, headers={"Content-Crs": f"<{out_crs}>"})
 
         @r.get("/collections/{collection_id}/items/{feature_id}", summary="One feature",
-               response_class=Response, responses={200: {"content": {GEOJSON: {}}}})
+               response_class=Response, responses=c.responses(200, (c.Feature, GEOJSON), 401, 404))
         def item(request: Request, collection_id: str, feature_id: str,
                  crs: str | None = Query(None, description=f"{CRS84} (default) or {EPSG4490}")):
             if collection_id not in COLLECTIONS:
-                raise Problem(404, "Not found", f"no collection '{collection_id}'", field="collectionId")
+                raise NotFoundError(f"no collection '{collection_id}'", field="collectionId")
             out_crs = self._crs(crs)
             store = request.app.state.store
             if collection_id == "parcels":
@@ -257,7 +260,7 @@ class OGCFeaturesFactory:
                 gdf = gdf[gdf["adcode"] == feature_id]
                 props = gdf[["adcode", "name", "level", "source"]]
             if gdf.empty:
-                raise Problem(404, "Not found", f"no feature '{feature_id}' in {collection_id}", field="featureId")
+                raise NotFoundError(f"no feature '{feature_id}' in {collection_id}", field="featureId")
             feature = self._features_json(gdf, props, [feature_id], out_crs)
             doc = json.loads(feature)
             base = self._base(request)

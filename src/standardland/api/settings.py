@@ -13,6 +13,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_000_000, description="Largest JSON request body")
     max_upload_bytes: int = Field(50_000_000, description="Largest uploaded file (imports, screenings)")
     screening_max_rows: int = Field(100_000, description="Most rows one screening request may carry")
+    import_max_rows: int = Field(200_000, description="Most features one uploaded parcel file may hold; "
+                                                      "counted while reading, refused before the rest is parsed")
+    max_decompressed_bytes: int = Field(200_000_000, description="Largest total uncompressed size of a zipped "
+                                                                 "upload (a zipped Shapefile, an xlsx)")
+    max_problems_reported: int = Field(100, description="Row problems listed in an error (the rest are counted "
+                                                        "by field)")
+    max_offset: int = Field(100_000_000, description="Largest `offset` of a paged list (inclusive)")
+    max_list_limit: int = Field(10_000, description="Largest `limit` of `GET /api/v1/parcels` (inclusive)")
     ogc_default_limit: int = 10
     ogc_max_limit: int = Field(10_000, description="Largest `limit` accepted (inclusive)")
     ogc_number_matched: dict[str, bool] = Field(default_factory=lambda: {"parcels": True, "boundaries": True},

@@ -7,8 +7,8 @@ renders. The store is reached only through ``app.state.store``.
 
 from __future__ import annotations
 
-import io
 import json
+import re
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -19,18 +19,23 @@ import pandas as pd
 import shapely
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
+from .. import io as sio
 from .. import services
-from ..errors import InputError, NotFoundError
+from ..errors import InputError, NotFoundError, TooLarge
 from ..parcels import prepare_parcels
 from ..store import ParcelQuery
 from .auth import require
-from .problems import Problem
+from . import contract as c
+from . import jobs
 
 WRITERS = ("planner", "admin")
 ANY_ROLE = ("viewer", "applicant", "planner", "reviewer", "admin")
 UPLOAD_SUFFIXES = {".gpkg", ".geojson", ".json", ".zip"}
 TABLE_SUFFIXES = {".csv", ".xlsx"}
+#: JSON screenings up to this many rows run in a worker thread; larger ones in the helper process
+INLINE_ROWS = 1_000
 
 
 class CheckRequest(BaseModel):
@@ -65,12 +70,19 @@ class ParcelFeature(BaseModel):
     id: str | None = None
 
 
+_GEOJSON_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
+                  "GeometryCollection")
+
+
 def _geojson_geometry(g: dict, field: str):
     try:
         geom = shapely.geometry.shape(g)
-    except Exception as exc:
-        raise InputError(f"not a GeoJSON geometry ({exc})", field=field,
-                         expected="a GeoJSON Polygon or MultiPolygon in CRS84") from exc
+    except Exception:  # shapely's message names its internals; say what is wrong in our words
+        kind = g.get("type") if isinstance(g, dict) else None
+        what = f"geometry type '{kind}' is unknown" if kind not in _GEOJSON_TYPES else \
+            f"the {kind}'s coordinates are malformed"
+        raise InputError(f"not a GeoJSON geometry: {what}", field=field,
+                         expected="a GeoJSON Polygon or MultiPolygon in CRS84") from None
     return geom
 
 
@@ -97,13 +109,15 @@ class ChecksFactory:
         self.router = APIRouter(tags=["checks"])
         r = self.router
 
-        @r.post("/checks", summary="Check one project against one parcel")
+        @r.post("/checks", summary="Check one project against one parcel",
+                responses=c.responses(200, c.CheckResult, 404))
         def check(request: Request, body: CheckRequest):
             with _in_project():
                 return _json(services.check_project(request.app.state.store, body.project, body.parcel_code,
                                                     checkpoint=body.checkpoint, lang=body.lang))
 
-        @r.post("/matches", summary="Rank the available parcels for a project")
+        @r.post("/matches", summary="Rank the available parcels for a project",
+                responses=c.responses(200, c.MatchResult))
         def match(request: Request, body: MatchRequest):
             within = None
             if body.within is not None:
@@ -115,31 +129,31 @@ class ChecksFactory:
                 return _json(services.match_project(request.app.state.store, body.project, top=body.limit,
                                                     within=within, lang=body.lang))
 
-        @r.post("/screenings", summary="Screen many projects (JSON rows)")
-        def screen_json(request: Request, body: ScreeningRequest, _=_dep(require(*ANY_ROLE))):
+        @r.post("/screenings", summary="Screen many projects (JSON rows)",
+                responses=c.responses(200, c.ScreeningResult, 401, 403, 404, 503))
+        async def screen_json(request: Request, body: ScreeningRequest, _=_dep(require(*ANY_ROLE))):
             self._row_limit(len(body.rows))
-            df = pd.DataFrame(body.rows) if body.rows else pd.DataFrame({"decision_date": []})
-            res = services.screen_table(request.app.state.store, df, ruleset_ids=body.ruleset_ids,
-                                        indicators=body.indicators, checkpoint=body.checkpoint)
-            return _records(res)
+            args = (body.rows, body.ruleset_ids, body.indicators, body.checkpoint)
+            if len(body.rows) <= INLINE_ROWS:  # small: here, in a worker thread, without the trip
+                return _bytes(await run_in_threadpool(jobs.screen_rows, request.app.state.store, *args))
+            return _bytes(await jobs.run(jobs.screen_rows, request.app.state.store.url, *args))
 
-        @r.post("/screenings/upload", summary="Screen many projects (an uploaded CSV or xlsx)")
+        @r.post("/screenings/upload", summary="Screen many projects (an uploaded CSV or xlsx)",
+                responses=c.responses(200, c.ScreeningResult, 401, 403, 404, 413, 422, 503))
         async def screen_upload(request: Request, file: UploadFile = File(...),
                                 checkpoint: Literal["screening", "acceptance", "production_review"] = Form("screening"),
                                 _=_dep(require(*ANY_ROLE))):
             suffix = Path(file.filename or "").suffix.lower()
             if suffix not in TABLE_SUFFIXES:
                 raise InputError(f"unsupported file type '{suffix}'", field="file", expected=".csv or .xlsx")
-            data = await _read_limited(file, self.settings.max_upload_bytes)
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / f"upload{suffix}"
-                path.write_bytes(data)
-                df = services.read_table(path)
-            self._row_limit(len(df))
-            res = services.screen_table(request.app.state.store, df, checkpoint=checkpoint)
-            return _records(res)
+            limits = sio.ReadLimits(max_rows=self.settings.screening_max_rows,
+                                    max_unzipped_bytes=self.settings.max_decompressed_bytes)
+            name = _upload_name(file.filename, suffix)
+            return _bytes(await _with_upload(file, suffix, self.settings.max_upload_bytes, jobs.screen_file,
+                                             request.app.state.store.url, name, limits, checkpoint))
 
-        @r.get("/parcels/{code}/indicators", summary="Effective thresholds with provenance")
+        @r.get("/parcels/{code}/indicators", summary="Effective thresholds with provenance",
+               responses=c.responses(200, c.ParcelThresholds, 404))
         def indicators(request: Request, code: str, date_: date | None = Query(None, alias="date"),
                        industry_code: str | None = None, industry_code_edition: Literal["2017", "2002"] = "2017"):
             ind = {"industry_code": industry_code, "industry_code_edition": industry_code_edition} \
@@ -148,9 +162,9 @@ class ChecksFactory:
 
     def _row_limit(self, n: int) -> None:
         if n > self.settings.screening_max_rows:
-            raise Problem(413, "Too many rows", f"{n} rows exceed the limit of {self.settings.screening_max_rows} "
-                                                "rows per screening request", field="rows",
-                          expected=f"at most {self.settings.screening_max_rows} rows (use the CLI for more)")
+            raise TooLarge(f"{n} rows exceed the limit of {self.settings.screening_max_rows} rows per screening "
+                           "request", field="rows",
+                           expected=f"at most {self.settings.screening_max_rows} rows (use the CLI for more)")
 
 
 class ParcelsFactory:
@@ -161,28 +175,32 @@ class ParcelsFactory:
         self.router = APIRouter(prefix="/parcels", tags=["parcels"])
         r = self.router
 
-        @r.get("", summary="List parcels (the CLI `parcels list --json` contract)")
+        @r.get("", summary="List parcels (the CLI `parcels list --json` contract)",
+               responses=c.responses(200, list[c.Parcel], 401))
         def list_parcels(request: Request, status: str | None = None, park: str | None = None,
-                         limit: int = Query(1000, ge=1, le=10_000), offset: int = Query(0, ge=0)):
+                         limit: int = Query(1000, ge=1, le=settings.max_list_limit),
+                         offset: int = Query(0, ge=0, le=settings.max_offset)):
             from .auth import optional
 
             gdf = request.app.state.store.parcels(ParcelQuery(status=(status,) if status else None, park=park,
                                                               limit=limit, offset=offset))
             return _public(services.parcel_records(gdf), optional(request))
 
-        @r.get("/{code}", summary="One parcel")
+        @r.get("/{code}", summary="One parcel", responses=c.responses(200, c.Parcel, 401, 404))
         def show(request: Request, code: str):
             from .auth import optional
 
             return _public(services.parcel_records(request.app.state.store.parcel(code)), optional(request))[0]
 
-        @r.post("", status_code=201, summary="Create a parcel from a GeoJSON Feature (CRS84)")
+        @r.post("", status_code=201, summary="Create a parcel from a GeoJSON Feature (CRS84)",
+                responses=c.responses(201, c.Parcel, 401, 403))
         def create(request: Request, feature: ParcelFeature, _=_dep(require(*WRITERS))):
             gdf = self._prepare(feature)
             request.app.state.store.import_parcels(gdf, mode="insert")
             return services.parcel_records(request.app.state.store.parcel(gdf["code"].iloc[0]))[0]
 
-        @r.put("/{code}", summary="Replace a parcel (GeoJSON Feature, CRS84)")
+        @r.put("/{code}", summary="Replace a parcel (GeoJSON Feature, CRS84)",
+               responses=c.responses(200, c.Parcel, 401, 403, 404))
         def replace(request: Request, code: str, feature: ParcelFeature, _=_dep(require(*WRITERS))):
             if feature.properties.get("code", code) != code:
                 raise InputError("the body's code differs from the path's", field="properties.code",
@@ -200,13 +218,14 @@ class ParcelsFactory:
             request.app.state.store.update_parcel_attributes(pd.DataFrame([{"code": code, **attrs}]))
             return services.parcel_records(request.app.state.store.parcel(code))[0]
 
-        @r.delete("/{code}", status_code=204, summary="Delete a parcel")
+        @r.delete("/{code}", status_code=204, summary="Delete a parcel", responses=c.responses(401, 403, 404))
         def delete(request: Request, code: str, _=_dep(require(*WRITERS))):
             if request.app.state.store.delete_parcels([code]) == 0:
                 raise NotFoundError(f"no parcel with code '{code}'", field="code")
             return Response(status_code=204)
 
-        @r.post("/import", summary="Atomic import of a GeoPackage, GeoJSON or zipped Shapefile")
+        @r.post("/import", summary="Atomic import of a GeoPackage, GeoJSON or zipped Shapefile",
+                responses=c.responses(200, c.ImportResult, 401, 403, 413, 422, 503))
         async def import_file(request: Request, file: UploadFile = File(...),
                               mode: Literal["insert", "upsert"] = Form("insert"),
                               crs: str | None = Form(None), fix: bool = Form(False),
@@ -215,11 +234,11 @@ class ParcelsFactory:
             if suffix not in UPLOAD_SUFFIXES:
                 raise InputError(f"unsupported file type '{suffix}'", field="file",
                                  expected="a .gpkg, .geojson or .zip (zipped Shapefile)")
-            data = await _read_limited(file, self.settings.max_upload_bytes)
-            with tempfile.TemporaryDirectory() as tmp:  # our own name: never a path from the request
-                path = Path(tmp) / f"upload{suffix}"
-                path.write_bytes(data)
-                return services.import_file(request.app.state.store, path, crs=crs, fix=fix, mode=mode)
+            limits = sio.ReadLimits(max_rows=self.settings.import_max_rows,
+                                    max_unzipped_bytes=self.settings.max_decompressed_bytes)
+            name = _upload_name(file.filename, suffix)
+            return await _with_upload(file, suffix, self.settings.max_upload_bytes, jobs.import_file,
+                                      request.app.state.store.url, name, limits, crs, fix, mode)
 
     @staticmethod
     def _prepare(feature: ParcelFeature, code: str | None = None):
@@ -237,20 +256,22 @@ class RulesetsFactory:
         self.router = APIRouter(prefix="/rulesets", tags=["rule sets"])
         r = self.router
 
-        @r.get("", summary="List rule sets")
+        @r.get("", summary="List rule sets", responses=c.responses(200, list[c.RulesetSummary]))
         def list_(request: Request):
             return [{k: d.get(k) for k in ("id", "layer", "version", "series", "effective_from", "effective_to",
                                            "industry_edition", "scope", "illustrative", "source")}
                     | {"rules": len(d.get("rules", []))} for d in request.app.state.store.rulesets()]
 
-        @r.get("/{ruleset_id}", summary="One rule set, with every rule")
+        @r.get("/{ruleset_id}", summary="One rule set, with every rule",
+               responses=c.responses(200, c.Ruleset, 404))
         def show(request: Request, ruleset_id: str):
             for d in request.app.state.store.rulesets():
                 if d["id"] == ruleset_id:
                     return d
             raise NotFoundError(f"no rule set '{ruleset_id}'", field="ruleset_id")
 
-        @r.post("", status_code=201, summary="Upload a rule set (a new version or a new layer)")
+        @r.post("", status_code=201, summary="Upload a rule set (a new version or a new layer)",
+                responses=c.responses(201, c.RulesetSummary, 401, 403))
         def upload(request: Request, doc: dict[str, Any], _=_dep(require(*WRITERS))):
             from ..rules.rulesets import parse_ruleset
 
@@ -276,16 +297,30 @@ def _public(records: list[dict], ident) -> list[dict]:
     return [{k: v for k, v in r.items() if k != "transfer_price_wan_yuan"} for r in records]
 
 
-def _records(df: pd.DataFrame) -> dict:
-    out = json.loads(df.to_json(orient="records", force_ascii=False))
-    return {"rows": len(df), "columns": list(df.columns), "results": out}
+def _bytes(body: bytes) -> Response:
+    return Response(body, media_type="application/json")
 
 
-async def _read_limited(file: UploadFile, limit: int) -> bytes:
-    buf = io.BytesIO()
-    while chunk := await file.read(1 << 20):
-        buf.write(chunk)
-        if buf.tell() > limit:
-            raise Problem(413, "Upload too large", f"the file exceeds {limit:,} bytes", field="file",
-                          expected=f"at most {limit:,} bytes")
-    return buf.getvalue()
+_NAME_UNSAFE = re.compile(r"[^\w.\- ()\[\]\u4e00-\u9fff]+")
+
+
+def _upload_name(filename: str | None, suffix: str) -> str:
+    """How errors call an upload: the client's own base name, tamed (never our temporary path)."""
+    base = _NAME_UNSAFE.sub("_", Path((filename or "").replace("\\", "/")).name)[:80].strip()
+    return base or f"upload{suffix}"
+
+
+async def _with_upload(file: UploadFile, suffix: str, limit: int, job, url: str, *args):
+    """Spool ``file`` to a temporary file of our own naming (refusing it past ``limit`` bytes), then run
+    ``job(url, path, *args)`` in the helper process (:mod:`.jobs`): the event loop keeps answering."""
+    with tempfile.TemporaryDirectory() as tmp:  # our own name: never a path from the request
+        path = Path(tmp) / f"upload{suffix}"
+        size = 0
+        with open(path, "wb") as out:
+            while chunk := await file.read(1 << 20):
+                size += len(chunk)
+                if size > limit:
+                    raise TooLarge(f"the file exceeds {limit:,} bytes", field="file",
+                                   expected=f"at most {limit:,} bytes")
+                out.write(chunk)
+        return await jobs.run(job, url, str(path), *args)

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from .. import maps, services
-from ..errors import InputError
+from ..errors import BadParameter, InputError
 from ..resources import web
 from ..store import ParcelQuery
 
@@ -102,9 +102,12 @@ class MapFactory:
         colour = None
         if color:
             if props is None:
-                raise InputError("a choropleth needs the parcels embedded; filter with ?park=", field="color",
-                                 expected=f"at most {self.settings.map_embed_limit} parcels")
-            colour = maps.colour_config(props, color, lang)
+                raise BadParameter("a choropleth needs the parcels embedded; filter with ?park=", field="color",
+                                   expected=f"at most {self.settings.map_embed_limit} parcels")
+            try:
+                colour = maps.colour_config(props, color, lang)
+            except InputError as exc:  # a query parameter: 400, as ?weights= is
+                raise BadParameter(exc.message, field="color", expected=exc.expected) from None
         if ext is None:
             boundaries = store.boundaries()
             ext = tuple(boundaries.total_bounds) if len(boundaries) else (73.5, 18.0, 135.0, 53.5)
