@@ -117,13 +117,15 @@ def areas_m2(geoms_4490, *, source: tuple | None = None) -> np.ndarray:
     zones = gk3_zone(cx)
     idx = np.flatnonzero(present)
     src_zone = None
+    src_geoms: np.ndarray = geoms
     if source is not None and source[1].epsg is not None:
         e = source[1].epsg
         src_zone = 25 + e - 4534 if e in GK3_UNPREFIXED else 25 + e - 4513 if e in GK3_PREFIXED else None
+        src_geoms = np.asarray(source[0], dtype=object)
     for z in np.unique(zones):
         sel = idx[zones == z]
         if src_zone == int(z):
-            out[sel] = shapely.area(np.asarray(source[0], dtype=object)[sel])
+            out[sel] = shapely.area(src_geoms[sel])
             continue
         projected = transform(geoms[sel], STORAGE_EPSG, gk3_epsg(int(z)))
         out[sel] = shapely.area(projected)
@@ -203,6 +205,7 @@ def to_storage(geoms, src: SourceCRS) -> np.ndarray:
         return _apply(geoms, gcj02_to_wgs84)
     if src.epsg in (4490, 4326):
         return geoms  # CGCS2000 and WGS84 agree to a few centimetres; no datum shift applied
+    assert src.epsg is not None  # a SourceCRS that is not GCJ-02 names its EPSG code (parse_crs)
     return transform(geoms, src.epsg, STORAGE_EPSG)
 
 
@@ -217,7 +220,7 @@ def _check_plausible(src: SourceCRS, xmin, ymin, xmax, ymax) -> None:
     if max(abs(xmin), abs(xmax)) <= 180 and max(abs(ymin), abs(ymax)) <= 90:
         raise CRSError(f"coordinates look like degrees, but {src} is projected (metres)", field="crs",
                        expected="EPSG:4490 or 4326 for lon/lat")
-    epsg = src.epsg
+    epsg = src.epsg if src.epsg is not None else -1  # -1: in no zone range, like None
     if epsg in GK3_UNPREFIXED or epsg in range(4502, 4513):
         if xmin > 1_000_000:
             zone = int(xmin // 1_000_000)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Mapping
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -44,6 +44,7 @@ from .thresholds import (
 STATUSES = np.array(["pass", "fail", "warn", "missing", "not_applicable"], dtype=object)
 PASS, FAIL, WARN, MISSING, NA = (np.int8(k) for k in range(5))
 VERDICTS = np.array(["pass", "fail", "incomplete"], dtype=object)
+_NONE = np.array([None], dtype=object)  # the category of code −1 (missing)
 REL_TOL = 1e-9
 KEY_COLUMNS = (
     "decision_date",
@@ -70,7 +71,7 @@ class Coded:
 
     def values(self) -> np.ndarray:
         """The decoded values (None where missing)."""
-        cats = np.append(np.asarray(self.categories, dtype=object), None)
+        cats = np.concatenate([np.asarray(self.categories, dtype=object), _NONE])
         return cats[self.codes]
 
 
@@ -159,7 +160,9 @@ def contexts(cols: Columns, n: int) -> tuple[np.ndarray, list[Context]]:
     if n <= 1:
         ctxs = [_context(lambda c: _row_value(cols[c], 0) if c in cols else None)] if n else []
         return np.zeros(n, dtype=np.intp), ctxs
-    codes, dims, values = [], [], {}
+    codes: list[np.ndarray] = []
+    dims: list[int] = []
+    values: dict[str, Any] = {}
     for c in present:
         cc, uniq = _codes(cols[c])
         if len(uniq) == 0 or (len(uniq) == 1 and cc.min() >= 0):
@@ -167,7 +170,7 @@ def contexts(cols: Columns, n: int) -> tuple[np.ndarray, list[Context]]:
             continue
         codes.append(cc + 1)  # −1 (missing) → 0
         dims.append(len(uniq) + 1)
-        values[c] = np.append(None, uniq)  # code 0 → None
+        values[c] = np.concatenate([_NONE, np.ravel(uniq)])  # code 0 → None
     if not codes:
         return np.zeros(n, dtype=np.intp), [_context(lambda c: _clean(values.get(c)))]
     combined = np.ravel_multi_index(codes, dims) if len(codes) > 1 else codes[0]
@@ -176,6 +179,7 @@ def contexts(cols: Columns, n: int) -> tuple[np.ndarray, list[Context]]:
         zip(
             [c for c in present if isinstance(values[c], np.ndarray)],
             np.unravel_index(np.asarray(uniq), dims),
+            strict=True,
         )
     )
 
@@ -455,7 +459,7 @@ class Evaluation:
     def governing(self, ind_id: str, row: int) -> tuple[str | None, str | None]:
         """Names of the layers whose min and max govern ``row`` (rule-set id, ``parcel``, ``agreement``)."""
         lo, hi = self.winners(ind_id)
-        return tuple(None if k < 0 else self.labels[k] for k in (lo[row], hi[row]))
+        return (None if lo[row] < 0 else self.labels[lo[row]], None if hi[row] < 0 else self.labels[hi[row]])
 
     def flat(self) -> pd.DataFrame:
         """The flat table (see :func:`standardland.rules.explain.flat`)."""

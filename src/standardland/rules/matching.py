@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -99,7 +100,7 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
             drop(in_park, f"industry not admitted by {park}")
 
     cand = np.flatnonzero(keep)
-    result = {"project": p.name, "decision_date": p.decision_date.isoformat(), "industry": p.industry.to_dict(),
+    result: dict[str, Any] = {"project": p.name, "decision_date": p.decision_date.isoformat(), "industry": p.industry.to_dict(),
               "considered": n, "candidates": int(len(cand)), "excluded": excluded, "results": []}
     if not len(cand):
         return result
@@ -129,7 +130,7 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
     areas = index.area_m2[cand]
     fit = np.abs(areas - req) / req if req else np.zeros(len(cand))
     cand_codes = index.parcels["code"].to_numpy()[cand]
-    result["verdicts"] = dict(zip(cand_codes.tolist(), VERDICTS[ev.verdict].tolist()))
+    result["verdicts"] = dict(zip(cand_codes.tolist(), VERDICTS[ev.verdict].tolist(), strict=True))
     vorder = np.array([0, 2, 1])[ev.verdict]  # pass, incomplete, fail
     order = np.lexsort((fit, -headroom, nmiss, nfail, vorder))[:top]
     for rank, j in enumerate(order, 1):

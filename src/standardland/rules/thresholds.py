@@ -20,7 +20,7 @@ import copy
 import math
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 
@@ -32,6 +32,7 @@ ROW_LAYERS = ("parcel", "agreement")  # layers that vary per row, not per contex
 LAYER_RANK = {name: i for i, name in enumerate(LAYERS)}
 ROW_LAYER_SOURCE = {"parcel": "出让公告 parcel-specific value", "agreement": "投资建设协议 commitment"}
 SIDES = ("min", "max")
+_NONE = np.array([None], dtype=object)  # appended as the category of code −1 (missing)
 
 
 @dataclass
@@ -145,7 +146,7 @@ def zone_tiers(parks) -> dict:
     """park code → zone tier, from the store's parks table (a frame with ``code``, ``zone_tier``)."""
     if parks is None or not len(parks):
         return {}
-    return {c: (None if t is None or _isnan(t) else t) for c, t in zip(parks["code"], parks["zone_tier"])}
+    return {c: (None if t is None or _isnan(t) else t) for c, t in zip(parks["code"], parks["zone_tier"], strict=True)}
 
 
 def tighten(th: Threshold, lv: LayerValue) -> None:
@@ -198,7 +199,7 @@ def tighten_rows(value, by, own: np.ndarray, label, side: str):
 
 def applicable_rulesets(rulesets: list, ctx: Context) -> list:
     """Rule sets in force on ``ctx.decision_date`` whose scope covers the parcel; latest per series."""
-    best: dict[str, object] = {}
+    best: dict[str, Any] = {}
     for rs in rulesets:
         if not rs.in_force(ctx.decision_date) or not rs.covers(ctx):
             continue
@@ -294,7 +295,7 @@ def own_limits(attrs: Mapping | None, cat: Catalogue | None = None, *, where: st
     {'far': (1.2, None)}
     """
     cat = cat or catalogue()
-    out = {}
+    out: dict[str, tuple[float | None, float | None]] = {}
     if not attrs:
         return out
     for ind in cat.indicators:
@@ -391,7 +392,7 @@ def parcel_columns(parcels, parks=None, cat: Catalogue | None = None) -> dict[st
         "region_class": parcels["region_class"].to_numpy(dtype="float64", na_value=np.nan),
         "zone_tier": np.array([tiers.get(p) for p in parks_u] + [None], dtype=object)[pcodes],
         "admin_code": pd.Series(codes, dtype=object).str.slice(0, 6).to_numpy(dtype=object),
-        "park": np.append(parks_u, None)[pcodes],
+        "park": np.concatenate([parks_u, _NONE])[pcodes],
     }
     attrs = parcels["attrs"] if "attrs" in parcels.columns else [{}] * len(parcels)
     out.update(limit_columns(attrs, cat))
