@@ -30,7 +30,19 @@ from ..units import m2_to_mu
 
 @dataclass
 class ParcelIndex:
-    """Parcels prepared once for repeated matching: engine columns, an STRtree, the admission lists."""
+    """Parcels prepared once for repeated matching: engine columns, an STRtree, the rule sets.
+
+    Built by :func:`build_index`; the park admission lists are read from ``rulesets`` per match
+    (by the project's decision date).
+
+    Examples
+    --------
+    >>> from standardland.sample import sample_parcels
+    >>> from standardland.rules.rulesets import shipped_rulesets
+    >>> index = build_index(sample_parcels(), None, shipped_rulesets())
+    >>> len(index.status), "geometry" in index.parcels.columns
+    (35, False)
+    """
 
     parcels: pd.DataFrame
     frame: dict  # engine columns of every parcel (checks.parcel_columns)
@@ -44,6 +56,29 @@ class ParcelIndex:
 
 
 def build_index(parcels, parks, rulesets) -> ParcelIndex:
+    """Prepare parcels for :func:`match`.
+
+    Parameters
+    ----------
+    parcels : geopandas.GeoDataFrame
+        Parcels as the store returns them (``code``, ``park``, ``status``, ``area_m2``,
+        ``land_use_code``, ``region_class``, ``attrs``, geometry in EPSG:4490).
+    parks : pandas.DataFrame or None
+        The parks table (``code``, ``zone_tier``).
+    rulesets : list of RuleSet or list of dict
+        Rule sets, loaded or as documents.
+
+    Returns
+    -------
+    ParcelIndex
+
+    Examples
+    --------
+    >>> from standardland.sample import sample_parcels
+    >>> from standardland.rules.rulesets import shipped_rulesets
+    >>> build_index(sample_parcels(), None, shipped_rulesets()).frame["admin_code"][0]
+    '370613'
+    """
     rs = load_rulesets(rulesets) if rulesets and isinstance(rulesets[0], dict) else list(rulesets)
     geoms = np.asarray(parcels.geometry.values, dtype=object)
     lu = parcels["land_use_code"].to_numpy(dtype=object)
@@ -67,6 +102,46 @@ def _admission(rulesets: list[RuleSet], project: Project) -> dict[str, dict]:
 def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=None,
           statuses=AVAILABLE_STATUSES, area_min_ratio: float = 0.9, area_max_ratio: float = 1.5,
           lang: str = "zh") -> dict:
+    """Rank the available parcels of ``index`` for a project (see the module docstring).
+
+    Parameters
+    ----------
+    project : dict or Project
+        The project, parsed by :func:`~standardland.rules.project.parse_project` if a dict.
+    index : ParcelIndex
+        The parcels (:func:`build_index`).
+    top : int, default 10
+        How many ranked parcels to return.
+    within : shapely geometry, optional
+        An area of interest (EPSG:4490); parcels not intersecting it are excluded.
+    statuses : iterable of str
+        Parcel statuses that count as available.
+    area_min_ratio, area_max_ratio : float
+        A parcel's area must lie within these multiples of the project's ``land_area_m2``.
+    lang : {"zh", "en"}
+        Language of the explanations.
+
+    Returns
+    -------
+    dict
+        ``project``, ``decision_date``, ``industry``, ``considered``, ``candidates``,
+        ``excluded`` (reason → count), ``verdicts`` (code → verdict of every candidate) and
+        ``results`` (ranked, each with ``rank``, ``parcel_code``, ``verdict``, ``failed``,
+        ``missing``, ``headroom``, ``area_fit``, ``why`` and the explained ``indicators``).
+
+    Examples
+    --------
+    >>> import json
+    >>> from importlib.resources import files
+    >>> from standardland.sample import sample_parcels
+    >>> from standardland.rules.rulesets import shipped_rulesets
+    >>> project = json.loads(files("standardland.examples").joinpath("project.json").read_text("utf-8"))
+    >>> out = match(project, build_index(sample_parcels(), None, shipped_rulesets()), top=2)
+    >>> out["considered"], out["candidates"], out["excluded"]
+    (35, 5, {'status: not available': 30})
+    >>> [(r["rank"], r["parcel_code"], r["verdict"]) for r in out["results"]]
+    [(1, '370613004002GB10005', 'pass'), (2, '370613004002GB10002', 'pass')]
+    """
     p = project if isinstance(project, Project) else parse_project(project)
     n = len(index.status)
     keep = np.ones(n, bool)
