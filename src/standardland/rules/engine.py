@@ -716,8 +716,8 @@ def evaluate(
     ...                "admin_code": np.array(["330106"], dtype=object),
     ...                "parcel_area_m2": np.array([10_000.0]), "far": np.array([1.0])},
     ...               load_rulesets(shipped_rulesets()))
-    >>> ev.status_of("far")[0], ev.required("far")[0][0]
-    ('pass', np.float64(1.0))
+    >>> ev.status_of("far")[0], float(ev.required("far")[0][0])
+    ('pass', 1.0)
     """
     cat = cat or catalogue()
     if isinstance(cols, pd.DataFrame):

@@ -554,8 +554,8 @@ def parcel_columns(parcels, parks=None, cat: Catalogue | None = None) -> dict[st
     ...                         "land_use_code": ["100101"], "region_class": [4.0],
     ...                         "attrs": [{"far_min": 1.2}]})
     >>> cols = parcel_columns(parcels, pd.DataFrame({"code": ["p1"], "zone_tier": ["A"]}))
-    >>> cols["admin_code"][0], cols["zone_tier"][0], cols["far_min"][0]
-    ('370613', 'A', np.float64(1.2))
+    >>> cols["admin_code"][0], cols["zone_tier"][0], float(cols["far_min"][0])
+    ('370613', 'A', 1.2)
     """
     import pandas as pd
 
