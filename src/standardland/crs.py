@@ -21,7 +21,6 @@ from pyproj import CRS, Transformer
 from .errors import CRSError
 
 STORAGE_EPSG = 4490
-GCJ02 = "gcj02"
 
 # China's extent (with margin): lon 73.4–135.1, lat 3.8–53.6
 CHINA_LON = (73.4, 135.1)
@@ -30,7 +29,7 @@ CHINA_LAT = (3.8, 53.6)
 # CGCS2000 / 3-degree Gauss-Kruger: zones 25..45 (CM 75°E..135°E)
 GK3_PREFIXED = range(4513, 4534)    # "zone 25" .. "zone 45": false easting zone*1e6 + 500 km
 GK3_UNPREFIXED = range(4534, 4555)  # "CM 75E" .. "CM 135E": false easting 500 km
-GK6 = range(4491, 4513)             # 6-degree zones (prefixed 4491-4501, unprefixed 4502-4512)
+# 6-degree zones: prefixed EPSG:4491-4501 (zones 13..23), unprefixed 4502-4512 (see _check_plausible)
 ACCEPTED_EPSG = {4490, 4326, 3857, *range(4491, 4555)}
 
 

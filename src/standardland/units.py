@@ -14,6 +14,9 @@ energy          吨标煤 (tce)     万吨标煤
 mass            吨 (t)           kg, 万吨
 money/energy    万元/吨标煤
 money/mass      万元/吨
+count           人               person, jobs
+count/area      人/亩
+class           class (类)       -
 ==============  ===============  ===========================================
 
 A quantity arrives either as a plain number *in its canonical unit* or as

@@ -21,7 +21,7 @@ import shapely
 from .. import codes as codelists
 from .catalogue import catalogue
 from .checks import parcel_columns, project_columns
-from .engine import FAIL, MISSING, STATUSES, VERDICTS, evaluate
+from .engine import FAIL, MISSING, VERDICTS, evaluate
 from ..parcels import AVAILABLE_STATUSES
 from .project import Project, parse_project
 from .rulesets import RuleSet, load_rulesets
@@ -224,4 +224,4 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
     return result
 
 
-__all__ = ["ParcelIndex", "build_index", "match", "STATUSES"]
+__all__ = ["ParcelIndex", "build_index", "match"]
