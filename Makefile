@@ -1,11 +1,12 @@
 # Two commands do all the set-up on a fresh machine (Python >= 3.11 and pip only):
 #   make demo   - create .venv, install, load the sample park and run the demo
-#   make test   - create .venv, install with test extras, run the whole suite
+#   make test   - create .venv, install with test extras, lint, run the whole suite
+#   make lint   - ruff (E,F,W,B,D1) over the repository and mypy over the pure core
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: demo test venv bench clean
+.PHONY: demo test lint venv bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +18,14 @@ venv: $(BIN)/python
 demo: venv
 	$(BIN)/standardland demo
 
-# pytest exits 5 when it collected no tests; that must fail, and it does (any non-zero exit fails make).
-test: venv
+# ruff and mypy take their settings from pyproject.toml ([tool.ruff], [tool.mypy]).
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# Lint first, then the suite. pytest exits 5 when it collected no tests; that must fail, and it
+# does (any non-zero exit fails make).
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: venv

@@ -21,7 +21,6 @@ from pyproj import CRS, Transformer
 from .errors import CRSError
 
 STORAGE_EPSG = 4490
-GCJ02 = "gcj02"
 
 # China's extent (with margin): lon 73.4–135.1, lat 3.8–53.6
 CHINA_LON = (73.4, 135.1)
@@ -30,27 +29,69 @@ CHINA_LAT = (3.8, 53.6)
 # CGCS2000 / 3-degree Gauss-Kruger: zones 25..45 (CM 75°E..135°E)
 GK3_PREFIXED = range(4513, 4534)    # "zone 25" .. "zone 45": false easting zone*1e6 + 500 km
 GK3_UNPREFIXED = range(4534, 4555)  # "CM 75E" .. "CM 135E": false easting 500 km
-GK6 = range(4491, 4513)             # 6-degree zones (prefixed 4491-4501, unprefixed 4502-4512)
+# 6-degree zones: prefixed EPSG:4491-4501 (zones 13..23), unprefixed 4502-4512 (see _check_plausible)
 ACCEPTED_EPSG = {4490, 4326, 3857, *range(4491, 4555)}
 
 
 @dataclass(frozen=True)
 class SourceCRS:
-    """A declared input CRS: an EPSG code, or GCJ-02."""
+    """A declared input CRS: an EPSG code, or GCJ-02.
+
+    Attributes
+    ----------
+    epsg : int or None
+        The EPSG code; ``None`` for GCJ-02.
+    gcj02 : bool
+        True for the GCJ-02 shifted datum (no EPSG code).
+
+    Examples
+    --------
+    >>> str(SourceCRS(epsg=4549)), SourceCRS(epsg=4549).geographic
+    ('EPSG:4549', False)
+    >>> SourceCRS(gcj02=True).geographic
+    True
+    """
 
     epsg: int | None = None
     gcj02: bool = False
 
     def __str__(self) -> str:
+        """``EPSG:<code>`` or ``GCJ-02``, as error messages name it."""
         return "GCJ-02" if self.gcj02 else f"EPSG:{self.epsg}"
 
     @property
     def geographic(self) -> bool:
+        """True when coordinates are degrees (EPSG:4490, EPSG:4326 or GCJ-02)."""
         return self.gcj02 or self.epsg in (4490, 4326)
 
 
 def parse_crs(value, *, field: str = "crs") -> SourceCRS:
-    """Parse a user or file CRS: ``4490``, ``"EPSG:4549"``, a pyproj CRS, ``"gcj02"``."""
+    """Parse a user or file CRS: ``4490``, ``"EPSG:4549"``, a pyproj CRS, ``"gcj02"``.
+
+    Parameters
+    ----------
+    value : int, str, pyproj.CRS or SourceCRS
+        The CRS as given on the command line, in a request or read from a file.
+    field : str, default "crs"
+        The input field named in the error.
+
+    Returns
+    -------
+    SourceCRS
+        The accepted CRS.
+
+    Raises
+    ------
+    CRSError
+        When no CRS is given, it cannot be parsed, or it is not one of the accepted CRSs.
+
+    Examples
+    --------
+    >>> parse_crs("EPSG:4549")
+    SourceCRS(epsg=4549, gcj02=False)
+    >>> parse_crs("GCJ-02")
+    SourceCRS(epsg=None, gcj02=True)
+    """
     if value is None or value == "":
         raise CRSError("no CRS given", field=field, expected="EPSG:4490, 4326, 4491–4554, 3857 or gcj02")
     if isinstance(value, SourceCRS):
@@ -77,11 +118,41 @@ def parse_crs(value, *, field: str = "crs") -> SourceCRS:
 # -- Gauss-Krüger zones --------------------------------------------------------------
 
 def gk3_zone(lon):
-    """3° zone number for longitudes (scalar or array): CM = 3·zone. 121.4°E → 40, 121.6°E → 41."""
+    """3° zone number for longitudes (scalar or array): the central meridian is 3·zone.
+
+    Examples
+    --------
+    >>> gk3_zone([121.4, 121.6]).tolist()
+    [40, 41]
+    """
     return np.floor((np.asarray(lon, dtype="float64") + 1.5) / 3.0).astype(int)
 
 
 def gk3_epsg(zone: int, *, prefixed: bool = False) -> int:
+    """EPSG code of a CGCS2000 3° Gauss-Krüger zone (25–45).
+
+    Parameters
+    ----------
+    zone : int
+        The 3° zone number (central meridian 3·zone °E).
+    prefixed : bool, default False
+        True for the code whose eastings carry the zone number (zone·1,000,000 + 500,000).
+
+    Returns
+    -------
+    int
+        EPSG:4534–4554 (unprefixed) or EPSG:4513–4533 (prefixed).
+
+    Raises
+    ------
+    CRSError
+        For a zone outside China's 25–45.
+
+    Examples
+    --------
+    >>> gk3_epsg(40), gk3_epsg(40, prefixed=True)
+    (4549, 4528)
+    """
     if not 25 <= zone <= 45:
         raise CRSError(f"3° zone {zone} is outside China's zones 25–45", field="geometry")
     return (GK3_PREFIXED.start if prefixed else GK3_UNPREFIXED.start) + zone - 25
@@ -97,6 +168,27 @@ def _apply(geoms: np.ndarray, fn) -> np.ndarray:
 
 
 def transform(geoms, src: int, dst: int) -> np.ndarray:
+    """Transform geometries between two EPSG codes (x = longitude/easting), vectorized.
+
+    Parameters
+    ----------
+    geoms : array-like of shapely geometries
+        The geometries in ``src``.
+    src, dst : int
+        EPSG codes; transformers are cached per pair.
+
+    Returns
+    -------
+    numpy.ndarray
+        Object array of the geometries in ``dst``.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> [p] = transform([shapely.Point(120.0, 37.5)], 4490, 4549)
+    >>> round(p.x, 3)
+    500000.0
+    """
     tr = _transformer(src, dst)
     return _apply(np.asarray(geoms, dtype=object), tr.transform)
 
@@ -107,6 +199,25 @@ def areas_m2(geoms_4490, *, source: tuple | None = None) -> np.ndarray:
     ``source=(geoms, SourceCRS)`` passes the same geometries as they arrived: where they came
     in the parcel's own 3° zone (prefixed or not) their planar area is used as is, which is the
     same number without a second projection.
+
+    Parameters
+    ----------
+    geoms_4490 : array-like of shapely geometries
+        Stored geometries, EPSG:4490 lon/lat; missing ones get NaN.
+    source : tuple of (array-like, SourceCRS), optional
+        The same geometries as they arrived, with their declared CRS.
+
+    Returns
+    -------
+    numpy.ndarray
+        Areas in m², float64.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> square = transform([shapely.box(500_000, 4_150_000, 500_100, 4_150_100)], 4549, 4490)
+    >>> areas_m2(square).round(1).tolist()
+    [10000.0]
     """
     geoms = np.asarray(geoms_4490, dtype=object)
     out = np.full(len(geoms), np.nan)
@@ -117,13 +228,15 @@ def areas_m2(geoms_4490, *, source: tuple | None = None) -> np.ndarray:
     zones = gk3_zone(cx)
     idx = np.flatnonzero(present)
     src_zone = None
+    src_geoms: np.ndarray = geoms
     if source is not None and source[1].epsg is not None:
         e = source[1].epsg
         src_zone = 25 + e - 4534 if e in GK3_UNPREFIXED else 25 + e - 4513 if e in GK3_PREFIXED else None
+        src_geoms = np.asarray(source[0], dtype=object)
     for z in np.unique(zones):
         sel = idx[zones == z]
         if src_zone == int(z):
-            out[sel] = shapely.area(np.asarray(source[0], dtype=object)[sel])
+            out[sel] = shapely.area(src_geoms[sel])
             continue
         projected = transform(geoms[sel], STORAGE_EPSG, gk3_epsg(int(z)))
         out[sel] = shapely.area(projected)
@@ -155,6 +268,14 @@ def _gcj_delta(lon, lat):
 
 
 def wgs84_to_gcj02(lon, lat):
+    """Apply the GCJ-02 obfuscation to WGS84 lon/lat (scalars or arrays).
+
+    Examples
+    --------
+    >>> lon, lat = wgs84_to_gcj02(121.4, 37.5)
+    >>> bool(0.004 < lon - 121.4 < 0.007), bool(0.0 < lat - 37.5 < 0.002)
+    (True, True)
+    """
     lon, lat = np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")
     dlon, dlat = _gcj_delta(lon, lat)
     return lon + dlon, lat + dlat
@@ -167,6 +288,33 @@ def gcj02_to_wgs84(lon, lat, *, method: str = "exact", tol_deg: float = 1e-10, m
     (forward-projecting the result reproduces the input to < 1 mm). ``method="onestep"`` is the
     common one-step approximation ``w = g − (f(g) − g)`` used by cnmaps and most public code; it
     is up to ~2.5 m off the exact inverse around Yantai.
+
+    Parameters
+    ----------
+    lon, lat : float or array-like
+        GCJ-02 coordinates in degrees.
+    method : {"exact", "onestep"}, default "exact"
+        The inversion.
+    tol_deg : float, default 1e-10
+        Convergence tolerance of the exact inversion, in degrees.
+    max_iter : int, default 30
+        Iteration limit of the exact inversion.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        WGS84 longitude and latitude.
+
+    Raises
+    ------
+    CRSError
+        For an unknown ``method``.
+
+    Examples
+    --------
+    >>> lon, lat = gcj02_to_wgs84(*wgs84_to_gcj02(121.4, 37.5))
+    >>> round(float(lon), 9), round(float(lat), 9)
+    (121.4, 37.5)
     """
     glon, glat = np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")
     if method == "onestep":
@@ -192,6 +340,34 @@ def to_storage(geoms, src: SourceCRS) -> np.ndarray:
     Checks first that the coordinates are plausible for the declared CRS (degrees for a
     geographic CRS; prefixed or unprefixed eastings for the matching GK EPSG code) and
     raises :class:`CRSError` on a mismatch rather than guessing.
+
+    Parameters
+    ----------
+    geoms : array-like of shapely geometries
+        The geometries as read, in ``src``.
+    src : SourceCRS
+        The declared CRS (see :func:`parse_crs`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Object array of geometries in EPSG:4490 lon/lat.
+
+    Raises
+    ------
+    CRSError
+        When the coordinates do not fit the declared CRS (degrees vs metres, zone prefix).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> [p] = to_storage([shapely.Point(500_000, 4_150_000)], parse_crs(4549))
+    >>> round(p.x, 6)
+    120.0
+    >>> to_storage([shapely.Point(121.4, 37.5)], parse_crs(4549))
+    Traceback (most recent call last):
+    ...
+    standardland.errors.CRSError: crs: coordinates look like degrees, but EPSG:4549 is projected (metres) (expected EPSG:4490 or 4326 for lon/lat)
     """
     geoms = np.asarray(geoms, dtype=object)
     present = geoms[~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)]
@@ -203,6 +379,7 @@ def to_storage(geoms, src: SourceCRS) -> np.ndarray:
         return _apply(geoms, gcj02_to_wgs84)
     if src.epsg in (4490, 4326):
         return geoms  # CGCS2000 and WGS84 agree to a few centimetres; no datum shift applied
+    assert src.epsg is not None  # a SourceCRS that is not GCJ-02 names its EPSG code (parse_crs)
     return transform(geoms, src.epsg, STORAGE_EPSG)
 
 
@@ -217,7 +394,7 @@ def _check_plausible(src: SourceCRS, xmin, ymin, xmax, ymax) -> None:
     if max(abs(xmin), abs(xmax)) <= 180 and max(abs(ymin), abs(ymax)) <= 90:
         raise CRSError(f"coordinates look like degrees, but {src} is projected (metres)", field="crs",
                        expected="EPSG:4490 or 4326 for lon/lat")
-    epsg = src.epsg
+    epsg = src.epsg if src.epsg is not None else -1  # -1: in no zone range, like None
     if epsg in GK3_UNPREFIXED or epsg in range(4502, 4513):
         if xmin > 1_000_000:
             zone = int(xmin // 1_000_000)
@@ -245,7 +422,24 @@ def _prefixed_for(zone: int) -> str:
 
 
 def lonlat_problems(geoms_4490) -> list[tuple[int, str]]:
-    """Per-geometry problems of stored lon/lat: swapped axes, or outside China."""
+    """Per-geometry problems of stored lon/lat: swapped axes, or outside China.
+
+    Parameters
+    ----------
+    geoms_4490 : array-like of shapely geometries
+        Geometries in EPSG:4490 (x = longitude).
+
+    Returns
+    -------
+    list of tuple of (int, str)
+        ``(position, message)`` for each geometry that is not inside China's extent.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> lonlat_problems([shapely.Point(121.4, 37.5), shapely.Point(37.5, 121.4)])[0][0]
+    1
+    """
     geoms = np.asarray(geoms_4490, dtype=object)
     out: list[tuple[int, str]] = []
     ok = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)

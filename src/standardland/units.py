@@ -14,6 +14,9 @@ energy          吨标煤 (tce)     万吨标煤
 mass            吨 (t)           kg, 万吨
 money/energy    万元/吨标煤
 money/mass      万元/吨
+count           人               person, jobs
+count/area      人/亩
+class           class (类)       -
 ==============  ===============  ===========================================
 
 A quantity arrives either as a plain number *in its canonical unit* or as
@@ -85,7 +88,34 @@ _COMPOUND_REF: dict[str, float] = {"money/area": 1.0 / MU_M2, "count/area": 1.0 
 
 
 def parse_unit(unit: str, *, field: str | None = None) -> tuple[str, float]:
-    """Return ``(dimension, factor)`` so that ``value * factor`` is in the canonical unit."""
+    """Return ``(dimension, factor)`` so that ``value * factor`` is in the canonical unit.
+
+    Parameters
+    ----------
+    unit : str
+        A unit or compound unit (``"公顷"``, ``"万元/公顷"``, ``"元/m²"``); case, spaces and the
+        full-width slash are ignored.
+    field : str, optional
+        The input field named in the error.
+
+    Returns
+    -------
+    tuple of (str, float)
+        The dimension (``"area"``, ``"money/area"`` …) and the factor to its canonical unit.
+
+    Raises
+    ------
+    UnitError
+        For an unknown unit or an unsupported compound dimension.
+
+    Examples
+    --------
+    >>> parse_unit("公顷")
+    ('area', 10000.0)
+    >>> dim, factor = parse_unit("万元/公顷")
+    >>> dim, round(factor, 6)
+    ('money/area', 0.066667)
+    """
     if not isinstance(unit, str):
         raise UnitError(f"unit must be a string, got {type(unit).__name__}", field=field)
     u = unit.strip().replace(" ", "").lower()
@@ -111,7 +141,34 @@ def _accepted() -> str:
 
 
 def convert(value: float, from_unit: str, to_unit: str, *, field: str | None = None) -> float:
-    """Convert ``value`` between two units of the same dimension."""
+    """Convert ``value`` between two units of the same dimension.
+
+    Parameters
+    ----------
+    value : float
+        The number in ``from_unit``.
+    from_unit, to_unit : str
+        Units as :func:`parse_unit` accepts them.
+    field : str, optional
+        The input field named in the error.
+
+    Returns
+    -------
+    float
+        ``value`` in ``to_unit``, unrounded.
+
+    Raises
+    ------
+    UnitError
+        When the units are unknown or of different dimensions.
+
+    Examples
+    --------
+    >>> convert(1, "公顷", "亩")
+    15.0
+    >>> convert(480, "元/m²", "万元/亩")
+    32.0
+    """
     d1, f1 = parse_unit(from_unit, field=field)
     d2, f2 = parse_unit(to_unit, field=field)
     if d1 != d2:
@@ -122,7 +179,34 @@ def convert(value: float, from_unit: str, to_unit: str, *, field: str | None = N
 def quantity(raw: Any, canonical_unit: str, *, field: str) -> float | None:
     """Parse a plain number (already in ``canonical_unit``) or ``{"value", "unit"}``.
 
-    ``None`` stays ``None`` (missing data is not zero). Booleans, strings and NaN are refused.
+    ``None`` and NaN stay missing (``None``; missing data is not zero). Booleans, strings and
+    infinities are refused.
+
+    Parameters
+    ----------
+    raw : Any
+        A number in ``canonical_unit``, ``{"value": x, "unit": u}``, or ``None``.
+    canonical_unit : str
+        The field's canonical unit (see the module table).
+    field : str
+        The input field named in the error.
+
+    Returns
+    -------
+    float or None
+        The value in ``canonical_unit``; ``None`` when missing.
+
+    Raises
+    ------
+    UnitError
+        For a non-number, an infinite value, a malformed object or a unit of the wrong dimension.
+
+    Examples
+    --------
+    >>> quantity({"value": 3600, "unit": "万元/公顷"}, "万元/亩", field="investment_intensity")
+    240.0
+    >>> quantity(None, "万元/亩", field="investment_intensity") is None
+    True
     """
     if raw is None:
         return None
@@ -161,35 +245,93 @@ def _number(raw: Any, field: str) -> float | None:
 # -- area helpers -------------------------------------------------------------------
 
 def m2_to_mu(m2):
-    """m² → 亩 (works on scalars and numpy arrays)."""
+    """m² → 亩 (works on scalars and numpy arrays).
+
+    Examples
+    --------
+    >>> m2_to_mu(2000)
+    3.0
+    """
     return m2 * 3 / 2000
 
 
 def m2_to_ha(m2):
+    """m² → 公顷 (works on scalars and numpy arrays).
+
+    Examples
+    --------
+    >>> m2_to_ha(25_000)
+    2.5
+    """
     return m2 / HA_M2
 
 
 def mu_to_m2(mu):
+    """亩 → m² (works on scalars and numpy arrays).
+
+    Examples
+    --------
+    >>> mu_to_m2(15)
+    10000.0
+    """
     return mu * 2000 / 3
 
 
 def wan_per_ha_to_wan_per_mu(v):
-    """万元/公顷 → 万元/亩 (÷ 15)."""
+    """万元/公顷 → 万元/亩 (÷ 15).
+
+    Examples
+    --------
+    >>> wan_per_ha_to_wan_per_mu(3600)
+    240.0
+    """
     return v / 15
 
 
 def wan_per_mu_to_wan_per_ha(v):
-    """万元/亩 → 万元/公顷 (× 15)."""
+    """万元/亩 → 万元/公顷 (× 15).
+
+    Examples
+    --------
+    >>> wan_per_mu_to_wan_per_ha(240)
+    3600
+    """
     return v * 15
 
 
 def yuan_per_m2_to_wan_per_mu(v):
-    """元/m² → 万元/亩 (× 2/30): 480 元/m² = 32 万元/亩."""
+    """元/m² → 万元/亩 (× 2/30).
+
+    Examples
+    --------
+    >>> yuan_per_m2_to_wan_per_mu(480)
+    32.0
+    """
     return v * 2 / 30
 
 
 def display(value: float | None, digits: int = 2) -> str:
-    """Round for people only; never compare displayed values."""
+    """Round for people only; never compare displayed values.
+
+    Parameters
+    ----------
+    value : float or None
+        The unrounded value; ``None`` or NaN is shown as a dash.
+    digits : int, default 2
+        Decimals shown.
+
+    Returns
+    -------
+    str
+        The value with thousands separators, or ``"—"``.
+
+    Examples
+    --------
+    >>> display(1234.5678)
+    '1,234.57'
+    >>> display(None)
+    '—'
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     return f"{value:,.{digits}f}"

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Mapping
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -44,6 +44,7 @@ from .thresholds import (
 STATUSES = np.array(["pass", "fail", "warn", "missing", "not_applicable"], dtype=object)
 PASS, FAIL, WARN, MISSING, NA = (np.int8(k) for k in range(5))
 VERDICTS = np.array(["pass", "fail", "incomplete"], dtype=object)
+_NONE = np.array([None], dtype=object)  # the category of code −1 (missing)
 REL_TOL = 1e-9
 KEY_COLUMNS = (
     "decision_date",
@@ -60,17 +61,24 @@ LAND_USE_CHECK = "land_use_class"
 
 @dataclass(frozen=True)
 class Coded:
-    """A categorical column: integer ``codes`` (−1 where missing) into ``categories``."""
+    """A categorical column: integer ``codes`` (−1 where missing) into ``categories``.
+
+    Examples
+    --------
+    >>> Coded(np.array([0, -1, 1]), np.array(["a", "b"], dtype=object)).values().tolist()
+    ['a', None, 'b']
+    """
 
     codes: np.ndarray
     categories: np.ndarray
 
     def __len__(self) -> int:
+        """The number of rows."""
         return len(self.codes)
 
     def values(self) -> np.ndarray:
         """The decoded values (None where missing)."""
-        cats = np.append(np.asarray(self.categories, dtype=object), None)
+        cats = np.concatenate([np.asarray(self.categories, dtype=object), _NONE])
         return cats[self.codes]
 
 
@@ -78,7 +86,26 @@ Columns = Mapping[str, "np.ndarray | Coded"]
 
 
 def columns_of(df: pd.DataFrame) -> dict:
-    """The engine's input from a DataFrame: views of its columns, categoricals as :class:`Coded`."""
+    """The engine's input from a DataFrame: views of its columns, categoricals as :class:`Coded`.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The rows to evaluate.
+
+    Returns
+    -------
+    dict
+        Column name → numpy array (float, integer, datetime and bool columns as they are,
+        others as object) or :class:`Coded`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cols = columns_of(pd.DataFrame({"park": pd.Categorical(["p1", None]), "far": [1.0, 2.0]}))
+    >>> type(cols["park"]).__name__, cols["far"].dtype
+    ('Coded', dtype('float64'))
+    """
     out: dict = {}
     for c in df.columns:
         col = df[c]
@@ -153,13 +180,36 @@ def _row_value(col, i: int):
 
 
 def contexts(cols: Columns, n: int) -> tuple[np.ndarray, list[Context]]:
-    """Step 1: each row's context index and the distinct contexts, factorized once from the key codes
-    (the contexts are decoded from the distinct combined codes, not from rows)."""
+    """Step 1: each row's context index and the distinct contexts, factorized once from the key codes.
+
+    The contexts are decoded from the distinct combined codes, not from rows.
+
+    Parameters
+    ----------
+    cols : Columns
+        The engine's input; the key columns are :data:`KEY_COLUMNS` (absent ones are None).
+    n : int
+        The number of rows.
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, list of Context)
+        Per row the index of its context, and the distinct contexts.
+
+    Examples
+    --------
+    >>> kidx, ctxs = contexts({"decision_date": np.array(["2020-06-01", "2020-06-01", "2024-06-01"],
+    ...                                                  dtype="datetime64[D]")}, 3)
+    >>> kidx.tolist(), [c.decision_date.isoformat() for c in ctxs]
+    ([0, 0, 1], ['2020-06-01', '2024-06-01'])
+    """
     present = [c for c in KEY_COLUMNS if c in cols]
     if n <= 1:
         ctxs = [_context(lambda c: _row_value(cols[c], 0) if c in cols else None)] if n else []
         return np.zeros(n, dtype=np.intp), ctxs
-    codes, dims, values = [], [], {}
+    codes: list[np.ndarray] = []
+    dims: list[int] = []
+    values: dict[str, Any] = {}
     for c in present:
         cc, uniq = _codes(cols[c])
         if len(uniq) == 0 or (len(uniq) == 1 and cc.min() >= 0):
@@ -167,7 +217,7 @@ def contexts(cols: Columns, n: int) -> tuple[np.ndarray, list[Context]]:
             continue
         codes.append(cc + 1)  # −1 (missing) → 0
         dims.append(len(uniq) + 1)
-        values[c] = np.append(None, uniq)  # code 0 → None
+        values[c] = np.concatenate([_NONE, np.ravel(uniq)])  # code 0 → None
     if not codes:
         return np.zeros(n, dtype=np.intp), [_context(lambda c: _clean(values.get(c)))]
     combined = np.ravel_multi_index(codes, dims) if len(codes) > 1 else codes[0]
@@ -176,6 +226,7 @@ def contexts(cols: Columns, n: int) -> tuple[np.ndarray, list[Context]]:
         zip(
             [c for c in present if isinstance(values[c], np.ndarray)],
             np.unravel_index(np.asarray(uniq), dims),
+            strict=True,
         )
     )
 
@@ -209,7 +260,17 @@ def _gather(karr: np.ndarray, kidx: np.ndarray):
 
 @dataclass
 class Bounds:
-    """One indicator's thresholds: per context (arrays of length K) and the per-row layers' columns."""
+    """One indicator's thresholds: per context (arrays of length K) and the per-row layers' columns.
+
+    Built by :func:`bounds`; NaN where a context has no value, label codes −1 where no layer won.
+
+    Examples
+    --------
+    >>> b = Bounds(*(np.array([v]) for v in (1.0, np.nan, np.nan, np.nan)),
+    ...            np.array([0], np.int16), np.array([-1], np.int16), np.array([False]), np.array([True]))
+    >>> STATUSES[status(b, np.array([0.9, 1.0]), np.array([0, 0]))].tolist()
+    ['fail', 'pass']
+    """
 
     min: np.ndarray
     max: np.ndarray
@@ -223,7 +284,34 @@ class Bounds:
 
 
 def bounds(ind: Indicator, ths: list[dict[str, Threshold]], cols: Columns, label) -> Bounds:
-    """Step 2: the context thresholds of one indicator as arrays, with the per-row layers' columns."""
+    """Step 2: the context thresholds of one indicator as arrays, with the per-row layers' columns.
+
+    Parameters
+    ----------
+    ind : Indicator
+        The indicator.
+    ths : list of dict of str to Threshold
+        Per context, the rule-set thresholds (:func:`~standardland.rules.thresholds.effective_thresholds`).
+    cols : Columns
+        The engine's input (the per-row layers' ``<id>_min`` … columns are read from it).
+    label : callable
+        Maps a winning :class:`~standardland.rules.thresholds.LayerValue` (or None) to a label code.
+
+    Returns
+    -------
+    Bounds
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from standardland.rules.thresholds import Context, effective_thresholds
+    >>> from standardland.rules.rulesets import load_rulesets, shipped_rulesets
+    >>> ctx = Context(date(2020, 6, 1), industry_2002=("13",))
+    >>> ths = [effective_thresholds(ctx, load_rulesets(shipped_rulesets()))]
+    >>> b = bounds(catalogue().get("far"), ths, {"far_min": np.array([1.2])}, lambda lv: -1)
+    >>> b.min.tolist(), list(b.own)
+    ([1.0], [('parcel', 'min')])
+    """
     i = ind.id
 
     def arr(get):
@@ -282,7 +370,26 @@ def _float(cols: Columns, name: str, n: int) -> np.ndarray | None:
 
 
 def land_area(cols: Columns, n: int) -> dict[str, np.ndarray]:
-    """The land area the indicators divide by: the project's own, else the parcel's."""
+    """The land area the indicators divide by: the project's own, else the parcel's.
+
+    Parameters
+    ----------
+    cols : Columns
+        Reads ``land_area_m2`` (the project's) and ``parcel_area_m2``.
+    n : int
+        The number of rows.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``land_area_m2`` and ``land_area_mu`` per row (NaN where neither is known).
+
+    Examples
+    --------
+    >>> land_area({"parcel_area_m2": np.array([10_000.0, 10_000.0]),
+    ...            "land_area_m2": np.array([np.nan, 2_000.0])}, 2)["land_area_mu"].tolist()
+    [15.0, 3.0]
+    """
     parcel = _float(cols, "parcel_area_m2", n)
     own = _float(cols, "land_area_m2", n)
     if parcel is None:
@@ -292,8 +399,33 @@ def land_area(cols: Columns, n: int) -> dict[str, np.ndarray]:
 
 
 def actuals(ind: Indicator, cols: Columns, base: dict, n: int) -> np.ndarray:
-    """Step 3: the project's value of one indicator: given directly, else numerator × scale ÷ denominator
-    (a zero denominator is missing data, not infinity)."""
+    """Step 3: the project's value of one indicator: given directly, else numerator × scale ÷ denominator.
+
+    A zero denominator is missing data (NaN), not infinity.
+
+    Parameters
+    ----------
+    ind : Indicator
+        The indicator (its formula).
+    cols : Columns
+        The engine's input (inputs and direct indicator values).
+    base : dict
+        Derived inputs shared by all indicators (:func:`land_area`).
+    n : int
+        The number of rows.
+
+    Returns
+    -------
+    numpy.ndarray
+        The value per row, float64, NaN where missing.
+
+    Examples
+    --------
+    >>> ind = catalogue().get("investment_intensity")
+    >>> base = land_area({"parcel_area_m2": np.array([20_000.0])}, 1)  # 30 亩
+    >>> actuals(ind, {"fixed_asset_investment_wan_yuan": np.array([9000.0])}, base, 1).tolist()
+    [300.0]
+    """
 
     def get(name):
         v = base.get(name)
@@ -317,7 +449,29 @@ def actuals(ind: Indicator, cols: Columns, base: dict, n: int) -> np.ndarray:
 
 
 def status(b: Bounds, actual: np.ndarray, kidx: np.ndarray) -> np.ndarray:
-    """Step 4: per row, FAIL beats MISSING beats WARN beats PASS; NA where no layer has a value."""
+    """Step 4: per row, FAIL beats MISSING beats WARN beats PASS; NA where no layer has a value.
+
+    Parameters
+    ----------
+    b : Bounds
+        The indicator's bounds.
+    actual : numpy.ndarray
+        The project's value per row (NaN where missing).
+    kidx : numpy.ndarray
+        Per row, the index of its context.
+
+    Returns
+    -------
+    numpy.ndarray
+        int8 codes into :data:`STATUSES`. A value equal to a bound passes.
+
+    Examples
+    --------
+    >>> b = Bounds(*(np.array([v]) for v in (np.nan, 7.0, np.nan, np.nan)),
+    ...            np.array([-1], np.int16), np.array([0], np.int16), np.array([False]), np.array([True]))
+    >>> STATUSES[status(b, np.array([7.000000000000001, 7.5, np.nan]), np.zeros(3, np.intp))].tolist()
+    ['pass', 'fail', 'missing']
+    """
     n = len(actual)
     fail = None
     if not np.all(np.isnan(b.min)) or any(s == "min" for _, s in b.own):
@@ -352,7 +506,17 @@ def status(b: Bounds, actual: np.ndarray, kidx: np.ndarray) -> np.ndarray:
 
 @dataclass
 class LandUse:
-    """用地类别: the project's nuisance class against the parcel's industrial class, per row."""
+    """用地类别: the project's nuisance class against the parcel's industrial class, per row.
+
+    Built by :func:`land_use`.
+
+    Examples
+    --------
+    >>> lu = land_use({"land_use_code": np.array(["100101", "100103"], dtype=object),
+    ...                "nuisance_class": np.array([3.0, 3.0])}, 2, True)
+    >>> STATUSES[lu.status].tolist(), lu.parcel_class.tolist(), lu.code(1)
+    (['fail', 'pass'], [1.0, 3.0], '100103')
+    """
 
     status: np.ndarray
     parcel_class: np.ndarray  # 1/2/3, 0 not industrial, NaN not a class
@@ -367,7 +531,28 @@ class LandUse:
 
 
 def land_use(cols: Columns, n: int, judged: bool) -> LandUse:
-    """Step 5: a class-3 project on class-1 land is inadmissible; non-industrial land fails."""
+    """Step 5: a class-3 project on class-1 land is inadmissible; non-industrial land fails.
+
+    Parameters
+    ----------
+    cols : Columns
+        Reads ``land_use_code`` (the parcel's) and ``nuisance_class`` (the project's).
+    n : int
+        The number of rows.
+    judged : bool
+        False makes every row ``not_applicable`` (checkpoints after screening, ``only=``).
+
+    Returns
+    -------
+    LandUse
+
+    Examples
+    --------
+    >>> lu = land_use({"land_use_code": np.array(["100101"], dtype=object),
+    ...                "nuisance_class": np.array([1.0])}, 1, True)
+    >>> STATUSES[lu.status].tolist()
+    ['pass']
+    """
     col = cols.get("land_use_code")
     if col is None:
         col = Coded(np.full(n, -1, dtype=np.int8), np.array([], dtype=object))
@@ -394,8 +579,20 @@ def land_use(cols: Columns, n: int, judged: bool) -> LandUse:
 
 @dataclass
 class Evaluation:
-    """Results for n rows × k indicators: status codes, actual values, the verdict, and what the
-    presentation needs (contexts and their thresholds, per-indicator bounds)."""
+    """Results for n rows × k indicators: status codes, actual values and the verdict.
+
+    It also keeps what the presentation needs (contexts and their thresholds, per-indicator
+    bounds); row-level bounds are computed on demand.
+
+    Examples
+    --------
+    >>> from standardland.rules.rulesets import load_rulesets, shipped_rulesets
+    >>> ev = evaluate({"decision_date": np.array(["2020-06-01"], dtype="datetime64[D]"),
+    ...                "industry_2002": np.array(["13"], dtype=object),
+    ...                "far": np.array([0.9])}, load_rulesets(shipped_rulesets()))
+    >>> ev.verdict_of(0), ev.governing("far", 0)
+    ('fail', ('national-2008', None))
+    """
 
     n: int
     checkpoint: str
@@ -450,12 +647,13 @@ class Evaluation:
         return STATUSES[self.land_use.status if ind_id == LAND_USE_CHECK else self.status[ind_id]]
 
     def verdict_of(self, row: int) -> str:
+        """The verdict name of one row: ``pass``, ``fail`` or ``incomplete``."""
         return VERDICTS[self.verdict[row]]
 
     def governing(self, ind_id: str, row: int) -> tuple[str | None, str | None]:
         """Names of the layers whose min and max govern ``row`` (rule-set id, ``parcel``, ``agreement``)."""
         lo, hi = self.winners(ind_id)
-        return tuple(None if k < 0 else self.labels[k] for k in (lo[row], hi[row]))
+        return (None if lo[row] < 0 else self.labels[lo[row]], None if hi[row] < 0 else self.labels[hi[row]])
 
     def flat(self) -> pd.DataFrame:
         """The flat table (see :func:`standardland.rules.explain.flat`)."""
@@ -492,13 +690,23 @@ def evaluate(
         direct indicator values, and the per-row layers (``<id>_min``, ``agreement:<id>_min`` …).
         A DataFrame is accepted and read through :func:`columns_of`.
     rulesets : list of RuleSet
+        Candidate rule sets; each context chooses among them by date and scope.
     checkpoint : {"screening", "acceptance", "production_review"}
+        Indicators not judged at this checkpoint are ``not_applicable``.
+    cat : Catalogue, optional
+        The indicator catalogue (the shipped one by default).
     only : set of indicator ids, optional
         Judge only these (the others are ``not_applicable``); the land-use check is ``land_use_class``.
 
     Returns
     -------
     Evaluation
+        Status, actual values and the verdict per row.
+
+    Raises
+    ------
+    InputError
+        When ``only`` names an unknown indicator.
 
     Examples
     --------
@@ -508,8 +716,8 @@ def evaluate(
     ...                "admin_code": np.array(["330106"], dtype=object),
     ...                "parcel_area_m2": np.array([10_000.0]), "far": np.array([1.0])},
     ...               load_rulesets(shipped_rulesets()))
-    >>> ev.status_of("far")[0], ev.required("far")[0][0]
-    ('pass', np.float64(1.0))
+    >>> ev.status_of("far")[0], float(ev.required("far")[0][0])
+    ('pass', 1.0)
     """
     cat = cat or catalogue()
     if isinstance(cols, pd.DataFrame):

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,7 @@ import shapely
 from .. import codes as codelists
 from .catalogue import catalogue
 from .checks import parcel_columns, project_columns
-from .engine import FAIL, MISSING, STATUSES, VERDICTS, evaluate
+from .engine import FAIL, MISSING, VERDICTS, evaluate
 from ..parcels import AVAILABLE_STATUSES
 from .project import Project, parse_project
 from .rulesets import RuleSet, load_rulesets
@@ -29,7 +30,19 @@ from ..units import m2_to_mu
 
 @dataclass
 class ParcelIndex:
-    """Parcels prepared once for repeated matching: engine columns, an STRtree, the admission lists."""
+    """Parcels prepared once for repeated matching: engine columns, an STRtree, the rule sets.
+
+    Built by :func:`build_index`; the park admission lists are read from ``rulesets`` per match
+    (by the project's decision date).
+
+    Examples
+    --------
+    >>> from standardland.sample import sample_parcels
+    >>> from standardland.rules.rulesets import shipped_rulesets
+    >>> index = build_index(sample_parcels(), None, shipped_rulesets())
+    >>> len(index.status), "geometry" in index.parcels.columns
+    (35, False)
+    """
 
     parcels: pd.DataFrame
     frame: dict  # engine columns of every parcel (checks.parcel_columns)
@@ -43,6 +56,29 @@ class ParcelIndex:
 
 
 def build_index(parcels, parks, rulesets) -> ParcelIndex:
+    """Prepare parcels for :func:`match`.
+
+    Parameters
+    ----------
+    parcels : geopandas.GeoDataFrame
+        Parcels as the store returns them (``code``, ``park``, ``status``, ``area_m2``,
+        ``land_use_code``, ``region_class``, ``attrs``, geometry in EPSG:4490).
+    parks : pandas.DataFrame or None
+        The parks table (``code``, ``zone_tier``).
+    rulesets : list of RuleSet or list of dict
+        Rule sets, loaded or as documents.
+
+    Returns
+    -------
+    ParcelIndex
+
+    Examples
+    --------
+    >>> from standardland.sample import sample_parcels
+    >>> from standardland.rules.rulesets import shipped_rulesets
+    >>> build_index(sample_parcels(), None, shipped_rulesets()).frame["admin_code"][0]
+    '370613'
+    """
     rs = load_rulesets(rulesets) if rulesets and isinstance(rulesets[0], dict) else list(rulesets)
     geoms = np.asarray(parcels.geometry.values, dtype=object)
     lu = parcels["land_use_code"].to_numpy(dtype=object)
@@ -66,6 +102,46 @@ def _admission(rulesets: list[RuleSet], project: Project) -> dict[str, dict]:
 def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=None,
           statuses=AVAILABLE_STATUSES, area_min_ratio: float = 0.9, area_max_ratio: float = 1.5,
           lang: str = "zh") -> dict:
+    """Rank the available parcels of ``index`` for a project (see the module docstring).
+
+    Parameters
+    ----------
+    project : dict or Project
+        The project, parsed by :func:`~standardland.rules.project.parse_project` if a dict.
+    index : ParcelIndex
+        The parcels (:func:`build_index`).
+    top : int, default 10
+        How many ranked parcels to return.
+    within : shapely geometry, optional
+        An area of interest (EPSG:4490); parcels not intersecting it are excluded.
+    statuses : iterable of str
+        Parcel statuses that count as available.
+    area_min_ratio, area_max_ratio : float
+        A parcel's area must lie within these multiples of the project's ``land_area_m2``.
+    lang : {"zh", "en"}
+        Language of the explanations.
+
+    Returns
+    -------
+    dict
+        ``project``, ``decision_date``, ``industry``, ``considered``, ``candidates``,
+        ``excluded`` (reason → count), ``verdicts`` (code → verdict of every candidate) and
+        ``results`` (ranked, each with ``rank``, ``parcel_code``, ``verdict``, ``failed``,
+        ``missing``, ``headroom``, ``area_fit``, ``why`` and the explained ``indicators``).
+
+    Examples
+    --------
+    >>> import json
+    >>> from importlib.resources import files
+    >>> from standardland.sample import sample_parcels
+    >>> from standardland.rules.rulesets import shipped_rulesets
+    >>> project = json.loads(files("standardland.examples").joinpath("project.json").read_text("utf-8"))
+    >>> out = match(project, build_index(sample_parcels(), None, shipped_rulesets()), top=2)
+    >>> out["considered"], out["candidates"], out["excluded"]
+    (35, 5, {'status: not available': 30})
+    >>> [(r["rank"], r["parcel_code"], r["verdict"]) for r in out["results"]]
+    [(1, '370613004002GB10005', 'pass'), (2, '370613004002GB10002', 'pass')]
+    """
     p = project if isinstance(project, Project) else parse_project(project)
     n = len(index.status)
     keep = np.ones(n, bool)
@@ -99,7 +175,7 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
             drop(in_park, f"industry not admitted by {park}")
 
     cand = np.flatnonzero(keep)
-    result = {"project": p.name, "decision_date": p.decision_date.isoformat(), "industry": p.industry.to_dict(),
+    result: dict[str, Any] = {"project": p.name, "decision_date": p.decision_date.isoformat(), "industry": p.industry.to_dict(),
               "considered": n, "candidates": int(len(cand)), "excluded": excluded, "results": []}
     if not len(cand):
         return result
@@ -129,7 +205,7 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
     areas = index.area_m2[cand]
     fit = np.abs(areas - req) / req if req else np.zeros(len(cand))
     cand_codes = index.parcels["code"].to_numpy()[cand]
-    result["verdicts"] = dict(zip(cand_codes.tolist(), VERDICTS[ev.verdict].tolist()))
+    result["verdicts"] = dict(zip(cand_codes.tolist(), VERDICTS[ev.verdict].tolist(), strict=True))
     vorder = np.array([0, 2, 1])[ev.verdict]  # pass, incomplete, fail
     order = np.lexsort((fit, -headroom, nmiss, nfail, vorder))[:top]
     for rank, j in enumerate(order, 1):
@@ -148,4 +224,4 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
     return result
 
 
-__all__ = ["ParcelIndex", "build_index", "match", "STATUSES"]
+__all__ = ["ParcelIndex", "build_index", "match"]

@@ -20,7 +20,7 @@ import copy
 import math
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 
@@ -32,11 +32,31 @@ ROW_LAYERS = ("parcel", "agreement")  # layers that vary per row, not per contex
 LAYER_RANK = {name: i for i, name in enumerate(LAYERS)}
 ROW_LAYER_SOURCE = {"parcel": "出让公告 parcel-specific value", "agreement": "投资建设协议 commitment"}
 SIDES = ("min", "max")
+_NONE = np.array([None], dtype=object)  # appended as the category of code −1 (missing)
 
 
 @dataclass
 class LayerValue:
-    """One layer's value for one indicator, with its provenance."""
+    """One layer's value for one indicator, with its provenance.
+
+    Attributes
+    ----------
+    layer : str
+        One of :data:`LAYERS`.
+    ruleset, version : str
+        The rule set and its version (``parcel``/``agreement`` and ``-`` for a per-row layer).
+    min, max : float or None
+        The bounds in the indicator's canonical unit.
+    severity : str
+        ``binding`` or ``advisory`` (an advisory value only warns).
+    verified, source, clause, note : str or None
+        Provenance: verification grade, document, clause, and why a value is absent.
+
+    Examples
+    --------
+    >>> LayerValue("national", "national-2023", "2023", 1.0, None, "binding", "V", "自然资发〔2023〕").to_dict()["min"]
+    1.0
+    """
 
     layer: str
     ruleset: str
@@ -56,7 +76,19 @@ class LayerValue:
 
 @dataclass
 class Threshold:
-    """The effective threshold of one indicator in one context, with every layer's value."""
+    """The effective threshold of one indicator in one context, with every layer's value.
+
+    ``min``/``max`` are the binding bounds and ``*_layer`` the layer that set each;
+    ``advisory_min``/``advisory_max`` the strictest advisory values; ``layers`` every layer
+    consulted, in order, including those without a value (with a ``note``).
+
+    Examples
+    --------
+    >>> th = Threshold("far")
+    >>> tighten(th, LayerValue("park", "p", "1", 3.2, 3.0, "binding", None, None))
+    >>> th.conflict
+    True
+    """
 
     indicator: str
     min: float | None = None
@@ -73,12 +105,22 @@ class Threshold:
 
     @property
     def conflict(self) -> bool:
+        """True when the binding minimum exceeds the binding maximum (no value can pass)."""
         return self.min is not None and self.max is not None and self.min > self.max
 
 
 @dataclass(frozen=True)
 class Context:
-    """What a threshold depends on: when, what industry, where."""
+    """What a threshold depends on: when, what industry, where.
+
+    Hashable, so distinct contexts are factorized and their thresholds computed once.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> Context(date(2024, 6, 1), industry_2017=("39",), region_class=4).park is None
+    True
+    """
 
     decision_date: date
     industry_2017: tuple[str, ...] = ()
@@ -137,15 +179,28 @@ def _isnan(v) -> bool:
 
 
 def admin_code(parcel_code) -> str | None:
-    """The 6-digit county code of a 宗地代码 / 不动产单元号 (its first six characters)."""
+    """The 6-digit county code of a 宗地代码 / 不动产单元号 (its first six characters).
+
+    Examples
+    --------
+    >>> admin_code("370613004002GB10001"), admin_code(None)
+    ('370613', None)
+    """
     return str(parcel_code)[:6] if isinstance(parcel_code, str) and parcel_code else None
 
 
 def zone_tiers(parks) -> dict:
-    """park code → zone tier, from the store's parks table (a frame with ``code``, ``zone_tier``)."""
+    """park code → zone tier, from the store's parks table (a frame with ``code``, ``zone_tier``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> zone_tiers(pd.DataFrame({"code": ["p1", "p2"], "zone_tier": ["A", None]}))
+    {'p1': 'A', 'p2': None}
+    """
     if parks is None or not len(parks):
         return {}
-    return {c: (None if t is None or _isnan(t) else t) for c, t in zip(parks["code"], parks["zone_tier"])}
+    return {c: (None if t is None or _isnan(t) else t) for c, t in zip(parks["code"], parks["zone_tier"], strict=True)}
 
 
 def tighten(th: Threshold, lv: LayerValue) -> None:
@@ -197,8 +252,29 @@ def tighten_rows(value, by, own: np.ndarray, label, side: str):
 
 
 def applicable_rulesets(rulesets: list, ctx: Context) -> list:
-    """Rule sets in force on ``ctx.decision_date`` whose scope covers the parcel; latest per series."""
-    best: dict[str, object] = {}
+    """Rule sets in force on ``ctx.decision_date`` whose scope covers the parcel; latest per series.
+
+    Parameters
+    ----------
+    rulesets : list of RuleSet
+        Candidate rule sets (all versions of every series).
+    ctx : Context
+        The decision date, industry and place.
+
+    Returns
+    -------
+    list of RuleSet
+        At most one version per series, ordered national → province → city → park.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from standardland.rules.rulesets import load_rulesets, shipped_rulesets
+    >>> rs = load_rulesets(shipped_rulesets())
+    >>> [r.id for r in applicable_rulesets(rs, Context(date(2010, 1, 1)))]
+    ['national-2008']
+    """
+    best: dict[str, Any] = {}
     for rs in rulesets:
         if not rs.in_force(ctx.decision_date) or not rs.covers(ctx):
             continue
@@ -220,6 +296,32 @@ def effective_thresholds(
     ``only`` limits the work to these indicator ids (the others get an empty threshold).
     The answer is shared between calls with the same context and rule-set objects: treat it as
     read-only (:func:`with_layers` returns a tightened copy).
+
+    Parameters
+    ----------
+    ctx : Context
+        The decision date, industry and place.
+    rulesets : list of RuleSet
+        Candidate rule sets; :func:`applicable_rulesets` chooses among them.
+    cat : Catalogue, optional
+        The indicator catalogue (the shipped one by default).
+    only : iterable of str, optional
+        Indicator ids to compute.
+
+    Returns
+    -------
+    dict of str to Threshold
+        One threshold per catalogue indicator.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from standardland.rules.rulesets import load_rulesets, shipped_rulesets
+    >>> ctx = Context(date(2024, 6, 1), industry_2017=("39",), industry_2002=("36", "39", "40"),
+    ...               region_class=4, admin_code="370613")
+    >>> far = effective_thresholds(ctx, load_rulesets(shipped_rulesets()))["far"]
+    >>> far.min, far.min_layer.ruleset
+    (1.0, 'national-2023')
     """
     cat = cat or catalogue()
     key = (ctx, tuple(map(id, rulesets)), id(cat), None if only is None else frozenset(only))
@@ -278,7 +380,13 @@ def _effective_thresholds(ctx: Context, rulesets: list, cat: Catalogue, only) ->
 
 
 def limit_column(ind_id: str, side: str, layer: str = "parcel") -> str:
-    """The engine column of a per-row layer's bound: ``far_min`` (parcel), ``agreement:far_min``."""
+    """The engine column of a per-row layer's bound: ``far_min`` (parcel), ``agreement:far_min``.
+
+    Examples
+    --------
+    >>> limit_column("far", "min"), limit_column("far", "min", "agreement")
+    ('far_min', 'agreement:far_min')
+    """
     return f"{ind_id}_{side}" if layer == "parcel" else f"{layer}:{ind_id}_{side}"
 
 
@@ -294,7 +402,7 @@ def own_limits(attrs: Mapping | None, cat: Catalogue | None = None, *, where: st
     {'far': (1.2, None)}
     """
     cat = cat or catalogue()
-    out = {}
+    out: dict[str, tuple[float | None, float | None]] = {}
     if not attrs:
         return out
     for ind in cat.indicators:
@@ -328,8 +436,16 @@ def _limit(v, fieldname: str) -> float | None:
 
 
 def commitment_limits(commitments: Mapping | None, cat: Catalogue | None = None) -> dict:
-    """An agreement's commitments ``{indicator: value}`` as limits ``{"<id>_min" | "<id>_max": value}``:
-    a commitment binds on the indicator's own direction (a maximum for ``max`` indicators)."""
+    """An agreement's commitments ``{indicator: value}`` as limits ``{"<id>_min" | "<id>_max": value}``.
+
+    A commitment binds on the indicator's own direction (a maximum for ``max`` indicators);
+    ids that are not in the catalogue are left out.
+
+    Examples
+    --------
+    >>> commitment_limits({"investment_intensity": 300, "green_ratio": 15, "unknown": 1})
+    {'investment_intensity_min': 300, 'green_ratio_max': 15}
+    """
     cat = cat or catalogue()
     out = {}
     for ind_id, v in (commitments or {}).items():
@@ -339,14 +455,42 @@ def commitment_limits(commitments: Mapping | None, cat: Catalogue | None = None)
 
 
 def row_layer_value(layer: str, lo: float | None, hi: float | None) -> LayerValue:
-    """The :class:`LayerValue` of a per-row layer (parcel or agreement), with its provenance."""
+    """The :class:`LayerValue` of a per-row layer (parcel or agreement), with its provenance.
+
+    Examples
+    --------
+    >>> row_layer_value("agreement", 300.0, None).source
+    '投资建设协议 commitment'
+    """
     return LayerValue(layer, layer, "-", lo, hi, "binding", None, ROW_LAYER_SOURCE[layer])
 
 
 def with_layers(
     ths: dict[str, Threshold], layers: Mapping[str, Mapping | None], cat: Catalogue | None = None
 ) -> dict[str, Threshold]:
-    """A copy of ``ths`` tightened by per-row layers, e.g. ``{"parcel": attrs, "agreement": limits}``."""
+    """A copy of ``ths`` tightened by per-row layers, e.g. ``{"parcel": attrs, "agreement": limits}``.
+
+    Parameters
+    ----------
+    ths : dict of str to Threshold
+        Rule-set thresholds (from :func:`effective_thresholds`); left unchanged.
+    layers : mapping of str to mapping
+        Per layer (``parcel``, ``agreement``) its ``<id>_min``/``<id>_max`` values.
+    cat : Catalogue, optional
+        The indicator catalogue.
+
+    Returns
+    -------
+    dict of str to Threshold
+        The tightened copy; each per-row value is appended to the indicator's ``layers``.
+
+    Examples
+    --------
+    >>> ths = {ind.id: Threshold(ind.id) for ind in catalogue().indicators}
+    >>> far = with_layers(ths, {"parcel": {"far_min": 1.2}})["far"]
+    >>> far.min, far.min_layer.layer, ths["far"].min
+    (1.2, 'parcel', None)
+    """
     out = copy.deepcopy(ths)
     for layer in ROW_LAYERS:
         for ind_id, (lo, hi) in own_limits(layers.get(layer), cat, where=layer).items():
@@ -359,8 +503,16 @@ def with_layers(
 def limit_columns(
     attrs: Iterable[Mapping | None], cat: Catalogue | None = None, layer: str = "parcel"
 ) -> dict:
-    """Per-row layer columns ``{limit_column: float array}`` from a sequence of attribute dicts;
-    columns with no value in any row are left out."""
+    """Per-row layer columns ``{limit_column: float array}`` from a sequence of attribute dicts.
+
+    Columns with no value in any row are left out; rows without a value hold NaN.
+
+    Examples
+    --------
+    >>> cols = limit_columns([{"far_min": 1.2}, None], layer="parcel")
+    >>> list(cols), cols["far_min"].tolist()
+    (['far_min'], [1.2, nan])
+    """
     cat = cat or catalogue()
     limits = [own_limits(a, cat, where=layer) for a in attrs]
     out = {}
@@ -376,8 +528,35 @@ def limit_columns(
 
 
 def parcel_columns(parcels, parks=None, cat: Catalogue | None = None) -> dict[str, np.ndarray]:
-    """The engine columns of parcels: their context (region class, zone tier, county, park),
-    area, land use, and their own ``<id>_min/_max`` layer."""
+    """The engine columns of parcels: context, area, land use and their own ``<id>_min/_max`` layer.
+
+    The context columns are region class, zone tier (from ``parks``), county code and park.
+
+    Parameters
+    ----------
+    parcels : pandas.DataFrame
+        Parcels with ``code``, ``park``, ``area_m2``, ``land_use_code``, ``region_class`` and
+        optionally ``attrs``.
+    parks : pandas.DataFrame, optional
+        The parks table (``code``, ``zone_tier``).
+    cat : Catalogue, optional
+        The indicator catalogue.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        One array per engine column, in parcel order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> parcels = pd.DataFrame({"code": ["370613004002GB10001"], "park": ["p1"], "area_m2": [10_000.0],
+    ...                         "land_use_code": ["100101"], "region_class": [4.0],
+    ...                         "attrs": [{"far_min": 1.2}]})
+    >>> cols = parcel_columns(parcels, pd.DataFrame({"code": ["p1"], "zone_tier": ["A"]}))
+    >>> cols["admin_code"][0], cols["zone_tier"][0], float(cols["far_min"][0])
+    ('370613', 'A', 1.2)
+    """
     import pandas as pd
 
     codes = parcels["code"].to_numpy(dtype=object)
@@ -391,7 +570,7 @@ def parcel_columns(parcels, parks=None, cat: Catalogue | None = None) -> dict[st
         "region_class": parcels["region_class"].to_numpy(dtype="float64", na_value=np.nan),
         "zone_tier": np.array([tiers.get(p) for p in parks_u] + [None], dtype=object)[pcodes],
         "admin_code": pd.Series(codes, dtype=object).str.slice(0, 6).to_numpy(dtype=object),
-        "park": np.append(parks_u, None)[pcodes],
+        "park": np.concatenate([parks_u, _NONE])[pcodes],
     }
     attrs = parcels["attrs"] if "attrs" in parcels.columns else [{}] * len(parcels)
     out.update(limit_columns(attrs, cat))
