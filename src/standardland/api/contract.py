@@ -24,6 +24,8 @@ class _Open(BaseModel):
 
 
 class FieldProblem(_Open):
+    """One problem with one field: where, what was wrong and what is expected."""
+
     field: str = Field(..., description="the field, parameter or header that was wrong (dotted path)")
     message: str | None = Field(None, description="what was wrong")
     expected: str | None = Field(None, description="what is expected")
@@ -45,6 +47,8 @@ class ProblemDetails(_Open):
 
 
 class Link(_Open):
+    """A hypermedia link (OGC API – Features)."""
+
     href: str
     rel: str
     type: str | None = None
@@ -52,22 +56,30 @@ class Link(_Open):
 
 
 class Health(BaseModel):
+    """Liveness: the service answers and names its store backend and version."""
+
     status: Literal["ok"]
     backend: str
     version: str
 
 
 class Landing(_Open):
+    """The OGC API landing page: title, description and links."""
+
     title: str
     description: str
     links: list[Link]
 
 
 class Conformance(BaseModel):
+    """The OGC API conformance classes this service implements."""
+
     conformsTo: list[str]
 
 
 class Collection(_Open):
+    """One feature collection (OGC API – Features): id, title, extent, CRS list and links."""
+
     id: str
     title: str
     description: str
@@ -79,11 +91,15 @@ class Collection(_Open):
 
 
 class Collections(_Open):
+    """The feature collections this service offers."""
+
     links: list[Link]
     collections: list[Collection]
 
 
 class Feature(_Open):
+    """One GeoJSON feature: a parcel with its geometry (CRS84 unless ``crs`` says otherwise)."""
+
     type: Literal["Feature"]
     id: str | int
     geometry: dict[str, Any] | None
@@ -92,6 +108,8 @@ class Feature(_Open):
 
 
 class FeatureCollection(_Open):
+    """A page of GeoJSON features with OGC paging links and counts."""
+
     type: Literal["FeatureCollection"]
     features: list[Feature]
     numberReturned: int
@@ -136,23 +154,31 @@ class ParcelThresholds(_Open):
 
 
 class ScreeningResult(BaseModel):
+    """The verdicts of a screening: one flat record per (project, parcel) row."""
+
     rows: int
     columns: list[str]
     results: list[dict[str, Any]]
 
 
 class ImportResult(_Open):
+    """What an import wrote: counts of inserted and updated parcels."""
+
     file: str
     mode: str
 
 
 class RulesetSummary(_Open):
+    """A rule set in the store: id, layer, version and validity dates."""
+
     id: str
     layer: str
     rules: int
 
 
 class Ruleset(_Open):
+    """A rule set document: its layer, validity, scope and rules with sources."""
+
     id: str
     layer: str
     rules: list[dict[str, Any]]
@@ -168,10 +194,14 @@ class Application(_Open):
 
 
 class AuditTrail(_Open):
+    """An application's hash-chained audit log and whether the chain verifies."""
+
     rows: list[dict[str, Any]]
 
 
 class WorkflowDescription(_Open):
+    """The workflow state machine: states, transitions with roles, and its Mermaid diagram."""
+
     states: list[str]
 
 
@@ -276,7 +306,7 @@ def finish_openapi(doc: dict) -> dict:
                 statuses |= {"409", "412"}
             if path.startswith("/api/v1/applications") or "/dashboard" in path:
                 statuses |= {"404", "409"}
-            for st, r in list(resp.items()):  # the problems FastAPI or a route declared
+            for st in list(resp):  # the problems FastAPI or a route declared
                 if st.startswith(("4", "5")):
                     statuses.add(st)
             for st in statuses:

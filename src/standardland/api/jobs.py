@@ -60,6 +60,7 @@ async def lifespan(app):
 
 
 def shutdown() -> None:
+    """Stop this process's helper process (at server shutdown)."""
     global _POOL
     with _LOCK:
         if _POOL is not None:
@@ -90,6 +91,7 @@ def records_json(df: pd.DataFrame) -> bytes:
 
 
 def screen_file(url: str, path: str, name: str, limits, checkpoint: str) -> bytes:
+    """Screen a table file in the helper process; the flat verdicts as JSON bytes."""
     from .. import io as sio
     from .. import services
 
@@ -98,6 +100,7 @@ def screen_file(url: str, path: str, name: str, limits, checkpoint: str) -> byte
 
 
 def screen_rows(url: str, rows: list[dict], ruleset_ids, indicators, checkpoint: str) -> bytes:
+    """Screen JSON project rows in the helper process; the flat verdicts as JSON bytes."""
     from .. import services
 
     df = pd.DataFrame(rows) if rows else pd.DataFrame({"decision_date": []})
@@ -106,6 +109,7 @@ def screen_rows(url: str, rows: list[dict], ruleset_ids, indicators, checkpoint:
 
 
 def import_file(url: str, path: str, name: str, limits, crs, fix: bool, mode: str) -> dict:
+    """Import a parcel file in the helper process; the import summary."""
     from .. import io as sio
     from .. import services
 
