@@ -76,3 +76,13 @@ def test_dask_results_are_identical_to_local():
     pd.testing.assert_frame_equal(local, dist)
     assert set(local["verdict"]) == {"fail", "incomplete"}
     assert set(local["far_status"]) >= {"pass", "fail", "not_applicable"}  # every 2017 code has a 2002 counterpart
+
+
+def test_an_empty_screening_is_an_empty_answer(store):
+    """One engine function serves 0, 1 and N rows: an empty table screens to an empty table."""
+    import pandas as pd
+
+    from standardland import services
+
+    res = services.screen_table(store, pd.DataFrame({"id": [], "decision_date": [], "industry_code": []}))
+    assert len(res) == 0 and "verdict" in res.columns

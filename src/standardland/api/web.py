@@ -57,9 +57,9 @@ class MapFactory:
             except json.JSONDecodeError as exc:
                 raise InputError(f"not valid JSON ({exc.msg} at line {exc.lineno})", field="project",
                                  expected="a project as JSON (api/project.schema.json)") from exc
-            except RecursionError as exc:
-                raise InputError("nested too deeply to read", field="project",
-                                 expected="a project as JSON (api/project.schema.json)") from exc
+            except RecursionError as exc:  # 400, as the JSON API answers a 10,000-level document
+                raise BadParameter("the document is nested too deeply", field="project",
+                                   expected="a project as JSON (api/project.schema.json)") from exc
             store = request.app.state.store
             m = services.match_project(store, doc, top=200, lang=maps.language(lang, request.headers.get(
                 "accept-language")))

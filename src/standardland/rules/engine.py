@@ -252,6 +252,8 @@ def _gather(karr: np.ndarray, kidx: np.ndarray):
     """Row values of a per-context array; the scalar itself when every context shares it."""
     if len(karr) == 1:
         return karr[0]
+    if len(karr) == 0:  # no rows, no contexts
+        return karr[kidx]
     v = karr[0]
     if (np.isnan(v) and np.all(np.isnan(karr))) or np.all(karr == v):
         return v
