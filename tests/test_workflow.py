@@ -22,13 +22,14 @@ STD = "370613004002GB10001"
 WHO = {r: {"name": f"user-{r}", "role": r} for r in ("applicant", "reviewer", "planner", "admin", "viewer")}
 TODAY = date(2026, 6, 1)
 GOOD_ACCEPT = {"actuals": {"floor_area_m2": 150000, "building_footprint_m2": 50000, "office_living_land_m2": 6000,
-                           "green_area_m2": 10000, "fixed_asset_investment_wan_yuan": 60000}}
-BAD_ACCEPT = {"actuals": {**GOOD_ACCEPT["actuals"], "fixed_asset_investment_wan_yuan": 55000}}
+                           "green_area_m2": 10000, "fixed_asset_investment_wan_yuan": 60000},
+               "inspected_on": "2025-12-20"}
+BAD_ACCEPT = {**GOOD_ACCEPT, "actuals": {**GOOD_ACCEPT["actuals"], "fixed_asset_investment_wan_yuan": 55000}}
 GOOD_REVIEW = {"actuals": {"annual_tax_wan_yuan": 4500, "annual_output_wan_yuan": 75000, "value_added_wan_yuan": 20000,
                            "energy_tce": 5000, "emissions_t": 120, "rd_expense_wan_yuan": 2400,
-                           "revenue_wan_yuan": 80000}}
-BAD_REVIEW = {"actuals": {**GOOD_REVIEW["actuals"], "annual_tax_wan_yuan": 3000}}
-SIGN = {"agreed_start": "2024-06-01", "agreed_completion": "2025-12-31", "operating_years": 2,
+                           "revenue_wan_yuan": 80000}, "inspected_on": "2026-05-20"}
+BAD_REVIEW = {**GOOD_REVIEW, "actuals": {**GOOD_REVIEW["actuals"], "annual_tax_wan_yuan": 3000}}
+SIGN = {"signed_on": "2024-05-15", "agreed_start": "2024-06-01", "agreed_completion": "2025-12-31", "operating_years": 2,
         "penalty_terms": {"late_start_per_mille_per_day": 0.5, "late_completion_per_mille_per_day": 0.5,
                           "tax_shortfall_per_mu": True, "combine": "sum"}}
 BODIES = {"reject": {"comment": "不符合产业导向"}, "return": {"comment": "请补充研发投入"},
@@ -181,10 +182,11 @@ def test_failed_acceptance_itemises_penalties(park_store):
     assert reasons["late_start"] == pytest.approx(18)
     assert "late_completion" not in reasons
     assert pen["total_wan_yuan"] == pytest.approx(318, rel=1e-6)
-    assert s.application(app_id)["rectify_due"] == "2026-12-01"
+    assert s.application(app_id)["rectify_due"] == "2026-06-20"  # 6 months from inspected_on 2025-12-20
     # incomplete actuals cannot conclude an inspection
     with pytest.raises(InputError, match="cannot conclude"):
-        A.transition(s, WHO["reviewer"], app_id, "accept", {"actuals": {"floor_area_m2": 150000}}, today=TODAY)
+        A.transition(s, WHO["reviewer"], app_id, "accept", {**GOOD_ACCEPT, "actuals": {"floor_area_m2": 150000}},
+                     today=TODAY)
 
 
 def test_review_breach_charges_tax_shortfall_per_mu(park_store):
