@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import deadlines
 from .. import services
-from ..errors import InputError
+from ..errors import InputError, StandardlandError
 from ..rules import thresholds
 from ..rules.catalogue import catalogue
 from ..rules.project import parse_project
@@ -123,7 +123,12 @@ def inspection(kind: str, states: tuple[str, str, str]):
         actuals, on = body.actuals, body.inspected_on
         _not_future(on, "inspected_on", today)
         _not_before(on, "inspected_on", ag.get("signed_on"), "the agreement's signing date")
-        result = inspect(ag, app, actuals, kind)
+        try:
+            result = inspect(ag, app, actuals, kind)
+        except StandardlandError as exc:  # a measured value of the wrong type or unit: name it under actuals
+            exc.field = f"actuals.{exc.field}" if exc.field else "actuals"
+            exc.args = (str(exc),)
+            raise
         if result["verdict"]["verdict"] == "incomplete":
             missing = [i["id"] for i in result["verdict"]["indicators"] if i["status"] == "missing"]
             raise InputError(f"cannot conclude: no actual value for {', '.join(missing)}", field="actuals",
