@@ -147,6 +147,37 @@ def test_guards(park_store):
     assert s.application(other)["state"] == "draft"
 
 
+def test_dated_transitions_require_their_date(park_store):
+    """No silent today: the date is required, not in the future, not before signing (the CLI/domain path)."""
+    s = park_store
+    app_id = advance(s, "agreement_signed")
+    for body, message in (({}, "Field required"), ({"date": "2026-06-03"}, "in the future"),
+                          ({"date": "2024-05-14"}, "before the agreement's signing date 2024-05-15")):
+        with pytest.raises(InputError, match=message) as e:
+            A.transition(s, WHO["planner"], app_id, "start_construction", body, today=TODAY)
+        assert e.value.field == "date"
+    assert s.application(app_id)["state"] == "agreement_signed" and not s.application(app_id)["facts"]
+    out = A.transition(s, WHO["planner"], app_id, "start_construction", {"date": "2026-06-02"}, today=TODAY)
+    assert out["facts"]["actual_start"] == "2026-06-02"  # a day's grace for the time zone
+    with pytest.raises(InputError) as e:
+        A.transition(s, WHO["planner"], app_id, "complete", {"date": "2026-06-01"}, today=TODAY)
+    assert e.value.field == "date" and "actual start" in e.value.message
+
+
+def test_signing_requires_the_contracts_late_rates_and_records_the_template_default(park_store):
+    s = park_store
+    app_id = advance(s, "approved")
+    no_terms = {k: v for k, v in SIGN.items() if k != "penalty_terms"}
+    with pytest.raises(InputError) as e:
+        A.transition(s, WHO["planner"], app_id, "sign_agreement", no_terms, today=TODAY)
+    assert e.value.field == "penalty_terms" and s.agreement(app_id) is None
+    A.transition(s, WHO["planner"], app_id, "sign_agreement", SIGN, today=TODAY)
+    terms = s.agreement(app_id)["penalty_terms"]
+    assert terms["late_payment_per_mille_per_day"] == 1.0  # the national template's rate, recorded
+    assert terms["national_template_defaults"] == ["late_payment_per_mille_per_day"]
+    assert terms["late_start_per_mille_per_day"] == 0.5 and terms["price_wan_yuan"] == 3600
+
+
 def test_signing_freezes_terms_and_inspections_use_them(park_store):
     s = park_store
     app_id = advance(s, "agreement_signed")
