@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
-import pytest
 
 from standardland.workflow import machine as workflow
 
