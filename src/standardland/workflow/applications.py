@@ -16,7 +16,7 @@ from datetime import date, datetime, timezone
 
 import pandas as pd
 
-from . import audit, bodies, deadlines, guards, penalties, machine as workflow
+from . import audit, bodies, deadlines, penalties, machine as workflow
 from ..rules import checks
 from .. import services
 from ..errors import ConflictError, NotFoundError, PermissionDenied, PreconditionFailed
@@ -120,7 +120,7 @@ def transition(store, ident: dict, app_id: int, action: str, body: dict | bodies
         raise ConflictError(f"cannot {action} an application in state '{app['state']}'", field="action",
                             expected="one of " + ", ".join(allowed) if allowed else "no action (terminal)")
     body = bodies.parse(t.body, body)  # the row's body model: required fields, types and ranges, named
-    note = guards.comment(body)
+    note = body.comment  # every body may carry one; the audit row records it
     changes, extra = t.guard(store, app, body, today)
     new_state = changes["state"]
     if new_state not in t.targets:  # the table is the contract: a guard may not lead elsewhere

@@ -166,8 +166,35 @@ class InspectionBody(TransitionBody):
 
 def parse(model: type[TransitionBody], body: TransitionBody | dict | None) -> TransitionBody:
     """``body`` as ``model``: an instance passes through (the HTTP layer validated it), a dict is
-    validated here (the CLI, scripts, tests) with the first problem raised as
-    :class:`~standardland.errors.InputError` naming the field path."""
+    validated here (the CLI, scripts, tests).
+
+    Parameters
+    ----------
+    model
+        The body model of a transition's row (``Transition.body``).
+    body
+        The request body: a model instance, a dict, or None (an empty body).
+
+    Returns
+    -------
+    TransitionBody
+        The validated body.
+
+    Raises
+    ------
+    InputError
+        For the first problem, naming the field path (``penalty_terms.combine``) and what is expected
+        (the field's description).
+
+    Examples
+    --------
+    >>> parse(DatedBody, {"date": "2024-06-11"}).date
+    datetime.date(2024, 6, 11)
+    >>> parse(DatedBody, {})
+    Traceback (most recent call last):
+    ...
+    standardland.errors.InputError: date: Field required (expected 实际日期 (YYYY-MM-DD): the actual date ...
+    """
     if isinstance(body, model):
         return body
     try:

@@ -34,11 +34,6 @@ def _not_before(d: date, field: str, floor: str | None, what: str) -> None:
         raise InputError(f"{d} is before {what} {floor}", field=field, expected=f"a date ≥ {floor}")
 
 
-def comment(body) -> str | None:
-    """The body's ``comment`` (validated by its model, :mod:`.bodies`), recorded in the audit row."""
-    return body.comment
-
-
 def submit(store, app, body, today):
     verdict = services.check_project(store, app["project"], app["parcel_code"])
     return {"state": "submitted", "verdict": verdict}, {}
