@@ -18,7 +18,8 @@ from standardland.store import open_store
 
 EXAMPLE = json.loads((Path(__file__).resolve().parents[1] / "api/examples/project.json").read_text("utf-8"))
 STD = "370613004002GB10001"
-SIGN = {"agreed_start": "2024-06-01", "agreed_completion": "2025-12-31", "operating_years": 2}
+SIGN = {"signed_on": "2024-05-15", "agreed_start": "2024-06-01", "agreed_completion": "2025-12-31",
+        "operating_years": 2, "penalty_terms": {"late_start_per_mille_per_day": 0.5, "late_completion_per_mille_per_day": 0.5}}
 
 
 @pytest.fixture(scope="module")

@@ -22,13 +22,14 @@ STD = "370613004002GB10001"
 WHO = {r: {"name": f"user-{r}", "role": r} for r in ("applicant", "reviewer", "planner", "admin", "viewer")}
 TODAY = date(2026, 6, 1)
 GOOD_ACCEPT = {"actuals": {"floor_area_m2": 150000, "building_footprint_m2": 50000, "office_living_land_m2": 6000,
-                           "green_area_m2": 10000, "fixed_asset_investment_wan_yuan": 60000}}
-BAD_ACCEPT = {"actuals": {**GOOD_ACCEPT["actuals"], "fixed_asset_investment_wan_yuan": 55000}}
+                           "green_area_m2": 10000, "fixed_asset_investment_wan_yuan": 60000},
+               "inspected_on": "2025-12-20"}
+BAD_ACCEPT = {**GOOD_ACCEPT, "actuals": {**GOOD_ACCEPT["actuals"], "fixed_asset_investment_wan_yuan": 55000}}
 GOOD_REVIEW = {"actuals": {"annual_tax_wan_yuan": 4500, "annual_output_wan_yuan": 75000, "value_added_wan_yuan": 20000,
                            "energy_tce": 5000, "emissions_t": 120, "rd_expense_wan_yuan": 2400,
-                           "revenue_wan_yuan": 80000}}
-BAD_REVIEW = {"actuals": {**GOOD_REVIEW["actuals"], "annual_tax_wan_yuan": 3000}}
-SIGN = {"agreed_start": "2024-06-01", "agreed_completion": "2025-12-31", "operating_years": 2,
+                           "revenue_wan_yuan": 80000}, "inspected_on": "2026-05-20"}
+BAD_REVIEW = {**GOOD_REVIEW, "actuals": {**GOOD_REVIEW["actuals"], "annual_tax_wan_yuan": 3000}}
+SIGN = {"signed_on": "2024-05-15", "agreed_start": "2024-06-01", "agreed_completion": "2025-12-31", "operating_years": 2,
         "penalty_terms": {"late_start_per_mille_per_day": 0.5, "late_completion_per_mille_per_day": 0.5,
                           "tax_shortfall_per_mu": True, "combine": "sum"}}
 BODIES = {"reject": {"comment": "不符合产业导向"}, "return": {"comment": "请补充研发投入"},
@@ -146,6 +147,37 @@ def test_guards(park_store):
     assert s.application(other)["state"] == "draft"
 
 
+def test_dated_transitions_require_their_date(park_store):
+    """No silent today: the date is required, not in the future, not before signing (the CLI/domain path)."""
+    s = park_store
+    app_id = advance(s, "agreement_signed")
+    for body, message in (({}, "Field required"), ({"date": "2026-06-03"}, "in the future"),
+                          ({"date": "2024-05-14"}, "before the agreement's signing date 2024-05-15")):
+        with pytest.raises(InputError, match=message) as e:
+            A.transition(s, WHO["planner"], app_id, "start_construction", body, today=TODAY)
+        assert e.value.field == "date"
+    assert s.application(app_id)["state"] == "agreement_signed" and not s.application(app_id)["facts"]
+    out = A.transition(s, WHO["planner"], app_id, "start_construction", {"date": "2026-06-02"}, today=TODAY)
+    assert out["facts"]["actual_start"] == "2026-06-02"  # a day's grace for the time zone
+    with pytest.raises(InputError) as e:
+        A.transition(s, WHO["planner"], app_id, "complete", {"date": "2026-06-01"}, today=TODAY)
+    assert e.value.field == "date" and "actual start" in e.value.message
+
+
+def test_signing_requires_the_contracts_late_rates_and_records_the_template_default(park_store):
+    s = park_store
+    app_id = advance(s, "approved")
+    no_terms = {k: v for k, v in SIGN.items() if k != "penalty_terms"}
+    with pytest.raises(InputError) as e:
+        A.transition(s, WHO["planner"], app_id, "sign_agreement", no_terms, today=TODAY)
+    assert e.value.field == "penalty_terms" and s.agreement(app_id) is None
+    A.transition(s, WHO["planner"], app_id, "sign_agreement", SIGN, today=TODAY)
+    terms = s.agreement(app_id)["penalty_terms"]
+    assert terms["late_payment_per_mille_per_day"] == 1.0  # the national template's rate, recorded
+    assert terms["national_template_defaults"] == ["late_payment_per_mille_per_day"]
+    assert terms["late_start_per_mille_per_day"] == 0.5 and terms["price_wan_yuan"] == 3600
+
+
 def test_signing_freezes_terms_and_inspections_use_them(park_store):
     s = park_store
     app_id = advance(s, "agreement_signed")
@@ -181,10 +213,11 @@ def test_failed_acceptance_itemises_penalties(park_store):
     assert reasons["late_start"] == pytest.approx(18)
     assert "late_completion" not in reasons
     assert pen["total_wan_yuan"] == pytest.approx(318, rel=1e-6)
-    assert s.application(app_id)["rectify_due"] == "2026-12-01"
+    assert s.application(app_id)["rectify_due"] == "2026-06-20"  # 6 months from inspected_on 2025-12-20
     # incomplete actuals cannot conclude an inspection
     with pytest.raises(InputError, match="cannot conclude"):
-        A.transition(s, WHO["reviewer"], app_id, "accept", {"actuals": {"floor_area_m2": 150000}}, today=TODAY)
+        A.transition(s, WHO["reviewer"], app_id, "accept", {**GOOD_ACCEPT, "actuals": {"floor_area_m2": 150000}},
+                     today=TODAY)
 
 
 def test_review_breach_charges_tax_shortfall_per_mu(park_store):

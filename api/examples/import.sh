@@ -7,6 +7,6 @@ cat > "$tmp" <<'JSON'
  "geometry": {"type": "Polygon", "coordinates": [[[121.4620, 37.4100], [121.4630, 37.4100], [121.4630, 37.4108],
  [121.4620, 37.4108], [121.4620, 37.4100]]]}}]}
 JSON
-"${CURL[@]}" "${AUTH[@]}" -F "file=@$tmp;filename=parcels.geojson" -F mode=upsert "$BASE/api/v1/parcels/import"
-"${CURL[@]}" "${AUTH[@]}" -X DELETE "$BASE/api/v1/parcels/370613004009GB40002"
+call "${AUTH[@]}" -F "file=@$tmp;filename=parcels.geojson" -F mode=upsert "$BASE/api/v1/parcels/import"
+call "${AUTH[@]}" -X DELETE "$BASE/api/v1/parcels/370613004009GB40002"
 rm -f "$tmp"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
 . "$(dirname "$0")/_common.sh"
-"${CURL[@]}" "$BASE/ogc"
-"${CURL[@]}" "$BASE/ogc/conformance"
-"${CURL[@]}" "$BASE/ogc/collections"
+call "$BASE/ogc"
+call "$BASE/ogc/conformance"
+call "$BASE/ogc/collections"

@@ -5,10 +5,10 @@ FEATURE='{"type": "Feature", "properties": {"code": "'$CODE'", "name": "示例�
   "land_use_code": "100101", "land_grade": 7},
   "geometry": {"type": "Polygon", "coordinates": [[[121.4600, 37.4100], [121.4610, 37.4100],
   [121.4610, 37.4108], [121.4600, 37.4108], [121.4600, 37.4100]]]}}'
-"${CURL[@]}" "$BASE/api/v1/parcels?status=published"
-"${CURL[@]}" "${AUTH[@]}" -H "Content-Type: application/json" --data "$FEATURE" "$BASE/api/v1/parcels"
-"${CURL[@]}" "${AUTH[@]}" -X PATCH -H "Content-Type: application/json" \
+call "$BASE/api/v1/parcels?status=published"
+call "${AUTH[@]}" -H "Content-Type: application/json" --data "$FEATURE" "$BASE/api/v1/parcels"
+call "${AUTH[@]}" -X PATCH -H "Content-Type: application/json" \
   --data '{"status": "serviced", "far_min": 1.2}' "$BASE/api/v1/parcels/$CODE"
-"${CURL[@]}" "${AUTH[@]}" -X PUT -H "Content-Type: application/json" --data "$FEATURE" "$BASE/api/v1/parcels/$CODE"
-"${CURL[@]}" "$BASE/api/v1/parcels/$CODE"
-"${CURL[@]}" "${AUTH[@]}" -X DELETE "$BASE/api/v1/parcels/$CODE"
+call "${AUTH[@]}" -X PUT -H "Content-Type: application/json" --data "$FEATURE" "$BASE/api/v1/parcels/$CODE"
+call "$BASE/api/v1/parcels/$CODE"
+call "${AUTH[@]}" -X DELETE "$BASE/api/v1/parcels/$CODE"

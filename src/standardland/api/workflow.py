@@ -1,12 +1,17 @@
 """Workflow routes: applications, transitions (ETag / If-Match, Idempotency-Key), the audit trail,
-deadlines, the park dashboard, printable documents and the Excel register."""
+deadlines, the park dashboard, printable documents and the Excel register.
+
+Each transition is its own operation, ``POST /applications/{app_id}/transitions/<action>``, made from
+its row of :data:`standardland.workflow.machine.TRANSITIONS` with the row's body model
+(:mod:`standardland.workflow.bodies`), so the OpenAPI document types every body."""
 
 from __future__ import annotations
 
+import inspect
 from datetime import date
-from typing import Any
+from typing import Any, Optional
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,6 +47,41 @@ def _json(doc) -> Response:
     import json
 
     return Response(json.dumps(doc, ensure_ascii=False, default=str).encode("utf-8"), media_type="application/json")
+
+
+def _transition_route(router: APIRouter, t, anyone) -> None:
+    """``POST /applications/{app_id}/transitions/<action>`` for the row ``t``, its body typed by
+    ``t.body`` (optional when the model has no required field)."""
+    required = [k for k, f in t.body.model_fields.items() if f.is_required()]
+
+    def act(request: Request, app_id: int, body=None, if_match: str | None = None,
+            idempotency_key: str | None = None, ident=None):
+        app = applications.transition(request.app.state.store, ident, app_id, t.action,
+                                      body if body is not None else t.body(),
+                                      if_match=_if_match(if_match), idempotency_key=idempotency_key)
+        resp = _json(app)
+        resp.headers.update(_etag(app))
+        return resp
+
+    P = inspect.Parameter
+    act.__signature__ = inspect.Signature([
+        P("request", P.POSITIONAL_OR_KEYWORD, annotation=Request),
+        P("app_id", P.POSITIONAL_OR_KEYWORD, annotation=int),
+        P("body", P.POSITIONAL_OR_KEYWORD, annotation=t.body if required else Optional[t.body],
+          default=Body(...) if required else Body(None)),
+        P("if_match", P.POSITIONAL_OR_KEYWORD, annotation=Optional[str],
+          default=Header(None, alias="If-Match", description='the ETag of the application, e.g. "3"')),
+        P("idempotency_key", P.POSITIONAL_OR_KEYWORD, annotation=Optional[str],
+          default=Header(None, alias="Idempotency-Key", max_length=200,
+                         description="a retry with the same key returns the first response")),
+        P("ident", P.POSITIONAL_OR_KEYWORD, default=anyone)])
+    act.__name__ = f"transition_{t.action}"
+    doc = (f"From {', '.join(t.sources)} to {' or '.join(t.targets)}; roles: {', '.join(t.roles)}. "
+           f"Guard: {t.description}." + (f" Parcel status afterwards: {t.parcel_status}." if t.parcel_status else "")
+           + " The body is validated before anything else (422 naming the field path); then the role (403), "
+             "If-Match (412) and the state (409).")
+    router.add_api_route(f"/applications/{{app_id}}/transitions/{t.action}", act, methods=["POST"],
+                         summary=f"Transition: {t.action}", description=doc, operation_id=f"transition_{t.action}")
 
 
 class WorkflowFactory:
@@ -83,16 +123,13 @@ class WorkflowFactory:
             resp.headers.update(_etag(app))
             return resp
 
-        @r.post("/applications/{app_id}/transitions/{action}", summary="Make a transition")
-        def act(request: Request, app_id: int, action: str, body: dict[str, Any] | None = None,
-                if_match: str | None = Header(None, alias="If-Match"),
-                idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
-                ident=anyone):
-            app = applications.transition(request.app.state.store, ident, app_id, action, body or {},
-                                          if_match=_if_match(if_match), idempotency_key=idempotency_key)
-            resp = _json(app)
-            resp.headers.update(_etag(app))
-            return resp
+        for t in workflow.TRANSITIONS:  # one operation per row of the table, typed by the row's body model
+            _transition_route(r, t, anyone)
+
+        @r.post("/applications/{app_id}/transitions/{action}", include_in_schema=False)
+        def unknown_action(request: Request, app_id: int, action: str, ident=anyone):
+            # only reached for an action that is not a row of the table: 404 naming the actions
+            return applications.transition(request.app.state.store, ident, app_id, action, {})
 
         @r.get("/applications/{app_id}/audit", summary="The audit trail and its hash-chain verification")
         def audit_(request: Request, app_id: int, ident=anyone):

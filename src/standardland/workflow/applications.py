@@ -16,7 +16,7 @@ from datetime import date, datetime, timezone
 
 import pandas as pd
 
-from . import audit, deadlines, guards, penalties, machine as workflow
+from . import audit, bodies, deadlines, penalties, machine as workflow
 from ..rules import checks
 from .. import services
 from ..errors import ConflictError, NotFoundError, PermissionDenied, PreconditionFailed
@@ -85,16 +85,17 @@ def create(store, ident: dict, parcel_code: str, project: dict) -> dict:
     return view(store, app_id, ident)
 
 
-def transition(store, ident: dict, app_id: int, action: str, body: dict | None = None, *,
+def transition(store, ident: dict, app_id: int, action: str, body: dict | bodies.TransitionBody | None = None, *,
                if_match: int | None = None, idempotency_key: str | None = None, today: date | None = None) -> dict:
     """Apply ``action``; returns the application view.
 
     In this order: the action must exist (404), the caller's role must be allowed (403) and the
     application visible to them (404, as for :func:`view`); then the caller's own
     ``idempotency_key``, if recorded, replays its stored response; then a stale ``if_match`` (412),
-    a wrong state (409), a failed guard (422, naming the field) or a lost race (409).
+    a wrong state (409), a body that does not fit the row's model (422 naming the field path; a dict
+    is validated here, a model instance was validated by the HTTP layer, :mod:`.bodies`), a failed
+    guard (422, naming the field) or a lost race (409).
     """
-    body = body or {}
     today = today or date.today()
     t = workflow.transition_for(action)
     if t is None:
@@ -118,7 +119,8 @@ def transition(store, ident: dict, app_id: int, action: str, body: dict | None =
         allowed = workflow.allowed_actions(app["state"], ident["role"])
         raise ConflictError(f"cannot {action} an application in state '{app['state']}'", field="action",
                             expected="one of " + ", ".join(allowed) if allowed else "no action (terminal)")
-    note = guards.comment(body)
+    body = bodies.parse(t.body, body)  # the row's body model: required fields, types and ranges, named
+    note = body.comment  # every body may carry one; the audit row records it
     changes, extra = t.guard(store, app, body, today)
     new_state = changes["state"]
     if new_state not in t.targets:  # the table is the contract: a guard may not lead elsewhere
