@@ -22,7 +22,7 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .errors import ConflictError, InputError
 from .resources import web
@@ -40,7 +40,7 @@ class PdfEngineMissing(ConflictError):
 @cache
 def _env() -> Environment:
     return Environment(loader=FileSystemLoader(str(web("templates"))), autoescape=select_autoescape(["html"]),
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                       trim_blocks=True, lstrip_blocks=True)
 
 
 def html(template: str, **data) -> str:
