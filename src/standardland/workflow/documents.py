@@ -155,7 +155,8 @@ def _render(lang: str, title: str, header: list, *, parcel: dict | None = None, 
         note_kinds={n["kind"]: label("note_" + n["kind"], lang, n["kind"]) for n in _notes(notes)},
         requirements_title=label("doc_requirements", lang), requirements=requirements, columns=cols,
         layers_title=label("doc_layers", lang), sections=list(sections), verdict=verdict,
-        verdict_text=label(verdict, lang) if verdict else None, verdict_label=label("verdict", lang), sign=_sign(lang), page=_page(lang),
+        verdict_text=label(verdict, lang) if verdict else None, verdict_label=label("verdict", lang),
+        colon="：" if lang == "zh" else ": ", sign=_sign(lang), page=_page(lang),
         generated_label=label("doc_generated", lang), generated=long_date(datetime.now().date(), lang))
 
 
