@@ -116,8 +116,6 @@ def test_bad_requests_and_a_missing_pdf_engine_are_clear_errors(api, tmp_path):
     assert len(p.stderr.strip().splitlines()) == 1 and "format: no PDF engine" in p.stderr and "chromium" in p.stderr
     p = cli("check", str(doc), "--parcel", STANDARD, "--db", db, "--format", "odt", "--out", str(out))
     assert p.returncode == 2 and "format: 'odt' is not a document format" in p.stderr and not out.exists()
-    p = cli("check", str(doc), "--parcel", STANDARD, "--db", db, "--format", "html")
-    assert p.returncode == 2 and "--out" in p.stderr
 
 
 # -- provenance in people's words --------------------------------------------------------------
