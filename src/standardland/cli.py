@@ -378,7 +378,7 @@ def _print_check(v: dict) -> None:
     footnotes: list[str] = []
     for it in v["indicators"]:
         status = Text(it["status"], style=STATUS_STYLE.get(it["status"], ""))
-        by = lit(it.get("governing_ruleset"))
+        by = lit(it.get("document_number") or it.get("title") or it.get("governing_ruleset"))
         if it.get("reason") and it["status"] in FOOTNOTED:
             footnotes.append(it["reason"])
             if by.plain:  # the marker goes where there is room: the empty "by" cell, else the status
@@ -411,8 +411,13 @@ def _print_match(m: dict) -> None:
 @domain_errors
 def check(project: Path, parcel: str = typer.Option(..., "--parcel", help="Parcel code"),
           checkpoint: str = typer.Option("screening", help="screening | acceptance | production_review"),
-          lang: str = typer.Option("zh", help="zh | en"), db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+          lang: str = typer.Option("zh", help="zh | en"), db: Optional[str] = DbOpt, as_json: bool = JsonOpt,
+          fmt: Optional[str] = typer.Option(None, "--format", help="html | pdf: write the meeting-ready document"),
+          out_file: Optional[Path] = typer.Option(None, "--out", help="Where --format writes the document")):
     """May this project go on this parcel, and why not? Every indicator with its source.
+
+    With --format html|pdf --out FILE it writes the meeting-ready document instead of the table
+    (the same document as POST /api/v1/checks/document) and exits 0 once it is written.
 
     Exit codes: 0 pass, 1 fail, 3 incomplete (a value or a threshold is missing; the reasons are
     listed), 2 input error (a bad project, an unknown parcel, or no rule set in force: run
@@ -420,6 +425,8 @@ def check(project: Path, parcel: str = typer.Option(..., "--parcel", help="Parce
     change the exit code.
     """
     store = open_store(db)
+    if fmt is not None or out_file is not None:
+        return _write_check_document(store, project, parcel, checkpoint, lang, fmt, out_file)
     v = services.check_project(store, _read_json(project, "project"), parcel, checkpoint=checkpoint, lang=lang)
     if as_json:
         _dump(v)
@@ -428,6 +435,18 @@ def check(project: Path, parcel: str = typer.Option(..., "--parcel", help="Parce
     code = EXIT_BY_VERDICT[v["verdict"]]
     if code:
         raise typer.Exit(code)
+
+
+def _write_check_document(store, project: Path, parcel: str, checkpoint: str, lang: str, fmt, out_file) -> None:
+    from .errors import InputError
+
+    if fmt is None or out_file is None:
+        raise InputError("--format and --out go together", field="--out" if out_file is None else "--format",
+                         expected="--format html|pdf --out FILE")
+    doc = services.check_document(store, _read_json(project, "project"), parcel, checkpoint=checkpoint,
+                                  lang=lang, fmt=fmt)
+    out_file.write_bytes(doc)
+    say("document written: ", str(out_file))
 
 
 @app.command()

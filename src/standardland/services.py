@@ -273,6 +273,20 @@ def check_project(store: Store, project: dict, parcel_code: str, *, checkpoint="
     return v
 
 
+def check_document(store: Store, project: dict, parcel_code: str, *, checkpoint="screening", lang="zh",
+                   fmt: str = "html") -> bytes:
+    """The meeting-ready document (HTML or PDF bytes) of :func:`check_project`'s verdict, with a
+    sketch of the parcel: the one call ``check --format`` and ``POST /checks/document`` make."""
+    from . import render
+    from .workflow import documents
+
+    if fmt not in render.FORMATS:  # refused before any work is done
+        raise InputError(f"'{fmt}' is not a document format", field="format", expected="html or pdf")
+    v = check_project(store, project, parcel_code, checkpoint=checkpoint, lang=lang)
+    geometry = parcel_for_check(store, parcel_code)[0].geometry.iloc[0]
+    return render.output(documents.check_document(v, lang=lang, geometry=geometry), fmt)
+
+
 def match_project(store: Store, project: dict, *, top=10, within=None, lang="zh") -> dict:
     p = parse_project(project)
     idx = matching.build_index(store.parcels(), parks(store), rulesets(store))

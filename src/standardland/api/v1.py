@@ -116,6 +116,17 @@ class ChecksFactory:
                 return _json(services.check_project(request.app.state.store, body.project, body.parcel_code,
                                                     checkpoint=body.checkpoint, lang=body.lang))
 
+        @r.post("/checks/document", summary="The meeting-ready document of a check (HTML or PDF)",
+                response_class=Response, responses={200: {"content": {"text/html": {}, "application/pdf": {}}}})
+        def check_document(request: Request, body: CheckRequest,
+                           format: Literal["html", "pdf"] = Query("html", description="html or pdf")):
+            with _in_project():
+                doc = services.check_document(request.app.state.store, body.project, body.parcel_code,
+                                              checkpoint=body.checkpoint, lang=body.lang, fmt=format)
+            media = "application/pdf" if format == "pdf" else "text/html; charset=utf-8"
+            name = f"check-{body.parcel_code}.{format}"
+            return Response(doc, media_type=media, headers={"Content-Disposition": f'inline; filename="{name}"'})
+
         @r.post("/matches", summary="Rank the available parcels for a project",
                 responses=c.responses(200, c.MatchResult))
         def match(request: Request, body: MatchRequest):

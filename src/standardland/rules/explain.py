@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .engine import LAND_USE_CHECK, STATUSES, VERDICTS, Evaluation
+from .rulesets import provenance
 from .thresholds import ROW_LAYERS, Threshold, row_layer_value
 
 ADVISORY = {"zh": "（推荐值）", "en": " (recommended)"}
@@ -118,8 +119,14 @@ def _row_layers(ev: Evaluation, ind_id: str, row: int) -> list[dict]:
         lo = _f(lo[row]) if lo is not None else None
         hi = _f(hi[row]) if hi is not None else None
         if lo is not None or hi is not None:
-            out.append(row_layer_value(layer, lo, hi).to_dict())
+            out.append(_worded(row_layer_value(layer, lo, hi).to_dict()))
     return out
+
+
+def _worded(layer: dict) -> dict:
+    """A layer's dict with its document in people's words (``title``, ``document_number``)."""
+    layer.update(provenance(layer["ruleset"]))
+    return layer
 
 
 def _reason(ev: Evaluation, ind, th: Threshold, status: str) -> str | None:
@@ -149,7 +156,9 @@ def explain(ev: Evaluation, row: int, lang: str = "zh") -> dict:
 
     Returns ``{"verdict", "checkpoint", "rulesets", "indicators": [...], "notes": [...]}``; each
     indicator has its status, actual value, ``required`` bounds, ``operator``, ``required_text``
-    (in ``lang``), the governing layer with provenance, every layer's value and the reason for a
+    (in ``lang``), the governing layer with provenance (``title`` and ``document_number`` of its
+    document, the rule-set id only as ``governing_ruleset``), every layer's value (each with its
+    ``title`` and ``document_number``) and the reason for a
     ``missing``, ``not_applicable`` or ``warn``. ``notes`` carries verdict-level notes (a rule set
     whose scope leaves the project's industry out).
     """
@@ -160,7 +169,7 @@ def explain(ev: Evaluation, row: int, lang: str = "zh") -> dict:
         th = ths[i]
         lo, hi = (_f(a[row]) for a in ev.required(i))
         alo, ahi = (_f(a[row]) for a in ev.advisory(i))
-        layers = [lv.to_dict() for lv in th.layers] + _row_layers(ev, i, row)
+        layers = [_worded(lv.to_dict()) for lv in th.layers] + _row_layers(ev, i, row)
         status = STATUSES[ev.status[i][row]]
         by_min, by_max = ev.governing(i, row)
         if lo is not None and hi is not None:
@@ -192,6 +201,7 @@ def explain(ev: Evaluation, row: int, lang: str = "zh") -> dict:
                 "unit": ind.unit,
                 "governing_layer": gov["layer"] if gov else None,
                 "governing_ruleset": governing,
+                **provenance(governing),
                 "source": gov.get("source") if gov else None,
                 "clause": gov.get("clause") if gov else None,
                 "verified": gov.get("verified") if gov else None,
@@ -221,6 +231,7 @@ def explain(ev: Evaluation, row: int, lang: str = "zh") -> dict:
             "unit": "class",
             "governing_layer": "parcel",
             "governing_ruleset": "parcel",
+            **provenance("parcel"),
             "source": "国土空间用地用海分类 (2023): 100101/100102/100103 一/二/三类工业用地",
             "clause": f"parcel land use {code}",
             "verified": "V",

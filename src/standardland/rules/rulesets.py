@@ -10,6 +10,12 @@ the divisions makes that set's *industry-keyed* values ``not_applicable`` with t
 (国土资发〔2008〕24号 covers manufacturing, 2002 divisions 13–43; 仓储业 is 2002-58), not
 ``missing``; its other values (building coefficient, office share …) still apply. A park may
 widen or narrow its own scope the same way.
+
+Provenance in people's words: a rule set may carry ``title`` (the document as people cite it,
+e.g. 《工业项目建设用地控制指标》) and ``document_number`` (文号, e.g. 国土资发〔2008〕24号; ``null``
+when unknown or unverified, which the title then says). A set without a title is shown by its id.
+:func:`provenance` answers both for a rule-set id (or the per-row layers ``parcel`` = 出让公告 and
+``agreement`` = 投资建设协议) as the explanation layers print them.
 """
 
 from __future__ import annotations
@@ -95,6 +101,8 @@ class RuleSet:
     rules: list[Rule]
     payload: dict = field(repr=False, default_factory=dict)
     rules_by_indicator: dict = field(repr=False, default_factory=dict)
+    title: str | None = None
+    document_number: str | None = None
 
     def __post_init__(self):
         # the industries this set governs (scope.edition + scope.divisions); None: every industry
@@ -239,9 +247,51 @@ def parse_ruleset(doc: dict, cat: Catalogue | None = None) -> RuleSet:
         rules.append(_parse_rule(r, f"rules[{i}]", cat, edition))
     if not rules:
         raise RuleSetError("a rule set needs at least one rule", field="rules")
+    words = {}
+    for k in ("title", "document_number"):
+        v = doc.get(k)
+        if v is not None and (not isinstance(v, str) or not v.strip() or len(v) > 300):
+            raise RuleSetError(f"{v!r} is not a document {k.replace('_', ' ')}", field=k,
+                               expected="a non-empty string of at most 300 characters, or null")
+        words[k] = v.strip() if isinstance(v, str) else None
     payload = dict(doc)
-    return RuleSet(rid, layer, str(doc.get("version") or eff_from.year), str(doc.get("series") or rid), eff_from,
-                   eff_to, str(edition) if edition else None, scope, doc.get("source"), rules, payload)
+    rs = RuleSet(rid, layer, str(doc.get("version") or eff_from.year), str(doc.get("series") or rid), eff_from,
+                 eff_to, str(edition) if edition else None, scope, doc.get("source"), rules, payload,
+                 title=words["title"], document_number=words["document_number"])
+    _PROVENANCE[rid] = (rs.title or rid, rs.document_number)
+    return rs
+
+
+#: the per-row layers' documents: the parcel's own values come from its transfer announcement,
+#: an agreement's commitments from the investment agreement
+ROW_LAYER_DOCUMENTS = {"parcel": ("出让公告", None), "agreement": ("投资建设协议", None)}
+#: rule-set id → (title, document number), from the rule sets parsed in this process (the latest wins)
+_PROVENANCE: dict[str, tuple[str, str | None]] = {}
+
+
+def provenance(ruleset_id: str | None) -> dict:
+    """The document behind a rule-set id (or a per-row layer) in people's words.
+
+    Returns ``{"title", "document_number"}``; a rule set without a title (or one not parsed in
+    this process) falls back to its id, so nothing is ever shown blank.
+
+    Examples
+    --------
+    >>> _ = load_rulesets(shipped_rulesets())
+    >>> provenance("national-2008")
+    {'title': '《工业项目建设用地控制指标》', 'document_number': '国土资发〔2008〕24号'}
+    >>> provenance("parcel")["title"]
+    '出让公告'
+    """
+    if ruleset_id is None:
+        return {"title": None, "document_number": None}
+    title, number = ROW_LAYER_DOCUMENTS.get(ruleset_id) or _PROVENANCE.get(ruleset_id) or (ruleset_id, None)
+    return {"title": title, "document_number": number}
+
+
+def document_text(title: str | None, number: str | None) -> str:
+    """One line naming a document: ``《工业项目建设用地控制指标》国土资发〔2008〕24号``."""
+    return "".join(x for x in (title, number) if x) or "—"
 
 
 def _parse_rule(r: dict, where: str, cat: Catalogue, edition) -> Rule:
