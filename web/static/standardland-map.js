@@ -40,7 +40,14 @@
  * @property {?{verdicts:Object<string,string>, explanations:Object<string,Explanation>,
  *             matches:Array<{parcel_code:string,name:?string,verdict:string}>}} eligibility
  * @property {string} formProject              the project JSON shown in the form
- * @property {string} formAction
+ * @property {string} formAction               where a check goes (GET, + "&project=<base64url JSON>")
+ * @property {Array<{name:string,kind:string,label:string,unit:?string,units:Array<string>,defaultUnit:?string,
+ *                   constraint:?string,upper:?number,required:boolean,default:*,choices:Array,expected:string,
+ *                   group:string}>} formFields  the form's fields (standardland.maps.form_fields)
+ * @property {Array<{field:string,message:string,expected:?string}>} formErrors  the server's problems
+ * @property {string} industriesUrl            GET ?q=&limit= (official industry names and codes)
+ * @property {number} projectParamLimit        the longest ?project= a shareable URL may carry
+ * @property {string} today                    the server's date (YYYY-MM-DD), the decision date's default
  * @property {string} otherLanguageUrl
  * @property {Array<Array<number>>} bounds     [[south, west], [north, east]]
  *
@@ -127,7 +134,7 @@
     function style(feature) {
       var p = feature.properties, standard = isStandard(p);
       return {color: standard ? "#b30000" : "#333", weight: standard ? 3 : 1, fillColor: fillFor(p),
-              fillOpacity: 0.65, renderer: renderer,
+              fillOpacity: FILL_OPACITY, renderer: renderer,
               className: "sl-parcel sl-code-" + p.code + " sl-status-" + p.status +
                          (verdicts[p.code] ? " sl-verdict-" + verdicts[p.code] : "")};
     }
@@ -151,6 +158,9 @@
         : it.operator === "<=" ? "≤ " + fmt(r.max !== null && r.max !== undefined ? r.max : r.advisory_max) : "—";
       return req + (it.unit && it.unit !== "-" ? " " + unit(it.unit) : "");
     }
+
+    // one fill opacity for the parcels and the legend's swatches (drawn over white, as the map's paper)
+    var FILL_OPACITY = 0.65;
 
     var REASON_STATUSES = ["missing", "incomplete", "not_applicable"];
 
@@ -230,8 +240,11 @@
       var p = layer.feature.properties;
       return el("span", {text: p.code + " " + (p.name || "")});
     }, {sticky: true});
-    var popup = L.popup({maxWidth: 460});
+    var popup = L.popup({maxWidth: 460, autoPanPaddingTopLeft: L.point(50, 20)});
     function openPopupFor(layer, latlng) {
+      // keep the popup clear of the check panel on the right: pan it left of the panel
+      var sideBox = document.querySelector(".sl-side");
+      popup.options.autoPanPaddingBottomRight = L.point((sideBox ? sideBox.offsetWidth : 0) + 30, 30);
       popup.setLatLng(latlng || layer.getBounds().getCenter()).setContent(popupFor(layer.feature.properties))
         .openOn(map);
     }
@@ -293,7 +306,9 @@
       var box = el("div", {className: "sl-panel sl-legend", "data-ui": "legend"});
       box.appendChild(el("b", {text: cfg.legend.title}));
       cfg.legend.items.forEach(function (item) {
-        var sw = el("i"); sw.style.background = item.colour;
+        var sw = el("i", {className: "sl-swatch"}), fillEl = el("b");
+        fillEl.style.background = item.colour; fillEl.style.opacity = String(FILL_OPACITY);
+        sw.appendChild(fillEl);
         box.appendChild(el("div", null, [sw, el("span", {text: item.label})]));
       });
       if (cfg.legend.note) { box.appendChild(el("div", {className: "sl-note", text: cfg.legend.note})); }
@@ -348,13 +363,7 @@
     var side = el("div", {className: "sl-side", "data-ui": "side"});
     var lang = el("a", {href: cfg.otherLanguageUrl, text: T("language"), id: "sl-lang"});
     side.appendChild(el("div", {className: "sl-panel"}, [lang]));
-    var formBox = el("form", {className: "sl-panel sl-form", method: "post", action: cfg.formAction, id: "sl-form"});
-    formBox.appendChild(el("b", {text: T("form_title")}));
-    formBox.appendChild(el("div", {className: "sl-note", text: T("form_help")}));
-    var ta = el("textarea", {name: "project", id: "sl-project"});
-    ta.value = cfg.formProject;
-    formBox.appendChild(ta);
-    formBox.appendChild(el("div", null, [el("button", {type: "submit", text: T("form_submit"), id: "sl-submit"})]));
+    var formBox = window.standardlandForm(cfg, T);  // standardland-form.js
     side.appendChild(formBox);
     if (cfg.eligibility) {
       var mbox = el("div", {className: "sl-panel sl-matches", id: "sl-matches"});
