@@ -58,7 +58,7 @@ STATUS_COLOURS = {"planned": "#d9d9d9", "serviced": "#9ecae1", "published": "#fd
 STANDARD_LAND_STATUSES = ("published",)
 VERDICT_COLOURS = {"pass": "#2ca02c", "fail": "#d62728", "incomplete": "#9467bd"}
 SEQUENTIAL = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"]
-UNITS_EN = {"亩": "mu", "公顷": "ha", "万元/亩": "10k CNY/mu", "万元/吨标煤": "10k CNY/tce", "万元/吨": "10k CNY/t",
+UNITS_EN = {"亩": "mu", "公顷": "ha", "亿元": "100M CNY", "吨标煤": "tce", "吨": "t", "m²": "m²", "万元/亩": "10k CNY/mu", "万元/吨标煤": "10k CNY/tce", "万元/吨": "10k CNY/t",
             "万元": "10k CNY", "%": "%", "-": "", "class": "class"}
 PUBLIC_PROPS = ["code", "name", "park", "status", "land_use_code", "land_grade", "region_class", "area_m2",
                 "area_mu", "area_ha"]

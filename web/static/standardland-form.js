@@ -346,6 +346,18 @@
     cfg.formErrors.forEach(function (e) {
       showError(e.field, e.message + (e.expected ? " — " + T("form_expected") + " " + e.expected : ""));
     });
+    if (cfg.formErrors.length) {
+      topErrors.insertBefore(el("div", {className: "sl-field-error sl-summary",
+        text: T("form_err_summary", {n: String(cfg.formErrors.length)})}), topErrors.firstChild);
+      // the first problem in view (after the page has laid out the side panel)
+      setTimeout(function () {
+        var first = form.querySelector(".sl-invalid");
+        var box = form.closest(".sl-side");  // scroll the panel only (never the map's container)
+        if (first && box) {
+          box.scrollTop += first.getBoundingClientRect().top - box.getBoundingClientRect().top - 60;
+        }
+      }, 0);
+    }
     if (/[?&]project=/.test(window.location.search) && !cfg.formErrors.length) {
       share.hidden = false;
       share.setAttribute("href", window.location.href);

@@ -301,7 +301,8 @@
     }
 
     // legend
-    var legend = L.control({position: "bottomright"});
+    // bottom left, above the layer switch: the check panel has the whole right-hand side
+    var legend = L.control({position: "bottomleft"});
     legend.onAdd = function () {
       var box = el("div", {className: "sl-panel sl-legend", "data-ui": "legend"});
       box.appendChild(el("b", {text: cfg.legend.title}));
@@ -364,7 +365,6 @@
     var lang = el("a", {href: cfg.otherLanguageUrl, text: T("language"), id: "sl-lang"});
     side.appendChild(el("div", {className: "sl-panel"}, [lang]));
     var formBox = window.standardlandForm(cfg, T);  // standardland-form.js
-    side.appendChild(formBox);
     if (cfg.eligibility) {
       var mbox = el("div", {className: "sl-panel sl-matches", id: "sl-matches"});
       mbox.appendChild(el("b", {text: T("matches_title")}));
@@ -393,6 +393,7 @@
       mbox.appendChild(ol);
       side.appendChild(mbox);
     }
+    side.appendChild(formBox);
     L.DomEvent.disableClickPropagation(side);
     L.DomEvent.disableScrollPropagation(side);
     map.getContainer().appendChild(side);
