@@ -255,8 +255,7 @@
       if (chosen.code) {
         doc.industry_code = chosen.code;
         doc.industry_code_edition = chosen.edition || byName.industry_code_edition.default;
-      }
-      if (chosen.name) { doc.industry_name = chosen.name; }
+      } else if (chosen.name) { doc.industry_name = chosen.name; }  // a name alone (e.g. a 2011 class)
       if (byName.industry_code_edition && doc.industry_code_edition === undefined && doc.industry_code) {
         doc.industry_code_edition = byName.industry_code_edition.default;
       }
