@@ -182,6 +182,7 @@ def test_popup_reasons_clear_of_the_panel(browser, site):  # noqa: F811
     project = {k: v for k, v in PROJECT.items() if k != "floor_area_m2"}
     store = open_store(url)
     m = services.match_project(store, project, top=10)
+    named = {d["id"]: d.get("title") or d["name_zh"] for d in store.rulesets()}
     store.close()
     first = m["results"][0]
     reasons = [it["reason"] for it in first["indicators"] if it["status"] in ("missing", "incomplete",
@@ -194,6 +195,9 @@ def test_popup_reasons_clear_of_the_panel(browser, site):  # noqa: F811
     page.wait_for_timeout(400)  # the pan that moves the popup clear of the panel
     text = popup.inner_text()
     assert "资料不全" in text and all(r in text for r in reasons)
+    # provenance in people's words: the rule set's title, its id second
+    governing = {it["governing_ruleset"] for it in first["indicators"] if it.get("governing_ruleset") in named}
+    assert governing and all(f"《{named[g]}》" in text and f"· {g}" in text for g in governing), governing
     for note in first.get("notes") or []:
         assert (note.get("message") if isinstance(note, dict) else note) in text
     box, side = page.locator(".leaflet-popup").bounding_box(), page.locator(".sl-side").bounding_box()

@@ -409,6 +409,7 @@ class MapConfig(TypedDict):
     industriesUrl: str
     projectParamLimit: int
     today: str
+    rulesetTitles: dict[str, dict]
     otherLanguageUrl: str
     bounds: list[list[float]]
 
@@ -444,6 +445,7 @@ def render_map(*, lang: str, boundaries: gpd.GeoDataFrame | None = None,
                data: MapData | None = None, colour: dict | None = None, eligibility: dict | None = None,
                form_project: str = "", form_action: str = "/map", form_errors: list[dict] | None = None,
                industries_url: str = "/api/v1/industries", today: str | None = None,
+               ruleset_titles: dict | None = None,
                other_language_url: str = "/map?lang=en", parcels_url: str = "/ogc/collections/parcels/items",
                basemap_url: str | None = None, basemap_attribution: str | None = None) -> str:
     """The map page's HTML. ``parcels=None`` means too many to embed: the page loads them by bbox.
@@ -490,6 +492,7 @@ def render_map(*, lang: str, boundaries: gpd.GeoDataFrame | None = None,
         "eligibility": eligibility, "formProject": form_project, "formAction": form_action,
         "formFields": form_fields(lang), "formErrors": list(form_errors or []), "industriesUrl": industries_url,
         "projectParamLimit": PROJECT_PARAM_LIMIT, "today": today or date.today().isoformat(),
+        "rulesetTitles": ruleset_titles or {},
         "otherLanguageUrl": other_language_url, "bounds": [[s, w], [nn, e]],
     }
     # escaped fragments joined: escaping is per character, so the whole is escaped too

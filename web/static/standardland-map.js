@@ -48,6 +48,7 @@
  * @property {string} industriesUrl            GET ?q=&limit= (official industry names and codes)
  * @property {number} projectParamLimit        the longest ?project= a shareable URL may carry
  * @property {string} today                    the server's date (YYYY-MM-DD), the decision date's default
+ * @property {Object<string,{title:?string,document_number:?string}>} rulesetTitles  rule sets in people's words
  * @property {string} otherLanguageUrl
  * @property {Array<Array<number>>} bounds     [[south, west], [north, east]]
  *
@@ -175,6 +176,19 @@
       return ul;
     }
 
+    // a rule set as people name it (title, document number), its id second
+    function sourceCell(id) {
+      var td = el("td", {className: "sl-source"});
+      if (!id) { return td; }
+      var t = cfg.rulesetTitles[id];
+      if (!t) { td.textContent = id; return td; }
+      var words = [t.title ? (cfg.lang === "zh" ? "《" + t.title + "》" : t.title) : null, t.document_number]
+        .filter(function (x) { return x; }).join(" ");
+      td.appendChild(el("span", {text: words}));
+      td.appendChild(el("span", {className: "sl-source-id", text: " · " + id}));
+      return td;
+    }
+
     function row(label, value) {
       return el("tr", null, [el("th", {text: label}), el("td", {text: value})]);
     }
@@ -205,7 +219,7 @@
           et.appendChild(el("tr", null, [el("td", {text: cfg.indicatorNames[it.id] || it.name || it.id}),
             el("td", {text: fmt(it.actual)}), el("td", {text: requiredText(it)}),
             el("td", {text: T(it.status), className: "sl-status-" + it.status}),
-            el("td", {text: it.governing_ruleset || ""}),
+            sourceCell(it.governing_ruleset),
             el("td", {text: reasonOf(it), className: "sl-reason"})]));
         });
         box.appendChild(et);
@@ -222,7 +236,7 @@
         var req = (lo !== null && lo !== undefined && hi !== null && hi !== undefined) ? fmt(lo) + "–" + fmt(hi)
           : (lo !== null && lo !== undefined) ? "≥ " + fmt(lo) : "≤ " + fmt(hi);
         it.appendChild(el("tr", null, [el("td", {text: ind.name}), el("td", {text: req + " " + unit(ind.unit)}),
-                                      el("td", {text: p[ind.id + "_by"] || ""})]));
+                                      sourceCell(p[ind.id + "_by"])]));
       });
       box.appendChild(any ? it : el("div", {text: T("no_indicators")}));
       return box;
@@ -240,11 +254,12 @@
       var p = layer.feature.properties;
       return el("span", {text: p.code + " " + (p.name || "")});
     }, {sticky: true});
-    var popup = L.popup({maxWidth: 460, autoPanPaddingTopLeft: L.point(50, 20)});
+    var popup = L.popup({maxWidth: 520, autoPanPaddingTopLeft: L.point(50, 20)});
     function openPopupFor(layer, latlng) {
       // keep the popup clear of the check panel on the right: pan it left of the panel
       var sideBox = document.querySelector(".sl-side");
       popup.options.autoPanPaddingBottomRight = L.point((sideBox ? sideBox.offsetWidth : 0) + 30, 30);
+      popup.options.maxHeight = Math.max(200, map.getSize().y - 80);  // long explanations scroll inside
       popup.setLatLng(latlng || layer.getBounds().getCenter()).setContent(popupFor(layer.feature.properties))
         .openOn(map);
     }

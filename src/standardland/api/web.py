@@ -85,6 +85,18 @@ def form_errors(exc: StandardlandError) -> list[dict]:
     return [{"field": exc.field or "project", "message": exc.message, "expected": exc.expected}]
 
 
+def ruleset_titles(rulesets: list[dict], lang: str) -> dict:
+    """Each rule set in people's words, by id: its ``title`` (else its name in ``lang``) and its
+    ``document_number`` when the rule-set data carries one; the page shows them, the id second."""
+    out = {}
+    for d in rulesets:
+        title = d.get("title") or d.get("name_zh" if lang == "zh" else "name_en") or d.get("name_zh")
+        number = d.get("document_number")
+        if title or number:
+            out[d["id"]] = {"title": title, "document_number": number}
+    return out
+
+
 class MapFactory:
     def __init__(self, settings):
         self.settings = settings
@@ -145,7 +157,7 @@ class MapFactory:
                 ext = tuple(float(x) for x in parcels.total_bounds)
         elif total:
             ext = store.parcel_extent()
-        value = (total, maps.map_data(store.boundaries(), parcels, props), ext)
+        value = (total, maps.map_data(store.boundaries(), parcels, props), ext, store.rulesets())
         if len(self._cache) >= 8:
             self._cache.pop(next(iter(self._cache)))
         self._cache[park] = (stamp, value)
@@ -159,7 +171,7 @@ class MapFactory:
         t0 = time.perf_counter()
         lang = maps.language(lang, request.headers.get("accept-language"))
         store = request.app.state.store
-        total, data, ext = self._data(store, park)
+        total, data, ext, rulesets = self._data(store, park)
         props = data.props
         colour = None
         if color:
@@ -184,6 +196,7 @@ class MapFactory:
             lang=lang, data=data, bounds=((ext[1], ext[0]), (ext[3], ext[2])), colour=colour,
             eligibility=eligibility,
             form_project=form_project, form_action=f"/map?lang={lang}", form_errors=form_errors,
+            ruleset_titles=ruleset_titles(rulesets, lang),
             other_language_url="/map?" + urlencode(params), basemap_url=self.settings.basemap_url,
             basemap_attribution=self.settings.basemap_attribution)
         return HTMLResponse(page, status_code=status, headers={"Server-Timing": f"render;dur={(time.perf_counter() - t0) * 1000:.1f}",
