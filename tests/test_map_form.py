@@ -201,7 +201,7 @@ def test_popup_reasons_clear_of_the_panel(browser, site):  # noqa: F811
     for note in first.get("notes") or []:
         assert (note.get("message") if isinstance(note, dict) else note) in text
     box, side = page.locator(".leaflet-popup").bounding_box(), page.locator(".sl-side").bounding_box()
-    assert box["x"] + box["width"] <= side["x"], (box, side)
+    assert box["x"] + box["width"] <= side["x"] and box["y"] >= 0, (box, side)  # clear of the panel, in view
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "map-popup-reasons.png"))
     assert outside == []

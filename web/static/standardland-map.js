@@ -259,7 +259,7 @@
       // keep the popup clear of the check panel on the right: pan it left of the panel
       var sideBox = document.querySelector(".sl-side");
       popup.options.autoPanPaddingBottomRight = L.point((sideBox ? sideBox.offsetWidth : 0) + 30, 30);
-      popup.options.maxHeight = Math.max(200, map.getSize().y - 80);  // long explanations scroll inside
+      popup.options.maxHeight = Math.max(200, Math.round(map.getSize().y * 0.6));  // long ones scroll inside
       popup.setLatLng(latlng || layer.getBounds().getCenter()).setContent(popupFor(layer.feature.properties))
         .openOn(map);
     }
@@ -335,7 +335,8 @@
     function focus(code) {
       var layer = byCode[code];
       if (!layer) { return false; }
-      map.fitBounds(layer.getBounds(), {maxZoom: 17});
+      // no animation: the popup's own pan (clear of the panel, all in view) comes after, not under it
+      map.fitBounds(layer.getBounds(), {maxZoom: 17, animate: false});
       openPopupFor(layer);
       return true;
     }
