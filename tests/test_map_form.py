@@ -15,7 +15,10 @@ import httpx
 import pytest
 
 from server import running_server
-from standardland import services
+from standardland import maps, services, units
+from standardland.api.web import decode_project_param
+from standardland.errors import InputError
+from standardland.rules.fields import project_fields
 from standardland.sample import load_reference_data
 from standardland.store import open_store
 from test_map import ARTIFACTS, ROOT, _page, browser  # noqa: F401  (the module's browser fixture)
@@ -60,6 +63,33 @@ def _cli_check(url: str, tmp_path, project: dict, parcel: str) -> dict:
     return json.loads(out.stdout)
 
 
+def test_the_form_fields_are_the_project_field_spec():
+    """Every project field a document may carry is in the form (but the JSON editor's own), with its
+    canonical unit, and every unit offered converts to it (the server's ``units`` converts)."""
+    fields = {f["name"]: f for f in maps.form_fields("zh")}
+    spec = project_fields()
+    assert set(fields) == {k for k, f in spec.items() if not f.tables_only} - set(maps.FORM_ADVANCED_ONLY)
+    for name, f in fields.items():
+        assert f["unit"] == spec[name].unit and f["required"] == spec[name].required
+        assert f["label"] == spec[name].label_zh and maps.form_fields("en")[list(fields).index(name)]["label"] == \
+            spec[name].label_en
+        for u in f["units"]:
+            assert units.parse_unit(u)[0] == units.parse_unit(f["unit"])[0]
+    assert fields["land_area_m2"]["units"] == ["亩", "公顷", "m²"] and fields["land_area_m2"]["defaultUnit"] == "亩"
+    assert fields["fixed_asset_investment_wan_yuan"]["units"] == ["万元", "亿元"]
+    assert units.quantity({"value": 6, "unit": "亿元"}, "万元", field="x") == 60_000
+
+
+def test_a_shareable_project_parameter_round_trips_and_is_bounded():
+    text = json.dumps(PROJECT, ensure_ascii=False)
+    assert json.loads(decode_project_param(_b64(text))) == PROJECT
+    for bad, words in (("A" * (maps.PROJECT_PARAM_LIMIT + 1), "too long"), ("abc$", "not base64url"),
+                       (_b64("x") + "x", "not base64url"), ("_w", "not base64url")):  # "_w" is the byte 0xff
+        with pytest.raises(InputError, match=words) as exc:
+            decode_project_param(bad)
+        assert exc.value.field == "project"
+
+
 def test_industries_api_searches_every_level_and_edition(site):
     base, _ = site
     found = httpx.get(base + "/api/v1/industries", params={"q": "汽车制造", "limit": 10}).json()
@@ -88,6 +118,8 @@ def test_the_form_filled_field_by_field_gives_the_cli_verdict(browser, site, tmp
     page.click("#sl-advanced")  # start from an empty project: clear the example in the JSON editor
     page.fill("#sl-project", "{}")
     page.click("#sl-advanced")
+    page.fill("#sl-industry", "36")  # by code: the 2017 division of the same industry is offered too
+    page.locator("#sl-industry-results li[data-edition='2017'][data-code='36']").wait_for(timeout=10_000)
     _pick_industry(page, "汽车制造", "2002", "372")
     assert "372 汽车制造" in page.locator("#sl-industry-chosen").inner_text()
     for name, value in TYPED.items():
