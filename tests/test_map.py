@@ -169,6 +169,7 @@ def test_eligibility_view_colours_as_the_engine_decides(browser, site):
     store.close()
     assert set(expected.values()) == {"pass", "fail"}
     page, outside, _ = _page(browser, base, "/map")
+    page.click("#sl-advanced")  # the JSON editor
     page.fill("#sl-project", json.dumps(project, ensure_ascii=False))
     page.click("#sl-submit")
     page.wait_for_selector("#sl-matches", timeout=30_000)
@@ -196,6 +197,7 @@ def test_incomplete_and_not_applicable_show_their_reasons(browser, site):
                if it["status"] in ("missing", "incomplete", "not_applicable")}
     assert reasons["far"].startswith("no value for far")
     page, _, _ = _page(browser, base, "/map")
+    page.click("#sl-advanced")  # the JSON editor
     page.fill("#sl-project", json.dumps(project, ensure_ascii=False))
     page.click("#sl-submit")
     page.wait_for_selector("#sl-matches", timeout=30_000)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from typing import TypedDict
 
@@ -43,6 +44,7 @@ from . import codes, units
 from .errors import InputError
 from .parcels import STATUS_LABELS
 from .resources import web
+from .rules.fields import project_fields
 from .rules.indicators import catalogue
 
 EMBED_LIMIT = 10_000   # up to this many parcels the GeoJSON is embedded in the page
@@ -56,7 +58,7 @@ STATUS_COLOURS = {"planned": "#d9d9d9", "serviced": "#9ecae1", "published": "#fd
 STANDARD_LAND_STATUSES = ("published",)
 VERDICT_COLOURS = {"pass": "#2ca02c", "fail": "#d62728", "incomplete": "#9467bd"}
 SEQUENTIAL = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"]
-UNITS_EN = {"亩": "mu", "公顷": "ha", "万元/亩": "10k CNY/mu", "万元/吨标煤": "10k CNY/tce", "万元/吨": "10k CNY/t",
+UNITS_EN = {"亩": "mu", "公顷": "ha", "亿元": "100M CNY", "吨标煤": "tce", "吨": "t", "m²": "m²", "万元/亩": "10k CNY/mu", "万元/吨标煤": "10k CNY/tce", "万元/吨": "10k CNY/t",
             "万元": "10k CNY", "%": "%", "-": "", "class": "class"}
 PUBLIC_PROPS = ["code", "name", "park", "status", "land_use_code", "land_grade", "region_class", "area_m2",
                 "area_mu", "area_ha"]
@@ -65,6 +67,16 @@ FEATURE_COLUMNS = ("name", "status", "land_use_code", "area_m2")
 #: what parcels share: sent once per distinct combination (a "profile")
 PROFILE_COLUMNS = ("park",)
 COORD_DECIMALS = 7     # 1e-7° ≈ 1 cm
+#: the units a planner may type a quantity in, by its canonical unit (the server's ``units`` converts:
+#: the form sends ``{"value", "unit"}``); other canonical units are offered alone
+UNIT_CHOICES = {"m²": ("亩", "公顷", "m²"), "万元": ("万元", "亿元")}
+#: the unit a field's input starts in, where it is not the canonical one
+PREFERRED_UNIT = {"land_area_m2": "亩"}
+#: project fields the form leaves to the JSON editor ("advanced"): a list of industries with shares and
+#: its policy, and the screening-table parcel column
+FORM_ADVANCED_ONLY = ("industries", "multi_industry_policy", "parcel_code")
+#: the longest ``?project=`` (base64url of the project's JSON) a shareable check URL may carry
+PROJECT_PARAM_LIMIT = 8000
 #: the page's own fixed templates: autoescaped; HTML composed by folium's fixed macros and the escaped JSON
 #: are the only values marked ``|safe``
 _TEMPLATES = Environment(autoescape=True)
@@ -148,6 +160,7 @@ class _Map(_LiteralMacros, folium.Map):
     """A folium map whose assets are standardland's own (vendored Leaflet, the page script and style)."""
 
     default_js = [("leaflet", f"{STATIC}/vendor/leaflet/leaflet.js"),
+                  ("standardland_form_js", f"{STATIC}/standardland-form.js"),
                   ("standardland_js", f"{STATIC}/standardland-map.js")]
     default_css = [("leaflet_css", f"{STATIC}/vendor/leaflet/leaflet.css"),
                    ("standardland_css", f"{STATIC}/standardland-map.css")]
@@ -339,6 +352,29 @@ def map_data(boundaries: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None,
     return MapData(parcels, props, pj, gj, bj, bgj)
 
 
+def form_fields(lang: str) -> list[dict]:
+    """The check form's fields, derived from the project field spec (:mod:`standardland.rules.fields`):
+    name, kind, label, canonical unit and the units offered, constraint and bounds, required, default,
+    choices and ``group`` (``project``; ``inputs``: the catalogue's inputs; ``direct``: an indicator
+    given directly). Units offered are checked against :mod:`standardland.units` (same dimension)."""
+    cat = catalogue()
+    direct = set(cat.ids)
+    out = []
+    for f in project_fields().values():
+        if f.tables_only or f.name in FORM_ADVANCED_ONLY:
+            continue
+        offered = list(UNIT_CHOICES.get(f.unit, (f.unit,))) if f.kind == "quantity" else []
+        for u in offered:  # a unit of another dimension here would be refused by the server
+            assert units.parse_unit(u)[0] == units.parse_unit(f.unit)[0], (f.name, u)
+        label = f.label_zh if lang == "zh" else f.label_en
+        out.append({"name": f.name, "kind": f.kind, "label": label, "unit": f.unit, "units": offered,
+                    "defaultUnit": PREFERRED_UNIT.get(f.name, f.unit), "constraint": f.constraint,
+                    "upper": f.upper, "required": f.required, "default": f.default,
+                    "choices": list(f.choices), "expected": f.expected,
+                    "group": "direct" if f.name in direct else "inputs" if f.kind == "quantity" else "project"})
+    return out
+
+
 class MapConfig(TypedDict):
     """The page's configuration (``payload.config`` in ``standardland-map.js``, whose JSDoc typedef
     ``Config`` lists the same keys; a test keeps the two in step)."""
@@ -368,6 +404,12 @@ class MapConfig(TypedDict):
     eligibility: dict | None
     formProject: str
     formAction: str
+    formFields: list[dict]
+    formErrors: list[dict]
+    industriesUrl: str
+    projectParamLimit: int
+    today: str
+    rulesetTitles: dict[str, dict]
     otherLanguageUrl: str
     bounds: list[list[float]]
 
@@ -385,7 +427,12 @@ def _legend(t: dict, lang: str, colour: dict | None, eligibility: dict | None) -
             lo = "−∞" if i == 0 else f"{edges[i - 1]:,.2f}"
             hi = "+∞" if i >= len(edges) else f"{edges[i]:,.2f}"
             labels.append({"colour": c, "label": f"{lo} – {hi}"})
-        return "indicator", {"title": t["colour_by"] + _property_label(colour["property"], lang),
+        unit = _property_unit(colour["property"])
+        shown = (UNITS_EN.get(unit, unit) if lang == "en" else unit) if unit else ""
+        title = t["colour_by"] + _property_label(colour["property"], lang)
+        if shown:
+            title += f"（{shown}）" if lang == "zh" else f" ({shown})"
+        return "indicator", {"title": title,
                              "items": labels + [{"colour": "#e0e0e0", "label": t["legend_no_value"]}],
                              "note": colour["classification"]}
     return "status", {"title": t["legend_status"], "note": None,
@@ -395,7 +442,10 @@ def _legend(t: dict, lang: str, colour: dict | None, eligibility: dict | None) -
 
 def render_map(*, lang: str, boundaries: gpd.GeoDataFrame | None = None,
                parcels: gpd.GeoDataFrame | None = None, props: pd.DataFrame | None = None, bounds,
-               data: MapData | None = None, colour: dict | None = None, eligibility: dict | None = None, form_project: str = "", form_action: str = "/map",
+               data: MapData | None = None, colour: dict | None = None, eligibility: dict | None = None,
+               form_project: str = "", form_action: str = "/map", form_errors: list[dict] | None = None,
+               industries_url: str = "/api/v1/industries", today: str | None = None,
+               ruleset_titles: dict | None = None,
                other_language_url: str = "/map?lang=en", parcels_url: str = "/ogc/collections/parcels/items",
                basemap_url: str | None = None, basemap_attribution: str | None = None) -> str:
     """The map page's HTML. ``parcels=None`` means too many to embed: the page loads them by bbox.
@@ -440,6 +490,9 @@ def render_map(*, lang: str, boundaries: gpd.GeoDataFrame | None = None,
         "indicatorNames": {**{i.id: i.name(lang) for i in cat.indicators},
                            "land_use_class": "用地类别" if lang == "zh" else "Land-use class"},
         "eligibility": eligibility, "formProject": form_project, "formAction": form_action,
+        "formFields": form_fields(lang), "formErrors": list(form_errors or []), "industriesUrl": industries_url,
+        "projectParamLimit": PROJECT_PARAM_LIMIT, "today": today or date.today().isoformat(),
+        "rulesetTitles": ruleset_titles or {},
         "otherLanguageUrl": other_language_url, "bounds": [[s, w], [nn, e]],
     }
     # escaped fragments joined: escaping is per character, so the whole is escaped too
@@ -460,6 +513,16 @@ def _simplified(gdf: gpd.GeoDataFrame, tolerance_deg: float = 0.0008) -> gpd.Geo
 _LAND_USE_EN = {"10": "industrial and mining land", "1001": "industrial land", "100101": "class-1 industrial land",
                 "100102": "class-2 industrial land", "100103": "class-3 industrial land", "1002": "mining land",
                 "1003": "salt pans"}
+
+
+def _property_unit(prop: str) -> str | None:
+    """The unit of a colourable property (an indicator, its published bounds, an area), if it has one."""
+    cat = catalogue()
+    base = prop[:-4] if prop.endswith(("_min", "_max")) else prop
+    if base in cat.ids:
+        u = cat.get(base).unit
+        return None if u in ("-", "class") else u
+    return {"area_mu": "亩", "area_m2": "m²", "area_ha": "公顷"}.get(prop)
 
 
 def _property_label(prop: str, lang: str) -> str:

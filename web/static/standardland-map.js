@@ -40,7 +40,15 @@
  * @property {?{verdicts:Object<string,string>, explanations:Object<string,Explanation>,
  *             matches:Array<{parcel_code:string,name:?string,verdict:string}>}} eligibility
  * @property {string} formProject              the project JSON shown in the form
- * @property {string} formAction
+ * @property {string} formAction               where a check goes (GET, + "&project=<base64url JSON>")
+ * @property {Array<{name:string,kind:string,label:string,unit:?string,units:Array<string>,defaultUnit:?string,
+ *                   constraint:?string,upper:?number,required:boolean,default:*,choices:Array,expected:string,
+ *                   group:string}>} formFields  the form's fields (standardland.maps.form_fields)
+ * @property {Array<{field:string,message:string,expected:?string}>} formErrors  the server's problems
+ * @property {string} industriesUrl            GET ?q=&limit= (official industry names and codes)
+ * @property {number} projectParamLimit        the longest ?project= a shareable URL may carry
+ * @property {string} today                    the server's date (YYYY-MM-DD), the decision date's default
+ * @property {Object<string,{title:?string,document_number:?string}>} rulesetTitles  rule sets in people's words
  * @property {string} otherLanguageUrl
  * @property {Array<Array<number>>} bounds     [[south, west], [north, east]]
  *
@@ -127,7 +135,7 @@
     function style(feature) {
       var p = feature.properties, standard = isStandard(p);
       return {color: standard ? "#b30000" : "#333", weight: standard ? 3 : 1, fillColor: fillFor(p),
-              fillOpacity: 0.65, renderer: renderer,
+              fillOpacity: FILL_OPACITY, renderer: renderer,
               className: "sl-parcel sl-code-" + p.code + " sl-status-" + p.status +
                          (verdicts[p.code] ? " sl-verdict-" + verdicts[p.code] : "")};
     }
@@ -152,6 +160,9 @@
       return req + (it.unit && it.unit !== "-" ? " " + unit(it.unit) : "");
     }
 
+    // one fill opacity for the parcels and the legend's swatches (drawn over white, as the map's paper)
+    var FILL_OPACITY = 0.65;
+
     var REASON_STATUSES = ["missing", "incomplete", "not_applicable"];
 
     function reasonOf(it) { return it.reason || ""; }
@@ -163,6 +174,19 @@
         ul.appendChild(el("li", {className: "sl-note-" + (n.kind || "note"), text: n.message || String(n)}));
       });
       return ul;
+    }
+
+    // a rule set as people name it (title, document number), its id second
+    function sourceCell(id) {
+      var td = el("td", {className: "sl-source"});
+      if (!id) { return td; }
+      var t = cfg.rulesetTitles[id];
+      if (!t) { td.textContent = id; return td; }
+      var words = [t.title ? (cfg.lang === "zh" ? "《" + t.title + "》" : t.title) : null, t.document_number]
+        .filter(function (x) { return x; }).join(" ");
+      td.appendChild(el("span", {text: words}));
+      td.appendChild(el("span", {className: "sl-source-id", text: " · " + id}));
+      return td;
     }
 
     function row(label, value) {
@@ -195,7 +219,7 @@
           et.appendChild(el("tr", null, [el("td", {text: cfg.indicatorNames[it.id] || it.name || it.id}),
             el("td", {text: fmt(it.actual)}), el("td", {text: requiredText(it)}),
             el("td", {text: T(it.status), className: "sl-status-" + it.status}),
-            el("td", {text: it.governing_ruleset || ""}),
+            sourceCell(it.governing_ruleset),
             el("td", {text: reasonOf(it), className: "sl-reason"})]));
         });
         box.appendChild(et);
@@ -212,7 +236,7 @@
         var req = (lo !== null && lo !== undefined && hi !== null && hi !== undefined) ? fmt(lo) + "–" + fmt(hi)
           : (lo !== null && lo !== undefined) ? "≥ " + fmt(lo) : "≤ " + fmt(hi);
         it.appendChild(el("tr", null, [el("td", {text: ind.name}), el("td", {text: req + " " + unit(ind.unit)}),
-                                      el("td", {text: p[ind.id + "_by"] || ""})]));
+                                      sourceCell(p[ind.id + "_by"])]));
       });
       box.appendChild(any ? it : el("div", {text: T("no_indicators")}));
       return box;
@@ -230,8 +254,12 @@
       var p = layer.feature.properties;
       return el("span", {text: p.code + " " + (p.name || "")});
     }, {sticky: true});
-    var popup = L.popup({maxWidth: 460});
+    var popup = L.popup({maxWidth: 520, autoPanPaddingTopLeft: L.point(50, 20)});
     function openPopupFor(layer, latlng) {
+      // keep the popup clear of the check panel on the right: pan it left of the panel
+      var sideBox = document.querySelector(".sl-side");
+      popup.options.autoPanPaddingBottomRight = L.point((sideBox ? sideBox.offsetWidth : 0) + 30, 30);
+      popup.options.maxHeight = Math.max(200, Math.round(map.getSize().y * 0.6));  // long ones scroll inside
       popup.setLatLng(latlng || layer.getBounds().getCenter()).setContent(popupFor(layer.feature.properties))
         .openOn(map);
     }
@@ -288,12 +316,15 @@
     }
 
     // legend
-    var legend = L.control({position: "bottomright"});
+    // bottom left, above the layer switch: the check panel has the whole right-hand side
+    var legend = L.control({position: "bottomleft"});
     legend.onAdd = function () {
       var box = el("div", {className: "sl-panel sl-legend", "data-ui": "legend"});
       box.appendChild(el("b", {text: cfg.legend.title}));
       cfg.legend.items.forEach(function (item) {
-        var sw = el("i"); sw.style.background = item.colour;
+        var sw = el("i", {className: "sl-swatch"}), fillEl = el("b");
+        fillEl.style.background = item.colour; fillEl.style.opacity = String(FILL_OPACITY);
+        sw.appendChild(fillEl);
         box.appendChild(el("div", null, [sw, el("span", {text: item.label})]));
       });
       if (cfg.legend.note) { box.appendChild(el("div", {className: "sl-note", text: cfg.legend.note})); }
@@ -304,7 +335,8 @@
     function focus(code) {
       var layer = byCode[code];
       if (!layer) { return false; }
-      map.fitBounds(layer.getBounds(), {maxZoom: 17});
+      // no animation: the popup's own pan (clear of the panel, all in view) comes after, not under it
+      map.fitBounds(layer.getBounds(), {maxZoom: 17, animate: false});
       openPopupFor(layer);
       return true;
     }
@@ -348,14 +380,7 @@
     var side = el("div", {className: "sl-side", "data-ui": "side"});
     var lang = el("a", {href: cfg.otherLanguageUrl, text: T("language"), id: "sl-lang"});
     side.appendChild(el("div", {className: "sl-panel"}, [lang]));
-    var formBox = el("form", {className: "sl-panel sl-form", method: "post", action: cfg.formAction, id: "sl-form"});
-    formBox.appendChild(el("b", {text: T("form_title")}));
-    formBox.appendChild(el("div", {className: "sl-note", text: T("form_help")}));
-    var ta = el("textarea", {name: "project", id: "sl-project"});
-    ta.value = cfg.formProject;
-    formBox.appendChild(ta);
-    formBox.appendChild(el("div", null, [el("button", {type: "submit", text: T("form_submit"), id: "sl-submit"})]));
-    side.appendChild(formBox);
+    var formBox = window.standardlandForm(cfg, T);  // standardland-form.js
     if (cfg.eligibility) {
       var mbox = el("div", {className: "sl-panel sl-matches", id: "sl-matches"});
       mbox.appendChild(el("b", {text: T("matches_title")}));
@@ -384,6 +409,7 @@
       mbox.appendChild(ol);
       side.appendChild(mbox);
     }
+    side.appendChild(formBox);
     L.DomEvent.disableClickPropagation(side);
     L.DomEvent.disableScrollPropagation(side);
     map.getContainer().appendChild(side);

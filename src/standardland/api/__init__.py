@@ -18,6 +18,7 @@ from .docs import DocsFactory
 from .limits import BodyLimitMiddleware
 from .ogc import OGCFeaturesFactory
 from .problems import install as install_problems
+from .reference import ReferenceFactory
 from .settings import Settings
 from .v1 import ChecksFactory, ParcelsFactory, RulesetsFactory
 from .web import MapFactory
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, *, store=None) -> FastAPI:
     v1.include_router(ParcelsFactory(settings).router)
     v1.include_router(RulesetsFactory(settings).router)
     v1.include_router(WorkflowFactory(settings).router)
+    v1.include_router(ReferenceFactory(settings).router)
     app.include_router(v1)
     maps = MapFactory(settings)
     app.include_router(maps.router)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import time
 from datetime import date
@@ -12,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from .. import maps, services
-from ..errors import BadParameter, InputError
+from ..errors import BadParameter, DataValidationError, InputError, StandardlandError
 from ..resources import web
 from ..store import ParcelQuery
 
@@ -36,6 +38,65 @@ def eligibility_config(m: dict) -> dict:
                         for r_ in m["results"][:10]]}
 
 
+_PROJECT_EXPECTED = "a project as JSON (api/project.schema.json)"
+
+
+def read_project_text(text: str) -> dict:
+    """The project document of the form's JSON text; a clear :class:`InputError` on field ``project``."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON ({exc.msg} at line {exc.lineno})", field="project",
+                         expected=_PROJECT_EXPECTED) from exc
+    except RecursionError as exc:
+        raise InputError("the document is nested too deeply", field="project", expected=_PROJECT_EXPECTED) from exc
+    if not isinstance(doc, dict):
+        raise InputError(f"a JSON {type(doc).__name__}, not an object", field="project",
+                         expected=_PROJECT_EXPECTED)
+    return doc
+
+
+def decode_project_param(param: str) -> str:
+    """The JSON text carried by a shareable check URL (``/map?project=<base64url of UTF-8 JSON>``).
+
+    Raises
+    ------
+    InputError
+        ``project`` longer than :data:`maps.PROJECT_PARAM_LIMIT` characters, not base64url or not UTF-8.
+    """
+    expected = f"base64url of a project's UTF-8 JSON, at most {maps.PROJECT_PARAM_LIMIT} characters"
+    if len(param) > maps.PROJECT_PARAM_LIMIT:
+        raise InputError(f"{len(param)} characters is too long", field="project", expected=expected)
+    body = param.strip()
+    try:
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        if base64.urlsafe_b64encode(raw).rstrip(b"=") != body.rstrip("=").encode("ascii"):
+            raise ValueError("not canonical base64url")
+        return raw.decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeError) as exc:
+        raise InputError("not base64url-encoded UTF-8 text", field="project", expected=expected) from exc
+
+
+def form_errors(exc: StandardlandError) -> list[dict]:
+    """A domain error as the ``errors`` of its problem+json (``field``, ``message``, ``expected``),
+    for the form to show each next to its field."""
+    if isinstance(exc, DataValidationError):
+        return [{"field": p.field, "message": p.message, "expected": None} for p in exc.problems]
+    return [{"field": exc.field or "project", "message": exc.message, "expected": exc.expected}]
+
+
+def ruleset_titles(rulesets: list[dict], lang: str) -> dict:
+    """Each rule set in people's words, by id: its ``title`` (else its name in ``lang``) and its
+    ``document_number`` when the rule-set data carries one; the page shows them, the id second."""
+    out = {}
+    for d in rulesets:
+        title = d.get("title") or d.get("name_zh" if lang == "zh" else "name_en") or d.get("name_zh")
+        number = d.get("document_number")
+        if title or number:
+            out[d["id"]] = {"title": title, "document_number": number}
+    return out
+
+
 class MapFactory:
     def __init__(self, settings):
         self.settings = settings
@@ -46,26 +107,38 @@ class MapFactory:
         @r.get("/map", response_class=HTMLResponse, summary="The park map (zh by default; ?lang=en)")
         def map_page(request: Request, lang: str | None = Query(None, pattern="^(zh|en)"),
                      color: str | None = Query(None, description="a numeric property for a choropleth"),
-                     park: str | None = None):
-            return self._render(request, lang=lang, color=color, park=park)
+                     park: str | None = None,
+                     project: str | None = Query(None, description="a check to show: base64url of the project's "
+                                                 "UTF-8 JSON (the form's shareable URL); refused inline when "
+                                                 f"longer than {maps.PROJECT_PARAM_LIMIT} characters or invalid")):
+            if project is None:
+                return self._render(request, lang=lang, color=color, park=park)
+            try:
+                text = decode_project_param(project)
+            except InputError as exc:
+                return self._render(request, lang=lang, color=color, park=park, form_errors=form_errors(exc),
+                                    status=422)
+            return self._check(request, text, lang=lang, color=color, park=park)
 
         @r.post("/map", response_class=HTMLResponse, summary="Eligibility view for a project posted from the form")
         def map_eligibility(request: Request, project: str = Form(..., max_length=200_000),
                             lang: str | None = Query(None, pattern="^(zh|en)")):
-            try:
-                doc = json.loads(project)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"not valid JSON ({exc.msg} at line {exc.lineno})", field="project",
-                                 expected="a project as JSON (api/project.schema.json)") from exc
-            except RecursionError as exc:  # 400, as the JSON API answers a 10,000-level document
-                raise BadParameter("the document is nested too deeply", field="project",
-                                   expected="a project as JSON (api/project.schema.json)") from exc
-            store = request.app.state.store
-            m = services.match_project(store, doc, top=200, lang=maps.language(lang, request.headers.get(
-                "accept-language")))
-            eligibility = eligibility_config(m)
-            return self._render(request, lang=lang, eligibility=eligibility,
-                                form_project=json.dumps(doc, ensure_ascii=False, indent=1))
+            return self._check(request, project, lang=lang)
+
+    def _check(self, request: Request, text: str, *, lang, color=None, park=None):
+        """The eligibility view of the project in ``text``; a bad project keeps the map and shows each
+        problem next to its field in the form (status 422)."""
+        try:
+            doc = read_project_text(text)
+            m = services.match_project(request.app.state.store, doc, top=200,
+                                       lang=maps.language(lang, request.headers.get("accept-language")))
+        except StandardlandError as exc:
+            if isinstance(exc, InputError) and exc.field in ("color", "park"):
+                raise
+            return self._render(request, lang=lang, color=color, park=park, form_project=text,
+                                form_errors=form_errors(exc), status=422)
+        return self._render(request, lang=lang, color=color, park=park, eligibility=eligibility_config(m),
+                            form_project=json.dumps(doc, ensure_ascii=False, indent=1))
 
     def _data(self, store, park: str | None):
         """(count, :class:`maps.MapData`, extent) for ``?park=``: loaded and serialised once per change
@@ -84,7 +157,7 @@ class MapFactory:
                 ext = tuple(float(x) for x in parcels.total_bounds)
         elif total:
             ext = store.parcel_extent()
-        value = (total, maps.map_data(store.boundaries(), parcels, props), ext)
+        value = (total, maps.map_data(store.boundaries(), parcels, props), ext, store.rulesets())
         if len(self._cache) >= 8:
             self._cache.pop(next(iter(self._cache)))
         self._cache[park] = (stamp, value)
@@ -93,11 +166,12 @@ class MapFactory:
     def mount_static(self, app) -> None:
         app.mount("/static", StaticFiles(directory=str(web("static"))), name="static")
 
-    def _render(self, request: Request, *, lang, color=None, park=None, eligibility=None, form_project=None):
+    def _render(self, request: Request, *, lang, color=None, park=None, eligibility=None, form_project=None,
+                form_errors=None, status: int = 200):
         t0 = time.perf_counter()
         lang = maps.language(lang, request.headers.get("accept-language"))
         store = request.app.state.store
-        total, data, ext = self._data(store, park)
+        total, data, ext, rulesets = self._data(store, park)
         props = data.props
         colour = None
         if color:
@@ -117,12 +191,16 @@ class MapFactory:
 
             form_project = (Path(maps.__file__).parent / "examples" / "project.json").read_text(encoding="utf-8")
         params = {k: v for k, v in request.query_params.items() if k != "lang"}
+        if form_project is not None and "project" not in params and (eligibility or form_errors):
+            # a posted project follows the language switch as its shareable form
+            params["project"] = base64.urlsafe_b64encode(form_project.encode("utf-8")).decode("ascii").rstrip("=")
         params["lang"] = "en" if lang == "zh" else "zh"
         page = maps.render_map(
             lang=lang, data=data, bounds=((ext[1], ext[0]), (ext[3], ext[2])), colour=colour,
             eligibility=eligibility,
-            form_project=form_project, form_action=f"/map?lang={lang}",
+            form_project=form_project, form_action=f"/map?lang={lang}", form_errors=form_errors,
+            ruleset_titles=ruleset_titles(rulesets, lang),
             other_language_url="/map?" + urlencode(params), basemap_url=self.settings.basemap_url,
             basemap_attribution=self.settings.basemap_attribution)
-        return HTMLResponse(page, headers={"Server-Timing": f"render;dur={(time.perf_counter() - t0) * 1000:.1f}",
+        return HTMLResponse(page, status_code=status, headers={"Server-Timing": f"render;dur={(time.perf_counter() - t0) * 1000:.1f}",
                                            "Content-Language": "zh-CN" if lang == "zh" else "en"})
