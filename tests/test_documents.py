@@ -148,7 +148,7 @@ def test_a_rule_set_without_a_title_shows_its_id_and_a_bad_title_is_refused():
 
 # -- workflow documents use the same renderer ----------------------------------------------------
 
-SIGN = {"agreed_start": "2024-06-01", "agreed_completion": "2025-12-31", "operating_years": 2,
+SIGN = {"signed_on": "2024-05-20", "agreed_start": "2024-06-01", "agreed_completion": "2025-12-31", "operating_years": 2,
         "penalty_terms": {"late_start_per_mille_per_day": 0.5, "late_completion_per_mille_per_day": 0.5,
                           "tax_shortfall_per_mu": True, "combine": "sum"}}
 ACCEPT = {"floor_area_m2": 150000, "building_footprint_m2": 50000, "office_living_land_m2": 6000,
