@@ -105,11 +105,12 @@ def _advance_to_inspection(store, app_id: int) -> None:
     from datetime import date
 
     who = {r: {"name": CORPUS[2] + " " + r, "role": r} for r in ("reviewer", "planner")}
-    sign = {"agreed_start": "2024-06-01", "agreed_completion": "2025-12-31", "operating_years": 2,
+    sign = {"signed_on": "2024-05-20", "agreed_start": "2024-06-01", "agreed_completion": "2025-12-31", "operating_years": 2,
             "penalty_terms": {"late_start_per_mille_per_day": 0.5, "late_completion_per_mille_per_day": 0.5,
                               "tax_shortfall_per_mu": True, "combine": "sum"}}
     accept = {"actuals": {"floor_area_m2": 150000, "building_footprint_m2": 50000, "office_living_land_m2": 6000,
-                          "green_area_m2": 10000, "fixed_asset_investment_wan_yuan": 55000}}
+                          "green_area_m2": 10000, "fixed_asset_investment_wan_yuan": 55000},
+              "inspected_on": "2026-03-01"}
     steps = [("reviewer", "start_review", {}), ("reviewer", "approve", {}), ("planner", "sign_agreement", sign),
              ("planner", "start_construction", {"date": "2024-07-01"}),
              ("planner", "complete", {"date": "2026-02-01"}), ("reviewer", "accept", accept)]
