@@ -15,6 +15,7 @@ from .. import __version__
 from .docs import DocsFactory
 from .limits import BodyLimitMiddleware
 from .ogc import OGCFeaturesFactory
+from .parks import ParksFactory
 from .problems import install as install_problems
 from .settings import Settings
 from .v1 import ChecksFactory, ParcelsFactory, RulesetsFactory
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, *, store=None) -> FastAPI:
     v1.include_router(ChecksFactory(settings).router)
     v1.include_router(ParcelsFactory(settings).router)
     v1.include_router(RulesetsFactory(settings).router)
+    v1.include_router(ParksFactory(settings).router)
     v1.include_router(WorkflowFactory(settings).router)
     app.include_router(v1)
     maps = MapFactory(settings)

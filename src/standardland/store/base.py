@@ -109,6 +109,11 @@ class Store(ABC):
     def parks(self) -> gpd.GeoDataFrame: ...
 
     @abstractmethod
+    def delete_park(self, code: str) -> int:
+        """Delete a park record (1, or 0 when there is none); callers check its parcels first
+        (:func:`standardland.parks.delete_park`)."""
+
+    @abstractmethod
     def replace_boundaries(self, gdf: gpd.GeoDataFrame) -> int: ...
 
     @abstractmethod

@@ -295,6 +295,13 @@ class SQLStore(Store):
         return gpd.GeoDataFrame(df.drop(columns=["wkb"]), geometry=gpd.GeoSeries(geoms, crs=STORAGE_EPSG),
                                 crs=STORAGE_EPSG)
 
+    def delete_park(self, code: str) -> int:
+        with self.engine.begin() as conn:
+            self._bump(conn, "parks_version")
+            # never while parcels belong to it, even if one arrived since the caller counted
+            return conn.execute(text("DELETE FROM parks WHERE code = :code AND NOT EXISTS "
+                                     "(SELECT 1 FROM parcels WHERE park = :code)"), {"code": code}).rowcount
+
     def replace_boundaries(self, gdf: gpd.GeoDataFrame) -> int:
         geoms = np.asarray(gdf.geometry.values, dtype=object)
         b = shapely.bounds(geoms)
