@@ -58,6 +58,10 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    @abstractmethod
+    def initialised(self) -> bool:
+        """Whether the store's schema exists (without creating anything)."""
+
     # -- parcels
     @abstractmethod
     def import_parcels(self, gdf: gpd.GeoDataFrame, *, mode: str = "insert",
