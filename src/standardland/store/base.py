@@ -69,6 +69,7 @@ class Store(ABC):
         """Write validated parcels (from :func:`~standardland.parcels.prepare_parcels`) in one transaction.
 
         ``mode='insert'`` refuses codes that already exist; ``'upsert'`` replaces them.
+        ``progress(done, total)`` is called before the first chunk and after each one.
         """
 
     def update_parcel_attributes(self, df: pd.DataFrame) -> ImportResult:
