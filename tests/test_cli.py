@@ -77,3 +77,96 @@ def test_export_geojson(store_url, tmp_path):
     run("parcels", "export", str(out), "--db", store_url)
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert len(doc["features"]) == 3 and doc["features"][0]["properties"]["name"] == "测试地块 1 号"
+
+
+# -- a CLI a Chinese planner can read at 80 columns ------------------------------------------------
+
+SAMPLE_CODES = ("370613004001GB20001", "370613004002GB10003")
+
+
+def _cli_env(**env):
+    import os
+
+    return {k: v for k, v in os.environ.items() if k != "STANDARDLAND_LANG"} | env
+
+
+def run_env(*args, env):
+    return subprocess.run([sys.executable, "-m", "standardland.cli", *args], capture_output=True, text=True,
+                          timeout=300, env=_cli_env(**env))
+
+
+def test_parcels_list_at_80_columns_shows_whole_codes_chinese_headers_and_pages(tmp_path):
+    from standardland.sample import load_reference_data
+    from standardland.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'sample.db'}"  # rendering does not depend on the backend
+    load_reference_data(open_store(url))
+    p = run_env("parcels", "list", "--db", url, env={"COLUMNS": "80"})
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    shown = {c for line in lines for c in line.split() if len(c) == 19 and c.startswith("370613")}
+    assert len(shown) == 35 and set(SAMPLE_CODES) <= shown  # every code whole, none cut to 37061300…
+    header = next(line for line in lines if "地块代码" in line)
+    assert "名称" in header and "状态" in header and "亩" in header
+    assert "已公告" in p.stdout and "published" not in p.stdout  # statuses as the map's legend names them
+    assert "显示 1–35 / 共 35 宗" in p.stdout and "{" not in p.stdout
+    page = run_env("parcels", "list", "--limit", "10", "--offset", "30", "--db", url, env={"COLUMNS": "80"})
+    assert "显示 31–35 / 共 35 宗" in page.stdout
+    assert sum(1 for line in page.stdout.splitlines() if "370613" in line) == 5
+    en = run_env("--lang", "en", "parcels", "list", "--limit", "2", "--db", url, env={"COLUMNS": "80"})
+    assert "Parcel code" in en.stdout and "showing 1–2 of 35 parcels" in en.stdout and "地块代码" not in en.stdout
+    env_en = run_env("parcels", "list", "--limit", "2", "--db", url, env={"COLUMNS": "80", "STANDARDLAND_LANG": "en"})
+    assert "showing 1–2 of 35 parcels" in env_en.stdout
+    show = run_env("parcels", "show", SAMPLE_CODES[1], "--db", url, env={"COLUMNS": "80"})
+    assert show.returncode == 0 and "{'" not in show.stdout and "状态" in show.stdout
+
+
+def test_store_problems_are_one_line_and_read_commands_create_nothing(tmp_path):
+    missing = tmp_path / "typo.db"
+    p = run_env("parcels", "list", "--db", f"sqlite:///{missing}", env={})
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1, p.stderr
+    assert f"sqlite:///{missing}" in p.stderr and "standardland init" in p.stderr
+    assert not missing.exists()
+    q = run_env("check", "x.json", "--parcel", SAMPLE_CODES[0], "--db", f"sqlite:///{missing}", env={})
+    assert q.returncode == 2 and len(q.stderr.strip().splitlines()) == 1 and not missing.exists()
+    pg = "postgresql+psycopg://nobody:secret@127.0.0.1:1/none"
+    p = run_env("parcels", "list", "--db", pg, env={})
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1, p.stderr
+    assert "127.0.0.1:1/none" in p.stderr and "secret" not in p.stderr and "PostgreSQL" in p.stderr
+    assert run_env("--version", env={}).stdout.startswith("standardland ")
+
+
+@pytest.mark.postgis
+def test_a_postgres_database_never_initialised_is_named_not_created(pg_template):
+    from conftest import _admin_create_empty
+
+    url, drop = _admin_create_empty()
+    try:
+        p = run_env("parcels", "list", "--db", url, env={})
+        assert p.returncode == 2 and "never initialised" in p.stderr and "standardland init" in p.stderr
+        assert len(p.stderr.strip().splitlines()) == 1
+        from sqlalchemy import create_engine, inspect
+
+        eng = create_engine(url)
+        with eng.connect() as c:
+            assert not inspect(c).has_table("parcels")  # the read command created nothing
+        eng.dispose()
+    finally:
+        drop()
+
+
+def test_parcels_delete_needs_yes_and_refuses_parcels_with_an_application(park_store):
+    from standardland.workflow import applications
+
+    url = park_store.url
+    project = json.loads(open(__file__.rsplit("/", 2)[0] + "/api/examples/project.json", encoding="utf-8").read())
+    applications.create(park_store, {"name": "企业甲", "role": "applicant"}, SAMPLE_CODES[1], project)
+    p = run_env("parcels", "delete", SAMPLE_CODES[0], "--db", url, env={})
+    assert p.returncode == 2 and "--yes" in p.stderr
+    p = run_env("parcels", "delete", SAMPLE_CODES[1], "--yes", "--db", url, env={})
+    assert p.returncode == 2 and "1 application" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+    assert park_store.count_parcels() == 35
+    p = run_env("parcels", "delete", SAMPLE_CODES[0], "--yes", "--db", url, env={})
+    assert p.returncode == 0 and SAMPLE_CODES[0] in p.stdout and park_store.count_parcels() == 34
+    assert run_env("parcels", "delete", SAMPLE_CODES[0], "--yes", "--db", url, env={}).returncode == 2

@@ -15,10 +15,18 @@ SAMPLE_PARK_CODE = "yantai-hitech-intl"
 
 
 def sample_park() -> dict:
+    """The sample park's document (boundary in WGS84 ≈ CGCS2000 lon/lat), before validation."""
     park = json.loads(geodata("park", "sample_park.json").read_text(encoding="utf-8"))
     park["geometry"] = shapely.geometry.shape(park["geometry"])
     park["attrs"] = {k: park[k] for k in ("illustrative", "note") if k in park}
     return park
+
+
+def add_sample_park(store) -> dict:
+    """Create the sample park through the same path as ``standardland parks add`` (validated)."""
+    from .parks import park_record, put_park
+
+    return put_park(store, park_record(sample_park(), rulesets=store.rulesets(), crs=4326))
 
 
 def sample_parcels() -> gpd.GeoDataFrame:
@@ -45,7 +53,7 @@ def load_reference_data(store, *, with_sample: bool = True) -> dict:
     nb = store.replace_boundaries(district_boundaries())
     out = {"rulesets": len(shipped_rulesets()), "boundaries": nb}
     if with_sample:
-        store.upsert_park(sample_park())
+        add_sample_park(store)
         res = store.import_parcels(sample_parcels(), mode="upsert")
         out["parcels"] = res.to_dict()
     return out

@@ -28,8 +28,12 @@ from .store import ParcelQuery, Store
 
 # -- parcels ------------------------------------------------------------------------------
 
-def read_and_prepare(path, *, layer=None, crs=None, fix=False, read: "sio.ReadResult | None" = None):
-    """Read (unless ``read`` is the file already read) and validate a parcel file."""
+def read_and_prepare(path, *, layer=None, crs=None, fix=False, read: "sio.ReadResult | None" = None,
+                     store: Store | None = None):
+    """Read (unless ``read`` is the file already read) and validate a parcel file.
+
+    With ``store``, parcels without a ``park`` take the park whose boundary holds them
+    (:func:`standardland.parks.assign_by_boundary`; counts in the report's ``assigned``)."""
     res = read if read is not None else sio.read_parcels_file(path, layer=layer)
     if not res.has_geometry:
         raise InputError("the file has no geometry column (wkt); use it as an attribute update",
@@ -38,7 +42,13 @@ def read_and_prepare(path, *, layer=None, crs=None, fix=False, read: "sio.ReadRe
     if crs is not None and not res.crs_explicit:
         # no CRS in the file, or only GeoJSON's RFC 7946 default: the CRS the user named applies
         frame = frame.set_crs(None, allow_override=True)
-    return prepare_parcels(frame, crs=crs, fix=fix)
+    gdf, rep = prepare_parcels(frame, crs=crs, fix=fix)
+    rep.assigned = {}
+    if store is not None:
+        from .parks import assign_by_boundary
+
+        gdf, rep.assigned = assign_by_boundary(gdf, parks(store))
+    return gdf, rep
 
 
 def import_file(store: Store, path, *, layer=None, crs=None, fix=False, mode="insert", progress=None,
@@ -47,14 +57,14 @@ def import_file(store: Store, path, *, layer=None, crs=None, fix=False, mode="in
     if not res.has_geometry:
         upd = store.update_parcel_attributes(res.frame)
         return {"file": Path(path).name, "mode": "attributes", **upd.to_dict(), "repaired": []}
-    gdf, rep = read_and_prepare(path, crs=crs, fix=fix, read=res)
+    gdf, rep = read_and_prepare(path, crs=crs, fix=fix, read=res, store=store)
     out = store.import_parcels(gdf, mode=mode, progress=progress)
     return {"file": Path(path).name, "mode": mode, "source_crs": rep.source_crs, **out.to_dict(),
-            "repaired": [str(p) for p in rep.repaired]}
+            "repaired": [str(p) for p in rep.repaired], "assigned": rep.assigned}
 
 
 def validate_file(path, *, layer=None, crs=None, fix=False, store: Store | None = None) -> dict:
-    gdf, rep = read_and_prepare(path, layer=layer, crs=crs, fix=fix)
+    gdf, rep = read_and_prepare(path, layer=layer, crs=crs, fix=fix, store=store)
     overlaps = find_overlaps(gdf)
     outside = []
     if store is not None:

@@ -17,6 +17,7 @@ from . import contract, jobs
 from .docs import DocsFactory
 from .limits import BodyLimitMiddleware
 from .ogc import OGCFeaturesFactory
+from .parks import ParksFactory
 from .problems import install as install_problems
 from .reference import ReferenceFactory
 from .settings import Settings
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, *, store=None) -> FastAPI:
     v1.include_router(ChecksFactory(settings).router)
     v1.include_router(ParcelsFactory(settings).router)
     v1.include_router(RulesetsFactory(settings).router)
+    v1.include_router(ParksFactory(settings).router)
     v1.include_router(WorkflowFactory(settings).router)
     v1.include_router(ReferenceFactory(settings).router)
     app.include_router(v1)

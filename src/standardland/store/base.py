@@ -58,6 +58,10 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    @abstractmethod
+    def initialised(self) -> bool:
+        """Whether the store's schema exists (without creating anything)."""
+
     # -- parcels
     @abstractmethod
     def import_parcels(self, gdf: gpd.GeoDataFrame, *, mode: str = "insert",
@@ -65,6 +69,7 @@ class Store(ABC):
         """Write validated parcels (from :func:`~standardland.parcels.prepare_parcels`) in one transaction.
 
         ``mode='insert'`` refuses codes that already exist; ``'upsert'`` replaces them.
+        ``progress(done, total)`` is called before the first chunk and after each one.
         """
 
     def update_parcel_attributes(self, df: pd.DataFrame) -> ImportResult:
@@ -107,6 +112,11 @@ class Store(ABC):
 
     @abstractmethod
     def parks(self) -> gpd.GeoDataFrame: ...
+
+    @abstractmethod
+    def delete_park(self, code: str) -> int:
+        """Delete a park record (1, or 0 when there is none); callers check its parcels first
+        (:func:`standardland.parks.delete_park`)."""
 
     @abstractmethod
     def replace_boundaries(self, gdf: gpd.GeoDataFrame) -> int: ...

@@ -97,6 +97,13 @@ class SQLStore(Store):
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
 
+    def initialised(self) -> bool:
+        """Whether the schema exists (``standardland init``, or any earlier write, created it)."""
+        from sqlalchemy import inspect
+
+        with self.engine.connect() as conn:
+            return inspect(conn).has_table("alembic_version")
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -150,6 +157,8 @@ class SQLStore(Store):
             # pipeline: the next chunk's rows are built (numpy/shapely, GIL mostly released)
             # while the database writes the current one
             starts = list(range(0, len(gdf), _BULK_CHUNK))
+            if progress:
+                progress(0, len(gdf))  # the total, before the first chunk is written
             with ThreadPoolExecutor(max_workers=1) as pool:
                 nxt = pool.submit(self._parcel_rows, gdf.iloc[0:_BULK_CHUNK]) if starts else None
                 for k, start in enumerate(starts):
@@ -158,7 +167,7 @@ class SQLStore(Store):
                         nxt = pool.submit(self._parcel_rows, gdf.iloc[starts[k + 1]:starts[k + 1] + _BULK_CHUNK])
                     self.dialect.bulk_insert(conn, "parcels", columns, rows)
                     if progress:
-                        progress(start + len(rows))
+                        progress(start + len(rows), len(gdf))
         return ImportResult(inserted=len(codes) - len(existing), updated=len(existing))
 
     def apply_attribute_updates(self, updates: list[AttributeUpdate]) -> ImportResult:
@@ -262,9 +271,22 @@ class SQLStore(Store):
         return None if row is None or row[0] is None else tuple(float(v) for v in row)
 
     def delete_parcels(self, codes: list[str]) -> int:
+        """Delete parcels by code; refused (nothing deleted) while an application names any of them."""
+        codes = [c for c in codes if _storable(c)]
+        if not codes:
+            return 0
         stmt = text("DELETE FROM parcels WHERE code IN :codes").bindparams(bindparam("codes", expanding=True))
+        held = text("SELECT parcel_code, COUNT(*) FROM applications WHERE parcel_code IN :codes "
+                    "GROUP BY parcel_code ORDER BY parcel_code").bindparams(bindparam("codes", expanding=True))
         with self.engine.begin() as conn:
             self._bump(conn, "parcels_version")
+            found = conn.execute(held, {"codes": list(codes)}).fetchall()
+            if found:
+                c, n = found[0]
+                raise ConflictError(f"parcel {c} has {n} application{'s' if n != 1 else ''}, so it cannot be "
+                                    "deleted", field="code", expected="a parcel no application names "
+                                                                      "(withdraw or close the applications; "
+                                                                      "they keep their audit trail)")
             return conn.execute(stmt, {"codes": list(codes)}).rowcount
 
     # -- parks, boundaries -------------------------------------------------------------
@@ -294,6 +316,13 @@ class SQLStore(Store):
         df["attrs"] = [json.loads(a) if isinstance(a, str) else {} for a in df["attrs"]]
         return gpd.GeoDataFrame(df.drop(columns=["wkb"]), geometry=gpd.GeoSeries(geoms, crs=STORAGE_EPSG),
                                 crs=STORAGE_EPSG)
+
+    def delete_park(self, code: str) -> int:
+        with self.engine.begin() as conn:
+            self._bump(conn, "parks_version")
+            # never while parcels belong to it, even if one arrived since the caller counted
+            return conn.execute(text("DELETE FROM parks WHERE code = :code AND NOT EXISTS "
+                                     "(SELECT 1 FROM parcels WHERE park = :code)"), {"code": code}).rowcount
 
     def replace_boundaries(self, gdf: gpd.GeoDataFrame) -> int:
         geoms = np.asarray(gdf.geometry.values, dtype=object)
