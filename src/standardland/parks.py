@@ -232,7 +232,7 @@ def park_records(parks: gpd.GeoDataFrame, store=None, *, codes=None, geometry: b
     if codes is not None:
         parks = parks[parks["code"].isin(codes)]
     out = []
-    for r, g in zip(parks.drop(columns=parks.geometry.name).to_dict("records"), parks.geometry.values):
+    for r, g in zip(parks.drop(columns=parks.geometry.name).to_dict("records"), parks.geometry.values, strict=True):
         attrs = dict(r.get("attrs") or {})
         rec = {"code": r["code"], "name": r["name"], "name_en": r.get("name_en"),
                "county_code": r.get("county_code"), "zone_tier": _none(r.get("zone_tier")),
@@ -281,4 +281,4 @@ def assign_by_boundary(gdf: gpd.GeoDataFrame, parks: gpd.GeoDataFrame) -> tuple[
     out = gdf.copy()
     out["park"] = pd.Series(own, index=gdf.index, dtype=object)
     codes, counts = np.unique(pcodes[bi].astype(str), return_counts=True)
-    return out, {str(c): int(n) for c, n in zip(codes, counts)}
+    return out, {str(c): int(n) for c, n in zip(codes, counts, strict=True)}

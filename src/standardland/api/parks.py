@@ -60,6 +60,7 @@ class ParksFactory:
     """GET /parks, GET /parks/{code}, POST /parks, PUT /parks/{code}, DELETE /parks/{code}."""
 
     def __init__(self, settings):
+        """Build the router over the app's ``settings``."""
         self.settings = settings
         self.router = APIRouter(tags=["parks"])
         r = self.router
