@@ -393,6 +393,9 @@ def _print_check(v: dict) -> None:
         say(f"[{i}] ", why)
     for n in notes:
         say(("note", "bold yellow"), f" ({n.get('kind')}): ", n.get("message"))
+    from .cli_analysis import print_advice
+
+    print_advice(v)
 
 
 def _print_match(m: dict) -> None:
@@ -572,6 +575,9 @@ def deadlines(overdue: bool = typer.Option(False, "--overdue", help="Only applic
             add_row(t, str(r["application_id"]), r["parcel_code"], r["state"], item["kind"], item["due"],
                     lit(item["status"], colour), r["idle_land"]["stage"])
     out.print(t)
+
+
+from . import cli_analysis  # noqa: E402,F401  (registers `size` and `whatif` on the app)
 
 
 def main():  # console-script entry point

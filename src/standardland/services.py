@@ -269,6 +269,9 @@ def check_project(store: Store, project: dict, parcel_code: str, *, checkpoint="
     require_rules_in_force(rs, parcel.iloc[0], p.decision_date)
     v = checks.check(p, parcel, parks(store, versions), rs, checkpoint=checkpoint, lang=lang, frame=pf)
     v.setdefault("notes", []).extend(parcel_fit_notes(p, parcel.iloc[0], checkpoint=checkpoint, lang=lang))
+    from .rules.advice import check_advice
+
+    v["advice"] = check_advice(p, pf, rs, checkpoint=checkpoint, lang=lang)
     return v
 
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from .. import __version__
+from .analysis import AnalysisFactory
 from .docs import DocsFactory
 from .limits import BodyLimitMiddleware
 from .ogc import OGCFeaturesFactory
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, *, store=None) -> FastAPI:
     v1.include_router(ParcelsFactory(settings).router)
     v1.include_router(RulesetsFactory(settings).router)
     v1.include_router(WorkflowFactory(settings).router)
+    v1.include_router(AnalysisFactory(settings).router)
     app.include_router(v1)
     maps = MapFactory(settings)
     app.include_router(maps.router)

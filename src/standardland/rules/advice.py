@@ -1,0 +1,291 @@
+"""Counterfactual advice: for a failing or incomplete check, the smallest change that passes.
+
+Per failing indicator and per *lever* (an input of its formula), holding everything else: an
+indicator ``numerator × scale ÷ denominator`` below its minimum ``L`` passes once the numerator
+reaches ``L × denominator ÷ scale`` (or a denominator other than the land falls to
+``numerator × scale ÷ L``); above its maximum ``U``, once the numerator falls to ``U ×
+denominator ÷ scale`` (or such a denominator rises). An indicator given directly is its own
+lever. The **land** moves every land-denominated indicator at once, so its lever is the
+sizing interval (:mod:`standardland.rules.sizing`): the nearest area inside it.
+
+Targets are exact (the threshold times the other inputs, unrounded): a value equal to the target
+lands on the threshold and passes by the engine's own comparison (relative tolerance 1e-9).
+Displayed figures round *outward* (a raise rounds up, a reduction down), so the printed target
+passes too. Texts are in the units the user typed (``{"value", "unit"}`` in the project), else
+the canonical unit (亩 for land).
+
+Vectorized: :func:`advise` builds per-row lever arrays for every row of an evaluation;
+:meth:`Advice.relative_change` gives, per row, the smallest relative change that passes (what
+``match --within-advice`` ranks by); :func:`advice_row` renders one row.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..units import convert
+from .engine import FAIL, MISSING, REL_TOL, Columns, Evaluation, _float, land_area
+from .fields import quantity_fields
+from .sizing import LAND_DENOMINATORS, Sizing, area_dict, size
+
+LAND = "land_area_m2"
+
+
+@dataclass
+class Lever:
+    """One way to pass one indicator: change ``field`` from ``current`` to ``target`` (per row;
+    NaN where this lever does not apply to the row)."""
+
+    indicator: str
+    field: str
+    action: str  # raise | reduce | provide
+    current: np.ndarray
+    target: np.ndarray
+    side: str = "min"  # the bound the target lands on
+
+
+@dataclass
+class Advice:
+    """The levers of every row of an evaluation and its land sizing."""
+
+    ev: Evaluation
+    sizing: Sizing
+    levers: list[Lever]
+    failing: dict[str, np.ndarray]  # indicator → rows where it fails or misses a value
+    area_m2: np.ndarray  # the land area the indicators divide by
+
+    def land_target(self) -> np.ndarray:
+        """Per row, the nearest area inside the sizing interval (NaN when it is empty or the area
+        already lies inside)."""
+        s = self.sizing
+        t = np.clip(self.area_m2, s.min_m2, s.max_m2)
+        inside = s.contains(self.area_m2)
+        return np.where(s.empty | inside | np.isnan(self.area_m2), np.nan, t)
+
+    def relative_change_cached(self) -> np.ndarray:
+        """:meth:`relative_change`, computed once."""
+        if getattr(self, "_rel", None) is None:
+            self._rel = self.relative_change()
+        return self._rel
+
+    def relative_change(self) -> np.ndarray:
+        """Per row, the smallest relative change that makes the row pass (0 for a passing row,
+        ``inf`` when no single-lever change per indicator does: a land-use failure, a missing
+        value, an empty interval). Each failing indicator takes its cheapest lever; the row needs
+        the largest of these; changing the land alone is the other way, when only
+        land-denominated indicators fail."""
+        n = self.ev.n
+        need = np.zeros(n)
+        for ind_id, rows in self.failing.items():
+            best = np.full(n, np.inf)
+            for lv in self.levers:
+                if lv.indicator == ind_id and lv.action != "provide":
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        rel = np.abs(lv.target - lv.current) / np.abs(lv.current)
+                    best = np.fmin(best, np.where(np.isnan(rel), np.inf, rel))
+            need = np.where(rows, np.maximum(need, best), need)
+        lu_fail = (self.ev.land_use.status == FAIL) | (self.ev.land_use.status == MISSING)
+        need = np.where(lu_fail, np.inf, need)
+        land_ids = {i.id for i in self.sizing.indicators}
+        only_land = ~lu_fail
+        for ind_id, rows in self.failing.items():
+            if ind_id not in land_ids:
+                only_land &= ~rows
+            else:
+                only_land &= ~(rows & (self.ev.status[ind_id] == MISSING))
+        t = self.land_target()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            land_rel = np.abs(t - self.area_m2) / self.area_m2
+        land_rel = np.where(only_land & ~np.isnan(land_rel), land_rel, np.inf)
+        return np.fmin(need, land_rel)
+
+
+def _den(ind, cols: Columns, base: dict, n: int) -> np.ndarray:
+    if ind.denominator in LAND_DENOMINATORS:
+        return base[ind.denominator]
+    v = _float(cols, ind.denominator, n)
+    return np.full(n, np.nan) if v is None else v
+
+
+def advise(ev: Evaluation, cols: Columns, sizing: Sizing | None = None) -> Advice:
+    """The levers of every failing or incomplete indicator of every row (see the module docstring).
+
+    Parameters
+    ----------
+    ev : Evaluation
+    cols : mapping of column name → ndarray
+        The columns ``ev`` was evaluated from.
+    sizing : Sizing, optional
+        :func:`standardland.rules.sizing.size` of the same rows (computed when not given).
+
+    Returns
+    -------
+    Advice
+    """
+    n = ev.n
+    sizing = sizing if sizing is not None else size(ev, cols)
+    base = land_area(cols, n)
+    levers: list[Lever] = []
+    failing: dict[str, np.ndarray] = {}
+    for ind in ev.cat.indicators:
+        st = ev.status[ind.id]
+        fail, miss = st == FAIL, st == MISSING
+        lo, hi = ev.required(ind.id)
+        miss &= ~(np.isnan(lo) & np.isnan(hi))  # an unresolved threshold has no lever
+        rows = fail | miss
+        if not rows.any():
+            continue
+        failing[ind.id] = rows
+        act = ev.actual[ind.id]
+        low = rows & (np.isnan(act) | (act < lo))  # below the minimum (or missing)
+        bound = np.where(low, lo, hi)
+        bound = np.where(np.isnan(bound), np.where(np.isnan(lo), hi, lo), bound)
+        up = np.where(low | (np.isnan(act) & ~np.isnan(lo)), True, False)
+        direct = _float(cols, ind.id, n)
+        if direct is not None and not np.isnan(direct).all():
+            given = rows & ~np.isnan(direct)
+            levers.append(Lever(ind.id, ind.id, "raise", np.where(given & up, direct, np.nan),
+                                np.where(given & up, bound, np.nan), "min"))
+            levers.append(Lever(ind.id, ind.id, "reduce", np.where(given & ~up, direct, np.nan),
+                                np.where(given & ~up, bound, np.nan), "max"))
+            rows = rows & np.isnan(direct)
+        num = _float(cols, ind.numerator, n)
+        num = np.full(n, np.nan) if num is None else num
+        den = _den(ind, cols, base, n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            num_target = bound * den / ind.scale
+            den_target = num * ind.scale / bound
+        have = rows & ~np.isnan(num) & ~np.isnan(den)
+        levers.append(Lever(ind.id, ind.numerator, "raise", np.where(have & up, num, np.nan),
+                            np.where(have & up, num_target, np.nan), "min"))
+        levers.append(Lever(ind.id, ind.numerator, "reduce", np.where(have & ~up, num, np.nan),
+                            np.where(have & ~up, num_target, np.nan), "max"))
+        give = rows & np.isnan(num) & ~np.isnan(den)
+        levers.append(Lever(ind.id, ind.numerator, "provide", np.full(n, np.nan),
+                            np.where(give & up, num_target, np.nan), "min"))
+        levers.append(Lever(ind.id, ind.numerator, "provide", np.full(n, np.nan),
+                            np.where(give & ~up, num_target, np.nan), "max"))
+        if ind.denominator not in LAND_DENOMINATORS:
+            ok = have & (bound > 0)
+            levers.append(Lever(ind.id, ind.denominator, "reduce", np.where(ok & up, den, np.nan),
+                                np.where(ok & up, den_target, np.nan), "min"))
+            levers.append(Lever(ind.id, ind.denominator, "raise", np.where(ok & ~up, den, np.nan),
+                                np.where(ok & ~up, den_target, np.nan), "max"))
+    return Advice(ev, sizing, [lv for lv in levers if not np.isnan(lv.target).all()], failing,
+                  base["land_area_m2"])
+
+
+# -- presentation of one row ---------------------------------------------------------------------
+
+_TEXT = {
+    "zh": {"raise": "{name}提高至少 {by} {unit}（至 {to}）", "reduce": "{name}减少至少 {by} {unit}（至 {to}）",
+           "provide_min": "填报{name}，至少 {to} {unit}", "provide_max": "填报{name}，至多 {to} {unit}",
+           "land_max": "用地不超过 {to} {unit}", "land_min": "用地不少于 {to} {unit}",
+           "effect": "{ind} {a} → {b}"},
+    "en": {"raise": "raise {name} by ≥ {by} {unit} (to {to})", "reduce": "reduce {name} by ≥ {by} {unit} (to {to})",
+           "provide_min": "give {name}: at least {to} {unit}", "provide_max": "give {name}: at most {to} {unit}",
+           "land_max": "use ≤ {to} {unit} of land", "land_min": "use ≥ {to} {unit} of land",
+           "effect": "{ind} {a} → {b}"},
+}
+
+
+def _round(v: float, up: bool, digits: int = 2) -> float:
+    """``v`` rounded outward to ``digits`` decimals (up for a raise, down for a reduction), absorbing
+    the engine's tolerance so an exact target does not round a step further."""
+    s = v * 10**digits
+    slack = REL_TOL * max(1.0, abs(s))
+    return (math.ceil(s - slack) if up else math.floor(s + slack)) / 10**digits
+
+
+def _fmt(v: float) -> str:
+    s = f"{v:,.2f}"
+    return s.rstrip("0").rstrip(".")
+
+
+def input_units(raw: dict | None) -> dict[str, str]:
+    """The unit the user typed per quantity field (``{"value", "unit"}`` entries of the project)."""
+    return {k: v["unit"] for k, v in (raw or {}).items() if isinstance(v, dict) and isinstance(v.get("unit"), str)}
+
+
+def advice_row(adv: Advice, row: int = 0, *, units: dict[str, str] | None = None, lang: str = "zh") -> dict:
+    """The ``advice`` JSON of one row: ``{"levers": [...], "land": {...} | None, "within": x}``.
+
+    Each lever names the indicator, the field, the action, ``by`` and ``to`` in the user's unit
+    (exact and unrounded; ``unit``), the canonical values, the indicator's value before and at the
+    target, and a text. ``within`` is the row's :meth:`Advice.relative_change` (None for inf)."""
+    lang = "zh" if (lang or "zh").startswith("zh") else "en"
+    units = units or {}
+    specs = quantity_fields(adv.ev.cat)
+    tx = _TEXT[lang]
+    out = []
+    for lv in adv.levers:
+        t = lv.target[row]
+        if np.isnan(t):
+            continue
+        cur = lv.current[row]
+        ind = adv.ev.cat.get(lv.indicator)
+        canon = specs[lv.field].unit if lv.field in specs else ind.unit
+        unit = units.get(lv.field, canon)
+        to = convert(float(t), canon, unit) if unit != canon else float(t)
+        spec = specs.get(lv.field)
+        name = (spec.label_zh if lang == "zh" else spec.label_en) if spec else ind.name(lang)
+        shown_unit = "" if unit == "-" else unit
+        up = lv.action == "raise" or (lv.action == "provide" and lv.side == "min")
+        if lv.action == "provide":
+            key = "provide_min" if up else "provide_max"
+            text = tx[key].format(name=name, to=_fmt(_round(to, up)), unit=shown_unit).strip()
+            by = None
+        else:
+            now = convert(float(cur), canon, unit) if unit != canon else float(cur)
+            by = abs(to - now)
+            text = tx[lv.action].format(name=name, by=_fmt(_round(by, True)), unit=shown_unit,
+                                        to=_fmt(_round(to, up))).replace("  ", " ")
+        act = adv.ev.actual[ind.id][row]
+        lo, hi = (a[row] for a in adv.ev.required(ind.id))
+        at = lo if lv.side == "min" else hi
+        effect = tx["effect"].format(ind=ind.name(lang), a="—" if np.isnan(act) else _fmt(act), b=_fmt(at))
+        out.append({"indicator": ind.id, "field": lv.field, "action": lv.action, "unit": unit,
+                    "by": by, "to": to, "canonical_unit": canon, "to_canonical": float(t),
+                    "indicator_before": None if np.isnan(act) else float(act), "indicator_after": float(at),
+                    "text": f"{text}（{effect}）" if lang == "zh" else f"{text} ({effect})"})
+    land = None
+    t = adv.land_target()[row]
+    if not np.isnan(t):
+        unit = units.get(LAND, "亩")
+        cur = adv.area_m2[row]
+        reduce = t < cur
+        to = convert(float(t), "m²", unit)
+        j = adv.sizing.max_by[row] if reduce else adv.sizing.min_by[row]
+        land = {"action": "reduce" if reduce else "raise", "unit": unit, "to": to,
+                "by": abs(convert(float(cur), "m²", unit) - to), "area": area_dict(float(t)),
+                "binding": adv.sizing.indicators[j].id if j >= 0 else None,
+                "text": tx["land_max" if reduce else "land_min"].format(
+                    to=_fmt(_round(to, not reduce)), unit=unit)}
+    if land is None and adv.sizing.empty[row]:
+        land = {"action": None, "feasible": False, "binding": None,
+                "text": "没有同时满足各用地指标的用地面积" if lang == "zh"
+                else "no land area satisfies every land-denominated indicator"}
+    rel = float(adv.relative_change_cached()[row])
+    return {"levers": out, "land": land, "within": None if not np.isfinite(rel) else rel}
+
+
+def check_advice(project, frame, rulesets, *, checkpoint: str = "screening", lang: str = "zh") -> dict | None:
+    """The ``advice`` of one check (a project on a parcel's engine columns ``frame``), None when it
+    passes. Evaluated by the same engine over the same columns :func:`standardland.rules.checks.check`
+    builds; the texts use the units of the project document."""
+    from .checks import _checkpoint, _rulesets, project_columns
+    from .engine import columns_of, evaluate
+    from .project import Project, parse_project
+
+    import pandas as pd
+
+    p = project if isinstance(project, Project) else parse_project(project)
+    cols = dict(columns_of(frame) if isinstance(frame, pd.DataFrame) else frame)
+    cols.update(project_columns(p))
+    ev = evaluate(cols, _rulesets(rulesets), checkpoint=_checkpoint(checkpoint))
+    if ev.verdict[0] == 0:
+        return None
+    return advice_row(advise(ev, cols), 0, units=input_units(p.raw), lang=lang)
