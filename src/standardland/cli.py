@@ -437,11 +437,16 @@ def check(project: Path, parcel: str = typer.Option(..., "--parcel", help="Parce
 @domain_errors
 def match(project: Path, top: int = typer.Option(10, "--top", min=1, max=1000),
           within: Optional[Path] = typer.Option(None, "--within", help="Area-of-interest polygon file"),
-          lang: str = typer.Option("zh"), db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+          lang: str = typer.Option("zh"), db: Optional[str] = DbOpt, as_json: bool = JsonOpt,
+          within_advice: Optional[str] = typer.Option(None, "--within-advice",
+                                                      help="Only parcels that pass with at most this change, e.g. 10%")):
     """Rank the available parcels for a project, explained per parcel."""
+    from .cli_analysis import parse_share
+
     store = open_store(db)
     aoi = services.aoi_from_file(within) if within else None
-    m = services.match_project(store, _read_json(project, "project"), top=top, within=aoi, lang=lang)
+    m = services.match_project(store, _read_json(project, "project"), top=top, within=aoi, lang=lang,
+                               within_advice=parse_share(within_advice, "within-advice") if within_advice else None)
     if as_json:
         _dump(m)
     else:

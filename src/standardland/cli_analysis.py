@@ -23,6 +23,26 @@ def _area(a: dict | None) -> str:
     return f"{display(a['mu'])} 亩 ({display(a['ha'], 4)} 公顷)"
 
 
+def parse_share(text: str, field: str) -> float:
+    """A relative change as typed: ``10%`` or ``0.1`` → 0.1 (finite, ≥ 0).
+
+    Examples
+    --------
+    >>> parse_share("10%", "x"), parse_share("0.25", "x")
+    (0.1, 0.25)
+    """
+    from .errors import InputError
+
+    t = str(text).strip()
+    try:
+        v = float(t[:-1]) / 100 if t.endswith("%") else float(t)
+    except ValueError:
+        v = float("nan")
+    if not (v >= 0) or v == float("inf"):
+        raise InputError(f"'{text}' is not a share", field=field, expected="a percentage such as 10% or a share such as 0.1")
+    return v
+
+
 def print_advice(v: dict) -> None:
     """The advice of a failing or incomplete check, one line per lever, under the check's table."""
     adv = v.get("advice")

@@ -275,10 +275,10 @@ def check_project(store: Store, project: dict, parcel_code: str, *, checkpoint="
     return v
 
 
-def match_project(store: Store, project: dict, *, top=10, within=None, lang="zh") -> dict:
+def match_project(store: Store, project: dict, *, top=10, within=None, lang="zh", within_advice=None) -> dict:
     p = parse_project(project)
     idx = matching.build_index(store.parcels(), parks(store), rulesets(store))
-    return matching.match(p, idx, top=top, within=within, lang=lang)
+    return matching.match(p, idx, top=top, within=within, lang=lang, within_advice=within_advice)
 
 
 def read_table(path) -> pd.DataFrame:

@@ -71,7 +71,7 @@ class Advice:
             self._rel = self.relative_change()
         return self._rel
 
-    def relative_change(self) -> np.ndarray:
+    def relative_change(self, *, land: bool = True) -> np.ndarray:
         """Per row, the smallest relative change that makes the row pass (0 for a passing row,
         ``inf`` when no single-lever change per indicator does: a land-use failure, a missing
         value, an empty interval). Each failing indicator takes its cheapest lever; the row needs
@@ -89,6 +89,8 @@ class Advice:
             need = np.where(rows, np.maximum(need, best), need)
         lu_fail = (self.ev.land_use.status == FAIL) | (self.ev.land_use.status == MISSING)
         need = np.where(lu_fail, np.inf, need)
+        if not land:  # the land is fixed (matching: each parcel's own area)
+            return need
         land_ids = {i.id for i in self.sizing.indicators}
         only_land = ~lu_fail
         for ind_id, rows in self.failing.items():
