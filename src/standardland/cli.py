@@ -582,7 +582,7 @@ def deadlines(overdue: bool = typer.Option(False, "--overdue", help="Only applic
     out.print(t)
 
 
-from . import cli_analysis  # noqa: E402,F401  (registers `size` and `whatif` on the app)
+from .cli_analysis import register as _register_analysis; _register_analysis(app)  # noqa: E402,E702 size, whatif
 
 
 def main():  # console-script entry point

@@ -1,6 +1,7 @@
 """CLI commands beyond pass/fail: ``size`` (核定用地规模), ``whatif`` (policy what-if), and the
-advice printed under ``check``'s table. Registered on :data:`standardland.cli.app` by importing
-this module; data is printed literally through the CLI's helpers."""
+advice printed under ``check``'s table. :func:`register` adds the commands to the CLI's Typer app;
+data is printed literally through the CLI's helpers (imported when used, so that
+``python -m standardland.cli`` and the console script both work)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from rich import box
 from rich.table import Table
 
 from . import analysis, services
-from .cli import DbOpt, JsonOpt, _dump, _read_json, add_row, app, domain_errors, out, say
 from .store import open_store
 from .units import display
 
@@ -45,6 +45,8 @@ def parse_share(text: str, field: str) -> float:
 
 def print_advice(v: dict) -> None:
     """The advice of a failing or incomplete check, one line per lever, under the check's table."""
+    from .cli import say
+
     adv = v.get("advice")
     if not adv:
         return
@@ -60,37 +62,41 @@ def print_advice(v: dict) -> None:
         say(f"  passes with a change of at most {adv['within']:.1%} (cheapest lever per failing indicator)")
 
 
-@app.command()
-@domain_errors
-def size(project: Path,
-         parcel: Optional[str] = typer.Option(None, "--parcel", help="Parcel code (its context and own values)"),
-         park: Optional[str] = typer.Option(None, "--park", help="Park code (instead of a parcel)"),
-         region_class: Optional[int] = typer.Option(None, "--region-class", help="土地等别 1–15 (with --park)"),
-         on: Optional[str] = typer.Option(None, "--date", help="Decision date YYYY-MM-DD (default: the project's)"),
-         checkpoint: str = typer.Option("screening", help="screening | acceptance | production_review"),
-         lang: str = typer.Option("zh", help="zh | en"), db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
-    """核定用地规模: the land area this project may use, [min, max], and the indicator binding each end."""
-    store = open_store(db)
-    r = analysis.size_project(store, _read_json(project, "project"), parcel=parcel, park=park,
-                              region_class=region_class, on=services.decision_date(on) if on else None,
-                              checkpoint=checkpoint, lang=lang)
-    if as_json:
-        _dump(r)
-        return
-    where = r["context"].get("parcel_code") or r["context"].get("park")
-    say("\n", (r["project"] or "project", "bold"), " in ", str(where), f", decided {r['decision_date']}: ",
-        ("feasible" if r["feasible"] else "NO FEASIBLE AREA", "bold green" if r["feasible"] else "bold red"))
-    t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for c in ("end", "area", "binding", "required", "by", "source"):
-        t.add_column(c, overflow="fold")
-    for end, area, b in (("min", r["min_area"], r["min_by"]), ("max", r["max_area"], r["max_by"])):
-        add_row(t, end, _area(area) if area or end == "max" else "0", b["indicator"] if b else "—",
-                b["required_text"] if b else "", b["ruleset"] if b else "", (b or {}).get("source") or "")
-    out.print(t)
-    if r["conflict"]:
-        say(("conflict", "bold red"), ": ", r["conflict"]["message"])
-    if r["area"] is not None:
-        say("current area ", _area(r["area"]), ": ", "inside" if r["area_in_interval"] else "outside",
-            " the interval")
-    if r["unsized"]:
-        say("not sized (numerator missing): ", ", ".join(r["unsized"]))
+def register(app: typer.Typer) -> None:
+    """Add ``size`` and ``whatif`` to the CLI's app."""
+    from .cli import DbOpt, JsonOpt, _dump, _read_json, add_row, domain_errors, out, say
+
+    @app.command()
+    @domain_errors
+    def size(project: Path,
+             parcel: Optional[str] = typer.Option(None, "--parcel", help="Parcel code (its context and own values)"),
+             park: Optional[str] = typer.Option(None, "--park", help="Park code (instead of a parcel)"),
+             region_class: Optional[int] = typer.Option(None, "--region-class", help="土地等别 1–15 (with --park)"),
+             on: Optional[str] = typer.Option(None, "--date", help="Decision date YYYY-MM-DD (default: the project's)"),
+             checkpoint: str = typer.Option("screening", help="screening | acceptance | production_review"),
+             lang: str = typer.Option("zh", help="zh | en"), db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+        """核定用地规模: the land area this project may use, [min, max], and the indicator binding each end."""
+        store = open_store(db)
+        r = analysis.size_project(store, _read_json(project, "project"), parcel=parcel, park=park,
+                                  region_class=region_class, on=services.decision_date(on) if on else None,
+                                  checkpoint=checkpoint, lang=lang)
+        if as_json:
+            _dump(r)
+            return
+        where = r["context"].get("parcel_code") or r["context"].get("park")
+        say("\n", (r["project"] or "project", "bold"), " in ", str(where), f", decided {r['decision_date']}: ",
+            ("feasible" if r["feasible"] else "NO FEASIBLE AREA", "bold green" if r["feasible"] else "bold red"))
+        t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+        for c in ("end", "area", "binding", "required", "by", "source"):
+            t.add_column(c, overflow="fold")
+        for end, area, b in (("min", r["min_area"], r["min_by"]), ("max", r["max_area"], r["max_by"])):
+            add_row(t, end, _area(area) if area or end == "max" else "0", b["indicator"] if b else "—",
+                    b["required_text"] if b else "", b["ruleset"] if b else "", (b or {}).get("source") or "")
+        out.print(t)
+        if r["conflict"]:
+            say(("conflict", "bold red"), ": ", r["conflict"]["message"])
+        if r["area"] is not None:
+            say("current area ", _area(r["area"]), ": ", "inside" if r["area_in_interval"] else "outside",
+                " the interval")
+        if r["unsized"]:
+            say("not sized (numerator missing): ", ", ".join(r["unsized"]))
