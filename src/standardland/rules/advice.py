@@ -56,6 +56,7 @@ class Advice:
     levers: list[Lever]
     failing: dict[str, np.ndarray]  # indicator → rows where it fails or misses a value
     area_m2: np.ndarray  # the land area the indicators divide by
+    direct: dict[str, np.ndarray]  # indicator → values given directly (NaN: derived)
 
     def land_target(self) -> np.ndarray:
         """Per row, the nearest area inside the sizing interval (NaN when it is empty or the area
@@ -64,6 +65,23 @@ class Advice:
         t = np.clip(self.area_m2, s.min_m2, s.max_m2)
         inside = s.contains(self.area_m2)
         return np.where(s.empty | inside | np.isnan(self.area_m2), np.nan, t)
+
+    def land_fixes_all(self) -> np.ndarray:
+        """Rows where moving the land into the sizing interval alone would pass: every failing
+        indicator divides by the land, has its numerator and is not given directly, and the land
+        use passes."""
+        ev = self.ev
+        ok = ~((ev.land_use.status == FAIL) | (ev.land_use.status == MISSING)) & ~self.sizing.empty
+        land_ids = {i.id for i in self.sizing.indicators}
+        for ind_id, rows in self.failing.items():
+            if ind_id not in land_ids:
+                ok &= ~rows
+                continue
+            ok &= ~(rows & (ev.status[ind_id] == MISSING))
+            direct = self.direct.get(ind_id)
+            if direct is not None:
+                ok &= ~(rows & ~np.isnan(direct))
+        return ok
 
     def relative_change_cached(self) -> np.ndarray:
         """:meth:`relative_change`, computed once."""
@@ -91,13 +109,7 @@ class Advice:
         need = np.where(lu_fail, np.inf, need)
         if not land:  # the land is fixed (matching: each parcel's own area)
             return need
-        land_ids = {i.id for i in self.sizing.indicators}
-        only_land = ~lu_fail
-        for ind_id, rows in self.failing.items():
-            if ind_id not in land_ids:
-                only_land &= ~rows
-            else:
-                only_land &= ~(rows & (self.ev.status[ind_id] == MISSING))
+        only_land = self.land_fixes_all()
         t = self.land_target()
         with np.errstate(invalid="ignore", divide="ignore"):
             land_rel = np.abs(t - self.area_m2) / self.area_m2
@@ -132,6 +144,7 @@ def advise(ev: Evaluation, cols: Columns, sizing: Sizing | None = None) -> Advic
     base = land_area(cols, n)
     levers: list[Lever] = []
     failing: dict[str, np.ndarray] = {}
+    directs: dict[str, np.ndarray] = {}
     for ind in ev.cat.indicators:
         st = ev.status[ind.id]
         fail, miss = st == FAIL, st == MISSING
@@ -148,6 +161,7 @@ def advise(ev: Evaluation, cols: Columns, sizing: Sizing | None = None) -> Advic
         up = np.where(low | (np.isnan(act) & ~np.isnan(lo)), True, False)
         direct = _float(cols, ind.id, n)
         if direct is not None and not np.isnan(direct).all():
+            directs[ind.id] = direct
             given = rows & ~np.isnan(direct)
             levers.append(Lever(ind.id, ind.id, "raise", np.where(given & up, direct, np.nan),
                                 np.where(given & up, bound, np.nan), "min"))
@@ -177,7 +191,7 @@ def advise(ev: Evaluation, cols: Columns, sizing: Sizing | None = None) -> Advic
             levers.append(Lever(ind.id, ind.denominator, "raise", np.where(ok & ~up, den, np.nan),
                                 np.where(ok & ~up, den_target, np.nan), "max"))
     return Advice(ev, sizing, [lv for lv in levers if not np.isnan(lv.target).all()], failing,
-                  base["land_area_m2"])
+                  base["land_area_m2"], directs)
 
 
 # -- presentation of one row ---------------------------------------------------------------------
@@ -264,6 +278,7 @@ def advice_row(adv: Advice, row: int = 0, *, units: dict[str, str] | None = None
         land = {"action": "reduce" if reduce else "raise", "unit": unit, "to": to,
                 "by": abs(convert(float(cur), "m²", unit) - to), "area": area_dict(float(t)),
                 "binding": adv.sizing.indicators[j].id if j >= 0 else None,
+                "passes": bool(adv.land_fixes_all()[row]),
                 "text": tx["land_max" if reduce else "land_min"].format(
                     to=_fmt(_round(to, not reduce)), unit=unit)}
     if land is None and adv.sizing.empty[row]:

@@ -10,6 +10,9 @@ never from a hand list) bounds the area once the project's numerator is known:
   green area ÷ 20 % …); a maximum of 0 with a positive numerator admits no area at all;
 - a range does both.
 
+An indicator the project gives directly (``investment_intensity`` as a value) does not move with
+the area and bounds nothing.
+
 The thresholds are the engine's row-level bounds after every layer
 (:meth:`standardland.rules.engine.Evaluation.required`), so the winning layer of each end is
 the engine's. An empty interval (``min_area > max_area``) is an answer too: the conflicting
@@ -126,6 +129,11 @@ def size(ev: Evaluation, cols: Columns) -> Sizing:
             up = np.where(lo > 0, num / lo / per, np.nan)  # area ≤ numerator ÷ minimum
             down = np.where(hi > 0, num / hi / per, np.nan)  # area ≥ numerator ÷ maximum
             down = np.where((hi == 0) & (num > 0), np.inf, down)  # a maximum of 0: no area will do
+        direct = _float(cols, ind.id, n)  # a value given directly does not move with the area
+        if direct is not None:
+            given = ~np.isnan(direct)
+            up, down = np.where(given, np.nan, up), np.where(given, np.nan, down)
+            num = np.where(given, 0.0, num)
         upper[j], lower[j] = up, down
         unsized[j] = np.isnan(num) & ~(np.isnan(lo) & np.isnan(hi))
     if k:
