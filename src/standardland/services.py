@@ -179,18 +179,20 @@ def parcel_thresholds(store: Store, code: str, *, on: date, industry: dict | Non
             "indicators": items}
 
 
-def published_thresholds(store: Store, parcels: gpd.GeoDataFrame, *, on: date | None = None) -> pd.DataFrame:
+def published_thresholds(store: Store, parcels: gpd.GeoDataFrame, *, on: date | None = None,
+                         rs: list | None = None) -> pd.DataFrame:
     """Per parcel, the effective thresholds a browser sees: every layer in force ``on`` (today)
     whose value does not depend on the project's industry, tightened by the parcel's own.
 
     Columns ``<id>_min``, ``<id>_max`` and ``<id>_by`` (the winning rule set), indexed like ``parcels``.
+    ``rs`` replaces the store's rule sets (a policy what-if's draft set).
     Contexts are resolved once each; the parcel layer is combined row-wise
     (:func:`standardland.rules.thresholds.tighten_rows`).
     """
     on = on or date.today()
     cat = catalogue()
     pk = parks(store)
-    rs = rulesets(store)
+    rs = rulesets(store) if rs is None else rs
     n = len(parcels)
     cols = thresholds.parcel_columns(parcels, pk, cat)
     # the contexts a browser sees: the parcel's own, on that date, with no industry
