@@ -100,3 +100,44 @@ def register(app: typer.Typer) -> None:
                 " the interval")
         if r["unsized"]:
             say("not sized (numerator missing): ", ", ".join(r["unsized"]))
+
+    @app.command()
+    @domain_errors
+    def whatif(ruleset: str = typer.Option(..., "--ruleset", help="Draft rule set: a .json file or a stored id "
+                                                                    "not yet in force"),
+               as_of: Optional[str] = typer.Option(None, "--as-of", help="Judge everything as decided on YYYY-MM-DD"),
+               out_file: Optional[Path] = typer.Option(None, "--out", help="Write the changes to .xlsx or .csv"),
+               engine: str = typer.Option("local", help="local | dask"),
+               scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address (default: a LocalCluster)"),
+               db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+        """Policy what-if: who changes status if a draft rule set comes into force, and by how much."""
+        from . import tables, whatif as wi
+
+        store = open_store(db)
+        r = wi.whatif(store, ruleset, as_of=services.decision_date(as_of) if as_of else None, engine=engine,
+                      scheduler=scheduler)
+        if out_file is not None:
+            tables.write_table(wi.report_frame(r), out_file, field="out")
+        if as_json:
+            _dump(r)
+            return
+        say("\n", ("what-if", "bold"), " ", r["draft"], " (series ", r["series"], ")",
+            f", as of {r['as_of']}" if r["as_of"] else ", each on its own decision date")
+        t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+        for c in ("population", "rows", "changed", "transitions"):
+            t.add_column(c, overflow="fold")
+        for pop, s in r["summary"].items():
+            trans = ", ".join(f"{k} {v}" for k, v in (s.get("by_transition") or {}).items())
+            add_row(t, pop, str(s.get("rows", 0)), str(s.get("changed", 0)), trans)
+        out.print(t)
+        for e in r["changed"][:20]:
+            moved = ", ".join(f"{i['id']} {i['before']}→{i['after']}"
+                              + (f" (margin {i['margin']:+.2f})" if i.get("margin") is not None else "")
+                              for i in e.get("indicators", []))
+            moved = moved or ", ".join(f"{t['column']} {t['before']}→{t['after']}" for t in e.get("thresholds", []))
+            say("  ", e["kind"], " ", str(e.get("id") or e.get("parcel_code")), ": ",
+                f"{e['before']}→{e['after']} " if e.get("before") else "", moved)
+        if len(r["changed"]) > 20:
+            say(f"  … {len(r['changed']) - 20} more (--json or --out for all)")
+        if out_file is not None:
+            say("written → ", str(out_file))

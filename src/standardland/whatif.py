@@ -28,7 +28,6 @@ entries are built row by row.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -78,7 +77,8 @@ def with_draft(current: list[RuleSet], draft: RuleSet) -> list[RuleSet]:
     """The rule sets after adoption: ``current`` without the draft's series, plus the draft in force
     from :data:`ALWAYS` with no end."""
     kept = [r for r in current if r.series != draft.series and r.id != draft.id]
-    return kept + [replace(draft, effective_from=ALWAYS, effective_to=None)]
+    doc = {**draft.to_dict(), "effective_from": ALWAYS.isoformat(), "effective_to": None}
+    return kept + [parse_ruleset(doc)]  # a document again, so Dask workers rebuild the same set
 
 
 # -- the comparison (vectorized) --------------------------------------------------------------

@@ -10,8 +10,12 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .. import analysis
-from .v1 import _in_project, _json
+from .. import analysis, whatif
+from ..errors import InputError
+from .auth import require
+from .v1 import _dep, _in_project, _json
+
+PLANNERS = ("planner", "admin")
 
 CONTEXT_FIELDS = ("parcel_code", "park", "region_class", "date", "checkpoint", "rulesets", "ruleset", "as_of")
 
@@ -42,6 +46,14 @@ class SizingRequest(BaseModel):
         return self
 
 
+class WhatifRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ruleset: dict[str, Any] | None = Field(None, description="The draft rule set (a rule-set document)")
+    ruleset_id: str | None = Field(None, max_length=200, description="Or: a stored rule set not yet in force")
+    as_of: dt.date | None = Field(None, description="Judge everything as decided on this date")
+    limit: int = Field(1000, ge=1, le=10_000, description="At most this many change entries per population")
+
+
 class AnalysisFactory:
     """/sizings and /whatifs."""
 
@@ -56,3 +68,14 @@ class AnalysisFactory:
                 return _json(analysis.size_project(
                     request.app.state.store, body.project, parcel=body.parcel_code, park=body.park,
                     region_class=body.region_class, on=body.date, checkpoint=body.checkpoint, lang=body.lang))
+
+        @r.post("/whatifs", summary="Policy what-if: a draft rule set against the store (planners, admins)")
+        def whatifs(request: Request, body: WhatifRequest, _=_dep(require(*PLANNERS))):
+            if (body.ruleset is None) == (body.ruleset_id is None):
+                raise InputError("give exactly one of ruleset or ruleset_id", field="ruleset",
+                                 expected="a draft rule-set document, or the id of a stored draft")
+            if body.ruleset_id is not None and body.ruleset_id.lower().endswith(".json"):
+                raise InputError("a stored id, not a file name", field="ruleset_id", expected="a rule-set id")
+            return _json(whatif.whatif(request.app.state.store,
+                                       body.ruleset if body.ruleset is not None else body.ruleset_id,
+                                       as_of=body.as_of, limit=body.limit))
