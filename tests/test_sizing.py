@@ -106,7 +106,7 @@ def test_park_context_and_vectorized_rows(sample_store):
     assert s.max_m2[0] == pytest.approx(60000 / 350 * MU_M2)
     assert s.max_m2[1] == pytest.approx(35000 / 350 * MU_M2)
     assert s.max_m2[2] == pytest.approx(120_000)  # no investment: tax (4,500 ÷ 25 = 180 亩) binds
-    assert s.unsized[[i.id for i in s.indicators].index("investment_intensity"), 2]
+    assert s.unsized([i.id for i in s.indicators].index("investment_intensity"))[2]
 
 
 def test_bad_context_is_a_clear_error(sample_store):

@@ -36,15 +36,16 @@ LAND = "land_area_m2"
 
 @dataclass
 class Lever:
-    """One way to pass one indicator: change ``field`` from ``current`` to ``target`` (per row;
-    NaN where this lever does not apply to the row)."""
+    """One way to pass one indicator: change ``field`` from ``current`` to ``target`` in the rows
+    where ``rows`` is true (the arrays are shared across levers, not masked copies)."""
 
     indicator: str
     field: str
     action: str  # raise | reduce | provide
     current: np.ndarray
     target: np.ndarray
-    side: str = "min"  # the bound the target lands on
+    side: str  # the bound the target lands on: min | max
+    rows: np.ndarray  # bool: where this lever applies
 
 
 @dataclass
@@ -103,7 +104,7 @@ class Advice:
                 if lv.indicator == ind_id and lv.action != "provide":
                     with np.errstate(invalid="ignore", divide="ignore"):
                         rel = np.abs(lv.target - lv.current) / np.abs(lv.current)
-                    best = np.fmin(best, np.where(np.isnan(rel), np.inf, rel))
+                    best = np.where(lv.rows & (rel < best), rel, best)
             need = np.where(rows, np.maximum(need, best), need)
         lu_fail = (self.ev.land_use.status == FAIL) | (self.ev.land_use.status == MISSING)
         need = np.where(lu_fail, np.inf, need)
@@ -155,43 +156,40 @@ def advise(ev: Evaluation, cols: Columns, sizing: Sizing | None = None) -> Advic
             continue
         failing[ind.id] = rows
         act = ev.actual[ind.id]
-        low = rows & (np.isnan(act) | (act < lo))  # below the minimum (or missing)
-        bound = np.where(low, lo, hi)
-        bound = np.where(np.isnan(bound), np.where(np.isnan(lo), hi, lo), bound)
-        up = np.where(low | (np.isnan(act) & ~np.isnan(lo)), True, False)
+        up = np.where(np.isnan(act), ~np.isnan(lo), act < lo) & rows  # short of the minimum (or missing)
+        down = rows & ~up
+        bound = np.where(up, lo, hi)
+
+        def add(field, action, side, mask, cur, tgt):
+            if mask.any():
+                levers.append(Lever(ind.id, field, action, cur, tgt, side, mask))
+
         direct = _float(cols, ind.id, n)
         if direct is not None and not np.isnan(direct).all():
             directs[ind.id] = direct
-            given = rows & ~np.isnan(direct)
-            levers.append(Lever(ind.id, ind.id, "raise", np.where(given & up, direct, np.nan),
-                                np.where(given & up, bound, np.nan), "min"))
-            levers.append(Lever(ind.id, ind.id, "reduce", np.where(given & ~up, direct, np.nan),
-                                np.where(given & ~up, bound, np.nan), "max"))
-            rows = rows & np.isnan(direct)
+            given = ~np.isnan(direct)
+            add(ind.id, "raise", "min", up & given, direct, bound)
+            add(ind.id, "reduce", "max", down & given, direct, bound)
+            up, down = up & ~given, down & ~given
         num = _float(cols, ind.numerator, n)
         num = np.full(n, np.nan) if num is None else num
         den = _den(ind, cols, base, n)
         with np.errstate(invalid="ignore", divide="ignore"):
             num_target = bound * den / ind.scale
-            den_target = num * ind.scale / bound
-        have = rows & ~np.isnan(num) & ~np.isnan(den)
-        levers.append(Lever(ind.id, ind.numerator, "raise", np.where(have & up, num, np.nan),
-                            np.where(have & up, num_target, np.nan), "min"))
-        levers.append(Lever(ind.id, ind.numerator, "reduce", np.where(have & ~up, num, np.nan),
-                            np.where(have & ~up, num_target, np.nan), "max"))
-        give = rows & np.isnan(num) & ~np.isnan(den)
-        levers.append(Lever(ind.id, ind.numerator, "provide", np.full(n, np.nan),
-                            np.where(give & up, num_target, np.nan), "min"))
-        levers.append(Lever(ind.id, ind.numerator, "provide", np.full(n, np.nan),
-                            np.where(give & ~up, num_target, np.nan), "max"))
+        known_den = ~np.isnan(den)
+        have = ~np.isnan(num) & known_den
+        add(ind.numerator, "raise", "min", up & have, num, num_target)
+        add(ind.numerator, "reduce", "max", down & have, num, num_target)
+        give = np.isnan(num) & known_den
+        add(ind.numerator, "provide", "min", up & give, num, num_target)
+        add(ind.numerator, "provide", "max", down & give, num, num_target)
         if ind.denominator not in LAND_DENOMINATORS:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                den_target = num * ind.scale / bound
             ok = have & (bound > 0)
-            levers.append(Lever(ind.id, ind.denominator, "reduce", np.where(ok & up, den, np.nan),
-                                np.where(ok & up, den_target, np.nan), "min"))
-            levers.append(Lever(ind.id, ind.denominator, "raise", np.where(ok & ~up, den, np.nan),
-                                np.where(ok & ~up, den_target, np.nan), "max"))
-    return Advice(ev, sizing, [lv for lv in levers if not np.isnan(lv.target).all()], failing,
-                  base["land_area_m2"], directs)
+            add(ind.denominator, "reduce", "min", up & ok, den, den_target)
+            add(ind.denominator, "raise", "max", down & ok, den, den_target)
+    return Advice(ev, sizing, levers, failing, base["land_area_m2"], directs)
 
 
 # -- presentation of one row ---------------------------------------------------------------------
@@ -239,7 +237,7 @@ def advice_row(adv: Advice, row: int = 0, *, units: dict[str, str] | None = None
     out = []
     for lv in adv.levers:
         t = lv.target[row]
-        if np.isnan(t):
+        if not lv.rows[row] or np.isnan(t):
             continue
         cur = lv.current[row]
         ind = adv.ev.cat.get(lv.indicator)

@@ -60,7 +60,8 @@ class Sizing:
 
     ``min_m2`` is 0 where nothing bounds below, ``max_m2`` is ``inf`` where nothing bounds above.
     ``min_by`` / ``max_by`` are indices into :attr:`indicators` (−1: none); ``upper`` and
-    ``lower`` keep each indicator's own bound per row (NaN where it gives none)."""
+    ``lower`` keep each indicator's own bound per row (NaN where it gives none). Built with one
+    running min/max over the indicators (no k × n stacks)."""
 
     ev: Evaluation
     indicators: tuple[Indicator, ...]
@@ -68,9 +69,15 @@ class Sizing:
     max_m2: np.ndarray
     min_by: np.ndarray
     max_by: np.ndarray
-    upper: np.ndarray  # k × n: area ≤ … per indicator with a minimum
-    lower: np.ndarray  # k × n: area ≥ … per indicator with a maximum
-    unsized: np.ndarray  # k × n: the indicator has a threshold but the numerator is missing
+    upper: list[np.ndarray]  # per indicator: area ≤ … (NaN: no bound)
+    lower: list[np.ndarray]  # per indicator: area ≥ …
+    _inputs: list  # per indicator: (numerator, min, max, given directly) for :meth:`unsized`
+
+    def unsized(self, j: int) -> np.ndarray:
+        """Rows where indicator ``j`` has a threshold but its numerator is missing (so it bounds nothing)."""
+        num, lo, hi, given = self._inputs[j]
+        out = np.isnan(num) & ~(np.isnan(lo) & np.isnan(hi))
+        return out if given is None else out & ~given
 
     @property
     def empty(self) -> np.ndarray:
@@ -81,6 +88,18 @@ class Sizing:
         """Whether ``area_m2`` lies in the interval (the ends included, with the engine's tolerance)."""
         a = np.asarray(area_m2, dtype="float64")
         return (a >= self.min_m2 * (1 - REL_TOL)) & (a <= self.max_m2 * (1 + REL_TOL)) & ~self.empty
+
+
+def _own(ev: Evaluation, ind_id: str, side: str) -> bool:
+    return any(s == side for _, s in ev.bounds[ind_id].own)
+
+
+def _sides(ev: Evaluation, ind_id: str) -> tuple[bool, bool]:
+    """Whether any row has a minimum / a maximum of this indicator (from the per-context arrays and
+    the per-row layers, without touching the rows)."""
+    b = ev.bounds[ind_id]
+    return (not np.isnan(b.min).all() or _own(ev, ind_id, "min"),
+            not np.isnan(b.max).all() or _own(ev, ind_id, "max"))
 
 
 def size(ev: Evaluation, cols: Columns) -> Sizing:
@@ -116,37 +135,38 @@ def size(ev: Evaluation, cols: Columns) -> Sizing:
         for i in land_indicators(ev.cat)
         if ev.checkpoint in i.checkpoints and (ev.only is None or i.id in ev.only)
     )
-    k = len(inds)
-    upper = np.full((k, n), np.nan)
-    lower = np.full((k, n), np.nan)
-    unsized = np.zeros((k, n), bool)
+    upper, lower, unsized = [], [], []
+    max_m2, min_m2 = np.full(n, np.inf), np.zeros(n)
+    max_by, min_by = np.full(n, -1, np.int16), np.full(n, -1, np.int16)
+    nothing = np.full(n, np.nan)
     for j, ind in enumerate(inds):
         num = _float(cols, ind.numerator, n)
-        num = np.full(n, np.nan) if num is None else num * ind.scale
+        num = nothing if num is None else (num * ind.scale if ind.scale != 1 else num)
         per = _per_m2(ind.denominator)
+        has_min, has_max = _sides(ev, ind.id)
         lo, hi = ev.required(ind.id)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            up = np.where(lo > 0, num / lo / per, np.nan)  # area ≤ numerator ÷ minimum
-            down = np.where(hi > 0, num / hi / per, np.nan)  # area ≥ numerator ÷ maximum
-            down = np.where((hi == 0) & (num > 0), np.inf, down)  # a maximum of 0: no area will do
         direct = _float(cols, ind.id, n)  # a value given directly does not move with the area
-        if direct is not None:
-            given = ~np.isnan(direct)
-            up, down = np.where(given, np.nan, up), np.where(given, np.nan, down)
-            num = np.where(given, 0.0, num)
-        upper[j], lower[j] = up, down
-        unsized[j] = np.isnan(num) & ~(np.isnan(lo) & np.isnan(hi))
-    if k:
-        u = np.where(np.isnan(upper), np.inf, upper)
-        d = np.where(np.isnan(lower), 0.0, lower)
-        max_by, min_by = u.argmin(axis=0), d.argmax(axis=0)
-        max_m2 = np.take_along_axis(u, max_by[None], 0)[0]
-        min_m2 = np.take_along_axis(d, min_by[None], 0)[0]
-        max_by = np.where(np.isinf(max_m2), -1, max_by)
-        min_by = np.where(min_m2 == 0, -1, min_by)
-    else:
-        max_m2, min_m2 = np.full(n, np.inf), np.zeros(n)
-        max_by = min_by = np.full(n, -1)
+        given = None if direct is None else ~np.isnan(direct)
+        up = down = nothing
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if has_min:
+                up = num / (lo * per)  # area ≤ numerator ÷ minimum
+                if not (ev.bounds[ind.id].min[~np.isnan(ev.bounds[ind.id].min)] > 0).all() or _own(ev, ind.id, "min"):
+                    up = np.where(lo > 0, up, np.nan)  # a minimum ≤ 0 does not bound the area
+                if given is not None:
+                    up = np.where(given, np.nan, up)
+                tighter = up < max_m2  # NaN compares False: no bound; the first of equals keeps it
+                max_m2, max_by = np.where(tighter, up, max_m2), np.where(tighter, np.int16(j), max_by)
+            if has_max:
+                down = np.where(hi > 0, num / (hi * per), np.nan)  # area ≥ numerator ÷ maximum
+                down = np.where((hi == 0) & (num > 0), np.inf, down)  # a maximum of 0: no area will do
+                if given is not None:
+                    down = np.where(given, np.nan, down)
+                tighter = down > min_m2
+                min_m2, min_by = np.where(tighter, down, min_m2), np.where(tighter, np.int16(j), min_by)
+        upper.append(up)
+        lower.append(down)
+        unsized.append((num, lo, hi, given))
     return Sizing(ev, inds, min_m2, max_m2, min_by, max_by, upper, lower, unsized)
 
 
@@ -203,7 +223,7 @@ def sizing_row(s: Sizing, cols: Columns, row: int = 0, *, lang: str = "zh") -> d
     bounds = []
     for j, ind in enumerate(s.indicators):
         for side, arr in (("max_area", s.upper), ("min_area", s.lower)):
-            v = arr[j, row]
+            v = arr[j][row]
             if not np.isnan(v):
                 bounds.append({"indicator": ind.id, "bound": side, "area": area_dict(v) if np.isfinite(v) else None,
                                "infeasible": bool(np.isinf(v))})
@@ -228,5 +248,5 @@ def sizing_row(s: Sizing, cols: Columns, row: int = 0, *, lang: str = "zh") -> d
         "min_by": bottom,
         "conflict": conflict,
         "bounds": bounds,
-        "unsized": [ind.id for j, ind in enumerate(s.indicators) if s.unsized[j, row]],
+        "unsized": [ind.id for j, ind in enumerate(s.indicators) if s.unsized(j)[row]],
     }
