@@ -68,8 +68,8 @@ def main(n: int, dask: bool) -> None:
     after = whatif.with_draft(rs, load_rulesets([draft])[0])
 
     def local():
-        b = checks.screen_frame(pairs, rs)
-        a = checks.screen_frame(pairs, after)
+        b = whatif._screen(pairs, rs, checkpoint="screening", only=None, engine="local")
+        a = whatif._screen(pairs, after, checkpoint="screening", only=None, engine="local")
         return b, a, whatif.compare(b, a)
 
     t_wi, (b, a, cmp) = best(local, repeat=1)
@@ -77,8 +77,8 @@ def main(n: int, dask: bool) -> None:
           f"({', '.join(f'{k} {v:,}' for k, v in ((k, int(m.sum())) for k, m in cmp['moved'].items()))})")
     if dask:
         t0 = time.perf_counter()
-        bd = checks.screen_dask(pairs, rs)
-        ad = checks.screen_dask(pairs, after)
+        bd = whatif._screen(pairs, rs, checkpoint="screening", only=None, engine="dask")
+        ad = whatif._screen(pairs, after, checkpoint="screening", only=None, engine="dask")
         cd = whatif.compare(bd, ad)
         t_d = time.perf_counter() - t0
         same = np.array_equal(cd["changed"], cmp["changed"]) and all(

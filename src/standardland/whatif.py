@@ -101,21 +101,18 @@ def compare(before: pd.DataFrame, after: pd.DataFrame) -> dict:
 
 def _entries(kind: str, keys: pd.DataFrame, before: pd.DataFrame, after: pd.DataFrame, cmp: dict,
              limit: int) -> list[dict]:
-    cat = catalogue()
     out = []
     for r in np.flatnonzero(cmp["changed"])[:limit]:
         inds = []
         for ind_id, m in cmp["moved"].items():
             if not m[r]:
                 continue
-            direction = cat.get(ind_id).direction
             act = _f(after[f"{ind_id}_actual"].iloc[r])
             req_b, req_a = _f(before[f"{ind_id}_required"].iloc[r]), _f(after[f"{ind_id}_required"].iloc[r])
             margin = None if act is None or req_a is None else act - req_a
-            if direction == "range" and f"{ind_id}_required_max" in after.columns:
-                hi = _f(after[f"{ind_id}_required_max"].iloc[r])
-                if act is not None and hi is not None and act > hi:
-                    req_a, margin = hi, act - hi
+            hi = _f(after[f"{ind_id}_required_max"].iloc[r])  # the upper end of a range
+            if act is not None and hi is not None and act > hi:
+                req_a, margin = hi, act - hi
             inds.append({"id": ind_id, "before": str(before[f"{ind_id}_status"].iloc[r]),
                          "after": str(after[f"{ind_id}_status"].iloc[r]), "actual": act,
                          "required_before": req_b, "required_after": req_a, "margin": margin})
@@ -165,12 +162,50 @@ def _summary(kind: str, keys: pd.DataFrame, before: pd.DataFrame, after: pd.Data
 # -- the populations -----------------------------------------------------------------------------
 
 
+def result_columns() -> list[str]:
+    """The flat-table columns a what-if compares, fixed for every partition (a range's
+    ``_required_max`` is always present, NaN where no row of a partition has a maximum)."""
+    cols = ["verdict"]
+    for ind in catalogue().indicators:
+        cols += [f"{ind.id}_{c}" for c in ("status", "actual", "required", "required_max")]
+    return cols
+
+
+def _flat(pairs: pd.DataFrame, docs, checkpoint: str, only) -> pd.DataFrame:
+    """One partition's screening, restricted to :func:`result_columns` (statuses as text)."""
+    flat = checks.screen_frame(pairs, docs, checkpoint=checkpoint, only=only)
+    out = flat.reindex(columns=result_columns())
+    for c in out.columns:
+        if c == "verdict" or c.endswith("_status"):
+            out[c] = out[c].astype(object)
+        else:
+            out[c] = out[c].astype("float64")
+    return out
+
+
 def _screen(pairs: pd.DataFrame, rs: list, *, checkpoint: str, only, engine: str, scheduler=None) -> pd.DataFrame:
-    if engine == "dask":
-        return checks.screen_dask(pairs, rs, checkpoint=checkpoint, only=only, scheduler=scheduler)
-    if engine != "local":
+    """Both engines: locally in one call, or on Dask partitions (a LocalCluster unless ``scheduler``)
+    with the same per-partition function, so the results are identical."""
+    if engine == "local":
+        return _flat(pairs, rs, checkpoint, only)
+    if engine != "dask":
         raise InputError(f"engine '{engine}' is unknown", field="engine", expected="local or dask")
-    return checks.screen_frame(pairs, rs, checkpoint=checkpoint, only=only)
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+
+    docs = [r.to_dict() for r in rs]
+    meta = _flat(pairs.iloc[:1], docs, checkpoint, only).iloc[:0]
+    cluster = None if scheduler else LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                                  dashboard_address=None)
+    client = Client(scheduler or cluster)
+    try:
+        ddf = dd.from_pandas(pairs.reset_index(drop=True), npartitions=max(2, len(pairs) // 250_000 + 1))
+        out = client.compute(ddf.map_partitions(_flat, docs, checkpoint, only, meta=meta)).result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return out.reset_index(drop=True)
 
 
 def project_table(docs: list[dict], as_of: date | None = None) -> pd.DataFrame:
