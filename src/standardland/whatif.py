@@ -89,10 +89,15 @@ def compare(before: pd.DataFrame, after: pd.DataFrame) -> dict:
     per-indicator status change masks and the verdicts."""
     cat = catalogue()
     moved = {}
-    changed = np.asarray(before["verdict"].astype(object) != after["verdict"].astype(object))
+
+    def codes(df, c):  # categorical codes into the engine's fixed categories (text otherwise)
+        col = df[c]
+        return col.cat.codes.to_numpy() if isinstance(col.dtype, pd.CategoricalDtype) else col.to_numpy(dtype=object)
+
+    changed = codes(before, "verdict") != codes(after, "verdict")
     for ind in cat.indicators:
         c = f"{ind.id}_status"
-        m = np.asarray(before[c].astype(object) != after[c].astype(object))
+        m = codes(before, c) != codes(after, c)
         if m.any():
             moved[ind.id] = m
             changed = changed | m
@@ -176,10 +181,8 @@ def _flat(pairs: pd.DataFrame, docs, checkpoint: str, only) -> pd.DataFrame:
     flat = checks.screen_frame(pairs, docs, checkpoint=checkpoint, only=only)
     out = flat.reindex(columns=result_columns())
     for c in out.columns:
-        if c == "verdict" or c.endswith("_status"):
-            out[c] = out[c].astype(object)
-        else:
-            out[c] = out[c].astype("float64")
+        if not (c == "verdict" or c.endswith("_status")):
+            out[c] = out[c].astype("float64")  # statuses stay categorical (the engine's fixed categories)
     return out
 
 

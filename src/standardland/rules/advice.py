@@ -54,10 +54,19 @@ class Advice:
 
     ev: Evaluation
     sizing: Sizing
-    levers: list[Lever]
+    cols: Columns
     failing: dict[str, np.ndarray]  # indicator → rows where it fails or misses a value
+    short: dict[str, np.ndarray]  # indicator → rows short of the minimum (else above the maximum)
+    bound: dict[str, np.ndarray]  # indicator → the bound each failing row must reach
     area_m2: np.ndarray  # the land area the indicators divide by
     direct: dict[str, np.ndarray]  # indicator → values given directly (NaN: derived)
+
+    @property
+    def levers(self) -> list[Lever]:
+        """Every lever (built on first use: a screen needs only :meth:`relative_change`)."""
+        if getattr(self, "_levers", None) is None:
+            self._levers = _levers(self)
+        return self._levers
 
     def land_target(self) -> np.ndarray:
         """Per row, the nearest area inside the sizing interval (NaN when it is empty or the area
@@ -99,13 +108,18 @@ class Advice:
         n = self.ev.n
         need = np.zeros(n)
         for ind_id, rows in self.failing.items():
-            best = np.full(n, np.inf)
-            for lv in self.levers:
-                if lv.indicator == ind_id and lv.action != "provide":
-                    with np.errstate(invalid="ignore", divide="ignore"):
-                        rel = np.abs(lv.target - lv.current) / np.abs(lv.current)
-                    best = np.where(lv.rows & (rel < best), rel, best)
-            need = np.where(rows, np.maximum(need, best), need)
+            # a numerator (or a direct value) moves the indicator in proportion: |bound ÷ actual − 1|;
+            # a denominator other than the land, inversely: |actual ÷ bound − 1|
+            act, bound = self.ev.actual[ind_id], self.bound[ind_id]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rel = np.abs(bound / act - 1)
+                if self.ev.cat.get(ind_id).denominator not in LAND_DENOMINATORS:
+                    by_den = np.where(bound > 0, np.abs(act / bound - 1), np.inf)
+                    if ind_id in self.direct:
+                        by_den = np.where(np.isnan(self.direct[ind_id]), by_den, np.inf)
+                    rel = np.fmin(rel, by_den)
+            rel = np.where(np.isnan(rel), np.inf, rel)
+            need = np.where(rows, np.maximum(need, rel), need)
         lu_fail = (self.ev.land_use.status == FAIL) | (self.ev.land_use.status == MISSING)
         need = np.where(lu_fail, np.inf, need)
         if not land:  # the land is fixed (matching: each parcel's own area)
@@ -126,7 +140,7 @@ def _den(ind, cols: Columns, base: dict, n: int) -> np.ndarray:
 
 
 def advise(ev: Evaluation, cols: Columns, sizing: Sizing | None = None) -> Advice:
-    """The levers of every failing or incomplete indicator of every row (see the module docstring).
+    """What each failing or incomplete indicator of every row must reach (see the module docstring).
 
     Parameters
     ----------
@@ -139,34 +153,49 @@ def advise(ev: Evaluation, cols: Columns, sizing: Sizing | None = None) -> Advic
     Returns
     -------
     Advice
+        Its :meth:`~Advice.relative_change` is vectorized; its levers are built when first read.
     """
     n = ev.n
     sizing = sizing if sizing is not None else size(ev, cols)
-    base = land_area(cols, n)
-    levers: list[Lever] = []
     failing: dict[str, np.ndarray] = {}
+    short: dict[str, np.ndarray] = {}
+    bounds: dict[str, np.ndarray] = {}
     directs: dict[str, np.ndarray] = {}
     for ind in ev.cat.indicators:
         st = ev.status[ind.id]
         fail, miss = st == FAIL, st == MISSING
+        if not (fail.any() or miss.any()):
+            continue
         lo, hi = ev.required(ind.id)
         miss &= ~(np.isnan(lo) & np.isnan(hi))  # an unresolved threshold has no lever
         rows = fail | miss
         if not rows.any():
             continue
-        failing[ind.id] = rows
         act = ev.actual[ind.id]
         up = np.where(np.isnan(act), ~np.isnan(lo), act < lo) & rows  # short of the minimum (or missing)
+        failing[ind.id], short[ind.id], bounds[ind.id] = rows, up, np.where(up, lo, hi)
+        direct = _float(cols, ind.id, n)
+        if direct is not None and not np.isnan(direct).all():
+            directs[ind.id] = direct
+    return Advice(ev, sizing, cols, failing, short, bounds, land_area(cols, n)["land_area_m2"], directs)
+
+
+def _levers(adv: Advice) -> list[Lever]:
+    ev, cols, n = adv.ev, adv.cols, adv.ev.n
+    base = land_area(cols, n)
+    levers: list[Lever] = []
+    for ind_id, rows in adv.failing.items():
+        ind = ev.cat.get(ind_id)
+        up = adv.short[ind_id]
         down = rows & ~up
-        bound = np.where(up, lo, hi)
+        bound = adv.bound[ind_id]
 
         def add(field, action, side, mask, cur, tgt):
             if mask.any():
                 levers.append(Lever(ind.id, field, action, cur, tgt, side, mask))
 
-        direct = _float(cols, ind.id, n)
-        if direct is not None and not np.isnan(direct).all():
-            directs[ind.id] = direct
+        direct = adv.direct.get(ind_id)
+        if direct is not None:
             given = ~np.isnan(direct)
             add(ind.id, "raise", "min", up & given, direct, bound)
             add(ind.id, "reduce", "max", down & given, direct, bound)
@@ -189,7 +218,7 @@ def advise(ev: Evaluation, cols: Columns, sizing: Sizing | None = None) -> Advic
             ok = have & (bound > 0)
             add(ind.denominator, "reduce", "min", up & ok, den, den_target)
             add(ind.denominator, "raise", "max", down & ok, den, den_target)
-    return Advice(ev, sizing, levers, failing, base["land_area_m2"], directs)
+    return levers
 
 
 # -- presentation of one row ---------------------------------------------------------------------
