@@ -264,7 +264,7 @@ def whatif(store, ruleset, *, as_of: date | None = None, engine: str = "local", 
     current = services.rulesets(store)
     after_rs = with_draft(current, draft)
     changed: list[dict] = []
-    summary: dict = {}
+    summary: dict = {"applications": {"rows": 0, "changed": 0}}
 
     apps = store.applications()
     if apps:
