@@ -119,3 +119,23 @@ def test_api_whatif_is_for_planners(api):
     r = httpx.post(f"{base}/api/v1/whatifs", json={}, timeout=60,
                    headers={"Authorization": f"Bearer {tokens['planner']}"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "ruleset"
+
+
+def test_inspections_are_judged_with_their_commitments(park_store):
+    """An accepted project (60,000 万元 on 150 亩 = 400 万元/亩, committed 400): a draft park floor of 410
+    flips its acceptance inspection pass → fail by exactly −10 万元/亩, and its application too."""
+    from test_workflow import advance
+
+    app_id = advance(park_store, "acceptance_passed")
+    draft = {"id": "yantai-hitech-intl-2099", "series": "yantai-hitech-intl", "layer": "park",
+             "effective_from": "2099-01-01", "scope": {"park": "yantai-hitech-intl"},
+             "rules": [{"indicator": "investment_intensity", "min": 410}]}
+    r = whatif.whatif(park_store, draft)
+    ins = [e for e in r["changed"] if e["kind"] == "inspection"]
+    assert len(ins) == 1 and ins[0]["application_id"] == app_id and ins[0]["inspection"] == "acceptance"
+    inv = next(i for i in ins[0]["indicators"] if i["id"] == "investment_intensity")
+    assert (inv["before"], inv["after"]) == ("pass", "fail")
+    assert inv["required_before"] == pytest.approx(400)  # the commitment governed before
+    assert inv["margin"] == pytest.approx(-10)
+    assert r["summary"]["inspections"]["rows"] == 1 and r["summary"]["inspections"]["changed"] == 1
+    assert [e["id"] for e in r["changed"] if e["kind"] == "application"] == [app_id]
