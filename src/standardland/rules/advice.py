@@ -14,9 +14,11 @@ Displayed figures round *outward* (a raise rounds up, a reduction down), so the 
 passes too. Texts are in the units the user typed (``{"value", "unit"}`` in the project), else
 the canonical unit (亩 for land).
 
-Vectorized: :func:`advise` builds per-row lever arrays for every row of an evaluation;
-:meth:`Advice.relative_change` gives, per row, the smallest relative change that passes (what
-``match --within-advice`` ranks by); :func:`advice_row` renders one row.
+Vectorized: :func:`advise` finds, for every row of an evaluation, each failing indicator and the
+bound it must reach; :meth:`Advice.relative_change` gives, per row, the smallest relative change
+that passes (what ``match --within-advice`` ranks by: a numerator moves the indicator in
+proportion, so the change is ``|bound ÷ actual − 1|``); the lever arrays are built when first
+read, and :func:`advice_row` renders one row.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ class Lever:
 
 @dataclass
 class Advice:
-    """The levers of every row of an evaluation and its land sizing."""
+    """What every failing row must reach, its land sizing, and (on first read) its levers."""
 
     ev: Evaluation
     sizing: Sizing
