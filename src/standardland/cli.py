@@ -687,6 +687,9 @@ def _print_check(v: dict) -> None:
         say(f"[{i}] ", why)
     for n in notes:
         say(("note", "bold yellow"), f" ({n.get('kind')}): ", n.get("message"))
+    from .cli_analysis import print_advice
+
+    print_advice(v)
 
 
 def _print_match(m: dict) -> None:
@@ -747,11 +750,16 @@ def _write_check_document(store, project: Path, parcel: str, checkpoint: str, la
 @domain_errors
 def match(project: Path, top: int = typer.Option(10, "--top", min=1, max=1000),
           within: Optional[Path] = typer.Option(None, "--within", help="Area-of-interest polygon file"),
-          lang: str = typer.Option("zh"), db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+          lang: str = typer.Option("zh"), db: Optional[str] = DbOpt, as_json: bool = JsonOpt,
+          within_advice: Optional[str] = typer.Option(None, "--within-advice",
+                                                      help="Only parcels that pass with at most this change, e.g. 10%")):
     """Rank the available parcels for a project, explained per parcel."""
+    from .cli_analysis import parse_share
+
     store = _open(db)
     aoi = services.aoi_from_file(within) if within else None
-    m = services.match_project(store, _read_json(project, "project"), top=top, within=aoi, lang=lang)
+    m = services.match_project(store, _read_json(project, "project"), top=top, within=aoi, lang=lang,
+                               within_advice=parse_share(within_advice, "within-advice") if within_advice else None)
     if as_json:
         _dump(m)
     else:
@@ -890,6 +898,9 @@ def deadlines(overdue: bool = typer.Option(False, "--overdue", help="Only applic
             add_row(t, str(r["application_id"]), r["parcel_code"], r["state"], item["kind"], item["due"],
                     lit(item["status"], colour), r["idle_land"]["stage"])
     out.print(t)
+
+
+from .cli_analysis import register as _register_analysis; _register_analysis(app)  # noqa: E402,E702 size, whatif
 
 
 def main():  # console-script entry point

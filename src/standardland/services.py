@@ -190,18 +190,20 @@ def parcel_thresholds(store: Store, code: str, *, on: date, industry: dict | Non
             "indicators": items}
 
 
-def published_thresholds(store: Store, parcels: gpd.GeoDataFrame, *, on: date | None = None) -> pd.DataFrame:
+def published_thresholds(store: Store, parcels: gpd.GeoDataFrame, *, on: date | None = None,
+                         rs: list | None = None) -> pd.DataFrame:
     """Per parcel, the effective thresholds a browser sees: every layer in force ``on`` (today)
     whose value does not depend on the project's industry, tightened by the parcel's own.
 
     Columns ``<id>_min``, ``<id>_max`` and ``<id>_by`` (the winning rule set), indexed like ``parcels``.
+    ``rs`` replaces the store's rule sets (a policy what-if's draft set).
     Contexts are resolved once each; the parcel layer is combined row-wise
     (:func:`standardland.rules.thresholds.tighten_rows`).
     """
     on = on or date.today()
     cat = catalogue()
     pk = parks(store)
-    rs = rulesets(store)
+    rs = rulesets(store) if rs is None else rs
     n = len(parcels)
     cols = thresholds.parcel_columns(parcels, pk, cat)
     # the contexts a browser sees: the parcel's own, on that date, with no industry
@@ -280,6 +282,9 @@ def check_project(store: Store, project: dict, parcel_code: str, *, checkpoint="
     require_rules_in_force(rs, parcel.iloc[0], p.decision_date)
     v = checks.check(p, parcel, parks(store, versions), rs, checkpoint=checkpoint, lang=lang, frame=pf)
     v.setdefault("notes", []).extend(parcel_fit_notes(p, parcel.iloc[0], checkpoint=checkpoint, lang=lang))
+    from .rules.advice import check_advice
+
+    v["advice"] = check_advice(p, pf, rs, checkpoint=checkpoint, lang=lang)
     return v
 
 
@@ -297,10 +302,10 @@ def check_document(store: Store, project: dict, parcel_code: str, *, checkpoint=
     return render.output(documents.check_document(v, lang=lang, geometry=geometry), fmt)
 
 
-def match_project(store: Store, project: dict, *, top=10, within=None, lang="zh") -> dict:
+def match_project(store: Store, project: dict, *, top=10, within=None, lang="zh", within_advice=None) -> dict:
     p = parse_project(project)
     idx = matching.build_index(store.parcels(), parks(store), rulesets(store))
-    return matching.match(p, idx, top=top, within=within, lang=lang)
+    return matching.match(p, idx, top=top, within=within, lang=lang, within_advice=within_advice)
 
 
 def read_table(path) -> pd.DataFrame:

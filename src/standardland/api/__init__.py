@@ -14,6 +14,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from .. import __version__
 from . import contract, jobs
+from .analysis import AnalysisFactory
 from .docs import DocsFactory
 from .limits import BodyLimitMiddleware
 from .ogc import OGCFeaturesFactory
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, *, store=None) -> FastAPI:
     v1.include_router(ParksFactory(settings).router)
     v1.include_router(WorkflowFactory(settings).router)
     v1.include_router(ReferenceFactory(settings).router)
+    v1.include_router(AnalysisFactory(settings).router)
     app.include_router(v1)
     maps = MapFactory(settings)
     app.include_router(maps.router)

@@ -101,7 +101,7 @@ def _admission(rulesets: list[RuleSet], project: Project) -> dict[str, dict]:
 
 def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=None,
           statuses=AVAILABLE_STATUSES, area_min_ratio: float = 0.9, area_max_ratio: float = 1.5,
-          lang: str = "zh") -> dict:
+          lang: str = "zh", within_advice: float | None = None) -> dict:
     """Rank the available parcels of ``index`` for a project (see the module docstring).
 
     Parameters
@@ -120,6 +120,10 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
         A parcel's area must lie within these multiples of the project's ``land_area_m2``.
     lang : {"zh", "en"}
         Language of the explanations.
+    within_advice : float, optional
+        A share (0.1 = 10 %): only parcels that pass or would pass with at most that relative change
+        of one lever per failing indicator (:mod:`standardland.rules.advice`, the parcel's area held)
+        are ranked, the smallest change first, and each result carries its ``advice``.
 
     Returns
     -------
@@ -208,6 +212,15 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
     result["verdicts"] = dict(zip(cand_codes.tolist(), VERDICTS[ev.verdict].tolist(), strict=True))
     vorder = np.array([0, 2, 1])[ev.verdict]  # pass, incomplete, fail
     order = np.lexsort((fit, -headroom, nmiss, nfail, vorder))[:top]
+    adv = rel = None
+    if within_advice is not None:
+        from .advice import advise, advice_row, input_units
+
+        adv = advise(ev, cols)
+        rel = adv.relative_change(land=False)
+        near = np.flatnonzero(rel <= within_advice * (1 + 1e-9))
+        order = near[np.lexsort((fit[near], -headroom[near], rel[near]))][:top]
+        result["within_advice"] = within_advice
     for rank, j in enumerate(order, 1):
         row = index.parcels.iloc[cand[j]]
         exp = ev.explain(int(j), lang=lang)
@@ -221,6 +234,10 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
                     for it in exp["indicators"] if it["status"] in ("fail", "missing", "warn")],
             "indicators": exp["indicators"],
         })
+        if adv is not None and rel is not None:
+            a = advice_row(adv, int(j), units=input_units(p.raw), lang=lang)
+            a["land"], a["within"] = None, float(rel[j])
+            result["results"][-1]["advice"] = a
     return result
 
 

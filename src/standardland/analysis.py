@@ -1,0 +1,71 @@
+"""Use cases beyond pass/fail, for the CLI (:mod:`standardland.cli_analysis`) and the API
+(:mod:`standardland.api.analysis`): land sizing of a project in a context (a stored parcel, or a
+park on a date). Each builds the engine columns once and calls the engine and
+:mod:`standardland.rules.sizing`; the policy what-if lives in :mod:`standardland.whatif`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+
+from . import services
+from .errors import InputError, NotFoundError
+from .rules import sizing
+from .rules.checks import _checkpoint, project_columns
+from .rules.engine import evaluate
+from .rules.project import Project, parse_project
+
+
+def context_columns(store, p: Project, *, parcel: str | None = None, park: str | None = None,
+                    region_class: int | None = None, on: date | None = None) -> tuple[dict, dict]:
+    """(engine columns of one row, a description of the context) for a project on a stored parcel,
+    or in a park (its county and zone tier, an optional region class) on a date."""
+    if (parcel is None) == (park is None):
+        raise InputError("give either a parcel or a park", field="parcel", expected="--parcel CODE or --park P")
+    if on is not None:
+        p.decision_date = on
+    if parcel is not None:
+        frame, pf = services.parcel_for_check(store, parcel)
+        services.require_rules_in_force(services.rulesets(store), frame.iloc[0], p.decision_date)
+        cols = dict(pf)
+        ctx = {"parcel_code": parcel, "park": frame.iloc[0].get("park"),
+               "parcel_area": sizing.area_dict(float(frame.iloc[0]["area_m2"]))}
+    else:
+        pk = services.parks(store)
+        hit = pk[pk["code"] == park]
+        if not len(hit):
+            raise NotFoundError(f"park '{park}' is not in the store", field="park",
+                                expected=", ".join(map(str, pk["code"])) or "a park code (run `standardland init`)")
+        row = hit.iloc[0]
+        if region_class is not None and region_class not in range(1, 16):
+            raise InputError(f"{region_class}", field="region_class", expected="an integer 1–15 (土地等别)")
+        cols = {"region_class": np.array([np.nan if region_class is None else float(region_class)]),
+                "zone_tier": np.array([row.get("zone_tier")], dtype=object),
+                "admin_code": np.array([row.get("county_code")], dtype=object),
+                "park": np.array([park], dtype=object)}
+        ctx = {"park": park, "region_class": region_class, "admin_code": row.get("county_code")}
+    cols.update(project_columns(p))
+    return cols, ctx
+
+
+def size_project(store, project: dict, *, parcel: str | None = None, park: str | None = None,
+                 region_class: int | None = None, on: date | None = None, checkpoint: str = "screening",
+                 lang: str = "zh") -> dict:
+    """核定用地规模: the feasible land-area interval of a project in a context, with what binds it.
+
+    Returns the :func:`standardland.rules.sizing.sizing_row` JSON with the project, the decision
+    date, the context, and whether the project's own land area (or the parcel's) lies inside."""
+    p = parse_project(project)
+    cols, ctx = context_columns(store, p, parcel=parcel, park=park, region_class=region_class, on=on)
+    ev = evaluate(cols, services.rulesets(store), checkpoint=_checkpoint(checkpoint))
+    s = sizing.size(ev, cols)
+    out = sizing.sizing_row(s, cols, 0, lang=lang)
+    own = p.values.get("land_area_m2")
+    if own is None and parcel is not None:
+        own = ctx["parcel_area"]["m2"]
+    return {"project": p.name, "decision_date": p.decision_date.isoformat(), "checkpoint": checkpoint,
+            "context": ctx, **out,
+            "area": sizing.area_dict(own) if own is not None else None,
+            "area_in_interval": None if own is None else bool(s.contains(own)[0])}

@@ -1,0 +1,143 @@
+"""CLI commands beyond pass/fail: ``size`` (核定用地规模), ``whatif`` (policy what-if), and the
+advice printed under ``check``'s table. :func:`register` adds the commands to the CLI's Typer app;
+data is printed literally through the CLI's helpers (imported when used, so that
+``python -m standardland.cli`` and the console script both work)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich import box
+from rich.table import Table
+
+from . import analysis, services
+from .store import open_store
+from .units import display
+
+
+def _area(a: dict | None) -> str:
+    if a is None:
+        return "—"
+    return f"{display(a['mu'])} 亩 ({display(a['ha'], 4)} 公顷)"
+
+
+def parse_share(text: str, field: str) -> float:
+    """A relative change as typed: ``10%`` or ``0.1`` → 0.1 (finite, ≥ 0).
+
+    Examples
+    --------
+    >>> parse_share("10%", "x"), parse_share("0.25", "x")
+    (0.1, 0.25)
+    """
+    from .errors import InputError
+
+    t = str(text).strip()
+    try:
+        v = float(t[:-1]) / 100 if t.endswith("%") else float(t)
+    except ValueError:
+        v = float("nan")
+    if not (v >= 0) or v == float("inf"):
+        raise InputError(f"'{text}' is not a share", field=field, expected="a percentage such as 10% or a share such as 0.1")
+    return v
+
+
+def print_advice(v: dict) -> None:
+    """The advice of a failing or incomplete check, one line per lever, under the check's table."""
+    from .cli import say
+
+    adv = v.get("advice")
+    if not adv:
+        return
+    lines = [lv["text"] for lv in adv.get("levers", [])]
+    if adv.get("land") and adv["land"].get("text"):
+        lines.append(adv["land"]["text"])
+    if not lines:
+        return
+    say(("advice", "bold cyan"), " (the smallest change per lever, holding the rest):")
+    for line in lines:
+        say("  • ", line)
+    if adv.get("within") is not None:
+        say(f"  passes with a change of at most {adv['within']:.1%} (cheapest lever per failing indicator)")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``size`` and ``whatif`` to the CLI's app."""
+    from .cli import DbOpt, JsonOpt, _dump, _read_json, add_row, domain_errors, out, say
+
+    @app.command()
+    @domain_errors
+    def size(project: Path,
+             parcel: Optional[str] = typer.Option(None, "--parcel", help="Parcel code (its context and own values)"),
+             park: Optional[str] = typer.Option(None, "--park", help="Park code (instead of a parcel)"),
+             region_class: Optional[int] = typer.Option(None, "--region-class", help="土地等别 1–15 (with --park)"),
+             on: Optional[str] = typer.Option(None, "--date", help="Decision date YYYY-MM-DD (default: the project's)"),
+             checkpoint: str = typer.Option("screening", help="screening | acceptance | production_review"),
+             lang: str = typer.Option("zh", help="zh | en"), db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+        """核定用地规模: the land area this project may use, [min, max], and the indicator binding each end."""
+        store = open_store(db)
+        r = analysis.size_project(store, _read_json(project, "project"), parcel=parcel, park=park,
+                                  region_class=region_class, on=services.decision_date(on) if on else None,
+                                  checkpoint=checkpoint, lang=lang)
+        if as_json:
+            _dump(r)
+            return
+        where = r["context"].get("parcel_code") or r["context"].get("park")
+        say("\n", (r["project"] or "project", "bold"), " in ", str(where), f", decided {r['decision_date']}: ",
+            ("feasible" if r["feasible"] else "NO FEASIBLE AREA", "bold green" if r["feasible"] else "bold red"))
+        t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+        for c in ("end", "area", "binding", "required", "by", "source"):
+            t.add_column(c, overflow="fold")
+        for end, area, b in (("min", r["min_area"], r["min_by"]), ("max", r["max_area"], r["max_by"])):
+            add_row(t, end, _area(area) if area or end == "max" else "0", b["indicator"] if b else "—",
+                    b["required_text"] if b else "", b["ruleset"] if b else "", (b or {}).get("source") or "")
+        out.print(t)
+        if r["conflict"]:
+            say(("conflict", "bold red"), ": ", r["conflict"]["message"])
+        if r["area"] is not None:
+            say("current area ", _area(r["area"]), ": ", "inside" if r["area_in_interval"] else "outside",
+                " the interval")
+        if r["unsized"]:
+            say("not sized (numerator missing): ", ", ".join(r["unsized"]))
+
+    @app.command()
+    @domain_errors
+    def whatif(ruleset: str = typer.Option(..., "--ruleset", help="Draft rule set: a .json file or a stored id "
+                                                                    "not yet in force"),
+               as_of: Optional[str] = typer.Option(None, "--as-of", help="Judge everything as decided on YYYY-MM-DD"),
+               out_file: Optional[Path] = typer.Option(None, "--out", help="Write the changes to .xlsx or .csv"),
+               engine: str = typer.Option("local", help="local | dask"),
+               scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address (default: a LocalCluster)"),
+               db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+        """Policy what-if: who changes status if a draft rule set comes into force, and by how much."""
+        from . import tables, whatif as wi
+
+        store = open_store(db)
+        r = wi.whatif(store, ruleset, as_of=services.decision_date(as_of) if as_of else None, engine=engine,
+                      scheduler=scheduler)
+        if out_file is not None:
+            tables.write_table(wi.report_frame(r), out_file, field="out")
+        if as_json:
+            _dump(r)
+            return
+        say("\n", ("what-if", "bold"), " ", r["draft"], " (series ", r["series"], ")",
+            f", as of {r['as_of']}" if r["as_of"] else ", each on its own decision date")
+        t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+        for c in ("population", "rows", "changed", "transitions"):
+            t.add_column(c, overflow="fold")
+        for pop, s in r["summary"].items():
+            trans = ", ".join(f"{k} {v}" for k, v in (s.get("by_transition") or {}).items())
+            add_row(t, pop, str(s.get("rows", 0)), str(s.get("changed", 0)), trans)
+        out.print(t)
+        for e in r["changed"][:20]:
+            moved = ", ".join(f"{i['id']} {i['before']}→{i['after']}"
+                              + (f" (margin {i['margin']:+.2f})" if i.get("margin") is not None else "")
+                              for i in e.get("indicators", []))
+            moved = moved or ", ".join(f"{t['column']} {t['before']}→{t['after']}" for t in e.get("thresholds", []))
+            say("  ", e["kind"], " ", str(e.get("id") or e.get("parcel_code")), ": ",
+                f"{e['before']}→{e['after']} " if e.get("before") else "", moved)
+        if len(r["changed"]) > 20:
+            say(f"  … {len(r['changed']) - 20} more (--json or --out for all)")
+        if out_file is not None:
+            say("written → ", str(out_file))

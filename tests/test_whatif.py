@@ -1,0 +1,141 @@
+"""Policy what-if, hand-counted: a park set with FAR ≥ 0.7 tightened to ≥ 0.8 over six applications
+on 10,000 m² parcels with FAR 0.65, 0.7, 0.75, 0.7999, 0.8 and 0.9: exactly the three in
+[0.7, 0.8) flip pass → fail (0.8 itself still passes), the 0.65 stays failing, and every parcel's
+published FAR floor moves 0.7 → 0.8. Both store backends; the local engine and Dask agree."""
+
+import json
+import subprocess
+import sys
+
+import httpx
+import pyogrio
+import pytest
+
+from helpers import square_parcels
+from standardland import whatif
+from standardland.errors import InputError, NotFoundError
+from standardland.workflow import applications
+
+FARS = [0.65, 0.7, 0.75, 0.7999, 0.8, 0.9]
+
+
+def park_set(far_min: float, *, rid: str, effective_from: str = "2020-01-01") -> dict:
+    return {"id": rid, "series": "test-park", "layer": "park", "version": rid, "effective_from": effective_from,
+            "effective_to": None, "scope": {"park": "tp"}, "source": "test set",
+            "rules": [{"indicator": "far", "min": far_min, "source": "test set"}]}
+
+
+@pytest.fixture
+def far_store(store, tmp_path):
+    from standardland import services
+
+    gdf = square_parcels(len(FARS), park=["tp"] * len(FARS), region_class=[7] * len(FARS))
+    path = tmp_path / "p.gpkg"
+    pyogrio.write_dataframe(gdf, path)
+    services.import_file(store, path)
+    store.put_ruleset(park_set(0.7, rid="test-park-2020"))
+    ident = {"name": "t", "role": "admin"}
+    for code, far in zip(gdf["code"], FARS, strict=True):
+        applications.create(store, ident, code, {
+            "name": f"FAR {far}", "industry_code": "39", "industry_code_edition": "2002", "nuisance_class": 1,
+            "decision_date": "2024-03-01", "land_area_m2": 10_000, "floor_area_m2": far * 10_000})
+    return store
+
+
+def _far_flips(report):
+    return sorted(e["id"] for e in report["changed"] if e["kind"] == "application"
+                  and any(i["id"] == "far" and (i["before"], i["after"]) == ("pass", "fail") for i in e["indicators"]))
+
+
+def test_tightening_far_flips_exactly_the_hand_counted_projects(far_store, store_url, tmp_path):
+    draft = park_set(0.8, rid="test-park-draft", effective_from="2099-01-01")
+    r = whatif.whatif(far_store, draft)
+    apps = [e for e in r["changed"] if e["kind"] == "application"]
+    assert _far_flips(r) == [2, 3, 4] and len(apps) == 3
+    e = next(e for e in apps if e["id"] == 2)
+    far = next(i for i in e["indicators"] if i["id"] == "far")
+    assert far["required_before"] == 0.7 and far["required_after"] == 0.8
+    assert far["margin"] == pytest.approx(0.7 - 0.8)
+    s = r["summary"]["applications"]
+    assert s["rows"] == 6 and s["changed"] == 3 and s["by_indicator"] == {"far": 3}
+    assert sum(s["by_park"]["tp"].values()) == 3
+    parcels = [e for e in r["changed"] if e["kind"] == "parcel"]
+    assert len(parcels) == 6 and all(t["before"] == 0.7 and t["after"] == 0.8
+                                     for e in parcels for t in e["thresholds"])
+    # the store is unchanged: the draft was not written
+    assert "test-park-draft" not in {d["id"] for d in far_store.rulesets()}
+    # the report as a spreadsheet (through tables)
+    out = tmp_path / "w.xlsx"
+    from standardland import tables
+
+    tables.write_table(whatif.report_frame(r), out)
+    import pandas as pd
+
+    assert len(pd.read_excel(out)) == 3 + 6
+    if store_url.startswith("sqlite"):  # Dask (a LocalCluster) gives identical results
+        d = whatif.whatif(far_store, draft, engine="dask")
+        assert d["changed"] == r["changed"] and d["summary"] == r["summary"]
+
+
+def test_a_stored_draft_and_the_errors(far_store, tmp_path):
+    far_store.put_ruleset(park_set(0.8, rid="test-park-2099", effective_from="2099-01-01"))
+    assert _far_flips(whatif.whatif(far_store, "test-park-2099")) == [2, 3, 4]
+    with pytest.raises(InputError, match="already in force"):
+        whatif.whatif(far_store, "test-park-2020")
+    with pytest.raises(NotFoundError):
+        whatif.whatif(far_store, "no-such-set")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{", encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        whatif.whatif(far_store, str(bad))
+    assert e.value.field == "ruleset"
+
+
+def test_cli_whatif(far_store, store_url, tmp_path):
+    path = tmp_path / "draft.json"
+    path.write_text(json.dumps(park_set(0.8, rid="cli-draft", effective_from="2099-01-01")), encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "standardland.cli", "whatif", "--ruleset", str(path), "--json",
+                        "--db", store_url], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert _far_flips(json.loads(p.stdout)) == [2, 3, 4]
+    p = subprocess.run([sys.executable, "-m", "standardland.cli", "whatif", "--ruleset", "nope", "--db", store_url],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2 and "ruleset" in p.stderr
+
+
+def test_api_whatif_is_for_planners(api):
+    base, _, tokens = api
+    body = {"ruleset": {**park_set(0.8, rid="api-draft", effective_from="2099-01-01"),
+                        "scope": {"park": "yantai-hitech-intl"}, "series": "yantai-hitech-intl"}}
+    assert httpx.post(f"{base}/api/v1/whatifs", json=body, timeout=60).status_code == 401
+    r = httpx.post(f"{base}/api/v1/whatifs", json=body, timeout=60,
+                   headers={"Authorization": f"Bearer {tokens['viewer']}"})
+    assert r.status_code == 403
+    r = httpx.post(f"{base}/api/v1/whatifs", json=body, timeout=60,
+                   headers={"Authorization": f"Bearer {tokens['planner']}"})
+    assert r.status_code == 200, r.text
+    # the sample park's published FAR floors (1.0 from its set, where the parcel has none) drop to 0.8
+    assert r.json()["summary"]["parcels"]["changed"] > 0
+    r = httpx.post(f"{base}/api/v1/whatifs", json={}, timeout=60,
+                   headers={"Authorization": f"Bearer {tokens['planner']}"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "ruleset"
+
+
+def test_inspections_are_judged_with_their_commitments(park_store):
+    """An accepted project (60,000 万元 on 150 亩 = 400 万元/亩, committed 400): a draft park floor of 410
+    flips its acceptance inspection pass → fail by exactly −10 万元/亩, and its application too."""
+    from test_workflow import advance
+
+    app_id = advance(park_store, "acceptance_passed")
+    draft = {"id": "yantai-hitech-intl-2099", "series": "yantai-hitech-intl", "layer": "park",
+             "effective_from": "2099-01-01", "scope": {"park": "yantai-hitech-intl"},
+             "rules": [{"indicator": "investment_intensity", "min": 410}]}
+    r = whatif.whatif(park_store, draft)
+    ins = [e for e in r["changed"] if e["kind"] == "inspection"]
+    assert len(ins) == 1 and ins[0]["application_id"] == app_id and ins[0]["inspection"] == "acceptance"
+    inv = next(i for i in ins[0]["indicators"] if i["id"] == "investment_intensity")
+    assert (inv["before"], inv["after"]) == ("pass", "fail")
+    assert inv["required_before"] == pytest.approx(400)  # the commitment governed before
+    assert inv["margin"] == pytest.approx(-10)
+    assert r["summary"]["inspections"]["rows"] == 1 and r["summary"]["inspections"]["changed"] == 1
+    assert [e["id"] for e in r["changed"] if e["kind"] == "application"] == [app_id]
