@@ -250,6 +250,10 @@ def parcels_import(file: Path, layer: Optional[str] = typer.Option(None, help="L
         return
     say(f"imported {res.get('inserted', 0)} new, {res.get('updated', 0)} updated from ", file.name,
         f" ({res.get('source_crs')} → EPSG:4490)" if res.get("source_crs") else "")
+    if res.get("encoding"):
+        from .io import ENCODING_LABELS
+
+        say("  text encoding: ", ENCODING_LABELS[res["encoding"]])
     for r in res["repaired"]:
         say("  ", (r, "yellow"))
 
@@ -319,6 +323,10 @@ def parcels_validate(file: Path, layer: Optional[str] = typer.Option(None), crs:
         _dump(rep)
         return
     say(f"{rep['rows']} parcels valid (", str(rep["source_crs"]), f"), {display(rep['area_mu'])} 亩")
+    if rep.get("encoding"):
+        from .io import ENCODING_LABELS
+
+        say("  text encoding: ", ENCODING_LABELS[rep["encoding"]])
     for r in rep["repaired"]:
         say("  ", (r, "yellow"))
     for o in rep["overlaps"]:

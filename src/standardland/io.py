@@ -1,15 +1,20 @@
 """Reading and writing parcel files (pyogrio, Arrow path).
 
 Formats: GeoPackage, GeoJSON, zipped Shapefile, CSV with a WKT column, Excel (.xlsx, with
-a WKT column, or attributes only for updates keyed by ``code``). Chinese text is UTF-8 in
-every format. Exports: GeoPackage (SRS EPSG:4490), GeoJSON (RFC 7946, CRS84), CSV, xlsx.
+a WKT column, or attributes only for updates keyed by ``code``). Text encodings: a CSV, or a
+Shapefile without a ``.cpg``, may be UTF-8 (with or without a BOM) or GB18030/GBK (what Excel and
+国土 systems save on Chinese Windows); :func:`detect_encoding` is the one place that decides, and the
+result says which encoding was used. GeoJSON is UTF-8 (RFC 7946). Exports: GeoPackage (SRS
+EPSG:4490), GeoJSON (RFC 7946, CRS84), CSV (UTF-8 with a BOM), xlsx.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +39,7 @@ class ReadResult:
     frame: gpd.GeoDataFrame | pd.DataFrame
     has_geometry: bool
     crs_explicit: bool  # the file itself declared its CRS (not an RFC 7946 default)
+    encoding: str | None = None  # the text encoding used (ENCODING_LABELS' keys), None when the format fixes it
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,8 @@ class ReadLimits:
 
 
 NO_LIMITS = ReadLimits()
+#: the encodings :func:`detect_encoding` answers with, and how a summary names them
+ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (BOM)", "gb18030": "GB18030/GBK"}
 _KIND = {".gpkg": "a GeoPackage", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "a Shapefile",
          ".zip": "a zipped Shapefile", ".csv": "a CSV table", ".xlsx": "an Excel workbook"}
 
@@ -72,8 +80,10 @@ def read_parcels_file(path: str | Path, *, layer: str | None = None, limits: Rea
         if suffix in (".geojson", ".json"):
             _check_utf8(path, name)
         _check_empty(path, name)
+        encoding = _shapefile_encoding(path, name) if suffix in (".zip", ".shp") else None
         try:
             gdf = pyogrio.read_dataframe(path, layer=layer, use_arrow=True,
+                                         encoding=None if encoding is None else _PYOGRIO_ENCODING[encoding],
                                          max_features=None if limits.max_rows is None else limits.max_rows + 1)
         except Exception as exc:  # pyogrio's DataSourceError, Arrow errors: report, don't crash, don't echo
             log.info("cannot read %s: %s", name, exc)
@@ -86,9 +96,10 @@ def read_parcels_file(path: str | Path, *, layer: str | None = None, limits: Rea
         explicit = gdf.crs is not None
         if suffix in (".geojson", ".json") and gdf.crs is not None and not _geojson_declares_crs(path):
             explicit = False
-        return ReadResult(gdf, True, explicit)
+        return ReadResult(gdf, True, explicit, encoding)
     if suffix in TABLE_SUFFIXES:
         df = read_table(path, limits=limits, name=name)
+        encoding = df.attrs.get("encoding")
         if suffix == ".xlsx":
             df = df.astype(object).where(df.notna(), None)
             if "code" in df.columns:
@@ -98,7 +109,7 @@ def read_parcels_file(path: str | Path, *, layer: str | None = None, limits: Rea
                          expected=".gpkg, .geojson, .zip (Shapefile), .csv or .xlsx")
     col = next((c for c in WKT_COLUMNS if c in df.columns), None)
     if col is None:
-        return ReadResult(df, False, False)
+        return ReadResult(df, False, False, encoding)
     problems = []
     geoms = []
     for i, w in enumerate(df[col]):
@@ -113,14 +124,15 @@ def read_parcels_file(path: str | Path, *, layer: str | None = None, limits: Rea
     if problems:
         raise DataValidationError(problems=problems)
     gdf = gpd.GeoDataFrame(df.drop(columns=[col]), geometry=gpd.GeoSeries(geoms), crs=None)
-    return ReadResult(gdf, True, False)
+    return ReadResult(gdf, True, False, encoding)
 
 
 def read_table(path: str | Path, *, limits: ReadLimits = NO_LIMITS, name: str | None = None) -> pd.DataFrame:
-    """A CSV (UTF-8, with or without BOM) or xlsx table as text/object columns, within ``limits``.
+    """A CSV (UTF-8 with or without BOM, or GB18030/GBK) or xlsx table as text/object columns, within ``limits``.
 
     Rows are counted while the file is parsed and reading stops at the first row beyond
-    ``limits.max_rows``; an xlsx's uncompressed size is checked before it is opened.
+    ``limits.max_rows``; an xlsx's uncompressed size is checked before it is opened. A CSV's
+    encoding comes from :func:`detect_encoding` and is kept in ``df.attrs["encoding"]``.
     """
     path = Path(path)
     name = name or path.name
@@ -128,16 +140,16 @@ def read_table(path: str | Path, *, limits: ReadLimits = NO_LIMITS, name: str | 
     nrows = None if limits.max_rows is None else limits.max_rows + 1
     if suffix == ".csv":
         _check_empty(path, name)
+        encoding = detect_encoding(path, name)
         try:
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig",
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding=encoding,
                              nrows=nrows)
-        except UnicodeDecodeError as exc:
-            raise _not_utf8(name, exc) from None
         except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
             log.info("cannot parse %s: %s", name, exc)
             raise InputError(f"'{name}' is not a well-formed CSV table", field="file",
-                             expected="UTF-8 CSV with a header row and the same number of fields on every row"
+                             expected="a CSV with a header row and the same number of fields on every row"
                              ) from None
+        df.attrs["encoding"] = encoding
     elif suffix == ".xlsx":
         _check_zip(path, name, limits, member="xl/", expected="an Excel workbook (.xlsx)")
         if limits.max_rows is not None:
@@ -184,6 +196,94 @@ def _xlsx_rows(path: Path) -> int:
 def _check_empty(path: Path, name: str) -> None:
     if path.stat().st_size == 0:
         raise InputError(f"'{name}' is empty", field="file", expected="a file with a header and rows")
+
+
+def detect_encoding(path: str | Path, name: str | None = None) -> str:
+    """The text encoding of a file: ``"utf-8-sig"`` (a BOM), ``"utf-8"`` or ``"gb18030"``.
+
+    The file is decoded strictly in chunks (bounded memory) as UTF-8 and, where that fails, as
+    GB18030 (a superset of GBK and GB2312: what Excel saves on Chinese Windows). Pure ASCII is
+    UTF-8. Text that is neither is an :class:`~standardland.errors.EncodingError` naming the file,
+    the first byte that fails and what is accepted.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    name : str, optional
+        How errors call the file (defaults to its name).
+
+    Returns
+    -------
+    str
+        A Python codec name, one of :data:`ENCODING_LABELS`' keys.
+    """
+    path = Path(path)
+    return _detect(lambda: open(path, "rb"), name or path.name)
+
+
+def _detect(opener, name: str, *, skip: int = 0) -> str:
+    """Decode the stream ``opener()`` gives (after ``skip`` header bytes) as UTF-8, then as GB18030."""
+    try:
+        with opener() as fh:
+            head = fh.read(skip + 3)[skip:]
+        _decode_all(opener, "utf-8", skip)
+    except UnicodeDecodeError as exc:
+        try:
+            _decode_all(opener, "gb18030", skip)
+        except UnicodeDecodeError:
+            raise _not_text(name, exc) from None
+        return "gb18030"
+    return "utf-8-sig" if skip == 0 and head == codecs.BOM_UTF8 else "utf-8"
+
+
+def _decode_all(opener, encoding: str, skip: int) -> None:
+    dec = codecs.getincrementaldecoder(encoding)()
+    with opener() as fh:
+        fh.read(skip)
+        while chunk := fh.read(1 << 20):
+            dec.decode(chunk)
+    dec.decode(b"", final=True)
+
+
+#: pyogrio's names for the encodings :func:`detect_encoding` answers with
+_PYOGRIO_ENCODING = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gb18030": "GB18030"}
+
+
+def _shapefile_encoding(path: Path, name: str) -> str | None:
+    """The encoding of a Shapefile's .dbf text when no ``.cpg`` declares it (None: the .cpg decides).
+
+    Only the records are decoded (the dBase header is binary: its length is in bytes 8–9)."""
+    if path.suffix.lower() == ".shp":
+        if any(path.with_suffix(s).exists() for s in (".cpg", ".CPG")):
+            return None
+        dbf = next((path.with_suffix(s) for s in (".dbf", ".DBF") if path.with_suffix(s).exists()), None)
+        if dbf is None:
+            return None
+        opener = lambda: open(dbf, "rb")  # noqa: E731
+    else:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+        if any(n.lower().endswith(".cpg") for n in names):
+            return None
+        member = next((n for n in names if n.lower().endswith(".dbf")), None)
+        if member is None:
+            return None
+
+        @contextmanager
+        def opener():
+            with zipfile.ZipFile(path) as zf, zf.open(member) as fh:
+                yield fh
+    with opener() as fh:
+        header = fh.read(10)
+    skip = int.from_bytes(header[8:10], "little") if len(header) == 10 else 0
+    return _detect(opener, name, skip=skip)
+
+
+def _not_text(name: str, exc: UnicodeDecodeError) -> EncodingError:
+    byte = exc.object[exc.start:exc.start + 1].hex() if isinstance(exc.object, (bytes, bytearray)) else "?"
+    return EncodingError(f"'{name}' is neither UTF-8 nor GB18030/GBK text (byte 0x{byte} cannot be decoded)",
+                         field="file", expected="text in UTF-8 (with or without a BOM) or GB18030/GBK")
 
 
 def _not_utf8(name: str, exc: UnicodeDecodeError) -> EncodingError:

@@ -46,15 +46,17 @@ def import_file(store: Store, path, *, layer=None, crs=None, fix=False, mode="in
     res = read if read is not None else sio.read_parcels_file(path, layer=layer)
     if not res.has_geometry:
         upd = store.update_parcel_attributes(res.frame)
-        return {"file": Path(path).name, "mode": "attributes", **upd.to_dict(), "repaired": []}
+        return {"file": Path(path).name, "mode": "attributes", "encoding": res.encoding, **upd.to_dict(),
+                "repaired": []}
     gdf, rep = read_and_prepare(path, crs=crs, fix=fix, read=res)
     out = store.import_parcels(gdf, mode=mode, progress=progress)
-    return {"file": Path(path).name, "mode": mode, "source_crs": rep.source_crs, **out.to_dict(),
-            "repaired": [str(p) for p in rep.repaired]}
+    return {"file": Path(path).name, "mode": mode, "source_crs": rep.source_crs, "encoding": res.encoding,
+            **out.to_dict(), "repaired": [str(p) for p in rep.repaired]}
 
 
 def validate_file(path, *, layer=None, crs=None, fix=False, store: Store | None = None) -> dict:
-    gdf, rep = read_and_prepare(path, layer=layer, crs=crs, fix=fix)
+    res = sio.read_parcels_file(path, layer=layer)
+    gdf, rep = read_and_prepare(path, crs=crs, fix=fix, read=res)
     overlaps = find_overlaps(gdf)
     outside = []
     if store is not None:
@@ -63,7 +65,7 @@ def validate_file(path, *, layer=None, crs=None, fix=False, store: Store | None 
             if boundary is None:
                 continue
             outside += outside_boundary(gdf[gdf["park"] == code], boundary)
-    return {"file": Path(path).name, "rows": len(gdf), "source_crs": rep.source_crs,
+    return {"file": Path(path).name, "rows": len(gdf), "source_crs": rep.source_crs, "encoding": res.encoding,
             "area_m2": float(gdf["area_m2"].sum()), "area_mu": float(gdf["area_mu"].sum()),
             "repaired": [str(p) for p in rep.repaired],
             "overlaps": [{"a": o.a, "b": o.b, "area_m2": o.area_m2} for o in overlaps],
@@ -280,7 +282,9 @@ def match_project(store: Store, project: dict, *, top=10, within=None, lang="zh"
 
 
 def read_table(path) -> pd.DataFrame:
-    """A screening table (.csv, UTF-8 with or without a BOM, or .xlsx) as text/Excel cells."""
+    """A screening table (.csv in UTF-8, with or without a BOM, or GB18030/GBK; or .xlsx) as text/Excel cells.
+
+    The CSV encoding used is in ``df.attrs["encoding"]`` (:func:`standardland.io.detect_encoding`)."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"file '{path}' does not exist", field="file", expected="a .csv or .xlsx file")

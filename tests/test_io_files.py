@@ -1,0 +1,108 @@
+"""Office files as they come (issue 10): encodings, header aliases, Chinese values.
+
+Files are written in the tests themselves, in the encodings Chinese Windows and 国土 systems use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+from helpers import square_parcels
+from standardland import io as sio
+from standardland import services
+from standardland.errors import EncodingError
+from standardland.rules.rulesets import read_rule_table
+
+
+def _csv_of(gdf, path, encoding):
+    """A parcel CSV with a WKT column (coordinates in the frame's CRS), in ``encoding``."""
+    df = pd.DataFrame(gdf.drop(columns="geometry"))
+    df["wkt"] = shapely.to_wkt(gdf.geometry.values)
+    path.write_bytes(df.to_csv(index=False).encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize("encoding, expected", [("gbk", "gb18030"), ("gb18030", "gb18030"),
+                                                ("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig")])
+def test_csv_parcels_import_in_every_office_encoding(store, tmp_path, encoding, expected):
+    g = square_parcels(3, names=["高新区智能终端产业园 1 号", "高新区 2 号", "芝罘区 3 号"])
+    path = _csv_of(g, tmp_path / "地块.csv", encoding)
+    res = services.import_file(store, path, crs="EPSG:4549")
+    assert res["encoding"] == expected and res["inserted"] == 3
+    stored = store.parcels()
+    assert sorted(stored["name"]) == sorted(g["name"])
+
+
+def test_gbk_shapefile_without_cpg_imports_cleanly(store, tmp_path):
+    g = square_parcels(2, names=["智能终端地块", "新材料地块"])
+    pyogrio.write_dataframe(g, tmp_path / "zd.shp", encoding="GBK")
+    (tmp_path / "zd.cpg").unlink()  # as many 国土 exports come: no code page file
+    with zipfile.ZipFile(tmp_path / "zd.zip", "w") as zf:
+        for s in ("shp", "shx", "dbf", "prj"):
+            zf.write(tmp_path / f"zd.{s}", f"zd.{s}")
+    rv = services.validate_file(tmp_path / "zd.shp")
+    assert rv["encoding"] == "gb18030"
+    res = services.import_file(store, tmp_path / "zd.zip")
+    assert res["encoding"] == "gb18030" and res["inserted"] == 2
+    assert sorted(store.parcels()["name"]) == ["新材料地块", "智能终端地块"]
+
+
+def test_shapefile_with_cpg_keeps_its_declared_encoding(tmp_path):
+    g = square_parcels(1, names=["智能终端地块"])
+    pyogrio.write_dataframe(g, tmp_path / "zd.shp", encoding="GBK")
+    res = sio.read_parcels_file(tmp_path / "zd.shp")
+    assert res.encoding is None and res.frame["name"].tolist() == ["智能终端地块"]
+
+
+def test_screening_table_in_gbk_decodes(tmp_path):
+    path = tmp_path / "项目.csv"
+    path.write_bytes("decision_date,industry_code,far,name\n2024-01-01,39,1.5,智能终端制造\n".encode("gbk"))
+    df = services.read_table(path)
+    assert df.attrs["encoding"] == "gb18030" and df["name"].tolist() == ["智能终端制造"]
+
+
+def test_rule_table_in_gbk_decodes(tmp_path):
+    path = tmp_path / "rules.csv"
+    path.write_bytes("indicator,industry,min,unit,source\nfar,39,1.2,,山东省标准\n".encode("gbk"))
+    rules = read_rule_table(path)
+    assert rules[0]["source"] == "山东省标准" and rules[0]["min"] == "1.2"
+
+
+def test_utf8_bom_is_not_part_of_the_first_header(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes("code,名称\n1,甲\n".encode("utf-8-sig"))
+    df = sio.read_table(path)
+    assert list(df.columns) == ["code", "名称"] and df.attrs["encoding"] == "utf-8-sig"
+
+
+def test_text_in_neither_encoding_is_one_clean_error(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes(b"code,name\n1,\xff\xfe\x80\n")
+    with pytest.raises(EncodingError, match=r"'latin.csv' is neither UTF-8 nor GB18030/GBK \(byte 0xff"):
+        sio.read_table(path)
+
+
+def test_cli_summary_names_the_encoding(tmp_path):
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    g = square_parcels(2)
+    path = _csv_of(g, tmp_path / "gbk.csv", "gbk")
+    env = {**os.environ, "COLUMNS": "200"}
+    p = subprocess.run([sys.executable, "-m", "standardland.cli", "init", "--db", url], capture_output=True,
+                       text=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    p = subprocess.run([sys.executable, "-m", "standardland.cli", "parcels", "import", str(path), "--crs",
+                        "EPSG:4549", "--db", url], capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "text encoding: GB18030/GBK" in p.stdout
+    p = subprocess.run([sys.executable, "-m", "standardland.cli", "parcels", "validate", str(path), "--crs",
+                        "EPSG:4549", "--db", url, "--json"], capture_output=True, text=True, env=env, timeout=120)
+    assert json.loads(p.stdout)["encoding"] == "gb18030"
