@@ -87,7 +87,7 @@ def test_utf8_bom_is_not_part_of_the_first_header(tmp_path):
 def test_text_in_neither_encoding_is_one_clean_error(tmp_path):
     path = tmp_path / "latin.csv"
     path.write_bytes(b"code,name\n1,\xff\xfe\x80\n")
-    with pytest.raises(EncodingError, match=r"'latin.csv' is neither UTF-8 nor GB18030/GBK \(byte 0xff"):
+    with pytest.raises(EncodingError, match=r"'latin.csv' is neither UTF-8 nor GB18030/GBK text \(byte 0xff"):
         sio.read_table(path)
 
 
