@@ -79,9 +79,9 @@ def test_rule_table_in_gbk_decodes(tmp_path):
 
 def test_utf8_bom_is_not_part_of_the_first_header(tmp_path):
     path = tmp_path / "bom.csv"
-    path.write_bytes("code,名称\n1,甲\n".encode("utf-8-sig"))
+    path.write_bytes("项目名称,决策日期\n甲,2024-01-01\n".encode("utf-8-sig"))
     df = sio.read_table(path)
-    assert list(df.columns) == ["code", "名称"] and df.attrs["encoding"] == "utf-8-sig"
+    assert list(df.columns) == ["name", "decision_date"] and df.attrs["encoding"] == "utf-8-sig"
 
 
 def test_text_in_neither_encoding_is_one_clean_error(tmp_path):

@@ -23,7 +23,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from . import tables
+from . import aliases, tables
 from .errors import DataValidationError, EncodingError, InputError, RowProblem, TooLarge
 
 VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".zip"}
@@ -40,6 +40,7 @@ class ReadResult:
     has_geometry: bool
     crs_explicit: bool  # the file itself declared its CRS (not an RFC 7946 default)
     encoding: str | None = None  # the text encoding used (ENCODING_LABELS' keys), None when the format fixes it
+    renamed: dict | None = None  # header → canonical field, for the aliased headers (standardland.aliases)
 
 
 @dataclass(frozen=True)
@@ -96,10 +97,12 @@ def read_parcels_file(path: str | Path, *, layer: str | None = None, limits: Rea
         explicit = gdf.crs is not None
         if suffix in (".geojson", ".json") and gdf.crs is not None and not _geojson_declares_crs(path):
             explicit = False
-        return ReadResult(gdf, True, explicit, encoding)
+        gdf, renamed = aliases.apply_column_aliases(gdf, "parcel")
+        return ReadResult(gdf, True, explicit, encoding, renamed)
     if suffix in TABLE_SUFFIXES:
-        df = read_table(path, limits=limits, name=name)
+        df = read_table(path, limits=limits, name=name, scope=None)
         encoding = df.attrs.get("encoding")
+        df, renamed = aliases.apply_column_aliases(df, "parcel")
         if suffix == ".xlsx":
             df = df.astype(object).where(df.notna(), None)
             if "code" in df.columns:
@@ -109,7 +112,7 @@ def read_parcels_file(path: str | Path, *, layer: str | None = None, limits: Rea
                          expected=".gpkg, .geojson, .zip (Shapefile), .csv or .xlsx")
     col = next((c for c in WKT_COLUMNS if c in df.columns), None)
     if col is None:
-        return ReadResult(df, False, False, encoding)
+        return ReadResult(df, False, False, encoding, renamed)
     problems = []
     geoms = []
     for i, w in enumerate(df[col]):
@@ -124,15 +127,20 @@ def read_parcels_file(path: str | Path, *, layer: str | None = None, limits: Rea
     if problems:
         raise DataValidationError(problems=problems)
     gdf = gpd.GeoDataFrame(df.drop(columns=[col]), geometry=gpd.GeoSeries(geoms), crs=None)
-    return ReadResult(gdf, True, False, encoding)
+    return ReadResult(gdf, True, False, encoding, renamed)
 
 
-def read_table(path: str | Path, *, limits: ReadLimits = NO_LIMITS, name: str | None = None) -> pd.DataFrame:
+def read_table(path: str | Path, *, limits: ReadLimits = NO_LIMITS, name: str | None = None,
+               scope: str | None = "project") -> pd.DataFrame:
     """A CSV (UTF-8 with or without BOM, or GB18030/GBK) or xlsx table as text/object columns, within ``limits``.
 
     Rows are counted while the file is parsed and reading stops at the first row beyond
     ``limits.max_rows``; an xlsx's uncompressed size is checked before it is opened. A CSV's
     encoding comes from :func:`detect_encoding` and is kept in ``df.attrs["encoding"]``.
+
+    ``scope="project"`` (a screening table) renames aliased headers (项目名称, 用地面积(亩) …,
+    :mod:`standardland.aliases`) and refuses a header that is neither a project field nor an
+    alias, listing what is accepted; ``scope=None`` leaves the headers as they are.
     """
     path = Path(path)
     name = name or path.name
@@ -163,7 +171,24 @@ def read_table(path: str | Path, *, limits: ReadLimits = NO_LIMITS, name: str | 
     else:
         raise InputError(f"unsupported table '{suffix}'", field="file", expected=".csv or .xlsx")
     _check_rows(len(df), name, limits)
+    if scope == "project":
+        encoding = df.attrs.get("encoding")
+        df, renamed = aliases.apply_column_aliases(df, "project")
+        _check_project_headers(df.columns)
+        df.attrs.update(encoding=encoding, renamed=renamed)
     return df
+
+
+def _check_project_headers(columns) -> None:
+    """A header that is no project field (after aliases) is refused, listing the accepted names and aliases."""
+    from .rules.fields import project_fields
+    from .rules.project import unknown_fields
+
+    unknown = unknown_fields(list(columns), table=True)
+    if unknown:
+        accepted = "; ".join(aliases.accepted(f, "project") for f in project_fields())
+        raise DataValidationError(problems=[RowProblem(0, str(c), f"unknown column; expected one of: {accepted}")
+                                            for c in unknown])
 
 
 def _check_rows(n: int, name: str, limits: ReadLimits) -> None:

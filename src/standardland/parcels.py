@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import codes, crs as crsmod, units
+from . import aliases, codes, crs as crsmod, units
 from .errors import DataValidationError, GeometryError, RowProblem
 
 STATUSES = ("planned", "serviced", "published", "listed", "transferred",
@@ -135,7 +135,9 @@ def prepare_parcels(gdf: gpd.GeoDataFrame, *, crs=None, fix: bool = False, first
     n = len(df)
     rownum = np.arange(first_row, first_row + n)
     if "code" not in df.columns:
-        raise DataValidationError(problems=[RowProblem(0, "code", "column missing; every parcel needs a code")])
+        raise DataValidationError(problems=[RowProblem(
+            0, "code", "column missing; every parcel needs a code; expected a column named "
+            + aliases.accepted("code", "parcel") + "; the file has " + ", ".join(map(str, df.columns)))])
 
     from concurrent.futures import ThreadPoolExecutor
 
@@ -244,8 +246,9 @@ def _attributes(df: pd.DataFrame, rownum: np.ndarray, *, partial: bool) -> tuple
     if "land_use_code" in df:
         good = _check_text(df["land_use_code"], "land_use_code", flag)
         lus = _text(df["land_use_code"].where(good, None), numeric_as_int=True)
-        known = set(codes.land_use_codes())
-        flag(lus.notna() & ~lus.isin(known), "land_use_code",
+        known = codes.land_use_codes()
+        lus = aliases.map_values(lus, "land_use_code", {c: (u.name, u.name) for c, u in known.items()})  # 一类工业用地
+        flag(lus.notna() & ~lus.isin(list(known)), "land_use_code",
              lambda i: f"'{lus.iloc[i]}' is not a 2023 用地用海 code; expected e.g. 1001, 100101–100103")
         out["land_use_code"] = lus.to_numpy(dtype=object)
     elif not partial:
@@ -265,10 +268,12 @@ def _attributes(df: pd.DataFrame, rownum: np.ndarray, *, partial: bool) -> tuple
     if "status" in df:
         good = _check_text(df["status"], "status", flag)
         st = _text(df["status"].where(good, None))
+        st = aliases.map_values(st, "status", STATUS_LABELS)  # 已成交, 已出让 … → transferred
         if not partial:
             st = st.fillna("planned")
         flag(good & st.notna() & ~st.isin(STATUSES), "status",
-             lambda i: f"'{st.iloc[i]}' is unknown; expected one of " + ", ".join(STATUSES))
+             lambda i: f"'{st.iloc[i]}' is unknown; expected one of "
+             + ", ".join(f"{k} ({STATUS_LABELS[k][0]})" for k in STATUSES))
         out["status"] = st.to_numpy(dtype=object)
     elif not partial:
         out["status"] = "planned"
