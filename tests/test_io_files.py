@@ -19,7 +19,7 @@ import shapely
 from helpers import square_parcels
 from standardland import io as sio
 from standardland import services
-from standardland.errors import EncodingError
+from standardland.errors import DataValidationError, EncodingError
 from standardland.rules.rulesets import read_rule_table
 
 
@@ -106,3 +106,87 @@ def test_cli_summary_names_the_encoding(tmp_path):
     p = subprocess.run([sys.executable, "-m", "standardland.cli", "parcels", "validate", str(path), "--crs",
                         "EPSG:4549", "--db", url, "--json"], capture_output=True, text=True, env=env, timeout=120)
     assert json.loads(p.stdout)["encoding"] == "gb18030"
+
+
+# -- header and value aliases -------------------------------------------------------------------
+
+def _xlsx(path, rows: list[dict]):
+    pd.DataFrame(rows).to_excel(path, index=False, engine="openpyxl")
+    return path
+
+
+def test_excel_with_chinese_headers_and_statuses_imports_cleanly(store, tmp_path):
+    g = square_parcels(3).to_crs(4490)
+    wkt = shapely.to_wkt(g.geometry.values)
+    rows = [{"宗地代码": c, "宗地名称": f"高新区 {i} 号", "用地用途": lu, "土地等别": 7, "出让价款（万元）": 360,
+             "面积（亩）": 15, "状态": st, "WKT": w}
+            for i, (c, lu, st, w) in enumerate(zip(g["code"], ["100101", "二类工业用地", "1001"],
+                                                   ["已成交", "已出让", "已公告"], wkt))]
+    path = _xlsx(tmp_path / "出让公告.xlsx", rows)
+    res = services.import_file(store, path, crs="EPSG:4490")
+    assert res["inserted"] == 3
+    assert res["columns"]["宗地代码"] == "code" and res["columns"]["出让价款（万元）"] == "transfer_price_wan_yuan"
+    got = store.parcels().sort_values("code")
+    assert got["status"].tolist() == ["transferred", "transferred", "published"]
+    assert got["land_use_code"].tolist() == ["100101", "100102", "1001"]
+    assert got["transfer_price_wan_yuan"].tolist() == [360, 360, 360]
+    assert got["attrs"].iloc[0]["declared_area_m2"] == pytest.approx(10_000)  # 15 亩 in m²
+
+
+def test_price_header_in_yuan_converts_to_wan_yuan(tmp_path):
+    g = square_parcels(1)
+    df = pd.DataFrame({"地块编号": g["code"], "成交价(元)": ["3600000"], "wkt": shapely.to_wkt(g.geometry.values)})
+    path = tmp_path / "p.csv"
+    df.to_csv(path, index=False)
+    gdf, _ = services.read_and_prepare(path, crs="EPSG:4549")
+    assert gdf["transfer_price_wan_yuan"].tolist() == [360.0]
+
+
+def test_missing_code_header_lists_the_accepted_names(tmp_path):
+    g = square_parcels(1)
+    df = pd.DataFrame({"编号": g["code"], "wkt": shapely.to_wkt(g.geometry.values)})
+    path = tmp_path / "p.csv"
+    df.to_csv(path, index=False)
+    with pytest.raises(DataValidationError) as e:
+        services.validate_file(path, crs="EPSG:4549")
+    msg = str(e.value)
+    assert "code (or 宗地代码, 宗地编号, 地块编号" in msg and "the file has 编号" in msg
+
+
+def test_unknown_project_header_lists_fields_and_aliases(tmp_path):
+    path = tmp_path / "项目.csv"
+    path.write_text("项目名称,投资额\n甲,100\n", encoding="utf-8")
+    with pytest.raises(DataValidationError) as e:
+        services.read_table(path)
+    p = e.value.problems[0]
+    assert p.field == "投资额" and "fixed_asset_investment_wan_yuan (or 固定资产投资(万元), 固定资产投资(亿元))" in p.message
+
+
+def test_project_area_header_names_its_unit_or_is_refused(tmp_path):
+    ok = tmp_path / "ok.csv"
+    ok.write_text("项目名称,用地面积（亩）,固定资产投资(亿元)\n甲,30,1.2\n", encoding="utf-8")
+    df = services.read_table(ok)
+    assert df["land_area_m2"].tolist() == [pytest.approx(20_000)]  # 30 亩
+    assert df["fixed_asset_investment_wan_yuan"].tolist() == [pytest.approx(12_000)]
+    assert df.attrs["renamed"]["用地面积（亩）"] == "land_area_m2"
+    hectares = tmp_path / "ha.csv"
+    hectares.write_text("用地面积(公顷)\n2\n", encoding="utf-8")
+    assert services.read_table(hectares)["land_area_m2"].tolist() == [pytest.approx(20_000)]
+    bare = tmp_path / "bare.csv"
+    bare.write_text("项目名称,面积\n甲,30\n", encoding="utf-8")
+    with pytest.raises(DataValidationError, match=r"'面积' is ambiguous; expected a header with its unit: "
+                                                  r"用地面积\(平方米\), 用地面积\(亩\)"):
+        services.read_table(bare)
+
+
+def test_two_headers_for_one_field_are_refused(tmp_path):
+    path = tmp_path / "two.csv"
+    path.write_text("用地面积(亩),land_area_m2\n30,20000\n", encoding="utf-8")
+    with pytest.raises(DataValidationError, match="both name land_area_m2"):
+        services.read_table(path)
+
+
+def test_status_error_lists_the_chinese_labels(tmp_path):
+    g = square_parcels(1, status=["卖掉了"])
+    with pytest.raises(DataValidationError, match=r"expected one of planned \(规划\), serviced \(净地\)"):
+        services.prepare_parcels(g)

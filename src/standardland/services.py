@@ -46,12 +46,12 @@ def import_file(store: Store, path, *, layer=None, crs=None, fix=False, mode="in
     res = read if read is not None else sio.read_parcels_file(path, layer=layer)
     if not res.has_geometry:
         upd = store.update_parcel_attributes(res.frame)
-        return {"file": Path(path).name, "mode": "attributes", "encoding": res.encoding, **upd.to_dict(),
-                "repaired": []}
+        return {"file": Path(path).name, "mode": "attributes", "encoding": res.encoding,
+                "columns": res.renamed or {}, **upd.to_dict(), "repaired": []}
     gdf, rep = read_and_prepare(path, crs=crs, fix=fix, read=res)
     out = store.import_parcels(gdf, mode=mode, progress=progress)
     return {"file": Path(path).name, "mode": mode, "source_crs": rep.source_crs, "encoding": res.encoding,
-            **out.to_dict(), "repaired": [str(p) for p in rep.repaired]}
+            "columns": res.renamed or {}, **out.to_dict(), "repaired": [str(p) for p in rep.repaired]}
 
 
 def validate_file(path, *, layer=None, crs=None, fix=False, store: Store | None = None) -> dict:
@@ -66,7 +66,8 @@ def validate_file(path, *, layer=None, crs=None, fix=False, store: Store | None 
                 continue
             outside += outside_boundary(gdf[gdf["park"] == code], boundary)
     return {"file": Path(path).name, "rows": len(gdf), "source_crs": rep.source_crs, "encoding": res.encoding,
-            "area_m2": float(gdf["area_m2"].sum()), "area_mu": float(gdf["area_mu"].sum()),
+            "columns": res.renamed or {}, "area_m2": float(gdf["area_m2"].sum()),
+            "area_mu": float(gdf["area_mu"].sum()),
             "repaired": [str(p) for p in rep.repaired],
             "overlaps": [{"a": o.a, "b": o.b, "area_m2": o.area_m2} for o in overlaps],
             "outside_park": [{"code": c, "outside_m2": a} for c, a in outside]}
