@@ -190,3 +190,40 @@ def test_status_error_lists_the_chinese_labels(tmp_path):
     g = square_parcels(1, status=["卖掉了"])
     with pytest.raises(DataValidationError, match=r"expected one of planned \(规划\), serviced \(净地\)"):
         services.prepare_parcels(g)
+
+
+# -- xlsx exports ---------------------------------------------------------------------------------
+
+def test_parcel_xlsx_export_is_made_to_be_read_and_reads_back(store, tmp_path):
+    import openpyxl
+
+    g = square_parcels(3, transfer_price_wan_yuan=[52000.00000545289, 1.0, 2.5])
+    src = tmp_path / "in.gpkg"
+    pyogrio.write_dataframe(g, src, layer="parcels")
+    services.import_file(store, src)
+    out = sio.write_parcels_file(store.parcels(), tmp_path / "out.xlsx")
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["宗地"]
+    ws = wb["宗地"]
+    heads = [c.value for c in ws[1]]
+    assert heads[:2] == ["宗地代码", "宗地名称"] and "出让价款(万元)" in heads and "计算面积(亩)" in heads
+    assert ws.freeze_panes == "A2"
+    price = ws.cell(row=2, column=heads.index("出让价款(万元)") + 1)
+    assert price.value == 52000.00000545289 and price.number_format == "#,##0.00"  # full value, shown rounded
+    assert ws.column_dimensions["A"].width >= 19  # a whole 宗地代码
+    # what we export reads back (the Chinese headers are aliases)
+    again = sio.read_parcels_file(out)
+    assert {"code", "name", "transfer_price_wan_yuan", "area_mu"} <= set(again.frame.columns)
+    en = sio.write_parcels_file(store.parcels(), tmp_path / "en.xlsx", lang="en")
+    wb = openpyxl.load_workbook(en)
+    assert wb.sheetnames == ["parcels"] and wb["parcels"]["A1"].value == "Parcel code"
+
+
+def test_csv_export_keeps_its_bom_and_canonical_headers(store, tmp_path):
+    g = square_parcels(1)
+    src = tmp_path / "in.gpkg"
+    pyogrio.write_dataframe(g, src, layer="parcels")
+    services.import_file(store, src)
+    out = sio.write_parcels_file(store.parcels(), tmp_path / "out.csv")
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfcode,")

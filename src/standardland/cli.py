@@ -261,14 +261,19 @@ def parcels_import(file: Path, layer: Optional[str] = typer.Option(None, help="L
 @parcels_app.command("export")
 @domain_errors
 def parcels_export(file: Path, status: Optional[str] = typer.Option(None), db: Optional[str] = DbOpt,
-                   as_json: bool = JsonOpt):
+                   as_json: bool = JsonOpt,
+                   lang: str = typer.Option("zh", "--lang", help="xlsx header language: zh or en")):
     """Export parcels: .gpkg (SRS 4490), .geojson (CRS84), .csv or .xlsx (WKT)."""
     from . import io as sio
     from .store import ParcelQuery
 
     store = open_store(db)
     gdf = store.parcels(ParcelQuery(status=(status,) if status else None))
-    path = sio.write_parcels_file(gdf, file)
+    if lang not in ("zh", "en"):
+        from .errors import BadParameter
+
+        raise BadParameter(f"language '{lang}' is unknown", field="lang", expected="zh or en")
+    path = sio.write_parcels_file(gdf, file, lang=lang)
     if as_json:
         _dump({"file": str(path), "parcels": len(gdf)})
     else:

@@ -367,8 +367,11 @@ def _geojson_declares_crs(path: Path) -> bool:
     return idx_feat == -1 or idx_crs < idx_feat
 
 
-def write_parcels_file(gdf: gpd.GeoDataFrame, path: str | Path, *, layer: str = "parcels") -> Path:
-    """Write stored parcels (EPSG:4490) to a file chosen by suffix."""
+def write_parcels_file(gdf: gpd.GeoDataFrame, path: str | Path, *, layer: str = "parcels", lang: str = "zh") -> Path:
+    """Write stored parcels (EPSG:4490) to a file chosen by suffix.
+
+    An xlsx has ``lang`` (zh/en) headers (宗地代码 …, which read back through the aliases) in a
+    sheet named 宗地 / parcels; other formats keep the canonical field names."""
     path = Path(path)
     suffix = path.suffix.lower()
     gdf = gdf.copy()
@@ -390,7 +393,7 @@ def write_parcels_file(gdf: gpd.GeoDataFrame, path: str | Path, *, layer: str = 
     elif suffix in (".csv", ".xlsx"):  # formulas neutralised, control characters removed, CSV with a BOM
         df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
         df["wkt"] = shapely.to_wkt(gdf.geometry.values, rounding_precision=-1)
-        tables.write_table(df, path, field="file")
+        tables.write_table(df, path, field="file", sheet="sheet_parcels", lang=lang)
     else:
         raise InputError(f"unsupported export type '{suffix}'", field="file",
                          expected=".gpkg, .geojson, .csv or .xlsx")

@@ -294,7 +294,7 @@ def read_table(path) -> pd.DataFrame:
 
 def write_table(df: pd.DataFrame, path) -> None:
     """The screening output (.csv with a BOM or .xlsx), formulas neutralised (:mod:`standardland.tables`)."""
-    tables.write_table(df, path, field="out")
+    tables.write_table(df, path, field="out", sheet="sheet_screening")
 
 
 def screen_table(store: Store, df: pd.DataFrame, *, ruleset_ids=None, engine="local", scheduler=None,
