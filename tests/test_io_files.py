@@ -227,3 +227,84 @@ def test_csv_export_keeps_its_bom_and_canonical_headers(store, tmp_path):
     out = sio.write_parcels_file(store.parcels(), tmp_path / "out.csv")
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbfcode,")
+
+
+# -- imports that protect the store ----------------------------------------------------------------
+
+def _snapshot(store):
+    g = store.parcels()
+    return sorted(zip(g["code"], g.geometry.to_wkb()))
+
+
+def _gpkg(g, path):
+    pyogrio.write_dataframe(g, path, layer="parcels")
+    return path
+
+
+def test_overlap_with_a_stored_parcel_is_refused_unless_allowed(store, tmp_path):
+    services.import_file(store, _gpkg(square_parcels(4), tmp_path / "a.gpkg"))
+    before = _snapshot(store)
+    moved = square_parcels(1, start=500)
+    moved = moved.set_geometry(moved.geometry.translate(-30, -30))  # 70 × 70 m over parcel 1
+    path = _gpkg(moved, tmp_path / "b.gpkg")
+    with pytest.raises(DataValidationError) as e:
+        services.import_file(store, path)
+    p = e.value.problems[0]
+    assert p.row == 1 and p.field == "geometry"
+    assert "overlaps stored parcel 370613001001GB00001 by 4,900.0 m²" in p.message and "--allow overlap" in p.message
+    assert _snapshot(store) == before
+    v = services.validate_file(path, store=store)
+    assert [(o["b"], o["with"]) for o in v["overlaps"]] == [("370613001001GB00001", "stored")]
+    res = services.import_file(store, path, allow=["overlap"])
+    assert res["inserted"] == 1 and res["allowed"]["overlaps"][0]["area_m2"] == pytest.approx(4900, rel=1e-3)
+
+
+def test_upsert_of_the_same_parcel_is_not_an_overlap_and_slivers_pass(store, tmp_path):
+    g = square_parcels(4)
+    services.import_file(store, _gpkg(g, tmp_path / "a.gpkg"))
+    res = services.import_file(store, _gpkg(g, tmp_path / "same.gpkg"), mode="upsert")
+    assert res["updated"] == 4 and not res["slivers"]
+    sliver = square_parcels(1, start=600)
+    sliver = sliver.set_geometry(sliver.geometry.translate(-99.995, 0))  # 0.005 m × 100 m = 0.5 m² over parcel 1
+    res = services.import_file(store, _gpkg(sliver, tmp_path / "s.gpkg"))
+    assert res["inserted"] == 1 and res["slivers"][0]["area_m2"] == pytest.approx(0.5, rel=1e-2)
+
+
+def test_overlap_within_the_file_is_refused(store, tmp_path):
+    g = square_parcels(2)
+    g = g.set_geometry([g.geometry.iloc[0], g.geometry.iloc[0].buffer(-10)])
+    with pytest.raises(DataValidationError, match=r"row 1, geometry: .* overlaps row 2, 370613001001GB00002"):
+        services.import_file(store, _gpkg(g, tmp_path / "w.gpkg"))
+    assert len(store.parcels()) == 0
+
+
+def test_unknown_allow_is_a_parameter_error(store, tmp_path):
+    from standardland.errors import BadParameter
+
+    with pytest.raises(BadParameter, match="'duplicates' cannot be allowed"):
+        services.import_file(store, _gpkg(square_parcels(1), tmp_path / "a.gpkg"), allow=["duplicates"])
+
+
+def _sample_parcels(park_store):
+    g = park_store.parcels()
+    return g[["code", "name", "park", "land_use_code", "land_grade", "status", "geometry"]].copy()
+
+
+def test_outside_park_is_refused_and_gcj02_is_named(park_store, tmp_path):
+    from standardland import crs as crsmod
+
+    g = _sample_parcels(park_store)
+    g["code"] = [c[:-5] + f"{90000 + i:05d}" for i, c in enumerate(g["code"])]  # new parcels, same shapes
+    gcj = g.set_geometry(crsmod._apply(g.geometry.values, crsmod.wgs84_to_gcj02), crs=4326)
+    path = _gpkg(gcj, tmp_path / "from_amap.gpkg")  # GCJ-02 coordinates declared as WGS84
+    before = _snapshot(park_store)
+    with pytest.raises(DataValidationError) as e:
+        services.import_file(park_store, path, allow=["overlap"])
+    outside = [p for p in e.value.problems if p.field == "park"]
+    assert outside and "outside park yantai-hitech-intl's boundary" in outside[0].message
+    assert "--crs gcj02" in outside[0].message and "nothing was shifted" in outside[0].message
+    assert _snapshot(park_store) == before
+    v = services.validate_file(path, store=park_store)
+    assert v["outside_park"] and any("--crs gcj02" in w for w in v["warnings"])
+    res = services.import_file(park_store, path, allow=["overlap", "outside-park"])
+    assert res["inserted"] == len(g) and res["allowed"]["outside_park"] and res["warnings"]

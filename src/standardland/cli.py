@@ -235,8 +235,13 @@ def parcels_import(file: Path, layer: Optional[str] = typer.Option(None, help="L
                                                                 "file declares none)"),
                    fix: bool = typer.Option(False, "--fix", help="Repair invalid geometry and report it"),
                    upsert: bool = typer.Option(False, "--upsert", help="Replace parcels whose code exists"),
+                   allow: Optional[list[str]] = typer.Option(None, "--allow", help="Import anyway: overlap or "
+                                                             "outside-park (repeatable); recorded in the result"),
                    db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
-    """Import parcels (GeoPackage, GeoJSON, zipped Shapefile, CSV/xlsx with WKT) in one transaction."""
+    """Import parcels (GeoPackage, GeoJSON, zipped Shapefile, CSV/xlsx with WKT) in one transaction.
+
+    Every check of ``validate`` runs first; overlaps (within the file or with stored parcels)
+    beyond the sliver tolerance and parcels outside their park are refused unless allowed."""
     store = open_store(db)
     prog, cb = _progress(0, f"importing {file.name}")
     with prog:
@@ -244,7 +249,7 @@ def parcels_import(file: Path, layer: Optional[str] = typer.Option(None, help="L
             prog.update(prog.task_ids[0], total=None)
             _cb(done)
         res = services.import_file(store, file, layer=layer, crs=crs, fix=fix,
-                                   mode="upsert" if upsert else "insert", progress=progress)
+                                   mode="upsert" if upsert else "insert", progress=progress, allow=allow or ())
     if as_json:
         _dump(res)
         return
@@ -256,6 +261,14 @@ def parcels_import(file: Path, layer: Optional[str] = typer.Option(None, help="L
         say("  text encoding: ", ENCODING_LABELS[res["encoding"]])
     for r in res["repaired"]:
         say("  ", (r, "yellow"))
+    for o in res.get("allowed", {}).get("overlaps", []):
+        say("  ", ("allowed overlap", "yellow"), " ", o["a"], " × ", o["b"], f": {display(o['area_m2'])} m²")
+    for o in res.get("allowed", {}).get("outside_park", []):
+        say("  ", ("allowed outside park", "yellow"), " ", o["code"], f": {display(o['outside_m2'])} m²")
+    for o in res.get("slivers", []):
+        say("  sliver (tolerated) ", o.get("a") or o.get("code"), f": {display(o.get('area_m2', o.get('outside_m2')))} m²")
+    for w in res.get("warnings", []):
+        say("  ", ("warning", "yellow"), ": ", w)
 
 
 @parcels_app.command("export")
@@ -335,9 +348,14 @@ def parcels_validate(file: Path, layer: Optional[str] = typer.Option(None), crs:
     for r in rep["repaired"]:
         say("  ", (r, "yellow"))
     for o in rep["overlaps"]:
-        say("  ", ("overlap", "red"), " ", o["a"], " × ", o["b"], f": {display(o['area_m2'])} m²")
+        say("  ", ("overlap", "red"), " ", o["a"], " × ", ("stored " if o["with"] == "stored" else "") + o["b"],
+            f": {display(o['area_m2'])} m²")
     for o in rep["outside_park"]:
         say("  ", ("outside park", "red"), " ", o["code"], f": {display(o['outside_m2'])} m²")
+    for o in rep["slivers"]:
+        say("  sliver (tolerated) ", o.get("a") or o.get("code"), f": {display(o.get('area_m2', o.get('outside_m2')))} m²")
+    for w in rep["warnings"]:
+        say("  ", ("warning", "yellow"), ": ", w)
     if rep["overlaps"] or rep["outside_park"]:
         raise typer.Exit(1)
 
