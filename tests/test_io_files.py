@@ -308,3 +308,26 @@ def test_outside_park_is_refused_and_gcj02_is_named(park_store, tmp_path):
     assert v["outside_park"] and any("--crs gcj02" in w for w in v["warnings"])
     res = services.import_file(park_store, path, allow=["overlap", "outside-park"])
     assert res["inserted"] == len(g) and res["allowed"]["outside_park"] and res["warnings"]
+
+
+def test_http_import_refuses_an_overlap_unless_allowed(api, tmp_path):
+    import httpx
+
+    from standardland.store import open_store
+
+    base, url, tokens = api
+    s = open_store(url)
+    one = s.parcels().iloc[[0]][["code", "geometry"]].copy()
+    before = _snapshot(s)
+    one["code"] = one["code"].str[:-5] + "97001"
+    one["name"] = "叠加地块"
+    body = _gpkg(one, tmp_path / "o.gpkg").read_bytes()
+    h = {"Authorization": f"Bearer {tokens['planner']}"}
+    r = httpx.post(f"{base}/api/v1/parcels/import", files={"file": ("o.gpkg", body)}, headers=h, timeout=120)
+    assert r.status_code == 422 and "--allow overlap" in r.json()["detail"], r.text
+    assert _snapshot(s) == before
+    r = httpx.post(f"{base}/api/v1/parcels/import?allow=overlap", files={"file": ("o.gpkg", body)}, headers=h,
+                   timeout=120)
+    assert r.status_code == 200, r.text
+    assert r.json()["inserted"] == 1 and r.json()["allowed"]["overlaps"][0]["with"] == "stored"
+    s.close()
