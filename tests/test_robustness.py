@@ -107,7 +107,8 @@ def corpus() -> dict[str, bytes]:
     gpkg = (tmp / "ok.gpkg").read_bytes()
     gj = g.to_crs(4326).to_json(drop_id=True, ensure_ascii=False)
     return {
-        "gbk.csv": "decision_date,industry_code,far,name\n2024-01-01,39,1.5,智能终端制造\n".encode("gbk"),
+        # neither UTF-8 nor GB18030/GBK (a GBK file now decodes: tests/test_io_files.py)
+        "gbk.csv": b"decision_date,industry_code,far,name\n2024-01-01,39,1.5,\xff\xfe\x80\n",
         "gbk.geojson": gj.encode("gbk"),
         "empty.csv": b"",
         "empty.geojson": b"",
@@ -121,7 +122,7 @@ def corpus() -> dict[str, bytes]:
 
 # (file, HTTP route, status, words the message must hold)
 HTTP_CASES = [
-    ("gbk.csv", "screenings/upload", 422, ["gbk.csv", "not UTF-8", "GBK"]),
+    ("gbk.csv", "screenings/upload", 422, ["gbk.csv", "neither UTF-8 nor GB18030/GBK"]),
     ("gbk.geojson", "parcels/import", 422, ["gbk.geojson", "not UTF-8"]),
     ("empty.csv", "screenings/upload", 422, ["empty.csv", "empty"]),
     ("empty.geojson", "parcels/import", 422, ["empty.geojson", "empty"]),
@@ -154,7 +155,7 @@ def test_bad_file_over_http_is_refused_and_changes_nothing(api, name, route, sta
 
 # (file, CLI arguments after the file, words of the one-line error)
 CLI_CASES = [
-    ("gbk.csv", ["screen", "{file}", "--out", "{tmp}/out.csv"], ["gbk.csv", "not UTF-8"]),
+    ("gbk.csv", ["screen", "{file}", "--out", "{tmp}/out.csv"], ["gbk.csv", "neither UTF-8 nor GB18030"]),
     ("gbk.geojson", ["parcels", "import", "{file}"], ["gbk.geojson", "not UTF-8"]),
     ("empty.geojson", ["parcels", "import", "{file}"], ["empty.geojson", "empty"]),
     ("empty.csv", ["screen", "{file}", "--out", "{tmp}/out.csv"], ["empty.csv", "empty"]),

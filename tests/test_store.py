@@ -215,6 +215,7 @@ def test_killed_import_leaves_the_store_unchanged(store_url, tmp_path):
     path = tmp_path / "big.gpkg"
     pyogrio.write_dataframe(big, path, layer="parcels")
     proc = subprocess.Popen([sys.executable, "-m", "standardland.cli", "parcels", "import", str(path),
+                             "--allow", "overlap",  # the grid covers the two stored parcels; this test is the kill
                              "--db", store_url], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.time() + 120
     writing = False

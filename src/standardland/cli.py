@@ -305,39 +305,63 @@ def parcels_import(file: Path, layer: Optional[str] = typer.Option(None, help="L
                                                                 "file declares none)"),
                    fix: bool = typer.Option(False, "--fix", help="Repair invalid geometry and report it"),
                    upsert: bool = typer.Option(False, "--upsert", help="Replace parcels whose code exists"),
+                   allow: Optional[list[str]] = typer.Option(None, "--allow", help="Import anyway: overlap or "
+                                                             "outside-park (repeatable); recorded in the result"),
                    db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
-    """Import parcels (GeoPackage, GeoJSON, zipped Shapefile, CSV/xlsx with WKT) in one transaction."""
+    """Import parcels (GeoPackage, GeoJSON, zipped Shapefile, CSV/xlsx with WKT) in one transaction.
+
+    Every check of ``validate`` runs first; overlaps (within the file or with stored parcels)
+    beyond the sliver tolerance and parcels outside their park are refused unless allowed."""
     store = _open(db, create=True)
     prog, cb = _progress(None, f"{L('cli_importing')} {file.name}")
     with prog:
         res = services.import_file(store, file, layer=layer, crs=crs, fix=fix,
-                                   mode="upsert" if upsert else "insert", progress=cb)
+                                   mode="upsert" if upsert else "insert", progress=cb, allow=allow or ())
     if as_json:
         _dump(res)
         return
     say(L("cli_imported", inserted=f"{res.get('inserted', 0):,}", updated=f"{res.get('updated', 0):,}"),
         file.name, f" ({res.get('source_crs')} → EPSG:4490)" if res.get("source_crs") else "")
     _print_assigned(res.get("assigned"))
+    if res.get("encoding"):
+        from .io import ENCODING_LABELS
+
+        say("  text encoding: ", ENCODING_LABELS[res["encoding"]])
     for r in res["repaired"]:
         say("  ", (r, "yellow"))
+    for o in res.get("allowed", {}).get("overlaps", []):
+        say("  ", ("allowed overlap", "yellow"), " ", o["a"], " × ", o["b"], f": {display(o['area_m2'])} m²")
+    for o in res.get("allowed", {}).get("outside_park", []):
+        say("  ", ("allowed outside park", "yellow"), " ", o["code"], f": {display(o['outside_m2'])} m²")
+    for o in res.get("slivers", []):
+        say("  sliver (tolerated) ", o.get("a") or o.get("code"), f": {display(o.get('area_m2', o.get('outside_m2')))} m²")
+    for w in res.get("warnings", []):
+        say("  ", ("warning", "yellow"), ": ", w)
 
 
 @parcels_app.command("export")
 @domain_errors
 def parcels_export(file: Path, status: Optional[str] = typer.Option(None), db: Optional[str] = DbOpt,
-                   as_json: bool = JsonOpt):
+                   as_json: bool = JsonOpt,
+                   xlsx_lang: Optional[str] = typer.Option(None, "--lang", help="xlsx header language: zh or en "
+                                                           "(default: the CLI's language)")):
     """Export parcels: .gpkg (SRS 4490), .geojson (CRS84), .csv or .xlsx (WKT)."""
     from . import io as sio
     from .store import ParcelQuery
 
     store = _open(db)
+    use = xlsx_lang or lang()
+    if use not in LANGS:
+        from .errors import BadParameter
+
+        raise BadParameter(f"language '{use}' is unknown", field="lang", expected="zh or en")
     q = ParcelQuery(status=(status,) if status else None)
     total = store.count_parcels(q)
     prog, cb = _progress(total, f"{L('cli_reading')} {total:,}")
     with prog:
         gdf = store.parcels(q)
         cb(len(gdf) // 2, description=f"{L('cli_writing')} {file.name}")
-        path = sio.write_parcels_file(gdf, file)
+        path = sio.write_parcels_file(gdf, file, lang=use)
         cb(len(gdf))
     if as_json:
         _dump({"file": str(path), "parcels": len(gdf)})
@@ -485,13 +509,22 @@ def parcels_validate(file: Path, layer: Optional[str] = typer.Option(None), crs:
         _dump(rep)
         return
     say(f"{rep['rows']} parcels valid (", str(rep["source_crs"]), f"), {display(rep['area_mu'])} 亩")
+    if rep.get("encoding"):
+        from .io import ENCODING_LABELS
+
+        say("  text encoding: ", ENCODING_LABELS[rep["encoding"]])
     for r in rep["repaired"]:
         say("  ", (r, "yellow"))
     _print_assigned(rep.get("assigned"))
     for o in rep["overlaps"]:
-        say("  ", ("overlap", "red"), " ", o["a"], " × ", o["b"], f": {display(o['area_m2'])} m²")
+        say("  ", ("overlap", "red"), " ", o["a"], " × ", ("stored " if o["with"] == "stored" else "") + o["b"],
+            f": {display(o['area_m2'])} m²")
     for o in rep["outside_park"]:
         say("  ", ("outside park", "red"), " ", o["code"], f": {display(o['outside_m2'])} m²")
+    for o in rep["slivers"]:
+        say("  sliver (tolerated) ", o.get("a") or o.get("code"), f": {display(o.get('area_m2', o.get('outside_m2')))} m²")
+    for w in rep["warnings"]:
+        say("  ", ("warning", "yellow"), ": ", w)
     if rep["overlaps"] or rep["outside_park"]:
         raise typer.Exit(1)
 

@@ -1,15 +1,20 @@
 """Reading and writing parcel files (pyogrio, Arrow path).
 
 Formats: GeoPackage, GeoJSON, zipped Shapefile, CSV with a WKT column, Excel (.xlsx, with
-a WKT column, or attributes only for updates keyed by ``code``). Chinese text is UTF-8 in
-every format. Exports: GeoPackage (SRS EPSG:4490), GeoJSON (RFC 7946, CRS84), CSV, xlsx.
+a WKT column, or attributes only for updates keyed by ``code``). Text encodings: a CSV, or a
+Shapefile without a ``.cpg``, may be UTF-8 (with or without a BOM) or GB18030/GBK (what Excel and
+国土 systems save on Chinese Windows); :func:`detect_encoding` is the one place that decides, and the
+result says which encoding was used. GeoJSON is UTF-8 (RFC 7946). Exports: GeoPackage (SRS
+EPSG:4490), GeoJSON (RFC 7946, CRS84), CSV (UTF-8 with a BOM), xlsx.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +23,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from . import tables
+from . import aliases, tables
 from .errors import DataValidationError, EncodingError, InputError, RowProblem, TooLarge
 
 VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".zip"}
@@ -34,6 +39,8 @@ class ReadResult:
     frame: gpd.GeoDataFrame | pd.DataFrame
     has_geometry: bool
     crs_explicit: bool  # the file itself declared its CRS (not an RFC 7946 default)
+    encoding: str | None = None  # the text encoding used (ENCODING_LABELS' keys), None when the format fixes it
+    renamed: dict | None = None  # header → canonical field, for the aliased headers (standardland.aliases)
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,8 @@ class ReadLimits:
 
 
 NO_LIMITS = ReadLimits()
+#: the encodings :func:`detect_encoding` answers with, and how a summary names them
+ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (BOM)", "gb18030": "GB18030/GBK"}
 _KIND = {".gpkg": "a GeoPackage", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "a Shapefile",
          ".zip": "a zipped Shapefile", ".csv": "a CSV table", ".xlsx": "an Excel workbook"}
 
@@ -72,8 +81,10 @@ def read_parcels_file(path: str | Path, *, layer: str | None = None, limits: Rea
         if suffix in (".geojson", ".json"):
             _check_utf8(path, name)
         _check_empty(path, name)
+        encoding = _shapefile_encoding(path, name) if suffix in (".zip", ".shp") else None
         try:
             gdf = pyogrio.read_dataframe(path, layer=layer, use_arrow=True,
+                                         encoding=None if encoding is None else _PYOGRIO_ENCODING[encoding],
                                          max_features=None if limits.max_rows is None else limits.max_rows + 1)
         except Exception as exc:  # pyogrio's DataSourceError, Arrow errors: report, don't crash, don't echo
             log.info("cannot read %s: %s", name, exc)
@@ -86,9 +97,12 @@ def read_parcels_file(path: str | Path, *, layer: str | None = None, limits: Rea
         explicit = gdf.crs is not None
         if suffix in (".geojson", ".json") and gdf.crs is not None and not _geojson_declares_crs(path):
             explicit = False
-        return ReadResult(gdf, True, explicit)
+        gdf, renamed = aliases.apply_column_aliases(gdf, "parcel")
+        return ReadResult(gdf, True, explicit, encoding, renamed)
     if suffix in TABLE_SUFFIXES:
-        df = read_table(path, limits=limits, name=name)
+        df = read_table(path, limits=limits, name=name, scope=None)
+        encoding = df.attrs.get("encoding")
+        df, renamed = aliases.apply_column_aliases(df, "parcel")
         if suffix == ".xlsx":
             df = df.astype(object).where(df.notna(), None)
             if "code" in df.columns:
@@ -98,7 +112,7 @@ def read_parcels_file(path: str | Path, *, layer: str | None = None, limits: Rea
                          expected=".gpkg, .geojson, .zip (Shapefile), .csv or .xlsx")
     col = next((c for c in WKT_COLUMNS if c in df.columns), None)
     if col is None:
-        return ReadResult(df, False, False)
+        return ReadResult(df, False, False, encoding, renamed)
     problems = []
     geoms = []
     for i, w in enumerate(df[col]):
@@ -113,14 +127,20 @@ def read_parcels_file(path: str | Path, *, layer: str | None = None, limits: Rea
     if problems:
         raise DataValidationError(problems=problems)
     gdf = gpd.GeoDataFrame(df.drop(columns=[col]), geometry=gpd.GeoSeries(geoms), crs=None)
-    return ReadResult(gdf, True, False)
+    return ReadResult(gdf, True, False, encoding, renamed)
 
 
-def read_table(path: str | Path, *, limits: ReadLimits = NO_LIMITS, name: str | None = None) -> pd.DataFrame:
-    """A CSV (UTF-8, with or without BOM) or xlsx table as text/object columns, within ``limits``.
+def read_table(path: str | Path, *, limits: ReadLimits = NO_LIMITS, name: str | None = None,
+               scope: str | None = "project") -> pd.DataFrame:
+    """A CSV (UTF-8 with or without BOM, or GB18030/GBK) or xlsx table as text/object columns, within ``limits``.
 
     Rows are counted while the file is parsed and reading stops at the first row beyond
-    ``limits.max_rows``; an xlsx's uncompressed size is checked before it is opened.
+    ``limits.max_rows``; an xlsx's uncompressed size is checked before it is opened. A CSV's
+    encoding comes from :func:`detect_encoding` and is kept in ``df.attrs["encoding"]``.
+
+    ``scope="project"`` (a screening table) renames aliased headers (项目名称, 用地面积(亩) …,
+    :mod:`standardland.aliases`) and refuses a header that is neither a project field nor an
+    alias, listing what is accepted; ``scope=None`` leaves the headers as they are.
     """
     path = Path(path)
     name = name or path.name
@@ -128,16 +148,16 @@ def read_table(path: str | Path, *, limits: ReadLimits = NO_LIMITS, name: str | 
     nrows = None if limits.max_rows is None else limits.max_rows + 1
     if suffix == ".csv":
         _check_empty(path, name)
+        encoding = detect_encoding(path, name)
         try:
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig",
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding=encoding,
                              nrows=nrows)
-        except UnicodeDecodeError as exc:
-            raise _not_utf8(name, exc) from None
         except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
             log.info("cannot parse %s: %s", name, exc)
             raise InputError(f"'{name}' is not a well-formed CSV table", field="file",
-                             expected="UTF-8 CSV with a header row and the same number of fields on every row"
+                             expected="a CSV with a header row and the same number of fields on every row"
                              ) from None
+        df.attrs["encoding"] = encoding
     elif suffix == ".xlsx":
         _check_zip(path, name, limits, member="xl/", expected="an Excel workbook (.xlsx)")
         if limits.max_rows is not None:
@@ -151,7 +171,24 @@ def read_table(path: str | Path, *, limits: ReadLimits = NO_LIMITS, name: str | 
     else:
         raise InputError(f"unsupported table '{suffix}'", field="file", expected=".csv or .xlsx")
     _check_rows(len(df), name, limits)
+    if scope == "project":
+        encoding = df.attrs.get("encoding")
+        df, renamed = aliases.apply_column_aliases(df, "project")
+        _check_project_headers(df.columns)
+        df.attrs.update(encoding=encoding, renamed=renamed)
     return df
+
+
+def _check_project_headers(columns) -> None:
+    """A header that is no project field (after aliases) is refused, listing the accepted names and aliases."""
+    from .rules.fields import project_fields
+    from .rules.project import unknown_fields
+
+    unknown = unknown_fields(list(columns), table=True)
+    if unknown:
+        accepted = "; ".join(aliases.accepted(f, "project") for f in project_fields())
+        raise DataValidationError(problems=[RowProblem(0, str(c), f"unknown column; expected one of: {accepted}")
+                                            for c in unknown])
 
 
 def _check_rows(n: int, name: str, limits: ReadLimits) -> None:
@@ -184,6 +221,94 @@ def _xlsx_rows(path: Path) -> int:
 def _check_empty(path: Path, name: str) -> None:
     if path.stat().st_size == 0:
         raise InputError(f"'{name}' is empty", field="file", expected="a file with a header and rows")
+
+
+def detect_encoding(path: str | Path, name: str | None = None) -> str:
+    """The text encoding of a file: ``"utf-8-sig"`` (a BOM), ``"utf-8"`` or ``"gb18030"``.
+
+    The file is decoded strictly in chunks (bounded memory) as UTF-8 and, where that fails, as
+    GB18030 (a superset of GBK and GB2312: what Excel saves on Chinese Windows). Pure ASCII is
+    UTF-8. Text that is neither is an :class:`~standardland.errors.EncodingError` naming the file,
+    the first byte that fails and what is accepted.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    name : str, optional
+        How errors call the file (defaults to its name).
+
+    Returns
+    -------
+    str
+        A Python codec name, one of :data:`ENCODING_LABELS`' keys.
+    """
+    path = Path(path)
+    return _detect(lambda: open(path, "rb"), name or path.name)
+
+
+def _detect(opener, name: str, *, skip: int = 0) -> str:
+    """Decode the stream ``opener()`` gives (after ``skip`` header bytes) as UTF-8, then as GB18030."""
+    try:
+        with opener() as fh:
+            head = fh.read(skip + 3)[skip:]
+        _decode_all(opener, "utf-8", skip)
+    except UnicodeDecodeError as exc:
+        try:
+            _decode_all(opener, "gb18030", skip)
+        except UnicodeDecodeError:
+            raise _not_text(name, exc) from None
+        return "gb18030"
+    return "utf-8-sig" if skip == 0 and head == codecs.BOM_UTF8 else "utf-8"
+
+
+def _decode_all(opener, encoding: str, skip: int) -> None:
+    dec = codecs.getincrementaldecoder(encoding)()
+    with opener() as fh:
+        fh.read(skip)
+        while chunk := fh.read(1 << 20):
+            dec.decode(chunk)
+    dec.decode(b"", final=True)
+
+
+#: pyogrio's names for the encodings :func:`detect_encoding` answers with
+_PYOGRIO_ENCODING = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gb18030": "GB18030"}
+
+
+def _shapefile_encoding(path: Path, name: str) -> str | None:
+    """The encoding of a Shapefile's .dbf text when no ``.cpg`` declares it (None: the .cpg decides).
+
+    Only the records are decoded (the dBase header is binary: its length is in bytes 8–9)."""
+    if path.suffix.lower() == ".shp":
+        if any(path.with_suffix(s).exists() for s in (".cpg", ".CPG")):
+            return None
+        dbf = next((path.with_suffix(s) for s in (".dbf", ".DBF") if path.with_suffix(s).exists()), None)
+        if dbf is None:
+            return None
+        opener = lambda: open(dbf, "rb")  # noqa: E731
+    else:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+        if any(n.lower().endswith(".cpg") for n in names):
+            return None
+        member = next((n for n in names if n.lower().endswith(".dbf")), None)
+        if member is None:
+            return None
+
+        @contextmanager
+        def opener():
+            with zipfile.ZipFile(path) as zf, zf.open(member) as fh:
+                yield fh
+    with opener() as fh:
+        header = fh.read(10)
+    skip = int.from_bytes(header[8:10], "little") if len(header) == 10 else 0
+    return _detect(opener, name, skip=skip)
+
+
+def _not_text(name: str, exc: UnicodeDecodeError) -> EncodingError:
+    byte = exc.object[exc.start:exc.start + 1].hex() if isinstance(exc.object, (bytes, bytearray)) else "?"
+    return EncodingError(f"'{name}' is neither UTF-8 nor GB18030/GBK text (byte 0x{byte} cannot be decoded)",
+                         field="file", expected="text in UTF-8 (with or without a BOM) or GB18030/GBK")
 
 
 def _not_utf8(name: str, exc: UnicodeDecodeError) -> EncodingError:
@@ -242,8 +367,11 @@ def _geojson_declares_crs(path: Path) -> bool:
     return idx_feat == -1 or idx_crs < idx_feat
 
 
-def write_parcels_file(gdf: gpd.GeoDataFrame, path: str | Path, *, layer: str = "parcels") -> Path:
-    """Write stored parcels (EPSG:4490) to a file chosen by suffix."""
+def write_parcels_file(gdf: gpd.GeoDataFrame, path: str | Path, *, layer: str = "parcels", lang: str = "zh") -> Path:
+    """Write stored parcels (EPSG:4490) to a file chosen by suffix.
+
+    An xlsx has ``lang`` (zh/en) headers (宗地代码 …, which read back through the aliases) in a
+    sheet named 宗地 / parcels; other formats keep the canonical field names."""
     path = Path(path)
     suffix = path.suffix.lower()
     gdf = gdf.copy()
@@ -265,7 +393,7 @@ def write_parcels_file(gdf: gpd.GeoDataFrame, path: str | Path, *, layer: str = 
     elif suffix in (".csv", ".xlsx"):  # formulas neutralised, control characters removed, CSV with a BOM
         df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
         df["wkt"] = shapely.to_wkt(gdf.geometry.values, rounding_precision=-1)
-        tables.write_table(df, path, field="file")
+        tables.write_table(df, path, field="file", sheet="sheet_parcels", lang=lang)
     else:
         raise InputError(f"unsupported export type '{suffix}'", field="file",
                          expected=".gpkg, .geojson, .csv or .xlsx")

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import codes, crs as crsmod, units
+from . import aliases, codes, crs as crsmod, units
 from .errors import DataValidationError, GeometryError, RowProblem
 
 STATUSES = ("planned", "serviced", "published", "listed", "transferred",
@@ -135,7 +135,9 @@ def prepare_parcels(gdf: gpd.GeoDataFrame, *, crs=None, fix: bool = False, first
     n = len(df)
     rownum = np.arange(first_row, first_row + n)
     if "code" not in df.columns:
-        raise DataValidationError(problems=[RowProblem(0, "code", "column missing; every parcel needs a code")])
+        raise DataValidationError(problems=[RowProblem(
+            0, "code", "column missing; every parcel needs a code; expected a column named "
+            + aliases.accepted("code", "parcel") + "; the file has " + ", ".join(map(str, df.columns)))])
 
     from concurrent.futures import ThreadPoolExecutor
 
@@ -244,8 +246,9 @@ def _attributes(df: pd.DataFrame, rownum: np.ndarray, *, partial: bool) -> tuple
     if "land_use_code" in df:
         good = _check_text(df["land_use_code"], "land_use_code", flag)
         lus = _text(df["land_use_code"].where(good, None), numeric_as_int=True)
-        known = set(codes.land_use_codes())
-        flag(lus.notna() & ~lus.isin(known), "land_use_code",
+        known = codes.land_use_codes()
+        lus = aliases.map_values(lus, "land_use_code", {c: (u.name, u.name) for c, u in known.items()})  # 一类工业用地
+        flag(lus.notna() & ~lus.isin(list(known)), "land_use_code",
              lambda i: f"'{lus.iloc[i]}' is not a 2023 用地用海 code; expected e.g. 1001, 100101–100103")
         out["land_use_code"] = lus.to_numpy(dtype=object)
     elif not partial:
@@ -265,10 +268,12 @@ def _attributes(df: pd.DataFrame, rownum: np.ndarray, *, partial: bool) -> tuple
     if "status" in df:
         good = _check_text(df["status"], "status", flag)
         st = _text(df["status"].where(good, None))
+        st = aliases.map_values(st, "status", STATUS_LABELS)  # 已成交, 已出让 … → transferred
         if not partial:
             st = st.fillna("planned")
         flag(good & st.notna() & ~st.isin(STATUSES), "status",
-             lambda i: f"'{st.iloc[i]}' is unknown; expected one of " + ", ".join(STATUSES))
+             lambda i: f"'{st.iloc[i]}' is unknown; expected one of "
+             + ", ".join(f"{k} ({STATUS_LABELS[k][0]})" for k in STATUSES))
         out["status"] = st.to_numpy(dtype=object)
     elif not partial:
         out["status"] = "planned"
@@ -487,6 +492,46 @@ def find_overlaps(gdf: gpd.GeoDataFrame, *, min_area_m2: float = 0.01) -> list[O
     return [Overlap(codes_[i], codes_[j], float(a)) for i, j, a in zip(left[sel], right[sel], area[sel])]
 
 
+#: digitising slivers: an overlap below 1 m², or below 0.1 % of the smaller parcel, is tolerated (and reported)
+SLIVER_M2 = 1.0
+SLIVER_SHARE = 0.001
+TOLERANCE_TEXT = f"{SLIVER_M2:g} m² or {SLIVER_SHARE:.1%} of the smaller parcel"
+
+
+def is_sliver(area_m2, smaller_m2) -> np.ndarray:
+    """True where an overlap of ``area_m2`` is a digitising sliver (see :data:`SLIVER_M2`, :data:`SLIVER_SHARE`)."""
+    area_m2 = np.asarray(area_m2, dtype="float64")
+    return (area_m2 < SLIVER_M2) | (area_m2 < SLIVER_SHARE * np.asarray(smaller_m2, dtype="float64"))
+
+
+def overlaps_with(new: gpd.GeoDataFrame, stored: gpd.GeoDataFrame, *,
+                  min_area_m2: float = 0.01) -> tuple[list[Overlap], np.ndarray, np.ndarray]:
+    """New parcels overlapping stored ones (STRtree over the stored, no pairwise loop).
+
+    A stored parcel with the code of a new one is the same parcel (an upsert replaces it), never
+    an overlap. Returns the overlaps (a = new code, b = stored code), the row index (0-based) of
+    each in ``new`` and the area of the smaller parcel of each pair (m²).
+    """
+    empty = ([], np.zeros(0, dtype=int), np.zeros(0))
+    if not len(new) or not len(stored):
+        return empty
+    sgeoms = np.asarray(stored.geometry.values, dtype=object)
+    ngeoms = np.asarray(new.geometry.values, dtype=object)
+    tree = shapely.STRtree(sgeoms)
+    left, right = tree.query(ngeoms, predicate="intersects")
+    ncodes, scodes = new["code"].to_numpy(dtype=object), stored["code"].to_numpy(dtype=object)
+    keep = ncodes[left] != scodes[right]
+    left, right = left[keep], right[keep]
+    if not len(left):
+        return empty
+    area = crsmod.areas_m2(shapely.intersection(ngeoms[left], sgeoms[right]))
+    sel = area > min_area_m2
+    left, right, area = left[sel], right[sel], area[sel]
+    smaller = np.minimum(new["area_m2"].to_numpy(dtype="float64")[left],
+                         stored["area_m2"].to_numpy(dtype="float64")[right])
+    return ([Overlap(ncodes[i], scodes[j], float(a)) for i, j, a in zip(left, right, area)], left, smaller)
+
+
 def outside_boundary(gdf: gpd.GeoDataFrame, boundary, *, min_area_m2: float = 0.01) -> list[tuple[str, float]]:
     """Parcels (code, outside area m²) not covered by ``boundary`` (a polygon in EPSG:4490)."""
     geoms = np.asarray(gdf.geometry.values, dtype=object)
@@ -504,5 +549,5 @@ def outside_boundary(gdf: gpd.GeoDataFrame, boundary, *, min_area_m2: float = 0.
 
 
 __all__ = ["STATUSES", "AVAILABLE_STATUSES", "validate_code", "prepare_parcels", "prepare_attribute_updates",
-           "AttributeUpdate", "vertex_limit", "find_overlaps",
+           "AttributeUpdate", "vertex_limit", "find_overlaps", "overlaps_with", "is_sliver",
            "outside_boundary", "with_derived", "GeometryError"]

@@ -13,6 +13,7 @@ import pandas as pd
 
 from .rules import checks, matching
 from . import io as sio, tables
+from . import crs as crsmod
 from .crs import parse_crs
 from .errors import InputError, NotFoundError, RuleSetError
 from .rules import thresholds
@@ -51,33 +52,132 @@ def read_and_prepare(path, *, layer=None, crs=None, fix=False, read: "sio.ReadRe
     return gdf, rep
 
 
+#: what ``import --allow`` may let through (each is refused by default)
+ALLOWABLE = ("overlap", "outside-park")
+
+
 def import_file(store: Store, path, *, layer=None, crs=None, fix=False, mode="insert", progress=None,
-                read: "sio.ReadResult | None" = None) -> dict:
+                read: "sio.ReadResult | None" = None, allow=()) -> dict:
+    """Import a parcel file in one transaction, after every check :func:`validate_file` runs.
+
+    Refused by default (nothing written): overlaps beyond the sliver tolerance, within the file or
+    with stored parcels (:data:`standardland.parcels.TOLERANCE_TEXT`), and parcels outside their
+    park's boundary; ``allow`` ("overlap", "outside-park") imports them anyway and the result
+    records what was allowed. Slivers are imported and reported. Duplicate codes within the
+    file are always refused (:func:`~standardland.parcels.prepare_parcels`).
+    """
+    allow = _allowed(allow)
     res = read if read is not None else sio.read_parcels_file(path, layer=layer)
     if not res.has_geometry:
         upd = store.update_parcel_attributes(res.frame)
-        return {"file": Path(path).name, "mode": "attributes", **upd.to_dict(), "repaired": []}
+        return {"file": Path(path).name, "mode": "attributes", "encoding": res.encoding,
+                "columns": res.renamed or {}, **upd.to_dict(), "repaired": []}
     gdf, rep = read_and_prepare(path, crs=crs, fix=fix, read=res, store=store)
+    found = store_checks(store, gdf, rep.source_crs)
+    _refuse(gdf, found, allow)
     out = store.import_parcels(gdf, mode=mode, progress=progress)
-    return {"file": Path(path).name, "mode": mode, "source_crs": rep.source_crs, **out.to_dict(),
-            "repaired": [str(p) for p in rep.repaired], "assigned": rep.assigned}
+    allowed = {k: found[k] for k, a in (("overlaps", "overlap"), ("outside_park", "outside-park"))
+               if a in allow and found[k]}
+    return {"file": Path(path).name, "mode": mode, "source_crs": rep.source_crs, "encoding": res.encoding,
+            "columns": res.renamed or {}, **out.to_dict(), "repaired": [str(p) for p in rep.repaired],
+            "allowed": allowed, "slivers": found["slivers"], "warnings": found["warnings"],
+            "assigned": rep.assigned}
+
+
+def _allowed(allow) -> set:
+    allow = set(allow or ())
+    bad = sorted(allow - set(ALLOWABLE))
+    if bad:
+        from .errors import BadParameter
+
+        raise BadParameter(f"'{bad[0]}' cannot be allowed", field="allow", expected=" or ".join(ALLOWABLE))
+    return allow
+
+
+def _refuse(gdf: gpd.GeoDataFrame, found: dict, allow: set) -> None:
+    """Raise :class:`DataValidationError` for what ``found`` holds and ``allow`` does not let through."""
+    from .errors import DataValidationError, RowProblem
+    from .parcels import TOLERANCE_TEXT
+
+    row = {c: i + 1 for i, c in enumerate(gdf["code"])}
+    problems = []
+    if "overlap" not in allow:
+        for o in found["overlaps"]:
+            other = "stored parcel" if o["with"] == "stored" else f"row {row.get(o['b'])},"
+            problems.append(RowProblem(row[o["a"]], "geometry", f"{o['a']} overlaps {other} {o['b']} by "
+                                       f"{o['area_m2']:,.1f} m², beyond the tolerance ({TOLERANCE_TEXT}); "
+                                       "expected no overlap (or --allow overlap)"))
+    if "outside-park" not in allow:
+        hint = next((w for w in found["warnings"] if "--crs gcj02" in w), "")
+        for o in found["outside_park"]:
+            problems.append(RowProblem(row[o["code"]], "park", f"{o['code']} lies {o['outside_m2']:,.1f} m² outside "
+                                       f"park {o['park']}'s boundary; expected a parcel inside its park "
+                                       "(or --allow outside-park)" + (f"; {hint}" if hint else "")))
+    if problems:
+        raise DataValidationError(problems=sorted(problems, key=lambda p: p.row))
+
+
+def store_checks(store: Store | None, gdf: gpd.GeoDataFrame, source_crs: str | None = None) -> dict:
+    """Every topology check of a prepared parcel file (EPSG:4490) against itself and the store.
+
+    Returns ``overlaps`` (beyond the sliver tolerance; ``with`` = "file" or "stored"), ``slivers``
+    (tolerated overlaps and boundary slivers), ``outside_park`` (beyond the tolerance) and
+    ``warnings`` (a WGS84-declared file that fits its park's boundary markedly better after a
+    GCJ-02 → WGS84 conversion: never shifted silently, the warning names ``--crs gcj02``).
+    Stored parcels are fetched by the file's bounding box (:class:`ParcelQuery`), then an STRtree.
+    """
+    from .parcels import is_sliver, overlaps_with
+
+    area = dict(zip(gdf["code"], gdf["area_m2"]))
+    overlaps, slivers, outside, warnings = [], [], [], []
+    within = find_overlaps(gdf)
+    if within:
+        smaller = [min(area[o.a], area[o.b]) for o in within]
+        for o, tol in zip(within, is_sliver([o.area_m2 for o in within], smaller)):
+            (slivers if tol else overlaps).append({"a": o.a, "b": o.b, "area_m2": o.area_m2, "with": "file"})
+    if store is None or not len(gdf):
+        return {"overlaps": overlaps, "slivers": slivers, "outside_park": outside, "warnings": warnings}
+    xmin, ymin, xmax, ymax = (float(v) for v in gdf.total_bounds)
+    stored = store.parcels(ParcelQuery(bbox=(xmin, ymin, xmax, ymax)))
+    found, _, smaller = overlaps_with(gdf, stored)
+    for o, tol in zip(found, is_sliver([o.area_m2 for o in found], smaller)):
+        (slivers if tol else overlaps).append({"a": o.a, "b": o.b, "area_m2": o.area_m2, "with": "stored"})
+    pk = parks(store)
+    bounds = {c: b for c, b in zip(pk["code"], pk.geometry) if b is not None}
+    if "park" not in gdf.columns or not bounds:
+        return {"overlaps": overlaps, "slivers": slivers, "outside_park": outside, "warnings": warnings}
+    before = after = 0.0
+    for code, boundary in bounds.items():
+        sub = gdf[gdf["park"] == code]
+        if not len(sub):
+            continue
+        out_ = outside_boundary(sub, boundary)
+        if out_:
+            own = dict(zip(sub["code"], sub["area_m2"]))
+            for (c, a), tol in zip(out_, is_sliver([a for _, a in out_], [own[c] for c, _ in out_])):
+                rec = {"code": c, "park": code, "outside_m2": a}
+                (slivers if tol else outside).append(rec)
+            before += sum(a for _, a in out_)
+            if source_crs in ("EPSG:4326", "EPSG:4490"):
+                shifted = sub.set_geometry(crsmod.to_storage(sub.geometry.values, parse_crs("gcj02")))
+                after += sum(a for _, a in outside_boundary(shifted, boundary))
+    if source_crs in ("EPSG:4326", "EPSG:4490") and before > 1.0 and after < 0.5 * before:
+        warnings.append(f"the parcels fit their park's boundary markedly better as GCJ-02 ({after:,.0f} m² "
+                        f"outside instead of {before:,.0f} m²): if the file comes from an online map, re-run "
+                        "with --crs gcj02 (nothing was shifted)")
+    return {"overlaps": overlaps, "slivers": slivers, "outside_park": outside, "warnings": warnings}
 
 
 def validate_file(path, *, layer=None, crs=None, fix=False, store: Store | None = None) -> dict:
-    gdf, rep = read_and_prepare(path, layer=layer, crs=crs, fix=fix, store=store)
-    overlaps = find_overlaps(gdf)
-    outside = []
-    if store is not None:
-        pk = parks(store)
-        for code, boundary in zip(pk["code"], pk.geometry):
-            if boundary is None:
-                continue
-            outside += outside_boundary(gdf[gdf["park"] == code], boundary)
-    return {"file": Path(path).name, "rows": len(gdf), "source_crs": rep.source_crs,
-            "area_m2": float(gdf["area_m2"].sum()), "area_mu": float(gdf["area_mu"].sum()),
-            "repaired": [str(p) for p in rep.repaired],
-            "overlaps": [{"a": o.a, "b": o.b, "area_m2": o.area_m2} for o in overlaps],
-            "outside_park": [{"code": c, "outside_m2": a} for c, a in outside]}
+    """Every check an import runs (geometry, codes, CRS, overlaps within the file and with the
+    store, park boundaries, the GCJ-02 hint), writing nothing."""
+    res = sio.read_parcels_file(path, layer=layer)
+    gdf, rep = read_and_prepare(path, crs=crs, fix=fix, read=res, store=store)
+    found = store_checks(store, gdf, rep.source_crs)
+    return {"file": Path(path).name, "rows": len(gdf), "source_crs": rep.source_crs, "encoding": res.encoding,
+            "columns": res.renamed or {}, "area_m2": float(gdf["area_m2"].sum()),
+            "area_mu": float(gdf["area_mu"].sum()),
+            "repaired": [str(p) for p in rep.repaired], "assigned": rep.assigned, **found}
 
 
 def _or_none(v):
@@ -309,7 +409,9 @@ def match_project(store: Store, project: dict, *, top=10, within=None, lang="zh"
 
 
 def read_table(path) -> pd.DataFrame:
-    """A screening table (.csv, UTF-8 with or without a BOM, or .xlsx) as text/Excel cells."""
+    """A screening table (.csv in UTF-8, with or without a BOM, or GB18030/GBK; or .xlsx) as text/Excel cells.
+
+    The CSV encoding used is in ``df.attrs["encoding"]`` (:func:`standardland.io.detect_encoding`)."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"file '{path}' does not exist", field="file", expected="a .csv or .xlsx file")
@@ -318,7 +420,7 @@ def read_table(path) -> pd.DataFrame:
 
 def write_table(df: pd.DataFrame, path) -> None:
     """The screening output (.csv with a BOM or .xlsx), formulas neutralised (:mod:`standardland.tables`)."""
-    tables.write_table(df, path, field="out")
+    tables.write_table(df, path, field="out", sheet="sheet_screening")
 
 
 def screen_table(store: Store, df: pd.DataFrame, *, ruleset_ids=None, engine="local", scheduler=None,

@@ -10,13 +10,22 @@ Data in a cell is data, never a formula or a control sequence:
 - CSV files are UTF-8 with a byte-order mark, which Excel on Chinese Windows needs to read
   UTF-8 instead of GBK.
 
+Workbooks are made to be read: a named sheet (宗地 / parcels, 筛查结果 / screening, 登记簿 /
+register), the header row frozen, column widths that fit their text (a CJK character counts
+twice), and numbers displayed rounded (``number_format``) while the cell keeps full precision.
+Headers may be translated with :func:`column_labels` (labels from ``web/i18n.json``, the one
+label source).
+
 :func:`clean_text` is the same cleaning for text printed on a terminal (no ESC sequences from data).
 """
 
 from __future__ import annotations
 
 import io
+import json
 import re
+import unicodedata
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -103,25 +112,80 @@ def write_csv(df: pd.DataFrame, target) -> None:
     safe_frame(df).to_csv(target, index=False, encoding=CSV_ENCODING, lineterminator="\r\n")
 
 
-def write_xlsx(df: pd.DataFrame, target, *, sheet_name: str = "Sheet1") -> None:
-    """xlsx (openpyxl), cells neutralised. ``target``: a path or a binary buffer."""
-    safe_frame(df).to_excel(target, index=False, engine="openpyxl", sheet_name=sheet_name)
+#: how a float cell is displayed (the cell keeps every digit)
+NUMBER_FORMAT = "#,##0.00"
+_MAX_WIDTH = 60
+_WIDTH_SAMPLE = 1000  # rows whose text decides a column's width
 
 
-def xlsx_bytes(df: pd.DataFrame, *, sheet_name: str = "Sheet1") -> bytes:
+@cache
+def _labels() -> dict:
+    from .resources import web
+
+    return json.loads(web("i18n.json").read_text(encoding="utf-8"))
+
+
+def label(key: str, lang: str = "zh") -> str:
+    """The ``lang`` (zh/en) label of ``key`` in ``web/i18n.json``; the key itself when it has none."""
+    entry = _labels().get(key)
+    return entry["en" if lang == "en" else "zh"] if entry else key
+
+
+def column_labels(columns, lang: str = "zh") -> dict:
+    """Header → its ``col_<name>`` label in ``lang``, for the columns that have one."""
+    return {c: label(f"col_{c}", lang) for c in columns if f"col_{c}" in _labels()}
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def write_xlsx(df: pd.DataFrame, target, *, sheet_name: str = "Sheet1", headers: dict | None = None) -> None:
+    """xlsx (openpyxl), cells neutralised, in a sheet named ``sheet_name``. ``target``: a path or a binary buffer.
+
+    ``headers`` renames columns (e.g. :func:`column_labels`). The header row is frozen, columns are
+    as wide as their header and their first rows' text, float columns show :data:`NUMBER_FORMAT`
+    (the cell keeps the full value)."""
+    from openpyxl.utils import get_column_letter
+
+    frame = safe_frame(df.rename(columns=headers) if headers else df)
+    with pd.ExcelWriter(target, engine="openpyxl") as xw:
+        frame.to_excel(xw, index=False, sheet_name=sheet_name)
+        ws = xw.sheets[sheet_name]
+        ws.freeze_panes = "A2"
+        head = frame.head(_WIDTH_SAMPLE)
+        for j, name in enumerate(frame.columns, start=1):
+            col = head[name]
+            floats = pd.api.types.is_float_dtype(col.dtype)
+            texts = col.map(lambda v, floats=floats: f"{v:,.2f}" if floats and pd.notna(v) else ("" if v is None else str(v)),
+                            na_action="ignore").fillna("")
+            widest = max([_width(str(name))] + [_width(t) for t in texts.tolist()])
+            ws.column_dimensions[get_column_letter(j)].width = min(widest + 2, _MAX_WIDTH)
+            if floats:
+                for (cell,) in ws.iter_rows(min_row=2, max_row=len(frame) + 1, min_col=j, max_col=j):
+                    cell.number_format = NUMBER_FORMAT
+
+
+def xlsx_bytes(df: pd.DataFrame, *, sheet_name: str = "Sheet1", headers: dict | None = None) -> bytes:
     buf = io.BytesIO()
-    write_xlsx(df, buf, sheet_name=sheet_name)
+    write_xlsx(df, buf, sheet_name=sheet_name, headers=headers)
     return buf.getvalue()
 
 
-def write_table(df: pd.DataFrame, path, *, field: str = "out") -> Path:
-    """Write ``df`` as .csv or .xlsx (by suffix); anything else is an :class:`InputError` on ``field``."""
+def write_table(df: pd.DataFrame, path, *, field: str = "out", sheet: str | None = None,
+                lang: str | None = None) -> Path:
+    """Write ``df`` as .csv or .xlsx (by suffix); anything else is an :class:`InputError` on ``field``.
+
+    For xlsx, ``sheet`` is an i18n key of the sheet's name (``sheet_parcels`` …) and ``lang``
+    (zh/en) translates the headers that have a ``col_`` label; a CSV keeps its canonical headers
+    (it is read back by machines)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
         write_csv(df, path)
     elif suffix == ".xlsx":
-        write_xlsx(df, path)
+        write_xlsx(df, path, sheet_name=label(sheet, lang or "zh") if sheet else "Sheet1",
+                   headers=column_labels(df.columns, lang) if lang else None)
     else:
         raise InputError(f"unsupported output '{path.suffix}'", field=field, expected=".csv or .xlsx")
     return path

@@ -108,11 +108,11 @@ def screen_rows(url: str, rows: list[dict], ruleset_ids, indicators, checkpoint:
                                               checkpoint=checkpoint))
 
 
-def import_file(url: str, path: str, name: str, limits, crs, fix: bool, mode: str) -> dict:
+def import_file(url: str, path: str, name: str, limits, crs, fix: bool, mode: str, allow: tuple = ()) -> dict:
     """Import a parcel file in the helper process; the import summary."""
     from .. import io as sio
     from .. import services
 
     store = _store(url)
     res = sio.read_parcels_file(path, limits=limits, name=name)
-    return {**services.import_file(store, path, crs=crs, fix=fix, mode=mode, read=res), "file": name}
+    return {**services.import_file(store, path, crs=crs, fix=fix, mode=mode, read=res, allow=allow), "file": name}

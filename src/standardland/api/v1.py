@@ -240,6 +240,9 @@ class ParcelsFactory:
         async def import_file(request: Request, file: UploadFile = File(...),
                               mode: Literal["insert", "upsert"] = Form("insert"),
                               crs: str | None = Form(None), fix: bool = Form(False),
+                              allow: list[Literal["overlap", "outside-park"]] = Query(
+                                  [], description="Import anyway: overlaps beyond the sliver tolerance, parcels "
+                                                  "outside their park (recorded in the result)"),
                               _=_dep(require(*WRITERS))):
             suffix = Path(file.filename or "").suffix.lower()
             if suffix not in UPLOAD_SUFFIXES:
@@ -249,7 +252,7 @@ class ParcelsFactory:
                                     max_unzipped_bytes=self.settings.max_decompressed_bytes)
             name = _upload_name(file.filename, suffix)
             return await _with_upload(file, suffix, self.settings.max_upload_bytes, jobs.import_file,
-                                      request.app.state.store.url, name, limits, crs, fix, mode)
+                                      request.app.state.store.url, name, limits, crs, fix, mode, tuple(allow))
 
     @staticmethod
     def _prepare(feature: ParcelFeature, code: str | None = None):

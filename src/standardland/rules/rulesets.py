@@ -377,9 +377,11 @@ TABLE_COLUMNS = ("indicator", "industry", "region_class", "zone_tier", "min", "m
 
 def read_rule_table(path: str | Path) -> list[dict]:
     """Rules in long form, one per row: indicator, industry, region_class, min/max, unit, … ."""
+    from ..io import detect_encoding  # the one home of text decoding (UTF-8 with/without BOM, GB18030/GBK)
+
     path = Path(path)
     if path.suffix.lower() == ".csv":
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=detect_encoding(path))
     elif path.suffix.lower() == ".xlsx":
         df = pd.read_excel(path, dtype=str, engine="openpyxl").fillna("")
     else:
