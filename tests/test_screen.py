@@ -67,13 +67,16 @@ def _random_table(n, seed=3):
 
 
 @pytest.mark.slow
-def test_dask_results_are_identical_to_local():
+def test_dask_results_are_identical_to_local(tmp_path):
     df = _random_table(20_000)
     pairs = checks.parse_project_table(df)
     rs = shipped_rulesets()
     local = checks.screen_frame(pairs, load_rulesets(rs))
     dist = checks.screen_dask(pairs, rs, npartitions=4)
     pd.testing.assert_frame_equal(local, dist)
+    services.write_table(local, tmp_path / "local.csv")
+    services.write_table(dist, tmp_path / "dask.csv")
+    assert (tmp_path / "local.csv").read_bytes() == (tmp_path / "dask.csv").read_bytes()
     assert set(local["verdict"]) == {"fail", "incomplete"}
     assert set(local["far_status"]) >= {"pass", "fail", "not_applicable"}  # every 2017 code has a 2002 counterpart
 
