@@ -219,7 +219,7 @@ def screen_frame(pairs: pd.DataFrame, rulesets, *, checkpoint: str = "screening"
     head_frame = pd.DataFrame(head, copy=False)
     if "industry_label" in head_frame.columns:
         head_frame["industry_label"] = pd.Categorical(head_frame["industry_label"])
-    return pd.concat([head_frame, flat], axis=1, copy=False)
+    return pd.concat([head_frame, flat], axis=1)
 
 
 def screen_dask(pairs: pd.DataFrame, rulesets, *, checkpoint: str = "screening", scheduler: str | None = None,
