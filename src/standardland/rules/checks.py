@@ -212,13 +212,11 @@ def screen_frame(pairs: pd.DataFrame, rulesets, *, checkpoint: str = "screening"
     flat = ev.flat()
     lead = [c for c in ("id", "project_name", "parcel_code", "industry_label", "industry_error") if c in pairs.columns]
     head = {}
-    for c in lead:  # a column of few values (the industry's) stays coded: a dictionary array when written
+    for c in lead:  # a coded column (the industry's) stays coded: a dictionary array when written
         col = pairs[c]
         head["name" if c == "project_name" else c] = (
             col.array if isinstance(col.dtype, pd.CategoricalDtype) else col.to_numpy(dtype=object))
     head_frame = pd.DataFrame(head, copy=False)
-    if "industry_label" in head_frame.columns:
-        head_frame["industry_label"] = pd.Categorical(head_frame["industry_label"])
     return pd.concat([head_frame, flat], axis=1)
 
 
