@@ -67,13 +67,16 @@ def _random_table(n, seed=3):
 
 
 @pytest.mark.slow
-def test_dask_results_are_identical_to_local():
+def test_dask_results_are_identical_to_local(tmp_path):
     df = _random_table(20_000)
     pairs = checks.parse_project_table(df)
     rs = shipped_rulesets()
     local = checks.screen_frame(pairs, load_rulesets(rs))
     dist = checks.screen_dask(pairs, rs, npartitions=4)
     pd.testing.assert_frame_equal(local, dist)
+    services.write_table(local, tmp_path / "local.csv")
+    services.write_table(dist, tmp_path / "dask.csv")
+    assert (tmp_path / "local.csv").read_bytes() == (tmp_path / "dask.csv").read_bytes()
     assert set(local["verdict"]) == {"fail", "incomplete"}
     assert set(local["far_status"]) >= {"pass", "fail", "not_applicable"}  # every 2017 code has a 2002 counterpart
 
@@ -86,3 +89,49 @@ def test_an_empty_screening_is_an_empty_answer(store):
 
     res = services.screen_table(store, pd.DataFrame({"id": [], "decision_date": [], "industry_code": []}))
     assert len(res) == 0 and "verdict" in res.columns
+
+
+def test_csv_format_is_pinned(tmp_path):
+    """The bytes of a written table: UTF-8 BOM, CRLF row ends, text quoted (RFC 4180, a quote doubled,
+    a line break kept inside its quotes), numbers in their shortest round-trip form, a missing value
+    empty, formulas neutralised in cells, categories and headers."""
+    import csv
+    import io
+
+    from standardland import tables
+
+    df = pd.DataFrame({"id": ["a,b", 'q"x', "l\nb", None, "工业", "=1+1"],
+                       "far_actual": [0.1, 1e-7, 1234567.891, np.nan, 3.0, -2.5],
+                       "far_status": pd.Categorical(["pass", "fail", "pass", None, "=x", "pass"]),
+                       "n": [1, 2, 3, 4, 5, -6]})
+    out = tmp_path / "t.csv"
+    tables.write_csv(df, out)
+    raw = out.read_bytes()
+    assert raw == ('\ufeffid,far_actual,far_status,n\r\n'
+                   '"a,b",0.1,"pass",1\r\n'
+                   '"q""x",1e-7,"fail",2\r\n'
+                   '"l\nb",1234567.891,"pass",3\r\n'
+                   ',,,4\r\n'
+                   '"工业",3,"\'=x",5\r\n'
+                   '"\'=1+1",-2.5,"pass",-6\r\n').encode("utf-8")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    assert [float(r[1]) for r in rows[1:] if r[1]] == [0.1, 1e-7, 1234567.891, 3.0, -2.5]  # exact round trip
+    assert [r[0] for r in rows[1:]] == ["a,b", 'q"x', "l\nb", "", "工业", "'=1+1"]
+    # a header that needs quoting is quoted; a table with booleans keeps the same guarantees
+    odd = tmp_path / "odd.csv"
+    tables.write_csv(pd.DataFrame({"a,b": ["x"], "ok": [True]}), odd)
+    assert odd.read_bytes() == '\ufeff"a,b",ok\r\nx,True\r\n'.encode("utf-8")
+
+
+def test_screen_csv_reads_back_as_the_screened_table(tmp_path):
+    df = _random_table(500)
+    pairs = checks.parse_project_table(df)
+    res = checks.screen_frame(pairs, load_rulesets(shipped_rulesets()))
+    services.write_table(res, tmp_path / "s.csv")
+    back = pd.read_csv(tmp_path / "s.csv", encoding="utf-8-sig", keep_default_na=False, na_values=[""])
+    assert list(back.columns) == list(res.columns)
+    def cells(col):  # an empty text cell and a missing value read back alike
+        return [None if v is None or v == "" else v for v in col.astype(object).where(col.notna(), None)]
+
+    for c in res.columns:
+        assert cells(back[c]) == cells(res[c]), c

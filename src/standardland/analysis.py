@@ -27,7 +27,7 @@ def context_columns(store, p: Project, *, parcel: str | None = None, park: str |
     if on is not None:
         p.decision_date = on
     if parcel is not None:
-        frame, pf = services.parcel_for_check(store, parcel)
+        frame, pf, _ = services.parcel_for_check(store, parcel)
         services.require_rules_in_force(services.rulesets(store), frame.iloc[0], p.decision_date)
         cols = dict(pf)
         ctx = {"parcel_code": parcel, "park": frame.iloc[0].get("park"),

@@ -331,7 +331,8 @@ def published_thresholds(store: Store, parcels: gpd.GeoDataFrame, *, on: date | 
 # -- check / match / screen ------------------------------------------------------------------
 
 def parcel_for_check(store: Store, code: str, versions: dict | None = None):
-    """(one-row parcel frame, engine columns) for a parcel, cached until any parcel or park changes."""
+    """(one-row parcel frame, engine columns, the row) for a parcel, cached until any parcel or park
+    changes."""
     versions = versions if versions is not None else store.versions()
     key = (versions["parcels_version"], versions["parks_version"])
     slot = _CACHE.get((store.url, "parcel_rows"))
@@ -343,7 +344,7 @@ def parcel_for_check(store: Store, code: str, versions: dict | None = None):
         if len(rows) > 10_000:
             rows.clear()
         parcel = store.parcel(code)
-        rows[code] = (parcel, checks.parcel_columns(parcel, parks(store, versions)))
+        rows[code] = (parcel, checks.parcel_columns(parcel, parks(store, versions)), parcel.iloc[0])
     return rows[code]
 
 
@@ -376,12 +377,12 @@ def check_project(store: Store, project: dict, parcel_code: str, *, checkpoint="
 
     Raises :class:`ConflictError` when no rule set is in force for the decision date and the parcel."""
     p = parse_project(project)
-    versions = store.versions()  # one round-trip for every cache below
-    parcel, pf = parcel_for_check(store, parcel_code, versions)
+    versions = store.versions()  # one snapshot for every cache below (no query while nothing changed)
+    parcel, pf, row = parcel_for_check(store, parcel_code, versions)
     rs = rulesets(store, versions=versions)
-    require_rules_in_force(rs, parcel.iloc[0], p.decision_date)
+    require_rules_in_force(rs, row, p.decision_date)
     v = checks.check(p, parcel, parks(store, versions), rs, checkpoint=checkpoint, lang=lang, frame=pf)
-    v.setdefault("notes", []).extend(parcel_fit_notes(p, parcel.iloc[0], checkpoint=checkpoint, lang=lang))
+    v.setdefault("notes", []).extend(parcel_fit_notes(p, row, checkpoint=checkpoint, lang=lang))
     from .rules.advice import check_advice
 
     v["advice"] = check_advice(p, pf, rs, checkpoint=checkpoint, lang=lang)

@@ -106,10 +106,68 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=df.index)
 
 
+_BOM = "\ufeff"
+_PLAIN_HEADER = re.compile(r'^[^",\r\n]*$')
+
+
+def _arrow_columns(df: pd.DataFrame):
+    """``df`` as a pyarrow Table when every column maps onto Arrow as is (numbers, text, categoricals as
+    dictionary arrays — no copy of their rows); None when one does not (booleans, dates, mixed objects):
+    those tables keep pandas' writer, whose cell text is the same."""
+    import pyarrow as pa
+
+    arrays = []
+    for name in df.columns:
+        col = df[name]
+        dt = col.dtype
+        try:
+            if isinstance(dt, pd.CategoricalDtype):
+                if not pd.api.types.is_string_dtype(dt.categories.dtype) and len(dt.categories):
+                    return None
+                arr = pa.DictionaryArray.from_arrays(
+                    pa.array(col.cat.codes.to_numpy(), mask=col.cat.codes.to_numpy() < 0),
+                    pa.array(dt.categories.to_numpy(dtype=object), type=pa.string()))
+            elif pd.api.types.is_bool_dtype(dt) or not (pd.api.types.is_numeric_dtype(dt) or
+                                                         pd.api.types.is_string_dtype(dt)):
+                return None
+            elif pd.api.types.is_numeric_dtype(dt):
+                arr = pa.Array.from_pandas(col)
+            else:
+                arr = pa.array(col.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # an object column holding non-text values
+            return None
+        arrays.append(arr)
+    return pa.Table.from_arrays(arrays, names=[str(c) for c in df.columns])
+
+
 def write_csv(df: pd.DataFrame, target) -> None:
     """CSV, UTF-8 with a BOM, cells neutralised, CRLF line ends (RFC 4180: a cell holding a CR or
-    LF is then quoted, so it cannot split a row). ``target``: a path or a text/binary buffer."""
-    safe_frame(df).to_csv(target, index=False, encoding=CSV_ENCODING, lineterminator="\r\n")
+    LF is quoted, so it cannot split a row). ``target``: a path or a text/binary buffer.
+
+    Written by ``pyarrow.csv`` (numbers in their shortest round-trip form, text cells quoted, a missing
+    value empty; the header quoted only where a name needs it); a table with booleans, dates or
+    mixed-object columns goes through pandas' writer (same guarantees, minimal quoting)."""
+    safe = safe_frame(df)
+    table = _arrow_columns(safe)
+    if table is None:
+        safe.to_csv(target, index=False, encoding=CSV_ENCODING, lineterminator="\r\n")
+        return
+    import pyarrow.csv as pacsv
+
+    plain = all(_PLAIN_HEADER.match(c) for c in table.column_names)
+    opts = pacsv.WriteOptions(eol="\r\n", quoting_header="none" if plain else "needed",
+                              batch_size=65_536)
+    if isinstance(target, (str, Path)):
+        with open(target, "wb") as out:
+            out.write(_BOM.encode("utf-8"))
+            pacsv.write_csv(table, out, opts)
+        return
+    buf = io.BytesIO()
+    pacsv.write_csv(table, buf, opts)
+    if isinstance(target, io.TextIOBase):
+        target.write(_BOM + buf.getvalue().decode("utf-8"))
+    else:
+        target.write(_BOM.encode("utf-8") + buf.getvalue())
 
 
 #: how a float cell is displayed (the cell keeps every digit)

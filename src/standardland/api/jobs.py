@@ -44,6 +44,10 @@ async def run(fn, *args):
             _POOL = None
         raise Unavailable("the file could not be processed (the helper process stopped); nothing was written",
                         field="file", expected="a smaller file") from None
+    finally:
+        from ..store.dialect import note_external_write
+
+        note_external_write()  # the helper may have written: cached store versions are re-read
 
 
 def warm() -> None:

@@ -211,8 +211,13 @@ def screen_frame(pairs: pd.DataFrame, rulesets, *, checkpoint: str = "screening"
                   only=set(only) if only else None)
     flat = ev.flat()
     lead = [c for c in ("id", "project_name", "parcel_code", "industry_label", "industry_error") if c in pairs.columns]
-    head = pairs[lead].reset_index(drop=True).rename(columns={"project_name": "name"}).astype(object)
-    return pd.concat([head, flat], axis=1)
+    head = {}
+    for c in lead:  # a coded column (the industry's) stays coded: a dictionary array when written
+        col = pairs[c]
+        head["name" if c == "project_name" else c] = (
+            col.array if isinstance(col.dtype, pd.CategoricalDtype) else col.to_numpy(dtype=object))
+    head_frame = pd.DataFrame(head, copy=False)
+    return pd.concat([head_frame, flat], axis=1)
 
 
 def screen_dask(pairs: pd.DataFrame, rulesets, *, checkpoint: str = "screening", scheduler: str | None = None,

@@ -151,6 +151,33 @@ def _reason(ev: Evaluation, ind, th: Threshold, status: str) -> str | None:
     return None
 
 
+#: per-context pieces of an explanation, keyed by the identity of the context's threshold dict (which
+#: :func:`~standardland.rules.thresholds.effective_thresholds` shares while the rule sets are the same
+#: objects, i.e. per rule-set version); the dict itself is held so its id is not reused
+_PIECES: dict[tuple[int, str], tuple[dict, tuple]] = {}
+_PIECES_MAX = 4096
+
+
+def _context_pieces(ths: dict, cat, lang: str) -> tuple:
+    """(name and layer dicts per indicator, scope notes, rule sets) of one context, built once.
+
+    Shared between explanations: treat as read-only (:func:`explain` copies the lists it returns)."""
+    key = (id(ths), lang)
+    hit = _PIECES.get(key)
+    if hit is not None and hit[0] is ths:
+        return hit[1]
+    if len(_PIECES) >= _PIECES_MAX:
+        _PIECES.clear()
+    per = {ind.id: (ind.name(lang), tuple(_worded(lv.to_dict()) for lv in ths[ind.id].layers))
+           for ind in cat.indicators}
+    notes = tuple({"kind": "scope", "message": m} for m in sorted({th.out_of_scope for th in ths.values()
+                                                                   if th.out_of_scope}))
+    rulesets = frozenset(lv["ruleset"] for _, lvs in per.values() for lv in lvs if lv["layer"] not in ROW_LAYERS)
+    out = (per, notes, rulesets)
+    _PIECES[key] = (ths, out)
+    return out
+
+
 def explain(ev: Evaluation, row: int, lang: str = "zh") -> dict:
     """The per-indicator explanation of one row, as the CLI, the API and documents print it.
 
@@ -163,13 +190,15 @@ def explain(ev: Evaluation, row: int, lang: str = "zh") -> dict:
     whose scope leaves the project's industry out).
     """
     ths = ev.key_thresholds[ev.key_index[row]]
+    per, ctx_notes, ctx_rulesets = _context_pieces(ths, ev.cat, lang)
     items = []
     for ind in ev.cat.indicators:
         i = ind.id
         th = ths[i]
+        name, ctx_layers = per[i]
         lo, hi = (_f(a[row]) for a in ev.required(i))
         alo, ahi = (_f(a[row]) for a in ev.advisory(i))
-        layers = [_worded(lv.to_dict()) for lv in th.layers] + _row_layers(ev, i, row)
+        layers = [dict(lv) for lv in ctx_layers] + _row_layers(ev, i, row)
         status = STATUSES[ev.status[i][row]]
         by_min, by_max = ev.governing(i, row)
         if lo is not None and hi is not None:
@@ -192,7 +221,7 @@ def explain(ev: Evaluation, row: int, lang: str = "zh") -> dict:
         items.append(
             {
                 "id": i,
-                "name": ind.name(lang),
+                "name": name,
                 "status": status,
                 "actual": _f(ev.actual[i][row]),
                 "required": required,
@@ -239,17 +268,12 @@ def explain(ev: Evaluation, row: int, lang: str = "zh") -> dict:
             "reason": _land_use_reason(lus, code, lu.nuisance[row], pc),
         }
     )
-    notes = []
-    for i in sorted({th.out_of_scope for th in ths.values() if th.out_of_scope}):
-        notes.append({"kind": "scope", "message": i})
     return {
         "verdict": VERDICTS[ev.verdict[row]],
         "checkpoint": ev.checkpoint,
-        "rulesets": sorted(
-            {lv["ruleset"] for it in items for lv in it["layers"] if lv["layer"] not in ROW_LAYERS}
-        ),
+        "rulesets": sorted(ctx_rulesets),
         "indicators": items,
-        "notes": notes,
+        "notes": [dict(n) for n in ctx_notes],
     }
 
 

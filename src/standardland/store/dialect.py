@@ -8,6 +8,8 @@ branches on the backend.
 
 from __future__ import annotations
 
+import threading
+import time
 from abc import ABC, abstractmethod
 
 import numpy as np
@@ -58,6 +60,17 @@ class Dialect(ABC):
     def offset_clause(self, with_limit: bool) -> str:
         """The paging tail for ``:offset`` (some backends need a LIMIT before an OFFSET)."""
 
+    #: how long another process's write may go unseen by :meth:`change_probe`'s time-based fallback
+    versions_ttl: float = 0.5
+
+    def change_probe(self, engine):
+        """A cheap callable whose answer changes whenever a committed write may have changed the store.
+
+        :meth:`~standardland.store.sql.SQLStore.versions` keeps its snapshot while the answer stays
+        the same. This default sees commits through ``engine`` (in this process) at once, and any
+        other process's within :attr:`versions_ttl` seconds."""
+        return _CommitProbe(engine, self.versions_ttl)
+
 
 class SQLiteDialect(Dialect):
     """The embedded file: WKB in a BLOB, a grid-cell B-tree index (:mod:`.tiles`), executemany."""
@@ -106,6 +119,26 @@ class SQLiteDialect(Dialect):
     def offset_clause(self, with_limit):
         return " OFFSET :offset" if with_limit else " LIMIT -1 OFFSET :offset"
 
+    def change_probe(self, engine):
+        """``PRAGMA data_version`` on a connection of its own: it changes with every commit by any other
+        connection, in this process or another, so a cached snapshot is never stale (a file database;
+        an in-memory one has no other process and uses the default)."""
+        path = engine.url.database
+        if not path or path == ":memory:" or path.startswith("file:"):
+            return super().change_probe(engine)
+        import sqlite3
+
+        con = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        lock = threading.Lock()
+        local = _CommitProbe(engine, None)
+
+        def probe():
+            with lock:
+                return con.execute("PRAGMA data_version").fetchone()[0], local()
+
+        probe.close = con.close
+        return probe
+
 
 class PostGISDialect(Dialect):
     """PostgreSQL + PostGIS: ``geometry(Geometry, 4490)`` with GIST, bulk loads by ``COPY``."""
@@ -138,3 +171,37 @@ class PostGISDialect(Dialect):
 
     def offset_clause(self, with_limit):
         return " OFFSET :offset"
+
+
+#: bumped by :func:`note_external_write` (a helper process of ours wrote to some store)
+_external = [0]
+
+
+def note_external_write() -> None:
+    """Tell every store in this process that another process of ours wrote (the upload helper):
+    time-based probes stop trusting their snapshot at once instead of after their TTL."""
+    _external[0] += 1
+
+
+class _CommitProbe:
+    """Changes after every commit through ``engine`` (counted when the connection returns to the pool,
+    i.e. after the commit is visible), after :func:`note_external_write`, and every ``ttl`` seconds."""
+
+    def __init__(self, engine, ttl: float | None):
+        self.ttl = ttl
+        self.gen = 0
+        self._lock = threading.Lock()
+
+        @event.listens_for(engine, "commit")
+        def _commit(conn):
+            conn.connection.info["sl_committed"] = True
+
+        @event.listens_for(engine.pool, "checkin")
+        def _checkin(_dbapi, record):
+            if record is not None and record.info.pop("sl_committed", False):
+                with self._lock:
+                    self.gen += 1
+
+    def __call__(self):
+        tick = int(time.monotonic() / self.ttl) if self.ttl else 0
+        return self.gen, _external[0], tick

@@ -105,6 +105,7 @@ class SQLStore(Store):
             return inspect(conn).has_table("alembic_version")
 
     def close(self) -> None:
+        getattr(self.__dict__.pop("_versions_probe", None), "close", lambda: None)()
         self.engine.dispose()
 
     # -- parcels ---------------------------------------------------------------------
@@ -354,8 +355,21 @@ class SQLStore(Store):
             return int(conn.execute(text("SELECT value FROM store_meta WHERE key = :k"), {"k": key}).scalar() or 0)
 
     def versions(self) -> dict[str, int]:
+        """Every counter in one round-trip — or none: the snapshot is kept while the dialect's
+        :meth:`~standardland.store.dialect.Dialect.change_probe` says nothing was committed since
+        (SQLite: ``PRAGMA data_version``, exact across processes; PostgreSQL: commits through this
+        store at once, other processes' within ``versions_ttl``)."""
+        probe = self.__dict__.get("_versions_probe")
+        if probe is None:
+            probe = self.__dict__["_versions_probe"] = self.dialect.change_probe(self.engine)
+        token = probe()  # before the read: a commit after it changes the next token
+        hit = self.__dict__.get("_versions_hit")
+        if hit is not None and hit[0] == token:
+            return dict(hit[1])
         with self.engine.connect() as conn:
-            return {k: int(v) for k, v in conn.execute(text("SELECT key, value FROM store_meta"))}
+            snap = {k: int(v) for k, v in conn.execute(text("SELECT key, value FROM store_meta"))}
+        self.__dict__["_versions_hit"] = (token, snap)
+        return dict(snap)
 
     def create_token(self, name: str, role: str, token_hash: str) -> int:
         with self.engine.begin() as conn:
