@@ -247,3 +247,28 @@ def test_choropleth_legend_has_its_unit_and_the_fills_opacity(browser, site):  #
     swatch = legend.locator("i.sl-swatch b").first.evaluate("e => getComputedStyle(e).opacity")
     fill = page.locator("path.sl-parcel").first.get_attribute("fill-opacity")
     assert float(swatch) == float(fill) == 0.65
+
+
+def test_the_popup_prints_the_meeting_document_of_the_check(browser, site, tmp_path):  # noqa: F811
+    """打印/导出 in the popup after a check downloads the same document ``check --format`` writes."""
+    base, url = site
+    page, outside, _ = _page(browser, base, "/map?project=" + _b64(json.dumps(PROJECT, ensure_ascii=False)))
+    page.locator(f"#sl-matches a[data-code='{PARCEL}']").click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    with page.expect_download() as got:
+        popup.locator("button.sl-document[data-format='html']").click()
+    html = (tmp_path / "doc.html")
+    got.value.save_as(html)
+    store = open_store(url)
+    expected = services.check_document(store, PROJECT, PARCEL, fmt="html")
+    store.close()
+    assert html.read_bytes() == expected and PARCEL.encode() in expected
+    with page.expect_download() as got:
+        popup.locator("button.sl-document[data-format='pdf']").click()
+    pdf = tmp_path / "doc.pdf"
+    got.value.save_as(pdf)
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert PARCEL in text and "容积率" in text
+    assert outside == []

@@ -193,6 +193,31 @@
       return el("tr", null, [el("th", {text: label}), el("td", {text: value})]);
     }
 
+    // 打印/导出: the meeting-ready document of this check (the one `standardland check --format` writes)
+    function documentButton(code, format) {
+      var b = el("button", {type: "button", className: "sl-linkish sl-document", "data-format": format,
+                            text: T("document_" + format)});
+      b.addEventListener("click", function () {
+        var project;
+        try { project = JSON.parse(cfg.formProject); } catch (e) { b.textContent = T("document_failed"); return; }
+        b.disabled = true;
+        fetch("/api/v1/checks/document?format=" + format, {
+          method: "POST", headers: {"Content-Type": "application/json"},
+          body: JSON.stringify({project: project, parcel_code: code, lang: cfg.lang})
+        }).then(function (r) {
+          if (!r.ok) { return r.json().then(function (pb) { throw new Error(pb.detail || String(r.status)); }); }
+          return r.blob();
+        }).then(function (blob) {
+          var a = el("a", {href: URL.createObjectURL(blob), download: "check-" + code + "." + format});
+          document.body.appendChild(a); a.click(); a.remove();
+          b.textContent = T("document_" + format);
+        }).catch(function (e) {
+          b.textContent = T("document_failed") + ": " + e.message;
+        }).then(function () { b.disabled = false; });
+      });
+      return b;
+    }
+
     function popupFor(p) {
       var box = el("div", {className: "sl-popup"});
       box.appendChild(el("h4", {text: p.name || p.code}));
@@ -223,6 +248,8 @@
             el("td", {text: reasonOf(it), className: "sl-reason"})]));
         });
         box.appendChild(et);
+        box.appendChild(el("div", {className: "sl-actions"}, [documentButton(p.code, "pdf"),
+                                                              documentButton(p.code, "html")]));
       } else if (verdicts[p.code]) {
         box.appendChild(el("h4", {text: T("verdict") + ": " + T(verdicts[p.code])}));
       }
