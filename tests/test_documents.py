@@ -177,3 +177,27 @@ def test_the_inspection_document_lists_every_inspection_with_its_penalties(park_
                   "《工业项目建设用地控制指标》", "经办人"):
         assert words in agreement
     assert not re.search(r">\s*(agreed_start|investment_intensity|far|closed|sum)\s*<", agreement)
+
+
+@pytest.mark.skipif(NO_PDF, reason="pdftotext (poppler-utils) is not installed; .ci/run installs it")
+def test_a_workflow_document_prints_as_pdf_too(api, tmp_path):
+    """The workflow documents use the same renderer: ?format=pdf gives the agreement as a PDF."""
+    from standardland.store import open_store
+
+    base, url, tokens = api
+    store = open_store(url)
+    who = {r: {"name": f"pdf-{r}", "role": r} for r in ("applicant", "reviewer", "planner")}
+    app_id = A.create(store, who["applicant"], STANDARD, EXAMPLE)["id"]
+    for role, action, body in [("applicant", "submit", {}), ("reviewer", "start_review", {}),
+                               ("reviewer", "approve", {}), ("planner", "sign_agreement", SIGN)]:
+        A.transition(store, who[role], app_id, action, body)
+    store.close()
+    h = {"Authorization": f"Bearer {tokens['reviewer']}"}
+    r = httpx.get(f"{base}/api/v1/applications/{app_id}/documents/agreement", params={"format": "pdf"},
+                  headers=h, timeout=120)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf", r.text[:300]
+    text = pdf_text(r.content, tmp_path)
+    assert STANDARD in text and "约定开工日期" in text and "2024年6月1日" in text
+    bad = httpx.get(f"{base}/api/v1/applications/{app_id}/documents/agreement", params={"format": "docx"},
+                    headers=h)
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "format"

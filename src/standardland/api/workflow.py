@@ -136,11 +136,22 @@ class WorkflowFactory:
             return _json(applications.audit_trail(request.app.state.store, app_id, ident))
 
         @r.get("/applications/{app_id}/documents/{kind}", response_class=HTMLResponse,
-               summary="Printable HTML: check, agreement or inspection (zh; ?lang=en)")
+               responses={200: {"content": {"text/html": {}, "application/pdf": {}}}},
+               summary="The document of an application: check, agreement or inspection (zh; ?lang=en; "
+                       "?format=pdf)")
         def document(request: Request, app_id: int, kind: str, lang: str = Query("zh", pattern="^(zh|en)$"),
-                     inspection_id: int | None = None, ident=anyone):
+                     inspection_id: int | None = None,
+                     format: str = Query("html", pattern="^(html|pdf)$", description="html or pdf"),
+                     ident=anyone):
+            from .. import render
+
             app = applications.view(request.app.state.store, app_id, ident)
-            return HTMLResponse(documents.render(kind, app, lang, inspection_id))
+            page = documents.render(kind, app, lang, inspection_id)
+            if format == "html":
+                return HTMLResponse(page)
+            name = f"application-{app_id}-{kind}.pdf"
+            return Response(render.output(page, "pdf"), media_type="application/pdf",
+                            headers={"Content-Disposition": f'inline; filename="{name}"'})
 
         @r.get("/deadlines", summary="Agreed start, completion, review and rectification deadlines; idle land")
         def deadlines(request: Request, overdue: bool = False, today: date | None = None, ident=anyone):
