@@ -213,10 +213,10 @@ def write_xlsx(df: pd.DataFrame, target, *, sheet_name: str = "Sheet1", headers:
         ws.freeze_panes = "A2"
         head = frame.head(_WIDTH_SAMPLE)
         for j, name in enumerate(frame.columns, start=1):
-            col = head[name]
+            col = head[name].astype(object) if isinstance(head[name].dtype, pd.CategoricalDtype) else head[name]
             floats = pd.api.types.is_float_dtype(col.dtype)
-            texts = col.map(lambda v, floats=floats: f"{v:,.2f}" if floats and pd.notna(v) else ("" if v is None else str(v)),
-                            na_action="ignore").fillna("")
+            texts = col.map(lambda v, floats=floats: f"{v:,.2f}" if floats and pd.notna(v)
+                            else ("" if v is None else str(v)), na_action="ignore").fillna("")
             widest = max([_width(str(name))] + [_width(t) for t in texts.tolist()])
             ws.column_dimensions[get_column_letter(j)].width = min(widest + 2, _MAX_WIDTH)
             if floats:
