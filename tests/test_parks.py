@@ -164,10 +164,11 @@ def test_workflow_example_runs_on_a_store_built_from_files(tmp_path):
            "--county", park["county_code"], "--zone-tier", park["zone_tier"], "--db", db))
     assert "35" in ok(cli("parcels", "import", str(pfile), "--db", db)).stdout
     store = open_store(db)
-    tokens = {r: issue(store, name=f"t-{r}", role=r) for r in ("applicant", "reviewer")}
+    tokens = {r: issue(store, name=f"t-{r}", role=r) for r in ("applicant", "reviewer", "planner")}
     store.close()
     with running_server(db) as base:
         p = subprocess.run(["bash", str(ROOT / "api" / "examples" / "workflow.sh")], capture_output=True, text=True,
                            timeout=120, env={"BASE": base, "APPLICANT_TOKEN": tokens["applicant"],
-                                             "REVIEWER_TOKEN": tokens["reviewer"], "PATH": "/usr/bin:/bin"})
+                                             "REVIEWER_TOKEN": tokens["reviewer"], "TOKEN": tokens["planner"],
+                                             "PATH": "/usr/bin:/bin"})
     assert p.returncode == 0, p.stdout[-1500:] + p.stderr[-1500:]

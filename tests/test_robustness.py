@@ -176,7 +176,7 @@ def test_bad_file_through_the_cli_is_exit_2_and_changes_nothing(api, tmp_path, n
                        text=True, timeout=120, env={**__import__("os").environ, "COLUMNS": "400"})
     assert p.returncode == 2, p.stdout[-800:] + p.stderr[-800:]
     msg = p.stderr.strip()
-    assert len(msg.splitlines()) == 1 and msg.startswith("error"), msg
+    assert len(msg.splitlines()) == 1 and msg.startswith(("错误", "error"))  # zh by default, msg
     for w in words:
         assert w in msg, (w, msg)
     assert "Traceback" not in p.stderr

@@ -306,12 +306,18 @@ def finish_openapi(doc: dict) -> dict:
                 statuses |= {"409", "412"}
             if path.startswith("/api/v1/applications") or "/dashboard" in path:
                 statuses |= {"404", "409"}
+            if path.startswith(("/api/v1/checks", "/api/v1/sizings", "/api/v1/whatifs")):
+                statuses |= {"404", "409"}  # a named parcel, park or rule set unknown; no rule set in force
             for st in list(resp):  # the problems FastAPI or a route declared
                 if st.startswith(("4", "5")):
                     statuses.add(st)
             for st in statuses:
                 r = resp.setdefault(st, {"description": _status_text(int(st))})
                 r["content"] = problem
+            if path == "/map":  # a bad project keeps the map: the page, with each problem next to its field
+                resp["422"] = {"description": "The map page with each problem next to the form field it names "
+                                              "(or a problem body for a bad query parameter)",
+                               "content": {**problem, "text/html": {"schema": {"type": "string"}}}}
             declared = UNDECLARED_BODIES.get((method, path))
             for st, r in resp.items():
                 if st.startswith("2"):
