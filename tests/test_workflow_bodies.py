@@ -127,9 +127,11 @@ def test_a_comment_is_required_where_the_row_says_and_typed_everywhere(api):
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "comment"
     assert httpx.post(f"{url}/submit", headers=_h(tokens, "applicant"), timeout=60).status_code == 200  # no body
     assert httpx.post(f"{url}/start_review", headers=_h(tokens, "reviewer"), timeout=60).status_code == 200
-    for body in ({}, {"comment": "   "}, {"comment": "a\x00b"}):
+    for body in ({}, {"comment": "   "}, {"comment": "a\x07b"}):
         r = httpx.post(f"{url}/reject", json=body, headers=_h(tokens, "reviewer"), timeout=60)
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "comment", (body, r.text)
+    r = httpx.post(f"{url}/reject", json={"comment": "a\x00b"}, headers=_h(tokens, "reviewer"), timeout=60)
+    assert r.status_code == 400 and "NUL" in r.json()["detail"]  # refused at the door, before any route
     r = httpx.post(f"{url}/reject", json={"comment": "不符合产业导向"}, headers=_h(tokens, "reviewer"), timeout=60)
     assert r.status_code == 200 and r.json()["state"] == "rejected"
     assert httpx.post(f"{url}/fly", headers=_h(tokens, "reviewer"), timeout=60).status_code == 404
