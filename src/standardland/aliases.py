@@ -124,7 +124,7 @@ def resolve_headers(columns, scope: str) -> tuple[dict[str, tuple[str, str | Non
                 a, unit = base, m.group(2)
         if a is None:
             continue
-        if a.canonical in qty and unit is None:
+        if a.canonical in qty and unit is None and qty[a.canonical] not in ("-", ""):  # a pure ratio (容积率) has none
             problems.append(RowProblem(0, col, f"the header names no unit, so '{col}' is ambiguous; expected "
                                                f"a header with its unit: {_quantity_headers(a.canonical, scope)}"))
             continue

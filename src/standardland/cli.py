@@ -700,21 +700,29 @@ def _print_check(v: dict) -> None:
         (v["verdict"].upper(), f"bold {colour}"),
         f"  ({len(notes)} note{'s' if len(notes) != 1 else ''}, see below)" if notes else "")
     t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for c in ("indicator", "status", "actual", "required", "unit", "by", "v"):
-        t.add_column(c, overflow="fold", no_wrap=c in ("status", "actual", "required", "unit", "v"))
+    for c in ("indicator", "status", "actual", "required", "by", "v"):
+        t.add_column(c, overflow="fold", no_wrap=c in ("status", "actual", "required", "by", "v"),
+                     min_width=8 if c == "indicator" else None)
     footnotes: list[str] = []
+    sources: dict[str, tuple[str, str]] = {}  # governing rule set → (key letter, its document in words)
     for it in v["indicators"]:
         status = Text(it["status"], style=STATUS_STYLE.get(it["status"], ""))
-        by = lit(it.get("document_number") or it.get("title") or it.get("governing_ruleset"))
+        src = it.get("governing_ruleset")
+        by = Text("")
+        if src:
+            words = " ".join(x for x in (it.get("title"), it.get("document_number")) if x) or src
+            key = sources.setdefault(src, (chr(ord("A") + len(sources)), words))[0]
+            by = lit(key)
         if it.get("reason") and it["status"] in FOOTNOTED:
             footnotes.append(it["reason"])
-            if by.plain:  # the marker goes where there is room: the empty "by" cell, else the status
-                status.append(f" [{len(footnotes)}]")
-            else:
-                by.append(f"[{len(footnotes)}]")
-        add_row(t, it["name"], status, display(it["actual"]), _required_text(it), it["unit"], by,
-                (it.get("verified") or "")[:1].upper())
+            status.append(f" [{len(footnotes)}]")
+        required = _required_text(it)
+        if it.get("actual") is not None and it.get("unit") not in (None, "-", "") and not it.get("required_text"):
+            required = f"{required} {it['unit']}"
+        add_row(t, it["name"], status, display(it["actual"]), required, by, (it.get("verified") or "")[:1].upper())
     out.print(t)
+    for src, (k, words) in sources.items():  # the governing documents in people's words, the id second
+        say(f"{k}  ", words, f"  · {src}")
     say("v: V verified, U unverified, I illustrative (the governing value's source)")
     for i, why in enumerate(footnotes, 1):
         say(f"[{i}] ", why)
