@@ -331,3 +331,21 @@ def test_http_import_refuses_an_overlap_unless_allowed(api, tmp_path):
     assert r.status_code == 200, r.text
     assert r.json()["inserted"] == 1 and r.json()["allowed"]["overlaps"][0]["with"] == "stored"
     s.close()
+
+
+def test_a_gbk_project_table_with_chinese_indicator_headers_screens(store, tmp_path):
+    """A GBK CSV as Excel on Chinese Windows saves it, with 用地面积(亩), 固定资产投资(万元) and a
+    unit-less 容积率 (a pure ratio): read, converted and screened without a word of English."""
+    from standardland import services
+
+    rows = "项目名称,行业代码,决策日期,用地面积(亩),固定资产投资(万元),容积率\n汽车零部件,36,2024-03-01,100,30000,1.2\n"
+    path = tmp_path / "项目.csv"
+    path.write_bytes(rows.encode("gbk"))
+    df = services.read_table(path)
+    res = services.screen_table(store, df)
+    assert res.loc[0, "far_actual"] == 1.2
+    assert abs(res.loc[0, "investment_intensity_actual"] - 300.0) < 1e-9  # 30,000 万元 on 100 亩
+    bare = tmp_path / "bare.csv"
+    bare.write_bytes("项目名称,决策日期,用地面积\nx,2024-03-01,100\n".encode("gbk"))
+    with pytest.raises(Exception, match="ambiguous"):  # a bare 用地面积 names no unit: never guessed
+        services.screen_table(store, services.read_table(bare))
