@@ -735,7 +735,8 @@ def _print_check(v: dict) -> None:
 
 def _print_match(m: dict) -> None:
     say("\n", ("match", "bold"), " ", m["project"] or "",
-        f": {m['candidates']} of {m['considered']} parcels pass the hard filters; excluded: {m['excluded']}")
+        f": {m['candidates']} of {m['considered']} parcels pass the hard filters",
+        "; excluded: " + ", ".join(f"{why} × {n}" for why, n in m["excluded"].items()) if m["excluded"] else "")
     t = Table()
     for c in ("#", "parcel", "亩", "verdict", "fails", "gaps", "headroom", "why"):
         t.add_column(c, no_wrap=c == "parcel", overflow="fold")
