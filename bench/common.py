@@ -92,12 +92,7 @@ def embedded_store_with(tmp: str, n: int, *, sample: bool) -> tuple[str, gpd.Geo
 
 # -- processes with a bound: servers on 127.0.0.1, timed subprocesses ------------------------------
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from server import free_port, wait_until_healthy  # noqa: E402  (tests/ is on the path above)
 
 
 def _stop_group(proc, grace: float = 10.0) -> None:
@@ -127,27 +122,13 @@ def served(argv_for_port, *, log: Path, env: dict | None = None, start_timeout: 
     answers 200; the server (and its workers) are stopped on exit. Output goes to the file ``log``."""
     import subprocess
 
-    import httpx
-
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with open(log, "wb") as out:
         proc = subprocess.Popen(argv_for_port(port), stdout=out, stderr=subprocess.STDOUT,
                                 env={**os.environ, **(env or {})}, start_new_session=True)
         try:
-            deadline = time.monotonic() + start_timeout
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"server exited {proc.returncode}: "
-                                       f"{Path(log).read_text(errors='replace')[-2000:]}")
-                try:
-                    if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"server did not answer /healthz in {start_timeout:.0f} s")
-                time.sleep(0.1)
+            wait_until_healthy(proc, base, log, timeout=start_timeout)
             yield base
         finally:
             _stop_group(proc)

@@ -20,6 +20,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_healthy(proc: subprocess.Popen, base: str, log: Path, *, timeout: float) -> None:
+    """Return once ``base/healthz`` answers 200; raise with the log's tail if ``proc`` exits or
+    ``timeout`` seconds pass first (shared by the tests and ``bench/``)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited {proc.returncode}: {Path(log).read_text(errors='replace')[-2000:]}")
+        try:
+            if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"server did not answer /healthz in {timeout:.0f} s")
+        time.sleep(0.1)
+
+
 @contextmanager
 def running_server(db_url: str, *, env: dict | None = None, workers: int = 1, args: tuple[str, ...] = (),
                    log: Path | None = None):
@@ -38,19 +55,7 @@ def running_server(db_url: str, *, env: dict | None = None, workers: int = 1, ar
                                     stdout=out, stderr=subprocess.STDOUT, env=e)
             base = f"http://127.0.0.1:{port}"
             try:
-                deadline = time.time() + 60
-                while True:
-                    if proc.poll() is not None:
-                        raise RuntimeError(f"server exited {proc.returncode}: "
-                                           f"{log_path.read_text(errors='replace')[-2000:]}")
-                    try:
-                        if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        pass
-                    if time.time() > deadline:
-                        raise RuntimeError("server did not start in 60 s")
-                    time.sleep(0.1)
+                wait_until_healthy(proc, base, log_path, timeout=60)
                 yield base
             finally:
                 proc.terminate()
