@@ -339,3 +339,16 @@ def test_bad_scope_names_the_field(scope, field):
     with pytest.raises(RuleSetError) as e:
         parse_ruleset(doc)
     assert e.value.field == field
+
+
+def test_a_row_on_which_nothing_is_judged_is_incomplete_not_pass():
+    # no rule set, and a parcel land use that names no industrial class: every status is
+    # not_applicable. That is no evidence of compliance, so the verdict must not read "pass".
+    r = checks.check({"name": "t", "decision_date": "2020-06-01", "industry_code": "39", "nuisance_class": 1,
+                      "floor_area_m2": 20_000}, parcel(land_use="1001"), PARKS, [])
+    assert {i["status"] for i in r["indicators"]} == {"not_applicable"}
+    assert r["verdict"] == "incomplete"
+    assert [n["kind"] for n in r["notes"]] == ["nothing_judged"]
+    # with the shipped rule sets the same project is judged (FAR passes), and the note is gone
+    ok = check({"floor_area_m2": 20_000}, parcel(land_use="1001"))
+    assert item(ok, "far")["status"] == "pass" and "nothing_judged" not in [n["kind"] for n in ok["notes"]]

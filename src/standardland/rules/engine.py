@@ -758,6 +758,7 @@ def evaluate(
     bnd: dict[str, Bounds] = {}
     any_fail = np.zeros(n, bool)
     any_missing = np.zeros(n, bool)
+    any_judged = np.zeros(n, bool)  # a row on which nothing was judged is not a pass
     for ind in cat.indicators:
         bnd[ind.id] = b = bounds(ind, ths, cols, label)
         act[ind.id] = a = actuals(ind, cols, base, n)
@@ -765,12 +766,14 @@ def evaluate(
             st[ind.id] = s = status(b, a, kidx)
             any_fail |= s == FAIL
             any_missing |= s == MISSING
+            any_judged |= s != NA
         else:
             st[ind.id] = np.full(n, NA, dtype=np.int8)
     lu = land_use(cols, n, checkpoint == "screening" and (only is None or LAND_USE_CHECK in only))
     any_fail |= lu.status == FAIL
     any_missing |= lu.status == MISSING
-    verdict = np.where(any_fail, np.int8(1), np.where(any_missing, np.int8(2), np.int8(0)))
+    any_judged |= lu.status != NA
+    verdict = np.where(any_fail, np.int8(1), np.where(any_missing | ~any_judged, np.int8(2), np.int8(0)))
     return Evaluation(
         n=n,
         checkpoint=checkpoint,

@@ -268,13 +268,23 @@ def explain(ev: Evaluation, row: int, lang: str = "zh") -> dict:
             "reason": _land_use_reason(lus, code, lu.nuisance[row], pc),
         }
     )
+    notes = [dict(n) for n in ctx_notes]
+    if all(it["status"] == "not_applicable" for it in items):
+        notes.append({"kind": "nothing_judged", "message": _NOTHING_JUDGED["zh" if lang.startswith("zh") else "en"]})
     return {
         "verdict": VERDICTS[ev.verdict[row]],
         "checkpoint": ev.checkpoint,
         "rulesets": sorted(ctx_rulesets),
         "indicators": items,
-        "notes": [dict(n) for n in ctx_notes],
+        "notes": notes,
     }
+
+
+_NOTHING_JUDGED = {
+    "zh": "没有任何指标适用于该项目（适用规则中均无该行业、地区或检查环节的控制值），结论为“待补充”而非“通过”",
+    "en": "no indicator applies to this project (no rule in force has a value for its industry, region or "
+    "checkpoint), so the verdict is incomplete, not pass",
+}
 
 
 def _land_use_reason(status, code, nuisance, pclass):
