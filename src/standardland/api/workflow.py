@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..workflow import applications, documents, machine as workflow
 from .auth import ROLES, require
-from .problems import Problem
+from ..errors import BadParameter
 
 
 class NewApplication(BaseModel):
@@ -38,8 +38,8 @@ def _if_match(value: str | None) -> int | None:
         v = v[2:]
     v = v.strip('"')
     if not v.isdigit():
-        raise Problem(400, "Invalid header", f"If-Match '{value}' is not an application version",
-                      field="If-Match", expected='the ETag of the application, e.g. "3"')
+        raise BadParameter(f"If-Match '{value}' is not an application version", field="If-Match",
+                           expected='the ETag of the application, e.g. "3"')
     return int(v)
 
 
@@ -174,6 +174,6 @@ class WorkflowFactory:
                 except json.JSONDecodeError:
                     ok = False
                 if not ok:
-                    raise Problem(400, "Invalid parameter", f"weights '{weights}' is not a JSON object of "
-                                  "non-negative numbers", field="weights", expected='{"tax_per_mu": 0.6, ...}')
+                    raise BadParameter(f"weights '{weights}' is not a JSON object of non-negative numbers",
+                                       field="weights", expected='{"tax_per_mu": 0.6, ...}')
             return _json(applications.park_dashboard(request.app.state.store, park, weights=w))
