@@ -24,6 +24,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.exc import IntegrityError
 
 from ..crs import STORAGE_EPSG
+from ..dates import parse_date
 from ..errors import ConflictError, DataValidationError, InputError, RowProblem
 from ..parcels import AttributeUpdate, with_derived
 from .base import Idempotency, ImportResult, ParcelQuery, Store
@@ -538,16 +539,14 @@ class SQLStore(Store):
 
     # -- rule sets -----------------------------------------------------------------------
     def put_ruleset(self, payload: dict) -> None:
-        from datetime import date
-
         with self.engine.begin() as conn:
             self._bump(conn, "rulesets_version")
             conn.execute(text("DELETE FROM rulesets WHERE id = :id"), {"id": payload["id"]})
             conn.execute(text("INSERT INTO rulesets (id, layer, effective_from, effective_to, payload) "
                               "VALUES (:id, :layer, :f, :t, :p)"),
                          {"id": payload["id"], "layer": payload["layer"],
-                          "f": date.fromisoformat(payload["effective_from"]),
-                          "t": date.fromisoformat(payload["effective_to"]) if payload.get("effective_to") else None,
+                          "f": parse_date(payload["effective_from"], "effective_from"),
+                          "t": parse_date(payload.get("effective_to"), "effective_to", required=False),
                           "p": json.dumps(payload, ensure_ascii=False)})
 
     def rulesets(self) -> list[dict]:

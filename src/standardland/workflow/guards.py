@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import deadlines
 from .. import services
+from ..dates import parse_date
 from ..errors import InputError, StandardlandError
 from ..rules import thresholds
 from ..rules.catalogue import catalogue
@@ -30,7 +31,7 @@ def _not_future(d: date, field: str, today: date) -> None:
 
 def _not_before(d: date, field: str, floor: str | None, what: str) -> None:
     """Refuse a date before ``floor`` (an ISO date recorded earlier, e.g. the agreement's signing date)."""
-    if floor and d < date.fromisoformat(floor):
+    if floor and d < parse_date(floor, field):
         raise InputError(f"{d} is before {what} {floor}", field=field, expected=f"a date ≥ {floor}")
 
 
