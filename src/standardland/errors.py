@@ -21,12 +21,14 @@ class StandardlandError(Exception):
     headers: dict[str, str] = {}
 
     def __init__(self, message: str, *, field: str | None = None, expected: str | None = None):
+        """An error with its ``message``, the ``field`` that was wrong and what is ``expected`` there."""
         self.message = message
         self.field = field
         self.expected = expected
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
+        """``field: message (expected …)``, as the CLI prints it and the problem's detail carries it."""
         parts = []
         if self.field:
             parts.append(f"{self.field}: ")
@@ -40,6 +42,7 @@ class StandardlandError(Exception):
         return {"kind": self.kind, "field": self.field, "message": self.message, "expected": self.expected}
 
     def __reduce__(self):  # intact across processes (keyword-only arguments, extra attributes)
+        """Pickle by state, so the error survives a process boundary (Dask workers, import helpers)."""
         return _restore, (type(self), dict(self.__dict__))
 
 
@@ -107,6 +110,7 @@ class RowProblem:
     message: str
 
     def __str__(self) -> str:
+        """``row N, field: message``."""
         return f"row {self.row}, {self.field}: {self.message}"
 
 
@@ -121,6 +125,7 @@ class DataValidationError(StandardlandError):
     title = "Invalid input"
 
     def __post_init__(self):
+        """Build the message from the first five problems and the count."""
         n = len(self.problems)
         head = "; ".join(str(p) for p in self.problems[:5])
         more = f" (+{n - 5} more)" if n > 5 else ""

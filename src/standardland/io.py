@@ -36,6 +36,7 @@ log = logging.getLogger("standardland")
 
 @dataclass
 class ReadResult:
+    """What a reader returns: the frame, whether it has geometry, whether the file declared its CRS, and the text encoding and header mapping used."""
     frame: gpd.GeoDataFrame | pd.DataFrame
     has_geometry: bool
     crs_explicit: bool  # the file itself declared its CRS (not an RFC 7946 default)

@@ -23,11 +23,13 @@ class BodyLimitMiddleware:
     """Refuse oversized bodies (413) and NUL characters (400) before any route runs."""
 
     def __init__(self, app, *, json_limit: int, upload_limit: int):
+        """Wrap ``app``; ``json_limit`` and ``upload_limit`` are the largest bodies in bytes."""
         self.app = app
         self.json_limit = json_limit
         self.upload_limit = upload_limit
 
     async def __call__(self, scope, receive, send):
+        """The ASGI entry point: refuse early, or pass the request on with a counting ``receive``."""
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         if "\x00" in scope.get("path", "") or b"\x00" in unquote_to_bytes(scope.get("query_string", b"")):

@@ -60,6 +60,7 @@ class OGCFeaturesFactory:
     """Owns an APIRouter serving OGC API – Features for the store behind ``app.state.store``."""
 
     def __init__(self, settings, *, prefix: str = "/ogc"):
+        """Register the OGC routes under ``prefix``, limited by ``settings`` (page sizes, offsets)."""
         self.settings = settings
         self.prefix = prefix
         self.router = APIRouter(prefix=prefix, tags=["OGC API – Features"])
@@ -113,7 +114,7 @@ class OGCFeaturesFactory:
         gjson = shapely.to_geojson(crsmod.to_axis_order(gdf.geometry.values, crs))
         recs = props.to_dict("records")
         parts = []
-        for fid, g, p in zip(ids, gjson, recs):
+        for fid, g, p in zip(ids, gjson, recs, strict=True):
             p = {k: _num(v) for k, v in p.items()}
             parts.append('{"type":"Feature","id":%s,"geometry":%s,"properties":%s}'
                          % (json.dumps(fid, ensure_ascii=False), g, json.dumps(p, ensure_ascii=False)))

@@ -36,11 +36,13 @@ def _not_before(d: date, field: str, floor: str | None, what: str) -> None:
 
 
 def submit(store, app, body, today):
+    """Guard of ``submit``: check the project against the parcel and record the verdict."""
     verdict = services.check_project(store, app["project"], app["parcel_code"])
     return {"state": "submitted", "verdict": verdict}, {}
 
 
 def approve(store, app, body, today):
+    """Guard of ``approve``: a verdict other than pass needs a written exception reason."""
     v = (app.get("verdict") or {}).get("verdict")
     reason = body.exception_reason
     if v != "pass" and not reason:
@@ -58,6 +60,8 @@ def simple(target: str):
 
 
 def sign(store, app, body, today):
+    """Guard of ``sign_agreement``: the signing date, the price (the parcel's own when none is given) and
+    the penalty terms, with the commitments and rule sets in force recorded for later review."""
     _not_future(body.signed_on, "signed_on", today)
     start, completion, years = body.agreed_start, body.agreed_completion, body.operating_years
     parcel = store.parcel(app["parcel_code"]).iloc[0]
