@@ -35,11 +35,6 @@ def land_use_codes() -> dict[str, LandUse]:
 INDUSTRIAL_CLASS = {"100101": 1, "100102": 2, "100103": 3}
 
 
-def industrial_class(land_use_code: str | None) -> int | None:
-    """The industrial class (1, 2 or 3 for 一/二/三类工业用地) of a land-use code, None when it names none."""
-    return INDUSTRIAL_CLASS.get(land_use_code or "")
-
-
 def parcel_class(land_use_code) -> float:
     """What a parcel admits: 1/2/3 for 一/二/三类工业用地, NaN for industrial land of no stated class
     (1001), 0 for land that is not industrial."""

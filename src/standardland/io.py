@@ -399,8 +399,3 @@ def write_parcels_file(gdf: gpd.GeoDataFrame, path: str | Path, *, layer: str = 
         raise InputError(f"unsupported export type '{suffix}'", field="file",
                          expected=".gpkg, .geojson, .csv or .xlsx")
     return path
-
-
-def to_geojson_dict(gdf: gpd.GeoDataFrame) -> dict:
-    """A FeatureCollection in CRS84 (lon/lat), ids = parcel codes."""
-    return json.loads(gdf.to_json(na="null", show_bbox=False, drop_id=True))
