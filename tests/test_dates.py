@@ -65,3 +65,12 @@ def test_a_rule_set_dated_in_chinese_form_is_kept_in_iso_form():
     with pytest.raises(RuleSetError) as e:
         parse_ruleset(dict(doc, effective_from="01.03.2024"))
     assert e.value.field == "effective_from"
+
+
+def test_date_options_of_the_cli_and_api_take_every_accepted_form():
+    from standardland import services
+
+    assert services.decision_date("2024年3月1日") == services.decision_date("2024/3/1") == date(2024, 3, 1)
+    with pytest.raises(InputError) as e:
+        services.decision_date("1.3.2024")
+    assert e.value.field == "date" and "YYYY-MM-DD" in e.value.expected
