@@ -21,6 +21,7 @@ from ..errors import BadParameter
 
 
 class NewApplication(BaseModel):
+    """The body of ``POST /applications``: the parcel applied for and the project (validated by the engine's fields)."""
     model_config = ConfigDict(extra="forbid")
     parcel_code: str = Field(..., min_length=19, max_length=28)
     project: dict[str, Any]
@@ -85,7 +86,10 @@ def _transition_route(router: APIRouter, t, anyone) -> None:
 
 
 class WorkflowFactory:
+    """Owns an APIRouter with the workflow routes over the store behind ``app.state.store``."""
+
     def __init__(self, settings):
+        """Register the routes (``settings``: the service's, for the same signature as every factory)."""
         self.router = APIRouter(tags=["workflow"])
         r = self.router
         anyone = Depends(require(*ROLES))
