@@ -21,7 +21,8 @@ from ..errors import BadParameter
 
 
 class NewApplication(BaseModel):
-    """The body of ``POST /applications``: the parcel applied for and the project (validated by the engine's fields)."""
+    """A new application: the parcel applied for and the project (checked against the project fields)."""
+
     model_config = ConfigDict(extra="forbid")
     parcel_code: str = Field(..., min_length=19, max_length=28)
     project: dict[str, Any]
