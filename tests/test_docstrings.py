@@ -14,6 +14,7 @@ import pytest
 
 CORE = [
     "standardland.units",
+    "standardland.dates",
     "standardland.crs",
     "standardland.rules.thresholds",
     "standardland.rules.engine",

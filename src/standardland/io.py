@@ -36,6 +36,7 @@ log = logging.getLogger("standardland")
 
 @dataclass
 class ReadResult:
+    """What a reader returns: the frame, whether it has geometry, whether the file declared its CRS, and the text encoding and header mapping used."""
     frame: gpd.GeoDataFrame | pd.DataFrame
     has_geometry: bool
     crs_explicit: bool  # the file itself declared its CRS (not an RFC 7946 default)
@@ -398,8 +399,3 @@ def write_parcels_file(gdf: gpd.GeoDataFrame, path: str | Path, *, layer: str = 
         raise InputError(f"unsupported export type '{suffix}'", field="file",
                          expected=".gpkg, .geojson, .csv or .xlsx")
     return path
-
-
-def to_geojson_dict(gdf: gpd.GeoDataFrame) -> dict:
-    """A FeatureCollection in CRS84 (lon/lat), ids = parcel codes."""
-    return json.loads(gdf.to_json(na="null", show_bbox=False, drop_id=True))

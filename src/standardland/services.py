@@ -22,7 +22,7 @@ from .rules.engine import contexts
 from .rules.parcelfit import parcel_fit_notes
 from .rules.thresholds import Context, applicable_rulesets, effective_thresholds
 from .parcels import find_overlaps, outside_boundary, prepare_parcels, STATUSES
-from .rules.project import parse_decision_date, parse_project
+from .rules.project import parse_project
 from .rules.rulesets import load_rulesets, merge_rules, parse_ruleset, read_rule_table
 from .store import ParcelQuery, Store
 
@@ -470,4 +470,7 @@ def aoi_from_file(path):
 
 
 def decision_date(value) -> date:
-    return parse_decision_date(value, "date")
+    """A date option (``--on``, ``--as-of``, ``?today=``) in any form :mod:`standardland.dates` accepts."""
+    from .dates import parse_date
+
+    return parse_date(value, "date")

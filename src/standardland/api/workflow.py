@@ -17,10 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..workflow import applications, documents, machine as workflow
 from .auth import ROLES, require
-from .problems import Problem
+from ..errors import BadParameter
 
 
 class NewApplication(BaseModel):
+    """A new application: the parcel applied for and the project (checked against the project fields)."""
+
     model_config = ConfigDict(extra="forbid")
     parcel_code: str = Field(..., min_length=19, max_length=28)
     project: dict[str, Any]
@@ -38,8 +40,8 @@ def _if_match(value: str | None) -> int | None:
         v = v[2:]
     v = v.strip('"')
     if not v.isdigit():
-        raise Problem(400, "Invalid header", f"If-Match '{value}' is not an application version",
-                      field="If-Match", expected='the ETag of the application, e.g. "3"')
+        raise BadParameter(f"If-Match '{value}' is not an application version", field="If-Match",
+                           expected='the ETag of the application, e.g. "3"')
     return int(v)
 
 
@@ -85,7 +87,10 @@ def _transition_route(router: APIRouter, t, anyone) -> None:
 
 
 class WorkflowFactory:
+    """Owns an APIRouter with the workflow routes over the store behind ``app.state.store``."""
+
     def __init__(self, settings):
+        """Register the routes (``settings``: the service's, for the same signature as every factory)."""
         self.router = APIRouter(tags=["workflow"])
         r = self.router
         anyone = Depends(require(*ROLES))
@@ -174,6 +179,6 @@ class WorkflowFactory:
                 except json.JSONDecodeError:
                     ok = False
                 if not ok:
-                    raise Problem(400, "Invalid parameter", f"weights '{weights}' is not a JSON object of "
-                                  "non-negative numbers", field="weights", expected='{"tax_per_mu": 0.6, ...}')
+                    raise BadParameter(f"weights '{weights}' is not a JSON object of non-negative numbers",
+                                       field="weights", expected='{"tax_per_mu": 0.6, ...}')
             return _json(applications.park_dashboard(request.app.state.store, park, weights=w))

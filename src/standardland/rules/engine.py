@@ -22,13 +22,14 @@ explanation of one row, requirement text) lives in :mod:`standardland.rules.expl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any, Mapping
+from datetime import date
+from typing import Any, Mapping, cast
 
 import numpy as np
 import pandas as pd
 
 from .. import codes as codelists
+from ..dates import parse_date
 from ..units import MU_M2
 from .catalogue import Catalogue, Indicator, catalogue
 from .thresholds import (
@@ -149,20 +150,10 @@ def _clean(v):
     return v
 
 
-def _as_date(v) -> date:
-    if isinstance(v, datetime):
-        return v.date()
-    if isinstance(v, date):
-        return v
-    if isinstance(v, np.datetime64):
-        return pd.Timestamp(v).date()
-    return date.fromisoformat(str(v)[:10])
-
-
 def _context(get) -> Context:
     rc = get("region_class")
     return Context(
-        decision_date=_as_date(get("decision_date")),
+        decision_date=cast(date, parse_date(get("decision_date"), "decision_date")),
         industry_2017=tuple(x for x in (get("industry_2017") or "").split("|") if x),
         industry_2002=tuple(x for x in (get("industry_2002") or "").split("|") if x),
         industry_error=get("industry_error") or None,

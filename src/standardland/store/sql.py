@@ -24,6 +24,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.exc import IntegrityError
 
 from ..crs import STORAGE_EPSG
+from ..dates import parse_date
 from ..errors import ConflictError, DataValidationError, InputError, RowProblem
 from ..parcels import AttributeUpdate, with_derived
 from .base import Idempotency, ImportResult, ParcelQuery, Store
@@ -76,6 +77,7 @@ class SQLStore(Store):
     dialect: Dialect
 
     def __init__(self, url: str, dialect: Dialect | None = None):
+        """Connect to ``url`` with the backend's ``dialect`` (the class's own unless given)."""
         self.url = url
         if dialect is not None:
             self.dialect = dialect
@@ -83,6 +85,7 @@ class SQLStore(Store):
 
     @property
     def backend(self) -> str:
+        """The backend's name: ``sqlite`` or ``postgis``."""
         return self.dialect.name
 
     # -- lifecycle -----------------------------------------------------------------
@@ -105,6 +108,7 @@ class SQLStore(Store):
             return inspect(conn).has_table("alembic_version")
 
     def close(self) -> None:
+        """Close the change probe and dispose of the engine's pool."""
         getattr(self.__dict__.pop("_versions_probe", None), "close", lambda: None)()
         self.engine.dispose()
 
@@ -124,7 +128,7 @@ class SQLStore(Store):
         cols.append(self.dialect.geom_values(geoms))
         cols.extend(b.T.tolist())
         cols.extend(self.dialect.extra_values(b))
-        return list(zip(*cols))
+        return list(zip(*cols, strict=True))
 
     def _existing_codes(self, conn, codes: list[str]) -> set[str]:
         found: set[str] = set()
@@ -138,6 +142,7 @@ class SQLStore(Store):
         return found
 
     def import_parcels(self, gdf, *, mode="insert", progress=None) -> ImportResult:
+        """Bulk-write the prepared parcels in one transaction, in chunks (see :meth:`Store.import_parcels`)."""
         if mode not in ("insert", "upsert"):
             raise InputError(f"unknown import mode '{mode}'", field="mode", expected="insert or upsert")
         codes = gdf["code"].tolist()
@@ -172,6 +177,7 @@ class SQLStore(Store):
         return ImportResult(inserted=len(codes) - len(existing), updated=len(existing))
 
     def apply_attribute_updates(self, updates: list[AttributeUpdate]) -> ImportResult:
+        """Write attribute-only updates in one transaction; a code not in the store refuses them all."""
         with self.engine.begin() as conn:
             self._bump(conn, "parcels_version")
             existing = self._existing_codes(conn, [u.code for u in updates])
@@ -207,7 +213,7 @@ class SQLStore(Store):
             elif value:
                 where.append("1 = 0")
         if q.bbox is not None:
-            params.update(dict(zip(("bminx", "bminy", "bmaxx", "bmaxy"), map(float, q.bbox))))
+            params.update(dict(zip(("bminx", "bminy", "bmaxx", "bmaxy"), map(float, q.bbox), strict=True)))
             where.append(self.dialect.bbox_clause(params))
         return where
 
@@ -219,6 +225,7 @@ class SQLStore(Store):
         return stmt
 
     def parcels(self, query: ParcelQuery | None = None) -> gpd.GeoDataFrame:
+        """Select by the query's filters in SQL, ordered by code, paged (see :meth:`Store.parcels`)."""
         q = query or ParcelQuery()
         params: dict = {}
         where = self._where(q, params)
@@ -256,6 +263,7 @@ class SQLStore(Store):
         return with_derived(gdf)
 
     def count_parcels(self, query: ParcelQuery | None = None) -> int:
+        """Count in SQL, or by reading the bbox candidates when the backend's bbox test is not exact in SQL."""
         q = query or ParcelQuery()
         if q.bbox is not None and not self.dialect.bbox_exact_in_sql:
             return len(self.parcels(ParcelQuery(codes=q.codes, bbox=q.bbox, status=q.status, park=q.park,
@@ -267,6 +275,7 @@ class SQLStore(Store):
             return int(conn.execute(self._stmt(sql, params), params).scalar())
 
     def parcel_extent(self) -> tuple[float, float, float, float] | None:
+        """The bounds of all parcels from the bounds columns, or None when there are none."""
         with self.engine.connect() as conn:
             row = conn.execute(text("SELECT MIN(minx), MIN(miny), MAX(maxx), MAX(maxy) FROM parcels")).first()
         return None if row is None or row[0] is None else tuple(float(v) for v in row)
@@ -292,6 +301,7 @@ class SQLStore(Store):
 
     # -- parks, boundaries -------------------------------------------------------------
     def upsert_park(self, park: dict) -> None:
+        """Insert or replace the park by code, its boundary and bounds included."""
         geom = park.get("geometry")
         gval, b = (None, (None,) * 4)
         if geom is not None:
@@ -307,6 +317,7 @@ class SQLStore(Store):
                                 gval) + b])
 
     def parks(self) -> gpd.GeoDataFrame:
+        """Every park with its boundary, ordered by code."""
         with self.engine.connect() as conn:
             rows = conn.execute(text(f"SELECT code, name, name_en, county_code, zone_tier, attrs, "
                                      f"{self.dialect.geom_select} AS wkb FROM parks ORDER BY code")).fetchall()
@@ -319,6 +330,7 @@ class SQLStore(Store):
                                 crs=STORAGE_EPSG)
 
     def delete_park(self, code: str) -> int:
+        """Delete the park record by code; 1, or 0 when there is none."""
         with self.engine.begin() as conn:
             self._bump(conn, "parks_version")
             # never while parcels belong to it, even if one arrived since the caller counted
@@ -326,6 +338,7 @@ class SQLStore(Store):
                                      "(SELECT 1 FROM parcels WHERE park = :code)"), {"code": code}).rowcount
 
     def replace_boundaries(self, gdf: gpd.GeoDataFrame) -> int:
+        """Replace every boundary row in one transaction; rows written."""
         geoms = np.asarray(gdf.geometry.values, dtype=object)
         b = shapely.bounds(geoms)
         gvals = self.dialect.geom_values(geoms)
@@ -337,6 +350,7 @@ class SQLStore(Store):
         return len(rows)
 
     def boundaries(self) -> gpd.GeoDataFrame:
+        """The boundaries, ordered by adcode."""
         with self.engine.connect() as conn:
             rows = conn.execute(text(f"SELECT adcode, name, level, source, {self.dialect.geom_select} AS wkb "
                                      "FROM boundaries ORDER BY adcode")).fetchall()
@@ -351,6 +365,7 @@ class SQLStore(Store):
         conn.execute(text("UPDATE store_meta SET value = value + 1 WHERE key = :k"), {"k": key})
 
     def version(self, key: str) -> int:
+        """The counter ``key`` of ``store_meta`` (0 when absent)."""
         with self.engine.connect() as conn:
             return int(conn.execute(text("SELECT value FROM store_meta WHERE key = :k"), {"k": key}).scalar() or 0)
 
@@ -372,23 +387,27 @@ class SQLStore(Store):
         return dict(snap)
 
     def create_token(self, name: str, role: str, token_hash: str) -> int:
+        """Insert the token record; its id."""
         with self.engine.begin() as conn:
             return int(conn.execute(text("INSERT INTO api_tokens (name, role, token_hash) VALUES (:n, :r, :h) "
                                          "RETURNING id"), {"n": name, "r": role, "h": token_hash}).scalar_one())
 
     def find_token(self, token_hash: str) -> dict | None:
+        """The unrevoked token with this hash, or None."""
         with self.engine.connect() as conn:
             row = conn.execute(text("SELECT id, name, role FROM api_tokens WHERE token_hash = :h AND NOT revoked"),
                                {"h": token_hash}).first()
         return None if row is None else {"id": row[0], "name": row[1], "role": row[2]}
 
     def list_tokens(self) -> list[dict]:
+        """Every token record, ordered by id."""
         with self.engine.connect() as conn:
             rows = conn.execute(text("SELECT id, name, role, created_at, revoked FROM api_tokens ORDER BY id")).all()
         return [{"id": r[0], "name": r[1], "role": r[2], "created_at": str(r[3]), "revoked": bool(r[4])}
                 for r in rows]
 
     def revoke_token(self, token_id: int) -> bool:
+        """Mark the token revoked; False when there is no such token."""
         with self.engine.begin() as conn:
             return conn.execute(text("UPDATE api_tokens SET revoked = :t WHERE id = :i"),
                                 {"t": True, "i": token_id}).rowcount == 1
@@ -398,7 +417,7 @@ class SQLStore(Store):
                  "rectify_due", "facts", "created_at", "updated_at")
 
     def _app(self, row) -> dict:
-        d = dict(zip(self._APP_COLS, row))
+        d = dict(zip(self._APP_COLS, row, strict=True))
         d["project"] = json.loads(d["project"])
         d["verdict"] = json.loads(d["verdict"]) if d["verdict"] else None
         d["facts"] = json.loads(d["facts"]) if d["facts"] else {}
@@ -407,6 +426,7 @@ class SQLStore(Store):
         return d
 
     def create_application(self, parcel_code: str, applicant: str, project: dict, audit_row: dict) -> int:
+        """Insert a draft application and its first audit row (chained to the genesis hash) in one transaction."""
         from ..workflow import audit
 
         with self.engine.begin() as conn:
@@ -427,12 +447,14 @@ class SQLStore(Store):
                      row)
 
     def application(self, app_id: int) -> dict | None:
+        """The application row as a dict (JSON columns decoded), or None."""
         with self.engine.connect() as conn:
             row = conn.execute(text(f"SELECT {', '.join(self._APP_COLS)} FROM applications WHERE id = :i"),
                                {"i": app_id}).first()
         return None if row is None else self._app(row)
 
     def applications(self, state: str | None = None) -> list[dict]:
+        """Every application, or those in ``state``, ordered by id."""
         sql = f"SELECT {', '.join(self._APP_COLS)} FROM applications"
         params = {}
         if state:
@@ -503,6 +525,7 @@ class SQLStore(Store):
         return True
 
     def idempotent_response(self, key: str, caller: str) -> dict | None:
+        """The stored response of ``key`` for ``caller``, or None."""
         if not (_storable(key) and _storable(caller)):
             return None
         with self.engine.connect() as conn:
@@ -511,16 +534,19 @@ class SQLStore(Store):
         return None if row is None else {"application_id": row[0], "action": row[1], "response": json.loads(row[2])}
 
     def agreement(self, app_id: int) -> dict | None:
+        """The agreement's terms with its signing time, or None."""
         with self.engine.connect() as conn:
             row = conn.execute(text("SELECT terms, signed_at FROM agreements WHERE application_id = :i"),
                                {"i": app_id}).first()
         return None if row is None else {**json.loads(row[0]), "signed_at": str(row[1])}
 
     def agreements(self) -> dict[int, dict]:
+        """Every agreement's terms by application id."""
         with self.engine.connect() as conn:
             return {r[0]: json.loads(r[1]) for r in conn.execute(text("SELECT application_id, terms FROM agreements"))}
 
     def inspections(self, app_id: int) -> list[dict]:
+        """The application's inspections, oldest first, JSON columns decoded."""
         with self.engine.connect() as conn:
             rows = conn.execute(text("SELECT id, kind, actuals, verdict, result, penalties, inspected_on FROM "
                                      "inspections WHERE application_id = :i ORDER BY id"), {"i": app_id}).all()
@@ -529,28 +555,29 @@ class SQLStore(Store):
                 for r in rows]
 
     def audit_rows(self, app_id: int) -> list[dict]:
+        """The application's audit rows in sequence."""
         cols = ("application_id", "seq", "actor", "role", "at", "action", "from_state", "to_state", "comment",
                 "snapshot_hash", "prev_hash", "row_hash")
         with self.engine.connect() as conn:
             rows = conn.execute(text(f"SELECT {', '.join(cols)} FROM audit_log WHERE application_id = :i "
                                      "ORDER BY seq"), {"i": app_id}).all()
-        return [dict(zip(cols, r)) for r in rows]
+        return [dict(zip(cols, r, strict=True)) for r in rows]
 
     # -- rule sets -----------------------------------------------------------------------
     def put_ruleset(self, payload: dict) -> None:
-        from datetime import date
-
+        """Replace the rule set by id (its dates in their own columns, the document as JSON)."""
         with self.engine.begin() as conn:
             self._bump(conn, "rulesets_version")
             conn.execute(text("DELETE FROM rulesets WHERE id = :id"), {"id": payload["id"]})
             conn.execute(text("INSERT INTO rulesets (id, layer, effective_from, effective_to, payload) "
                               "VALUES (:id, :layer, :f, :t, :p)"),
                          {"id": payload["id"], "layer": payload["layer"],
-                          "f": date.fromisoformat(payload["effective_from"]),
-                          "t": date.fromisoformat(payload["effective_to"]) if payload.get("effective_to") else None,
+                          "f": parse_date(payload["effective_from"], "effective_from"),
+                          "t": parse_date(payload.get("effective_to"), "effective_to", required=False),
                           "p": json.dumps(payload, ensure_ascii=False)})
 
     def rulesets(self) -> list[dict]:
+        """Every rule-set document, ordered by layer and id."""
         with self.engine.connect() as conn:
             rows = conn.execute(text("SELECT payload FROM rulesets ORDER BY layer, id")).fetchall()
         return [json.loads(r[0]) for r in rows]

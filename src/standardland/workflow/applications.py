@@ -19,6 +19,7 @@ import pandas as pd
 from . import audit, bodies, deadlines, penalties, machine as workflow
 from ..rules import checks
 from .. import services
+from ..dates import parse_date
 from ..errors import ConflictError, NotFoundError, PermissionDenied, PreconditionFailed
 from ..rules import thresholds
 from ..rules.catalogue import catalogue
@@ -187,7 +188,7 @@ def penalty_for(ag: dict, app: dict, result: dict, kind: str) -> dict:
         for which, fact, due in (("start", "actual_start", "agreed_start"),
                                  ("completion", "actual_completion", "agreed_completion")):
             if facts.get(fact):
-                days = (date.fromisoformat(facts[fact]) - date.fromisoformat(ag[due])).days
+                days = (parse_date(facts[fact], fact) - parse_date(ag[due], due)).days
                 lines.append(penalties.late(terms, which, days))
     return penalties.combine(terms, [x for x in lines if x is not None])
 
@@ -211,21 +212,21 @@ def deadline_list(store, *, today: date | None = None, overdue_only: bool = Fals
         if app is None or app["state"] in workflow.TERMINAL:
             continue
         facts = app.get("facts") or {}
-        start = date.fromisoformat(ag["agreed_start"])
-        actual_start = date.fromisoformat(facts["actual_start"]) if facts.get("actual_start") else None
-        actual_done = date.fromisoformat(facts["actual_completion"]) if facts.get("actual_completion") else None
+        start = parse_date(ag["agreed_start"], "agreed_start")
+        actual_start = parse_date(facts.get("actual_start"), "actual_start", required=False)
+        actual_done = parse_date(facts.get("actual_completion"), "actual_completion", required=False)
         idle = deadlines.idle_stage(start, actual_start, today)
         items = [
             {"kind": "start", "due": ag["agreed_start"], "status": deadlines.due_status(start, actual_start, today)},
             {"kind": "completion", "due": ag["agreed_completion"], "status": deadlines.due_status(
-                date.fromisoformat(ag["agreed_completion"]), actual_done, today)},
+                parse_date(ag["agreed_completion"], "agreed_completion"), actual_done, today)},
             {"kind": "production_review", "due": ag["review_due"], "status": deadlines.due_status(
-                date.fromisoformat(ag["review_due"]),
+                parse_date(ag["review_due"], "review_due"),
                 today if app["state"] in ("review_passed", "closed") else None, today)},
         ]
         if app.get("rectify_due"):
             items.append({"kind": "rectification", "due": app["rectify_due"], "status": deadlines.due_status(
-                date.fromisoformat(app["rectify_due"]), None, today)})
+                parse_date(app["rectify_due"], "rectify_due"), None, today)})
         rec = {"application_id": app_id, "parcel_code": app["parcel_code"], "state": app["state"], "deadlines": items,
                "idle_land": idle}
         if not overdue_only or any(i["status"] == "overdue" for i in items):
