@@ -765,7 +765,7 @@ def _why(indicators: list[dict]) -> str:
     for it in indicators:
         if it["status"] not in ("fail", "missing", "warn"):
             continue
-        text = L("cli_kv", key=it["name"], value=L(it["status"]))
+        text = L("cli_kv", name=it["name"], value=L(it["status"]))
         if it.get("actual") is not None and it.get("operator"):
             text += L("cli_why_actual", actual=display(it["actual"]), required=_required_text(it))
         parts.append(text)
@@ -994,18 +994,21 @@ def deadlines(overdue: bool = typer.Option(False, "--overdue", help="Only applic
     if as_json:
         _dump(recs)
         return
-    t = Table(title=L("cli_deadlines_title", date=d), box=box.SIMPLE_HEAD, pad_edge=False)
+    t = Table(title=L("cli_deadlines_title", date=d), box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     for c in ("cli_col_application", "code", "cli_col_state", "cli_col_deadline", "cli_col_due", "cli_col_due_status",
-              "cli_col_idle_land"):
-        t.add_column(L(c), no_wrap=c == "code", min_width=19 if c == "code" else None)
+              "cli_col_idle_land"):  # codes and dates whole; words wrap at 80 columns
+        t.add_column(L(c), no_wrap=c in ("cli_col_application", "code", "cli_col_due", "cli_col_due_status"),
+                     overflow="fold", ratio=1 if c in ("cli_col_state", "cli_col_deadline", "cli_col_idle_land") else None)
     for r in recs:
-        for item in r["deadlines"]:
+        for i, item in enumerate(r["deadlines"]):  # the application's own cells on its first line only
             colour = {"overdue": "red", "due": "yellow"}.get(item["status"], "green")
-            add_row(t, str(r["application_id"]), r["parcel_code"],
-                    label(f"state_{r['state']}", lang(), default=r["state"]),
+            first = i == 0
+            add_row(t, str(r["application_id"]) if first else "", r["parcel_code"] if first else "",
+                    label(f"state_{r['state']}", lang(), default=r["state"]) if first else "",
                     label(f"deadline_{item['kind']}", lang(), default=item["kind"]), item["due"],
                     lit(label(f"due_{item['status']}", lang(), default=item["status"]), colour),
-                    label(f"idle_stage_{r['idle_land']['stage']}", lang(), default=r["idle_land"]["stage"]))
+                    label(f"idle_stage_{r['idle_land']['stage']}", lang(), default=r["idle_land"]["stage"])
+                    if first else "")
     out.print(t)
 
 
