@@ -183,3 +183,26 @@ def test_errors_keep_the_field_in_a_localised_frame(db, projects):
     assert q.returncode == 2 and q.stderr.startswith("error: ") and p.stderr[len("错误："):] == q.stderr[len("error: "):]
     bad = cli("--lang", "fr", "rules", "list", "--db", db)
     assert bad.returncode == 2 and "--lang" in bad.stderr and "fr" in bad.stderr
+
+
+def test_the_register_export_is_chinese_by_default(db, tmp_path):
+    import openpyxl
+
+    from standardland.tables import column_labels
+
+    zh_file, en_file, csv_file = tmp_path / "登记簿.xlsx", tmp_path / "register.xlsx", tmp_path / "register.csv"
+    p = cli("register", str(zh_file), "--db", db)
+    assert p.returncode == 0 and p.stdout.startswith(zh("cli_register_written", n="1")), p.stderr
+    assert cli("--lang", "en", "register", str(en_file), "--db", db).returncode == 0
+    assert cli("register", str(csv_file), "--db", db).returncode == 0
+    canonical = csv_file.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+    assert canonical[:5] == ["id", "parcel_code", "applicant", "project", "state"]
+    for path, lang, sheet, state in ((zh_file, "zh", "登记簿", "已签订协议"), (en_file, "en", "register",
+                                                                              "Agreement signed")):
+        ws = openpyxl.load_workbook(path).active
+        header = [c.value for c in ws[1]]
+        assert ws.title == sheet
+        assert header == [column_labels(canonical, lang)[c] for c in canonical]  # every column has a label
+        row = dict(zip(header, [c.value for c in ws[2]], strict=True))
+        assert row[column_labels(["state"], lang)["state"]] == state
+        assert row[column_labels(["parcel_code"], lang)["parcel_code"]] == STANDARD
