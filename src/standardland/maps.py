@@ -29,7 +29,6 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from typing import TypedDict
 
 import folium
@@ -42,8 +41,7 @@ from jinja2 import Environment
 
 from . import codes, units
 from .errors import InputError
-from .parcels import STATUS_LABELS
-from .resources import web
+from .labels import family, label, labels as all_labels, unit_names, unit_text
 from .rules.fields import project_fields
 from .rules.indicators import catalogue
 
@@ -58,8 +56,6 @@ STATUS_COLOURS = {"planned": "#d9d9d9", "serviced": "#9ecae1", "published": "#fd
 STANDARD_LAND_STATUSES = ("published",)
 VERDICT_COLOURS = {"pass": "#2ca02c", "fail": "#d62728", "incomplete": "#9467bd"}
 SEQUENTIAL = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"]
-UNITS_EN = {"亩": "mu", "公顷": "ha", "亿元": "100M CNY", "吨标煤": "tce", "吨": "t", "m²": "m²", "万元/亩": "10k CNY/mu", "万元/吨标煤": "10k CNY/tce", "万元/吨": "10k CNY/t",
-            "万元": "10k CNY", "%": "%", "-": "", "class": "class"}
 PUBLIC_PROPS = ["code", "name", "park", "status", "land_use_code", "land_grade", "region_class", "area_m2",
                 "area_mu", "area_ha"]
 #: what every embedded feature carries (besides its code and geometry); the rest is per profile or derived
@@ -84,11 +80,6 @@ _JSON_SCRIPT_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("
                         ("\u2029", "\\u2029"))
 
 
-@cache
-def _i18n_doc() -> dict:
-    return json.loads(web("i18n.json").read_text(encoding="utf-8"))
-
-
 def language(lang: str | None, accept_language: str | None = None) -> str:
     """``zh`` unless English is asked for (``?lang=en`` or an Accept-Language preferring en)."""
     if lang:
@@ -102,7 +93,7 @@ def language(lang: str | None, accept_language: str | None = None) -> str:
 
 def texts(lang: str) -> dict:
     """Every UI label of the map in ``lang`` (from ``web/i18n.json``, shared with the page's script)."""
-    return {k: v[lang] for k, v in _i18n_doc().items()}
+    return all_labels(lang)
 
 
 def json_script_text(obj=None, *, raw: str | None = None) -> str:
@@ -428,15 +419,15 @@ def _legend(t: dict, lang: str, colour: dict | None, eligibility: dict | None) -
             hi = "+∞" if i >= len(edges) else f"{edges[i]:,.2f}"
             labels.append({"colour": c, "label": f"{lo} – {hi}"})
         unit = _property_unit(colour["property"])
-        shown = (UNITS_EN.get(unit, unit) if lang == "en" else unit) if unit else ""
+        shown = unit_text(unit, lang) if unit else ""
         title = t["colour_by"] + _property_label(colour["property"], lang)
         if shown:
-            title += f"（{shown}）" if lang == "zh" else f" ({shown})"
+            title += label("parens_unit", lang, unit=shown)
         return "indicator", {"title": title,
                              "items": labels + [{"colour": "#e0e0e0", "label": t["legend_no_value"]}],
                              "note": colour["classification"]}
     return "status", {"title": t["legend_status"], "note": None,
-                      "items": [{"colour": c, "label": STATUS_LABELS[s][0 if lang == "zh" else 1]}
+                      "items": [{"colour": c, "label": label(f"status_{s}", lang)}
                                 for s, c in STATUS_COLOURS.items()]}
 
 
@@ -474,7 +465,7 @@ def render_map(*, lang: str, boundaries: gpd.GeoDataFrame | None = None,
         colour_values = _values(data.props[colour["property"]], 6)
     config: MapConfig = {
         "lang": lang, "i18n": t, "mode": mode, "legend": legend,
-        "units": UNITS_EN if lang == "en" else {},
+        "units": unit_names(lang),
         "areaFactors": {"mu_m2": units.MU_M2, "ha_m2": units.HA_M2},
         "renderer": "canvas" if embedded and n > SVG_LIMIT else "svg",
         "parcelsUrl": parcels_url, "minLoadZoom": 15, "loadLimit": 5000,
@@ -483,12 +474,12 @@ def render_map(*, lang: str, boundaries: gpd.GeoDataFrame | None = None,
         "noValueColour": "#e0e0e0", "colour": colour or {"property": None, "breaks": [], "colours": []},
         "colourLabel": _property_label(colour["property"], lang) if colour else None,
         "colourValues": colour_values,
-        "statusLabels": {k: v[0 if lang == "zh" else 1] for k, v in STATUS_LABELS.items()},
-        "landUse": {c: (lu.name if lang == "zh" else _LAND_USE_EN.get(c, "")) for c, lu in codes.land_use_codes().items()
+        "statusLabels": family("status_", lang),
+        "landUse": {c: label(f"land_use_{c}", lang) for c in codes.land_use_codes()
                     if c.startswith("10")},
         "indicators": [{"id": i.id, "name": i.name(lang), "unit": i.unit} for i in cat.indicators],
         "indicatorNames": {**{i.id: i.name(lang) for i in cat.indicators},
-                           "land_use_class": "用地类别" if lang == "zh" else "Land-use class"},
+                           "land_use_class": label("land_use_check", lang)},
         "eligibility": eligibility, "formProject": form_project, "formAction": form_action,
         "formFields": form_fields(lang), "formErrors": list(form_errors or []), "industriesUrl": industries_url,
         "projectParamLimit": PROJECT_PARAM_LIMIT, "today": today or date.today().isoformat(),
@@ -510,11 +501,6 @@ def _simplified(gdf: gpd.GeoDataFrame, tolerance_deg: float = 0.0008) -> gpd.Geo
     return gdf.set_geometry(shapely.set_precision(geoms, 1e-6))
 
 
-_LAND_USE_EN = {"10": "industrial and mining land", "1001": "industrial land", "100101": "class-1 industrial land",
-                "100102": "class-2 industrial land", "100103": "class-3 industrial land", "1002": "mining land",
-                "1003": "salt pans"}
-
-
 def _property_unit(prop: str) -> str | None:
     """The unit of a colourable property (an indicator, its published bounds, an area), if it has one."""
     cat = catalogue()
@@ -527,12 +513,8 @@ def _property_unit(prop: str) -> str | None:
 
 def _property_label(prop: str, lang: str) -> str:
     cat = catalogue()
-    for suffix, zh, en in (("_min", "下限", "minimum"), ("_max", "上限", "maximum"), ("", "", "")):
+    for suffix in ("_min", "_max", ""):
         base = prop[: -len(suffix)] if suffix and prop.endswith(suffix) else (prop if not suffix else None)
         if base and base in cat.ids:
-            ind = cat.get(base)
-            return (ind.name_zh + zh) if lang == "zh" else (ind.name_en + (" " + en if en else ""))
-    names = {"area_mu": ("面积（亩）", "area (mu)"), "area_m2": ("面积（m²）", "area (m²)"),
-             "area_ha": ("面积（公顷）", "area (ha)"), "land_grade": ("土地等别", "land grade"),
-             "region_class": ("地区类别", "region class")}
-    return names.get(prop, (prop, prop))[0 if lang == "zh" else 1]
+            return cat.get(base).name(lang) + (label(f"prop_suffix{suffix}", lang) if suffix else "")
+    return label(f"prop_{prop}", lang, default=prop)

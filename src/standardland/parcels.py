@@ -21,18 +21,15 @@ import shapely
 
 from . import aliases, codes, crs as crsmod, units
 from .errors import DataValidationError, GeometryError, RowProblem
+from .labels import label
 
 STATUSES = ("planned", "serviced", "published", "listed", "transferred",
             "under_construction", "in_production", "recovered")
 #: statuses in which a parcel may still be offered to a project
 AVAILABLE_STATUSES = ("serviced", "published", "listed")
 
-STATUS_LABELS = {
-    "planned": ("规划", "planned"), "serviced": ("净地", "serviced"), "published": ("已公告", "published"),
-    "listed": ("挂牌中", "listed"), "transferred": ("已成交", "transferred"),
-    "under_construction": ("在建", "under construction"), "in_production": ("已投产", "in production"),
-    "recovered": ("已收回", "recovered"),
-}
+#: status → (zh, en) label, read from ``web/i18n.json`` (``status_*``)
+STATUS_LABELS = {s: (label(f"status_{s}", "zh"), label(f"status_{s}", "en")) for s in STATUSES}
 
 #: columns with a fixed meaning; everything else is kept in ``attrs``
 CORE_FIELDS = ("code", "name", "park", "land_use_code", "land_grade", "status", "transfer_price_wan_yuan")

@@ -22,15 +22,14 @@ label source).
 from __future__ import annotations
 
 import io
-import json
 import re
 import unicodedata
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from . import labels
 from .errors import InputError
 
 #: the first characters that make a spreadsheet read a cell as a formula (OWASP)
@@ -176,22 +175,14 @@ _MAX_WIDTH = 60
 _WIDTH_SAMPLE = 1000  # rows whose text decides a column's width
 
 
-@cache
-def _labels() -> dict:
-    from .resources import web
-
-    return json.loads(web("i18n.json").read_text(encoding="utf-8"))
-
-
 def label(key: str, lang: str = "zh") -> str:
-    """The ``lang`` (zh/en) label of ``key`` in ``web/i18n.json``; the key itself when it has none."""
-    entry = _labels().get(key)
-    return entry["en" if lang == "en" else "zh"] if entry else key
+    """The ``lang`` (zh/en) label of ``key`` (:func:`standardland.labels.label`); the key itself when it has none."""
+    return labels.label(key, lang, default=key)
 
 
 def column_labels(columns, lang: str = "zh") -> dict:
     """Header → its ``col_<name>`` label in ``lang``, for the columns that have one."""
-    return {c: label(f"col_{c}", lang) for c in columns if f"col_{c}" in _labels()}
+    return {c: label(f"col_{c}", lang) for c in columns if labels.has(f"col_{c}")}
 
 
 def _width(text: str) -> int:

@@ -150,15 +150,8 @@
 
     function isStandard(p) { return cfg.standardStatuses.indexOf(p.status) >= 0; }
 
-    // the requirement as the API rendered it (required_text), else built here
-    function requiredText(it) {
-      if (it.required_text) { return it.required_text; }
-      var r = it.required || {};
-      var req = it.operator === "between" ? fmt(r.min) + "–" + fmt(r.max)
-        : it.operator === ">=" ? "≥ " + fmt(r.min !== null && r.min !== undefined ? r.min : r.advisory_min)
-        : it.operator === "<=" ? "≤ " + fmt(r.max !== null && r.max !== undefined ? r.max : r.advisory_max) : "—";
-      return req + (it.unit && it.unit !== "-" ? " " + unit(it.unit) : "");
-    }
+    // the requirement as the server rendered it (rules/explain.required_text: the one rendering)
+    function requiredText(it) { return it.required_text || "—"; }
 
     // one fill opacity for the parcels and the legend's swatches (drawn over white, as the map's paper)
     var FILL_OPACITY = 0.65;

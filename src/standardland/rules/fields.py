@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .. import industry as ind_mod
+from ..labels import label
 from .indicators import Catalogue, catalogue
 
 #: quantities that may be negative (net tax in a refund year, DOMAIN.md §11)
@@ -88,22 +89,25 @@ class FieldSpec:
         return "a string"
 
 
+def _label(name: str) -> tuple[str, str]:
+    """A static field's (zh, en) label: ``field_<name>`` of ``web/i18n.json``."""
+    return label(f"field_{name}", "zh"), label(f"field_{name}", "en")
+
+
 _STATIC = (
-    FieldSpec("name", "text", "项目名称", "Project name"),
-    FieldSpec("industry_code", "code", "行业代码", "GB/T 4754 industry code"),
-    FieldSpec("industry_code_edition", "choice", "行业代码版本", "Edition of the industry code",
+    FieldSpec("name", "text", *_label("name")),
+    FieldSpec("industry_code", "code", *_label("industry_code")),
+    FieldSpec("industry_code_edition", "choice", *_label("industry_code_edition"),
               choices=ind_mod.EDITIONS, default="2017"),
-    FieldSpec("industry_name", "text", "行业名称", "Official industry name"),
-    FieldSpec("industries", "industries", "多个行业", "Several industries with their investment shares"),
-    FieldSpec("multi_industry_policy", "choice", "多行业规则", "Multi-industry policy",
+    FieldSpec("industry_name", "text", *_label("industry_name")),
+    FieldSpec("industries", "industries", *_label("industries")),
+    FieldSpec("multi_industry_policy", "choice", *_label("multi_industry_policy"),
               choices=("dominant", "strictest"), default="dominant"),
-    FieldSpec("nuisance_class", "integer_choice", "工业类别（一/二/三类）",
-              "Nuisance class (1 negligible, 2 some, 3 serious)", choices=(1, 2, 3)),
-    FieldSpec("decision_date", "date", "决策日期", "Decision date (chooses the rule-set versions)",
+    FieldSpec("nuisance_class", "integer_choice", *_label("nuisance_class"), choices=(1, 2, 3)),
+    FieldSpec("decision_date", "date", *_label("decision_date"),
               required=True),
-    FieldSpec("parcel_code", "text", "地块代码",
-              "Parcel code (screening tables: the parcel to check against)"),
-    FieldSpec("id", "text", "行标识", "Row identifier (tables only)", tables_only=True),
+    FieldSpec("parcel_code", "text", *_label("parcel_code")),
+    FieldSpec("id", "text", *_label("id"), tables_only=True),
 )
 
 _DESCRIPTIONS = {
