@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 
 from .. import industry as ind_mod
-from . import thresholds
+from . import explain, thresholds
 from ..units import m2_to_mu
 from .engine import Coded, columns_of, evaluate
 from ..errors import DataValidationError, InputError, RowProblem
 from .indicators import CHECKPOINTS, Catalogue, catalogue
-from .fields import Problem, quantity_fields, read_numbers
+from .fields import YEARS, Problem, quantity_fields, read_numbers
 from .project import (INDUSTRY_FIELDS, Project, parse_project, resolve_industry, unknown_fields,
                       validate_columns)
 from .rulesets import RuleSet, load_rulesets
@@ -128,11 +128,19 @@ def parse_project_table(df: pd.DataFrame, cat: Catalogue | None = None) -> pd.Da
     quantities = {}
     for k, spec in qty.items():
         if k in df.columns:
+            if df[k].dtype.kind == "f":  # typed already (io.read_project_csv, a float column): nothing to read
+                quantities[k] = df[k].to_numpy(dtype="float64")
+                continue
             quantities[k], probs = read_numbers(df[k].to_numpy(dtype=object), spec)
             found += probs
+    dates = _typed_dates(df)
     cells = {k: df[k].to_numpy(dtype=object) for k in df.columns
-             if k not in qty and k != "industries" and not unknown_fields([k], cat, table=True)}
+             if k not in qty and k != "industries" and not unknown_fields([k], cat, table=True)
+             and not (k == "decision_date" and dates is not None)}
     cols, probs = validate_columns(cells, quantities, cat)
+    if dates is not None:  # validated by the reader: the column's absence from cells is no problem
+        probs = [p for p in probs if not (p.field == "decision_date" and p.index == -1)]
+        cols["decision_date"] = dates
     found += probs
     problems += [RowProblem(p.index + 1, p.field,
                             f"{p.message}; expected {p.expected}" if p.expected else p.message)
@@ -174,6 +182,21 @@ def parse_project_table(df: pd.DataFrame, cat: Catalogue | None = None) -> pd.Da
     return out
 
 
+def _typed_dates(df: pd.DataFrame) -> np.ndarray | None:
+    """``decision_date`` when it is a datetime64 column that needs no checking (every row a day within
+    :data:`~standardland.rules.fields.YEARS`, as :func:`standardland.io.read_project_csv` types it),
+    normalised to the day as :func:`~standardland.rules.fields.parse_dates` does; else None."""
+    if "decision_date" not in df.columns or df["decision_date"].dtype.kind != "M":
+        return None
+    days = df["decision_date"].to_numpy().astype("datetime64[D]")
+    if np.isnat(days).any():
+        return None
+    years = days.astype("datetime64[Y]").astype(np.int64) + 1970
+    if ((years < YEARS[0]) | (years > YEARS[1])).any():
+        return None
+    return days.astype("datetime64[ns]")
+
+
 def _distinct_rows(arrays: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
     """Row codes of the distinct combinations of ``arrays`` (column-wise factorization) and the
     first row of each combination."""
@@ -207,13 +230,15 @@ def join_parcels(projects: pd.DataFrame, pf: pd.DataFrame | None) -> pd.DataFram
 def screen_frame(pairs: pd.DataFrame, rulesets, *, checkpoint: str = "screening",
                  only: list[str] | None = None) -> pd.DataFrame:
     """Engine over a prepared pairs frame → the flat result table (id/name/parcel_code kept first)."""
-    ev = evaluate(columns_of(pairs), _rulesets(rulesets), checkpoint=_checkpoint(checkpoint),
-                  only=set(only) if only else None)
-    flat = ev.flat()
+    rs = _rulesets(rulesets)
+    ev = evaluate(columns_of(pairs), rs, checkpoint=_checkpoint(checkpoint), only=set(only) if only else None)
+    flat = explain.flat(ev, rs)  # columns fixed by the rule sets: every piece of a screening alike
     lead = [c for c in ("id", "project_name", "parcel_code", "industry_label", "industry_error") if c in pairs.columns]
     head = {}
     for c in lead:  # a coded column (the industry's) stays coded: a dictionary array when written
         col = pairs[c]
+        if c == "industry_label" and not isinstance(col.dtype, pd.CategoricalDtype):
+            col = col.astype("category")  # a few labels: written (and made formula-safe) once each
         head["name" if c == "project_name" else c] = (
             col.array if isinstance(col.dtype, pd.CategoricalDtype) else col.to_numpy(dtype=object))
     head_frame = pd.DataFrame(head, copy=False)
@@ -250,3 +275,24 @@ def screen_dask(pairs: pd.DataFrame, rulesets, *, checkpoint: str = "screening",
         elif out[c].dtype != meta[c].dtype:
             out[c] = out[c].astype(meta[c].dtype)
     return out
+
+
+def screen_piece(df: pd.DataFrame, rulesets, pf: pd.DataFrame | None = None, *, checkpoint: str = "screening",
+                 only: list[str] | None = None) -> tuple[pd.DataFrame | None, str, list[RowProblem]]:
+    """One piece of a screening table (rows as read) → ``(flat table, "", [])``, or ``(None, stage,
+    problems)`` where ``stage`` is ``"parse"`` (:func:`parse_project_table`) or ``"join"``
+    (:func:`join_parcels`) and the problems' rows count from the piece's first row (1).
+
+    A whole table is one piece; a screening read in pieces gives the same rows and problems once the
+    caller numbers each piece's rows after the pieces before it (:mod:`standardland.screening`)."""
+    try:
+        projects = parse_project_table(df)
+    except DataValidationError as exc:
+        return None, "parse", list(exc.problems)
+    if "parcel_code" not in projects.columns or not projects["parcel_code"].notna().any():
+        pf = None  # as a whole table without parcel codes: no parcel columns
+    try:
+        pairs = join_parcels(projects, pf)
+    except DataValidationError as exc:
+        return None, "join", list(exc.problems)
+    return screen_frame(pairs, rulesets, checkpoint=checkpoint, only=only), "", []
