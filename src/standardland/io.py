@@ -343,11 +343,7 @@ def read_project_csv(source: str | Path | bytes, *, encoding: str, name: str, li
     for header_name, col in zip(names, table.columns, strict=True):
         canonical, unit = mapping.get(header_name, (header_name, None))
         typed = _typed(col, canonical)
-        if typed is None:
-            typed = col.to_numpy(zero_copy_only=False)
-            if col.null_count:
-                typed[pd.isna(typed)] = np.nan  # missing as pandas' reader gives it
-        cols[header_name] = typed
+        cols[header_name] = col.to_pandas().array if typed is None else typed  # text: pandas' str, no copy
     df = pd.DataFrame(cols, copy=False) if cols else pd.DataFrame(index=pd.RangeIndex(table.num_rows))
     df, renamed = aliases.apply_column_aliases(df, "project")
     _check_project_headers(df.columns)

@@ -148,8 +148,7 @@ def screen_csv(layout: CsvLayout, out: Path, rulesets, pf=None, *, engine: str =
 
     kw = dict(checkpoint=checkpoint, only=only, lang=lang if not xlsx else None)
     if engine == "local":
-        pieces = [run_piece(layout, a, b, rulesets, pf, first=k == 0, sink="frame" if xlsx else None,
-                            step=tick, **kw) for k, (a, b) in enumerate(ranges)]
+        pieces = _local(layout, ranges, rulesets, pf, xlsx, tick, kw)
         parts = None
     else:
         pieces, parts = _on_dask(layout, ranges, out, rulesets, pf, scheduler, xlsx, tick, kw)
@@ -182,6 +181,37 @@ def screen_csv(layout: CsvLayout, out: Path, rulesets, pf=None, *, engine: str =
             counts[k] = counts.get(k, 0) + v
     return {"rows": sum(p.rows for p in pieces), "pieces": len(ranges),
             "verdicts": dict(sorted(counts.items(), key=lambda kv: -kv[1]))}
+
+
+def _local(layout, ranges, rulesets, pf, xlsx: bool, tick, kw) -> list[Piece]:
+    """The pieces one after another; a piece's CSV is written by a second thread (Arrow's writer
+    releases the GIL) while the next one is read and evaluated; at most two wait to be written."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    lang = kw.pop("lang")
+    pieces: list[Piece] = []
+    writing: list = []
+
+    def written(k: int) -> None:
+        piece, fut = writing[k]
+        if fut is not None:
+            piece.data = fut.result()
+            tick("written")
+
+    with ThreadPoolExecutor(1) as pool:
+        for k, (a, b) in enumerate(ranges):
+            p = run_piece(layout, a, b, rulesets, pf, sink="frame", step=tick, **kw)
+            fut = None
+            if not xlsx and p.frame is not None:
+                fut = pool.submit(csv_rows, p.frame, first=k == 0, lang=lang)
+                p.frame = None
+            pieces.append(p)
+            writing.append((p, fut))
+            if k >= 2:
+                written(k - 2)
+        for k in range(max(0, len(ranges) - 2), len(ranges)):
+            written(k)
+    return pieces
 
 
 def _on_dask(layout, ranges, out: Path, rulesets, pf, scheduler, xlsx: bool, tick, kw):

@@ -148,7 +148,7 @@ def parse_project_table(df: pd.DataFrame, cat: Catalogue | None = None) -> pd.Da
     out = pd.DataFrame(index=pd.RangeIndex(n))
     for c in ("id", "name", "parcel_code"):
         if c in cols:
-            out["project_name" if c == "name" else c] = cols[c]
+            out["project_name" if c == "name" else c] = _as_read(df[c], cols[c])
     for k in qty:
         if k in quantities:
             out[k] = quantities[k]
@@ -178,8 +178,17 @@ def parse_project_table(df: pd.DataFrame, cat: Catalogue | None = None) -> pd.Da
     out["industry_2017"] = pd.Categorical(np.array([r.key2017 for r in resolved], dtype=object)[codes])
     out["industry_2002"] = pd.Categorical(np.array([r.key2002 for r in resolved], dtype=object)[codes])
     out["industry_error"] = pd.Categorical(np.array([r.error for r in resolved], dtype=object)[codes])
-    out["industry_label"] = np.array([r.label or None for r in resolved], dtype=object)[codes]
+    out["industry_label"] = pd.Series(np.array([r.label or None for r in resolved], dtype=object)[codes],
+                                      dtype=object, copy=False)
     return out
+
+
+def _as_read(raw: pd.Series, checked: np.ndarray):
+    """A text column as :func:`~standardland.rules.fields.check_text` gives it (blank text missing),
+    or the column itself when it is Arrow-held text with no empty cell (the same cells, not copied)."""
+    if getattr(raw.dtype, "storage", None) == "pyarrow" and not raw.eq("").any():
+        return raw.array
+    return checked
 
 
 def _typed_dates(df: pd.DataFrame) -> np.ndarray | None:
@@ -235,12 +244,12 @@ def screen_frame(pairs: pd.DataFrame, rulesets, *, checkpoint: str = "screening"
     flat = explain.flat(ev, rs)  # columns fixed by the rule sets: every piece of a screening alike
     lead = [c for c in ("id", "project_name", "parcel_code", "industry_label", "industry_error") if c in pairs.columns]
     head = {}
-    for c in lead:  # a coded column (the industry's) stays coded: a dictionary array when written
+    for c in lead:  # coded (the industry's) or Arrow-held text stays so: written without a copy
         col = pairs[c]
         if c == "industry_label" and not isinstance(col.dtype, pd.CategoricalDtype):
             col = col.astype("category")  # a few labels: written (and made formula-safe) once each
-        head["name" if c == "project_name" else c] = (
-            col.array if isinstance(col.dtype, pd.CategoricalDtype) else col.to_numpy(dtype=object))
+        kept = isinstance(col.dtype, pd.CategoricalDtype) or getattr(col.dtype, "storage", None) == "pyarrow"
+        head["name" if c == "project_name" else c] = col.array if kept else col.to_numpy(dtype=object)
     head_frame = pd.DataFrame(head, copy=False)
     return pd.concat([head_frame, flat], axis=1)
 
