@@ -346,6 +346,9 @@ def read_project_csv(source: str | Path | bytes, *, encoding: str, name: str, li
         cols[header_name] = col.to_pandas().array if typed is None else typed  # text: pandas' str, no copy
     df = pd.DataFrame(cols, copy=False) if cols else pd.DataFrame(index=pd.RangeIndex(table.num_rows))
     df, renamed = aliases.apply_column_aliases(df, "project")
+    for header_name, field_name in renamed.items():  # a unit converted (亩 → m²): numbers stay float64
+        if cols[header_name].dtype.kind == "f" and df[field_name].dtype == object:
+            df[field_name] = df[field_name].to_numpy(dtype="float64")
     _check_project_headers(df.columns)
     df.attrs.update(encoding=encoding, renamed=renamed, first_row=first_row)
     return df
@@ -384,9 +387,12 @@ def _typed(col, field: str) -> np.ndarray | None:
         if col.null_count or not pc.all(pc.match_substring_regex(col, _PLAIN_DATE)).as_py():
             return None
         try:
-            days = pc.strptime(col, format="%Y-%m-%d", unit="s").to_numpy(zero_copy_only=False)
-        except pa.ArrowInvalid:  # 2024-02-30: the text path names the day
+            parsed = pc.strptime(col, format="%Y-%m-%d", unit="s")
+        except pa.ArrowInvalid:
             return None
+        if not pc.all(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), col)).as_py():
+            return None  # 2024-02-30 rolled over to March: the text path names the day
+        days = parsed.to_numpy(zero_copy_only=False)
         years = days.astype("datetime64[Y]").astype(np.int64) + 1970
         if ((years < YEARS[0]) | (years > YEARS[1])).any():
             return None
