@@ -279,7 +279,9 @@ def screen_dask(pairs: pd.DataFrame, rulesets, *, checkpoint: str = "screening",
             cluster.close()
     out = out.reset_index(drop=True)
     for c in meta.columns:  # dtypes may drift across partitions (categories, strings): align to local
-        if isinstance(meta[c].dtype, pd.CategoricalDtype):
+        if c == "industry_label":  # categories are the labels met: those of every partition, as locally
+            out[c] = out[c].astype(object).astype("category")
+        elif isinstance(meta[c].dtype, pd.CategoricalDtype):
             out[c] = out[c].astype(object).astype(pd.CategoricalDtype(meta[c].cat.categories))
         elif out[c].dtype != meta[c].dtype:
             out[c] = out[c].astype(meta[c].dtype)
