@@ -390,7 +390,8 @@ def _typed(col, field: str) -> np.ndarray | None:
             parsed = pc.strptime(col, format="%Y-%m-%d", unit="s")
         except pa.ArrowInvalid:
             return None
-        if not pc.all(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), col)).as_py():
+        month = pc.cast(pc.utf8_slice_codeunits(col, 5, 7), pa.int64())
+        if not pc.all(pc.equal(pc.month(parsed), month)).as_py():
             return None  # 2024-02-30 rolled over to March: the text path names the day
         days = parsed.to_numpy(zero_copy_only=False)
         years = days.astype("datetime64[Y]").astype(np.int64) + 1970

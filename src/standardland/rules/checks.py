@@ -18,7 +18,7 @@ from ..units import m2_to_mu
 from .engine import Coded, columns_of, evaluate
 from ..errors import DataValidationError, InputError, RowProblem
 from .indicators import CHECKPOINTS, Catalogue, catalogue
-from .fields import YEARS, Problem, quantity_fields, read_numbers
+from .fields import YEARS, Problem, project_fields, quantity_fields, read_numbers
 from .project import (INDUSTRY_FIELDS, Project, parse_project, resolve_industry, unknown_fields,
                       validate_columns)
 from .rulesets import RuleSet, load_rulesets
@@ -133,14 +133,17 @@ def parse_project_table(df: pd.DataFrame, cat: Catalogue | None = None) -> pd.Da
                 continue
             quantities[k], probs = read_numbers(df[k].to_numpy(dtype=object), spec)
             found += probs
-    dates = _typed_dates(df)
+    dates, nuisance = _typed_dates(df), _typed_nuisance(df)
     cells = {k: df[k].to_numpy(dtype=object) for k in df.columns
              if k not in qty and k != "industries" and not unknown_fields([k], cat, table=True)
-             and not (k == "decision_date" and dates is not None)}
+             and not (k == "decision_date" and dates is not None) and not (k == "nuisance_class" and
+                                                                          nuisance is not None)}
     cols, probs = validate_columns(cells, quantities, cat)
     if dates is not None:  # validated by the reader: the column's absence from cells is no problem
         probs = [p for p in probs if not (p.field == "decision_date" and p.index == -1)]
         cols["decision_date"] = dates
+    if nuisance is not None:
+        cols["nuisance_class"] = nuisance
     found += probs
     problems += [RowProblem(p.index + 1, p.field,
                             f"{p.message}; expected {p.expected}" if p.expected else p.message)
@@ -189,6 +192,18 @@ def _as_read(raw: pd.Series, checked: np.ndarray):
     if getattr(raw.dtype, "storage", None) == "pyarrow" and not raw.eq("").any():
         return raw.array
     return checked
+
+
+def _typed_nuisance(df: pd.DataFrame) -> np.ndarray | None:
+    """``nuisance_class`` when it is a float column of 1, 2, 3 or NaN (missing), as
+    :func:`standardland.io.read_project_csv` types it: what the check of an integer choice answers
+    for it; else None (checked cell by cell)."""
+    if "nuisance_class" not in df.columns or df["nuisance_class"].dtype.kind != "f":
+        return None
+    v = df["nuisance_class"].to_numpy(dtype="float64")
+    if not np.isin(v[~np.isnan(v)], project_fields(None)["nuisance_class"].choices).all():
+        return None
+    return v.copy()
 
 
 def _typed_dates(df: pd.DataFrame) -> np.ndarray | None:
