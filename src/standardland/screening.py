@@ -147,30 +147,31 @@ def screen_csv(layout: CsvLayout, out: Path, rulesets, pf=None, *, engine: str =
             progress(done, total, stage)
 
     kw = dict(checkpoint=checkpoint, only=only, lang=lang if not xlsx else None)
-    if engine == "local":
-        pieces = _local(layout, ranges, rulesets, pf, xlsx, tick, kw)
-        parts = None
-    else:
-        pieces, parts = _on_dask(layout, ranges, out, rulesets, pf, scheduler, xlsx, tick, kw)
+    partial = out.with_name(f".{out.name}.partial")
+    parts = None
     try:
+        if engine == "local":
+            with open(partial, "wb") as fh:  # rows stream out as their piece is written; removed on a problem
+                pieces = _local(layout, ranges, rulesets, pf, None if xlsx else fh, tick, kw)
+        else:
+            pieces, parts = _on_dask(layout, ranges, out, rulesets, pf, scheduler, xlsx, tick, kw)
         problems = problems_of(pieces)
         if problems:
             raise DataValidationError(problems=problems)
-        partial = out.with_name(f".{out.name}.partial")
         if xlsx:
             frames = [p.frame for p in pieces]
             res = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
             tables.write_xlsx(res, partial, sheet_name=tables.label("sheet_screening", lang or "zh"),
                               headers=header_labels(res.columns, lang or "zh"))
-        else:
+        elif parts is not None:
             with open(partial, "wb") as fh:
-                for k, p in enumerate(pieces):
-                    if parts is None:
-                        fh.write(p.data)
-                    else:
-                        with open(parts / f"part-{k:05d}.csv", "rb") as src:
-                            shutil.copyfileobj(src, fh, 1 << 22)
+                for k in range(len(pieces)):
+                    with open(parts / f"part-{k:05d}.csv", "rb") as src:
+                        shutil.copyfileobj(src, fh, 1 << 22)
         os.replace(partial, out)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     finally:
         if parts is not None:
             shutil.rmtree(parts, ignore_errors=True)
@@ -183,30 +184,38 @@ def screen_csv(layout: CsvLayout, out: Path, rulesets, pf=None, *, engine: str =
             "verdicts": dict(sorted(counts.items(), key=lambda kv: -kv[1]))}
 
 
-def _local(layout, ranges, rulesets, pf, xlsx: bool, tick, kw) -> list[Piece]:
-    """The pieces one after another; a piece's CSV is written by a second thread (Arrow's writer
-    releases the GIL) while the next one is read and evaluated; at most two wait to be written."""
+def _local(layout, ranges, rulesets, pf, fh, tick, kw) -> list[Piece]:
+    """The pieces one after another, their rows written to ``fh`` in order (None: a workbook, the
+    pieces keep their frames). A piece's CSV is made by a second thread (Arrow's writer releases the
+    GIL) while the next piece is read and evaluated; at most two wait. Once a piece has a problem
+    nothing more is written (the caller removes the file), but every piece is still checked."""
     from concurrent.futures import ThreadPoolExecutor
 
     lang = kw.pop("lang")
     pieces: list[Piece] = []
     writing: list = []
+    failed = False
 
     def written(k: int) -> None:
-        piece, fut = writing[k]
+        fut = writing[k]
         if fut is not None:
-            piece.data = fut.result()
+            if not failed:
+                fh.write(fut.result())
+            writing[k] = None
             tick("written")
 
     with ThreadPoolExecutor(1) as pool:
         for k, (a, b) in enumerate(ranges):
             p = run_piece(layout, a, b, rulesets, pf, sink="frame", step=tick, **kw)
+            failed = failed or bool(p.problems)
             fut = None
-            if not xlsx and p.frame is not None:
-                fut = pool.submit(csv_rows, p.frame, first=k == 0, lang=lang)
+            if fh is not None and p.frame is not None:
+                fut = None if failed else pool.submit(csv_rows, p.frame, first=k == 0, lang=lang)
                 p.frame = None
+            elif fh is None:
+                tick("written")  # a workbook's piece: kept for the one write at the end
             pieces.append(p)
-            writing.append((p, fut))
+            writing.append(fut)
             if k >= 2:
                 written(k - 2)
         for k in range(max(0, len(ranges) - 2), len(ranges)):
