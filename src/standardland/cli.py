@@ -868,23 +868,44 @@ def screen(input: Path, out_file: Path = typer.Option(..., "--out", help="Output
            checkpoint: str = typer.Option("screening"),
            indicator: Optional[list[str]] = typer.Option(None, "--indicator",
                                                          help="Only these indicator ids (repeatable)"),
+           out_lang: Optional[str] = typer.Option(None, "--lang", help="Output headers: zh or en (an xlsx has "
+                                                  "zh labels by default; a CSV keeps field names unless given)"),
            db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
     """Screen a table of projects (one per row) and write a verdict per row."""
+    from .errors import InputError
+    from .io import ENCODING_LABELS
+
+    if out_lang is not None and out_lang.lower() not in LANGS:
+        raise InputError(f"'{out_lang}' is not an output language", field="lang", expected="zh or en")
     store = _open(db)
-    df = services.read_table(input)
-    prog, cb = _progress(len(df) + 1, f"{L('cli_screening')} {len(df):,} ({engine})")
-    with prog:  # chunks of a twentieth (≥ 5,000 rows) so the bar moves; the last step is the writing
-        res = services.screen_table(store, df, ruleset_ids=ruleset, engine=engine, scheduler=scheduler,
-                                    checkpoint=checkpoint, indicators=indicator or None, progress=cb,
-                                    chunk=max(5_000, -(-len(df) // 20)))
-        cb(len(df), description=f"{L('cli_writing')} {out_file.name}")
-        services.write_table(res, out_file)
-        cb(len(df) + 1)
-    counts = res["verdict"].value_counts().to_dict()
+    prog, cb = _progress(None, f"{L('cli_reading')} {input.name}")
+
+    def on_header(info: dict) -> None:
+        if as_json:
+            return
+        if info.get("encoding"):
+            say(L("cli_screen_encoding"), ENCODING_LABELS[info["encoding"]])
+        renamed = info.get("renamed") or {}
+        say(L("cli_screen_headers"), "; ".join(f"{h} → {f}" for h, f in renamed.items()) if renamed
+            else L("cli_screen_headers_none"))
+
+    stages = {"read": "cli_reading", "evaluated": "cli_screening", "written": "cli_writing",
+              "piece": "cli_screening", "done": "cli_writing"}
+
+    def progress(done: int, total: int, stage: str) -> None:
+        cb(done, total=total, description=f"{L(stages.get(stage, 'cli_screening'))} {input.name} ({engine})")
+
+    with prog:
+        res = services.screen_file(store, input, out_file, ruleset_ids=ruleset, engine=engine, scheduler=scheduler,
+                                   checkpoint=checkpoint, indicators=indicator or None,
+                                   lang=out_lang.lower() if out_lang else None, progress=progress,
+                                   on_header=on_header)
+    counts = res["verdicts"]
     if as_json:
-        _dump({"rows": len(res), "out": str(out_file), "verdicts": {k: int(v) for k, v in counts.items()}})
+        _dump({"rows": res["rows"], "out": str(out_file), "verdicts": counts, "encoding": res.get("encoding"),
+               "headers": res.get("renamed") or {}})
     else:
-        say(f"screened {len(res)} rows → ", str(out_file),
+        say(f"screened {res['rows']} rows → ", str(out_file),
             ": " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 

@@ -419,19 +419,36 @@ def read_table(path) -> pd.DataFrame:
     return sio.read_table(path)
 
 
-def write_table(df: pd.DataFrame, path) -> None:
-    """The screening output (.csv with a BOM or .xlsx), formulas neutralised (:mod:`standardland.tables`)."""
+def write_table(df: pd.DataFrame, path, *, lang: str | None = None) -> None:
+    """The screening output (.csv with a BOM or .xlsx), formulas neutralised (:mod:`standardland.tables`).
+
+    An xlsx's headers are labels in ``lang`` (zh by default); a CSV keeps the machine headers (it is
+    read back by programs) unless ``lang`` is given."""
+    from .screening import header_labels
+
+    if Path(path).suffix.lower() == ".csv" and lang:
+        df = df.rename(columns=header_labels(df.columns, lang))
+    elif Path(path).suffix.lower() == ".xlsx":
+        tables.write_xlsx(df, path, sheet_name=tables.label("sheet_screening", lang or "zh"),
+                          headers=header_labels(df.columns, lang or "zh"))
+        return
     tables.write_table(df, path, field="out", sheet="sheet_screening")
 
 
-def screen_table(store: Store, df: pd.DataFrame, *, ruleset_ids=None, engine="local", scheduler=None,
-                 checkpoint="screening", indicators=None, chunk: int = 100_000, progress=None) -> pd.DataFrame:
+def _screening_rulesets(store: Store, ruleset_ids=None) -> list:
     rs = rulesets(store, ruleset_ids)
     if not rs:
         from .errors import ConflictError
 
         raise ConflictError("no rule set is loaded, so there is nothing to screen against", field="rulesets",
                             expected=FIX_NO_RULES)
+    return rs
+
+
+def screen_table(store: Store, df: pd.DataFrame, *, ruleset_ids=None, engine="local", scheduler=None,
+                 checkpoint="screening", indicators=None, chunk: int = 100_000, progress=None) -> pd.DataFrame:
+    """Screen a table already read (:func:`read_table`, a request's rows) → the flat result table."""
+    rs = _screening_rulesets(store, ruleset_ids)
     projects = checks.parse_project_table(df)
     pf = None
     if "parcel_code" in projects.columns and projects["parcel_code"].notna().any():
@@ -454,6 +471,53 @@ def screen_table(store: Store, df: pd.DataFrame, *, ruleset_ids=None, engine="lo
             progress(min(start + chunk, len(pairs)))
     out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     return out
+
+
+def screen_file(store: Store, path, out, *, ruleset_ids=None, engine: str = "local", scheduler=None,
+                checkpoint: str = "screening", indicators=None, lang: str | None = None, progress=None,
+                on_header=None) -> dict:
+    """Screen a project table file into ``out`` (the CLI's ``screen``).
+
+    A CSV is screened in pieces (:mod:`standardland.screening`: Arrow-parsed, typed, byte-identical
+    output with ``engine="local"`` or ``"dask"``); an xlsx is read whole (:func:`read_table`). Headers
+    of ``out``: see :func:`write_table`. ``on_header({"encoding", "renamed"})`` is called once the
+    header is read (before the rows); ``progress(done, total, stage)`` as the work goes.
+    Returns ``{"rows", "verdicts", "encoding", "renamed", "out"}``."""
+    from . import screening
+
+    path, out = Path(path), Path(out)
+    if not path.is_file():
+        raise InputError(f"file '{path}' does not exist", field="file", expected="a .csv or .xlsx file")
+    if out.suffix.lower() not in (".csv", ".xlsx"):
+        raise InputError(f"unsupported output '{out.suffix}'", field="out", expected=".csv or .xlsx")
+    if engine not in ("local", "dask"):
+        raise InputError(f"engine '{engine}' is unknown", field="engine", expected="local or dask")
+    rs = _screening_rulesets(store, ruleset_ids)
+    if path.suffix.lower() != ".csv":
+        df = read_table(path)
+        info = {"encoding": None, "renamed": df.attrs.get("renamed") or {}}
+        if on_header:
+            on_header(info)
+        res = screen_table(store, df, ruleset_ids=ruleset_ids, engine=engine, scheduler=scheduler,
+                           checkpoint=checkpoint, indicators=indicators)
+        if progress:
+            progress(1, 2, "written")
+        write_table(res, out, lang=lang)
+        if progress:
+            progress(2, 2, "done")
+        counts = res["verdict"].value_counts().to_dict()
+        return {"rows": len(res), "out": str(out), "verdicts": {str(k): int(v) for k, v in counts.items()}, **info}
+    layout = sio.csv_layout(path)
+    head = layout.read_range(layout.start, layout.start)  # the header: aliases, unknown columns refused
+    info = {"encoding": layout.encoding, "renamed": head.attrs.get("renamed") or {}}
+    if on_header:
+        on_header(info)
+    pf = None
+    if "parcel_code" in head.columns:
+        pf = checks.parcel_frame(store.parcels(), parks(store))
+    summary = screening.screen_csv(layout, out, rs, pf, engine=engine, scheduler=scheduler, checkpoint=checkpoint,
+                                   only=indicators, lang=lang, progress=progress)
+    return {"rows": summary["rows"], "out": str(out), "verdicts": summary["verdicts"], **info}
 
 
 def aoi_from_file(path):

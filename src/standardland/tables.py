@@ -90,6 +90,9 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
                 out[neutralise(str(name))] = col.cat.rename_categories(new)
                 continue
         textual = col.dtype == object or pd.api.types.is_string_dtype(col)
+        if textual and getattr(col.dtype, "storage", None) == "pyarrow" and not _arrow_needs_work(col):
+            out[neutralise(str(name))] = col  # Arrow-backed text with no cell to change: checked in C++
+            continue
         if isinstance(col.dtype, pd.CategoricalDtype) or textual:
             col = col.astype(object)
             mask = _text_mask(col)
@@ -103,6 +106,15 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
                     col[need] = sub
         out[neutralise(str(name))] = col
     return pd.DataFrame(out, index=df.index)
+
+
+def _arrow_needs_work(col: pd.Series) -> bool:
+    """Whether a text column held by Arrow has a cell that :func:`neutralise` would change."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(col.array)
+    return bool(pc.any(pc.match_substring_regex(arr, _NEEDS_WORK.pattern)).as_py())
 
 
 _BOM = "\ufeff"
@@ -131,6 +143,8 @@ def _arrow_columns(df: pd.DataFrame):
                 return None
             elif pd.api.types.is_numeric_dtype(dt):
                 arr = pa.Array.from_pandas(col)
+            elif getattr(dt, "storage", None) == "pyarrow":
+                arr = pa.array(col.array)  # Arrow-backed text: no copy
             else:
                 arr = pa.array(col.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # an object column holding non-text values

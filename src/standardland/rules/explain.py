@@ -71,9 +71,16 @@ def _f(v):
 # -- the flat table ---------------------------------------------------------------------------
 
 
-def flat(ev: Evaluation) -> pd.DataFrame:
+def flat(ev: Evaluation, rulesets=None) -> pd.DataFrame:
     """One row per pair: ``verdict`` and ``<id>_status/_actual/_required/_layer`` per indicator
-    (``_required_max`` too where a range applies). Columns are the engine's arrays, not copies."""
+    (``_required_max`` too where a range applies). Columns are the engine's arrays, not copies.
+
+    With ``rulesets`` (the candidates given to the engine) the columns are fixed by them and the
+    catalogue, not by the rows: ``<id>_required_max`` is there when a binding rule of one of them, or
+    a per-row layer column, gives that indicator a maximum; so every part of a screening read in
+    pieces has the same columns. Without them, it is there when some row has such a maximum."""
+    maxed = None if rulesets is None else {r.indicator for rs in rulesets for r in rs.rules
+                                           if r.max is not None and r.severity != "advisory"}
     statuses = pd.CategoricalDtype(STATUSES)
     layers = pd.CategoricalDtype([""] + ev.labels)  # code −1 (no layer) → ""
 
@@ -92,7 +99,8 @@ def flat(ev: Evaluation) -> pd.DataFrame:
             req, by, side = hi, by_hi, 1
         else:
             req, by, side = lo, by_lo, 0
-            if not np.isnan(b.max).all() or any(s == "max" for _, s in b.own):  # decided per context
+            ranged = (not np.isnan(b.max).all()) if maxed is None else i in maxed  # see the docstring
+            if ranged or any(s == "max" for _, s in b.own):
                 cols[f"{i}_required_max"] = np.ascontiguousarray(hi)
         if not np.isnan(b.advisory_max if side else b.advisory_min).all():
             adv = ev.advisory(i)[side]
