@@ -924,10 +924,10 @@ def deadlines(overdue: bool = typer.Option(False, "--overdue", help="Only applic
               today: Optional[str] = typer.Option(None, "--today", help="YYYY-MM-DD (default: today)"),
               db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
     """What is due or overdue under the signed agreements, with the idle-land stage."""
-    from .workflow import applications
+    from .workflow import reports
 
     d = services.decision_date(today) if today else date.today()
-    recs = applications.deadline_list(_open(db), today=d, overdue_only=overdue)
+    recs = reports.deadline_list(_open(db), today=d, overdue_only=overdue)
     if as_json:
         _dump(recs)
         return
