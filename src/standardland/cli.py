@@ -938,7 +938,7 @@ def deadlines(overdue: bool = typer.Option(False, "--overdue", help="Only applic
         for item in r["deadlines"]:
             colour = {"overdue": "red", "due": "yellow"}.get(item["status"], "green")
             add_row(t, str(r["application_id"]), r["parcel_code"], r["state"], item["kind"], item["due"],
-                    lit(item["status"], colour), r["idle_land"]["stage"])
+                    lit(item["status"], colour), (r["idle_land"] or {}).get("stage", "–"))
     out.print(t)
 
 

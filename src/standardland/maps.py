@@ -44,7 +44,7 @@ from . import codes, units
 from .errors import InputError
 from .parcels import STATUS_LABELS
 from .resources import web
-from .rules.fields import project_fields
+from .rules.fields import PROMOTION_FIELDS, project_fields
 from .rules.indicators import catalogue
 
 EMBED_LIMIT = 10_000   # up to this many parcels the GeoJSON is embedded in the page
@@ -74,7 +74,7 @@ UNIT_CHOICES = {"m²": ("亩", "公顷", "m²"), "万元": ("万元", "亿元")}
 PREFERRED_UNIT = {"land_area_m2": "亩"}
 #: project fields the form leaves to the JSON editor ("advanced"): a list of industries with shares and
 #: its policy, and the screening-table parcel column
-FORM_ADVANCED_ONLY = ("industries", "multi_industry_policy", "parcel_code")
+FORM_ADVANCED_ONLY = ("industries", "multi_industry_policy", "parcel_code", *PROMOTION_FIELDS)  # not check inputs
 #: the longest ``?project=`` (base64url of the project's JSON) a shareable check URL may carry
 PROJECT_PARAM_LIMIT = 8000
 #: the page's own fixed templates: autoescaped; HTML composed by folium's fixed macros and the escaped JSON

@@ -73,7 +73,10 @@ def create(store, ident: dict, parcel_code: str, project: dict) -> dict:
     row = {"actor": ident["name"], "role": ident["role"], "at": _now(), "action": "create", "from_state": None,
            "to_state": "draft", "comment": None}
     row["snapshot_hash"] = audit.snapshot_hash({"parcel_code": parcel_code, "project": project, "state": "draft"})
-    app_id = store.create_application(parcel_code, ident["name"], project, row)
+    from .promotion import from_project
+
+    app_id = store.create_application(parcel_code, ident["name"], project, row,
+                                      promotion=from_project(project) or None)  # the promotion record's start
     return view(store, app_id, ident)
 
 
