@@ -264,10 +264,13 @@ def demo(db: Optional[str] = DbOpt, out_dir: Path = typer.Option(Path("demo-out"
          host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
          as_json: bool = JsonOpt):
     """Load the sample park (烟台高新区 国际招商产业园, illustrative), run the main job and serve it."""
-    from .sample import load_reference_data
+    from .cli_promotion import print_scorecard
+    from .sample import SAMPLE_PARK_CODE, add_sample_promotion, load_reference_data
+    from .workflow.reports import park_scorecard
 
     store = _open(db, create=True)
     loaded = load_reference_data(store)
+    loaded["promotion"] = add_sample_promotion(store)  # illustrative 2021 records: the scorecard below
     summary = services.park_summary(store)
     out_dir.mkdir(parents=True, exist_ok=True)
     from . import io as sio
@@ -278,7 +281,8 @@ def demo(db: Optional[str] = DbOpt, out_dir: Path = typer.Option(Path("demo-out"
     verdict = services.check_project(store, example, std[0])
     ranked = services.match_project(store, example, top=5)
     if as_json:
-        _dump({"loaded": loaded, "summary": summary, "geopackage": str(gpkg), "check": verdict, "match": ranked})
+        _dump({"loaded": loaded, "summary": summary, "geopackage": str(gpkg), "check": verdict, "match": ranked,
+               "scorecard": park_scorecard(store, SAMPLE_PARK_CODE, 2021)})
         return
     say(("standardland demo", "bold"), " — store ", store.url)
     say(_loaded_text(loaded))
@@ -292,6 +296,7 @@ def demo(db: Optional[str] = DbOpt, out_dir: Path = typer.Option(Path("demo-out"
     say("GeoPackage written: ", str(gpkg))
     _print_check(verdict)
     _print_match(ranked)
+    print_scorecard(park_scorecard(store, SAMPLE_PARK_CODE, 2021))
     if serve_it:
         _serve(host, port, store.url)
 
@@ -943,6 +948,7 @@ def deadlines(overdue: bool = typer.Option(False, "--overdue", help="Only applic
 
 
 from .cli_analysis import register as _register_analysis; _register_analysis(app)  # noqa: E402,E702 size, whatif
+from .cli_promotion import register as _register_promotion; _register_promotion(app)  # noqa: E402,E702 scorecard
 
 
 def main():  # console-script entry point

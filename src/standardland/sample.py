@@ -63,17 +63,17 @@ def add_sample_promotion(store) -> dict:
     """Load the sample park's illustrative 2021 promotion records (``geodata/park/sample_promotion_2021.json``):
     the offering dates of its five standard-land parcels (parcel attribute ``offered_on``), fourteen
     applications whose projects carry the promotion fields, and a short service log. Idempotent:
-    nothing is added when the sample's applications are already there. Everything goes through the
+    the applications and log are not added again when they are there (the offering dates are re-applied). Everything goes through the
     same validated paths as the API (parcel updates, application creation, the service log)."""
     import pandas as pd
 
     from .workflow import applications, promotion
 
     doc = json.loads(geodata("park", "sample_promotion_2021.json").read_text(encoding="utf-8"))
+    store.update_parcel_attributes(pd.DataFrame(doc["offered"]))  # again after a sample re-import
     have = {(a["parcel_code"], a["applicant"]) for a in store.applications()}
     if any((p["parcel_code"], p["applicant"]) in have for p in doc["projects"]):
-        return {"applications": 0, "offered": 0, "service_log": 0}
-    store.update_parcel_attributes(pd.DataFrame(doc["offered"]))
+        return {"applications": 0, "offered": len(doc["offered"]), "service_log": 0}
     ids = []
     for p in doc["projects"]:
         app = applications.create(store, {"name": p["applicant"], "role": "applicant"}, p["parcel_code"],

@@ -358,3 +358,44 @@ def scorecard_frame(card: dict, lang: str = "zh") -> pd.DataFrame:
     rows += [{"figure": f"{label('score_mu_classes', lang)}: {c}", "value": v["parcels"], "unit": None,
               "records": ", ".join(v["ids"])} for c, v in card["mu_classes"].items()]
     return pd.DataFrame(rows, columns=["figure", "value", "unit", "records"])
+
+
+def records_href(park: str, year: int, figure: str) -> str:
+    """The API path of the records behind one figure of the card."""
+    from urllib.parse import quote
+
+    return (f"/api/v1/parks/{quote(park, safe='')}/scorecard/records?year={year}"
+            f"&figure={quote(figure, safe='')}")
+
+
+def scorecard_html(card: dict, lang: str = "zh") -> str:
+    """The card as a printable page (``web/templates/scorecard.html`` through :func:`standardland.render.html`;
+    :func:`standardland.render.output` prints it to PDF). Every figure links to its records."""
+    from datetime import datetime, timezone
+
+    from .. import render
+    from ..maps import texts
+    from ..units import display
+
+    t = texts(lang)
+    park, year = card["park"], card["year"]
+
+    def shown(v, unit):
+        if v is None:
+            return t["score_no_value"]
+        return f"{display(v, 2)}" if isinstance(v, float) else f"{v:,}"
+
+    figures = [{"id": f["id"], "label": t[f"score_{f['id']}"], "text": shown(f["value"], f["unit"]),
+                "unit": ("" if f["unit"] is None else f["unit"])
+                + (f" ({f['numerator']}/{f['denominator']})" if "numerator" in f else ""),
+                "ids": ", ".join(map(str, f["ids"])) or "—", "href": records_href(park, year, f["id"])}
+               for f in card["figures"]]
+    chains = [{"chain": c["chain"], "output": display(c["output_wan_yuan"], 2), "projects": c["projects"],
+               "missing": c["missing"], "ids": ", ".join(map(str, c["ids"])),
+               "href": records_href(park, year, f"output_by_chain:{c['chain']}")} for c in card["output_by_chain"]]
+    classes = [{"name": k, "parcels": v["parcels"], "ids": ", ".join(v["ids"]) or "—",
+                "href": records_href(park, year, f"mu_class:{k}")} for k, v in card["mu_classes"].items()]
+    chain_title = t["score_output_by_chain" if card["output_grouped_by"] == "chain" else "score_output_by_division"]
+    return render.html("scorecard.html", lang=lang, title=t["score_title"], park_name=card["park_name"] or park,
+                       year=year, t=t, figures=figures, chains=chains, classes=classes, chain_title=chain_title,
+                       generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
