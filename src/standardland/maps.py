@@ -161,7 +161,8 @@ class _Map(_LiteralMacros, folium.Map):
 
     default_js = [("leaflet", f"{STATIC}/vendor/leaflet/leaflet.js"),
                   ("standardland_form_js", f"{STATIC}/standardland-form.js"),
-                  ("standardland_js", f"{STATIC}/standardland-map.js")]
+                  ("standardland_js", f"{STATIC}/standardland-map.js"),
+                  ("standardland_scorecard_js", f"{STATIC}/standardland-scorecard.js")]
     default_css = [("leaflet_css", f"{STATIC}/vendor/leaflet/leaflet.css"),
                    ("standardland_css", f"{STATIC}/standardland-map.css")]
 

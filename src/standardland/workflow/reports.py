@@ -126,6 +126,8 @@ FIGURES = (("parcels_offered", "parcels"), ("offered_area_mu", "parcels"), ("off
            ("top500", "applications"), ("over_1bn", "applications"),
            ("registered_started_rate", "applications"), ("started_commissioned_rate", "applications"))
 PROMOTION_DATES = tuple(f"{s}_on" for s in PROMOTION_STAGES)
+#: columns of an application's record shown only to callers who may see the application
+PRIVATE_COLUMNS = ("project", "applicant", "investor_name")
 
 
 def mu_classes(gdf: pd.DataFrame, weights: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -184,9 +186,9 @@ def promotion_frame(store, park: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         parcel = by_code.loc[a["parcel_code"]]
         per_mu = (parcel["attrs"] or {}).get("output_per_mu")
         if reviews:
-            output, source = float(reviews[-1]["actuals"]["annual_output_wan_yuan"]), "production_review"
+            output, source = round(float(reviews[-1]["actuals"]["annual_output_wan_yuan"]), 2), "production_review"
         elif per_mu is not None:
-            output, source = float(per_mu) * float(parcel["area_mu"]), "parcel_output_per_mu"
+            output, source = round(float(per_mu) * float(parcel["area_mu"]), 2), "parcel_output_per_mu"
         else:
             output, source = None, None
         rows.append({"id": a["id"], "parcel_code": a["parcel_code"], "project": a["project"].get("name"),
@@ -235,7 +237,8 @@ def scorecard(parcels: pd.DataFrame, projects: pd.DataFrame, year: int, *,
     - output by chain: the output of the projects commissioned by the end of the year, grouped by
       ``chain`` (application id → chain name; a ``chain`` column of ``projects`` also serves) or
       else by industry division; projects without an output figure are counted as ``missing``;
-    - the 亩均 class distribution (``classes``: :func:`mu_classes`' scores), with the parcel codes.
+    - the 亩均 class distribution (``classes``: :func:`mu_classes`' scores), with the parcel codes;
+    - ``years``: the years in which parcels were offered or projects signed (for choosing a card).
     """
     from .. import units
 
@@ -295,7 +298,9 @@ def scorecard(parcels: pd.DataFrame, projects: pd.DataFrame, year: int, *,
         for c in ("A", "B", "C", "D"):
             codes = classes["code"].to_numpy()[(classes["class"] == c).to_numpy()].tolist()
             dist[c] = {"parcels": len(codes), "ids": codes}
-    return {"year": year, "figures": figures, "output_by_chain": by_chain,
+    years = pd.concat([pd.DatetimeIndex(parcels["offered_on"]).year.to_series(),
+                       pd.DatetimeIndex(projects["signed_on"]).year.to_series()]).dropna()
+    return {"year": year, "years": sorted(int(y) for y in years.unique()), "figures": figures, "output_by_chain": by_chain,
             "output_grouped_by": "chain" if (chain is not None or "chain" in projects.columns) else "division",
             "mu_classes": dist}
 
@@ -315,7 +320,9 @@ def park_scorecard(store, park: str, year: int, *, chain: Mapping | None = None,
 
 def scorecard_records(store, park: str, year: int, figure: str, ident: dict | None = None) -> list[dict]:
     """The records behind one figure of the card (``figure``: a figure id, ``output_by_chain:<chain>``
-    or ``mu_class:<A–D>``): parcels, or the applications ``ident`` may see."""
+    or ``mu_class:<A–D>``): parcels, or applications. Application rows the caller may not see
+    (:func:`register`; every row for an anonymous caller) carry the facts counted but not
+    :data:`PRIVATE_COLUMNS` (names of the project, applicant and investor)."""
     card = park_scorecard(store, park, year)
     kind, ids = None, None
     for f in card["figures"]:
@@ -334,10 +341,13 @@ def scorecard_records(store, park: str, year: int, figure: str, ident: dict | No
         rows = parcels[parcels["code"].isin(ids)].drop(columns=["attrs"])
         rows = rows.assign(offered_on=rows["offered_on"].dt.strftime("%Y-%m-%d"))
         return json_records(rows)
-    visible = {a["id"] for a in register(store, ident)}
-    rows = projects[projects["id"].isin(ids) & projects["id"].isin(visible)].copy()
+    visible = {a["id"] for a in register(store, ident)} if ident is not None else set()
+    rows = projects[projects["id"].isin(ids)].copy()
     for k in PROMOTION_DATES:
         rows[k] = rows[k].dt.strftime("%Y-%m-%d")
+    hidden = ~rows["id"].isin(visible)
+    for k in PRIVATE_COLUMNS:  # rows the caller may not see keep the figures' facts, not the names
+        rows[k] = rows[k].astype(object).where(~hidden, None)
     return json_records(rows)
 
 
