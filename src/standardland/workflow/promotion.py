@@ -44,12 +44,13 @@ def _raise_first(problems: list[Problem]) -> None:
         raise InputError(p.message, field=p.field, expected=p.expected)
 
 
-def parse_record(doc: dict) -> dict:
+def parse_record(doc: dict, *, whole: bool = True) -> dict:
     """A promotion record (or part of one) checked against the field spec; returns plain values
     (dates as ``YYYY-MM-DD``, the year as an int, the total investment in 万元, None to clear).
 
     Raises :class:`InputError` naming the field (unknown fields too). The cross-field rules
-    (:func:`standardland.rules.fields.check_promotion`) apply to what is given."""
+    (:func:`standardland.rules.fields.check_promotion`) apply to what is given, unless ``whole``
+    is False (a change to be merged into a stored record, checked whole afterwards)."""
     if not isinstance(doc, dict):
         raise InputError(f"expected a JSON object, got {type(doc).__name__}", field="promotion")
     unknown = sorted(set(doc) - set(PROMOTION_FIELDS))
@@ -84,7 +85,8 @@ def parse_record(doc: dict) -> dict:
         else:
             out[k] = val
     _raise_first(problems)
-    _raise_first(check_promotion(cols))
+    if whole:
+        _raise_first(check_promotion(cols))
     return out
 
 
@@ -124,7 +126,7 @@ def update(store, ident: dict | None, app_id: int, changes: dict) -> dict:
     whole (dates in stage order), and nothing is written when any field is refused."""
     app = _app_for(store, app_id, ident)
     _may_write(app, ident)
-    parsed = parse_record(changes)
+    parsed = parse_record(changes, whole=False)
     merged = {**app["promotion"], **parsed}
     merged = {k: v for k, v in parse_record(merged).items() if v is not None}
     store.set_promotion(app_id, merged)
