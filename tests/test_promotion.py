@@ -23,6 +23,7 @@ from standardland.sample import SAMPLE_PARK_CODE, add_sample_promotion
 from standardland.workflow import applications as A
 from standardland.workflow import promotion as P
 from standardland.workflow import reports as R
+from test_map import browser  # noqa: F401  (the module-scoped Chromium fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = json.loads((ROOT / "api/examples/project.json").read_text("utf-8"))
@@ -341,3 +342,42 @@ def test_cli_scorecard_table_json_and_files(tmp_path):
     assert p.returncode == 0 and "71.43" in (tmp_path / f"scorecard-{SAMPLE_PARK_CODE}-2021.html").read_text("utf-8")
     p = run("--year", "2021", "--format", "doc")
     assert p.returncode != 0 and "format" in p.stderr + p.stdout
+
+
+# -- the map page's panel, in real Chromium -------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def promo_site(tmp_path_factory):
+    from server import running_server
+    from standardland.sample import load_reference_data
+    from standardland.store import open_store
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('promo') / 'p.db'}"
+    s = open_store(url)
+    load_reference_data(s)
+    add_sample_promotion(s)
+    s.close()
+    with running_server(url) as base:
+        yield base
+
+
+def test_the_map_panel_shows_the_card_and_links_each_figure_to_its_records(browser, promo_site):  # noqa: F811
+    from test_map import _page
+
+    page, outside, dialogs = _page(browser, promo_site, "/map#scorecard")
+    row = page.locator("#sl-scorecard-content tr[data-figure='foreign_share']")
+    row.wait_for(timeout=30_000)
+    assert "外资项目占比" in row.inner_text() and "71.43 % (10/14)" in row.inner_text()
+    assert page.locator("#sl-scorecard-year").input_value() == "2021"  # the latest year with records
+    href = page.locator("#sl-scorecard-content tr[data-figure='signed'] a").get_attribute("href")
+    assert len(httpx.get(promo_site + href, timeout=60).json()) == 14
+    page.locator("#sl-scorecard-toggle").click()  # closes
+    assert page.locator("#sl-scorecard-body").is_hidden()
+    assert outside == [] and dialogs == []
+    page.context.close()
+
+
+def test_the_scorecard_prints_to_pdf(promo_site):
+    r = httpx.get(f"{promo_site}/api/v1/parks/{SAMPLE_PARK_CODE}/scorecard",
+                  params={"year": 2021, "format": "pdf"}, timeout=120)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf" and r.content[:5] == b"%PDF-"
