@@ -381,3 +381,17 @@ def test_the_scorecard_prints_to_pdf(promo_site):
     r = httpx.get(f"{promo_site}/api/v1/parks/{SAMPLE_PARK_CODE}/scorecard",
                   params={"year": 2021, "format": "pdf"}, timeout=120)
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf" and r.content[:5] == b"%PDF-"
+
+
+def test_output_comes_from_the_production_review_when_there_is_one(park_store):
+    from test_workflow import WHO as W, advance
+
+    s = park_store
+    app_id = advance(s, "review_passed")  # reviewed: annual output 75,000 万元 measured
+    P.update(s, W["planner"], app_id, {"signed_on": "2024-05-15", "started_on": "2024-06-11",
+                                        "commissioned_on": "2026-01-10"})
+    card = R.park_scorecard(s, SAMPLE_PARK_CODE, 2026)
+    assert card["output_by_chain"] == [{"chain": card["output_by_chain"][0]["chain"], "output_wan_yuan": 75000.0,
+                                        "projects": 1, "missing": 0, "ids": [app_id]}]
+    _, projects = R.promotion_frame(s, SAMPLE_PARK_CODE)
+    assert projects.set_index("id").loc[app_id, "output_source"] == "production_review"

@@ -153,7 +153,8 @@ class WorkflowFactory:
             return Response(render.output(page, "pdf"), media_type="application/pdf",
                             headers={"Content-Disposition": f'inline; filename="{name}"'})
 
-        @r.get("/deadlines", summary="Agreed start, completion, review and rectification deadlines; idle land")
+        @r.get("/deadlines", summary="Agreed start, completion, review and rectification deadlines; idle land; "
+                                     "service-log follow-ups")
         def deadlines(request: Request, overdue: bool = False, today: date | None = None, ident=anyone):
             return _json(reports.deadline_list(request.app.state.store, today=today, overdue_only=overdue,
                                                ident=ident))

@@ -126,6 +126,8 @@ FIGURES = (("parcels_offered", "parcels"), ("offered_area_mu", "parcels"), ("off
            ("top500", "applications"), ("over_1bn", "applications"),
            ("registered_started_rate", "applications"), ("started_commissioned_rate", "applications"))
 PROMOTION_DATES = tuple(f"{s}_on" for s in PROMOTION_STAGES)
+#: states in which an application may have had a production review (others are not asked for inspections)
+REVIEWED = ("review_passed", "review_rectifying", "review_breach", "closed", "recovered")
 #: columns of an application's record shown only to callers who may see the application
 PRIVATE_COLUMNS = ("project", "applicant", "investor_name")
 
@@ -182,7 +184,7 @@ def promotion_frame(store, park: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         except InputError:  # a draft's industry may not resolve: then it has no division
             division = None
         reviews = [i for i in store.inspections(a["id"]) if i["kind"] != "acceptance"
-                   and i["actuals"].get("annual_output_wan_yuan") is not None]
+                   and i["actuals"].get("annual_output_wan_yuan") is not None] if a["state"] in REVIEWED else []
         parcel = by_code.loc[a["parcel_code"]]
         per_mu = (parcel["attrs"] or {}).get("output_per_mu")
         if reviews:
