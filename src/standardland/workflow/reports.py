@@ -260,10 +260,10 @@ def scorecard(parcels: pd.DataFrame, projects: pd.DataFrame, year: int, *,
     def fig(fid, value, unit, mask=None, codes=None, num=None):
         kind = dict(FIGURES)[fid]
         out = {"id": fid, "value": value, "unit": unit, "records": kind,
-               "ids": codes if codes is not None else [int(i) for i in ids[mask]]}
+               "ids": codes if codes is not None else ids[mask].tolist()}
         if num is not None:
             out["numerator"], out["denominator"] = int(num.sum()), int(mask.sum())
-            out["numerator_ids"] = [int(i) for i in ids[num]]
+            out["numerator_ids"] = ids[num].tolist()
         return out
 
     n_signed = int(signed.sum())
@@ -287,14 +287,14 @@ def scorecard(parcels: pd.DataFrame, projects: pd.DataFrame, year: int, *,
         group = mapped.where(mapped.notna(), None)
     elif "chain" in projects.columns:
         group = projects["chain"]
-    sub = pd.DataFrame({"id": ids[done], "group": group.to_numpy(dtype=object)[done],
-                        "output": projects["output_wan_yuan"].to_numpy(float)[done]})
+    out_v = projects["output_wan_yuan"].to_numpy(float)[done]
+    sub = pd.DataFrame({"id": ids[done], "group": group.to_numpy(dtype=object)[done], "output": out_v,
+                        "missing": np.isnan(out_v)})
     sub["group"] = sub["group"].fillna("—")
     agg = sub.groupby("group", sort=True).agg(output=("output", "sum"), projects=("id", "size"),
-                                             missing=("output", lambda s: int(s.isna().sum())),
-                                             ids=("id", lambda s: [int(i) for i in s]))
+                                             missing=("missing", "sum"), ids=("id", list))
     by_chain = [{"chain": g, "output_wan_yuan": round(float(r["output"]), 2), "projects": int(r["projects"]),
-                 "missing": int(r["missing"]), "ids": r["ids"]} for g, r in agg.iterrows()]
+                 "missing": int(r["missing"]), "ids": [int(i) for i in r["ids"]]} for g, r in agg.iterrows()]
     dist = {}
     if classes is not None:
         for c in ("A", "B", "C", "D"):
