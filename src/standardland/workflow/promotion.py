@@ -24,7 +24,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, NotFoundError, PermissionDenied
+from ..errors import ConflictError, InputError, NotFoundError, PermissionDenied
 from ..rules.fields import (CHECKERS, DATE_FORMAT, PROMOTION, PROMOTION_FIELDS, Problem, check_promotion,
                             check_quantities, parse_dates)
 from ..units import quantity
@@ -36,6 +36,8 @@ ENTRY_KINDS = ("visit", "issue_raised", "issue_resolved")
 #: roles that write every application's record and log (the assigned officer writes their own)
 WRITERS = ("planner", "admin")
 MAX_TEXT = 2000
+#: entries one application's service log may hold
+MAX_ENTRIES = 5000
 
 
 def _raise_first(problems: list[Problem]) -> None:
@@ -185,6 +187,9 @@ def add_entry(store, ident: dict | None, app_id: int, entry: dict, *, today: dat
         raise InputError(f"{due} is before entry_on {on}", field="follow_up_due", expected=f"a date from {on}")
     answers = entry.get("answers")
     log = store.service_entries(app_id)
+    if len(log) >= MAX_ENTRIES:
+        raise ConflictError(f"the service log of application {app_id} holds {len(log)} entries", field="application_id",
+                            expected=f"at most {MAX_ENTRIES} entries per application")
     if answers is not None:
         if isinstance(answers, bool) or not isinstance(answers, int):
             raise InputError(f"{answers!r}", field="answers", expected="the id of an entry of this application")

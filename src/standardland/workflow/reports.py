@@ -360,7 +360,8 @@ def json_records(df: pd.DataFrame) -> list[dict]:
 
 
 def scorecard_frame(card: dict, lang: str = "zh") -> pd.DataFrame:
-    """The card as one table (figure, value, unit, records) for an Excel export (``tables.xlsx_bytes``)."""
+    """The card as one table (figure, value, unit, records; headers in ``lang``) for an Excel export
+    (``tables.xlsx_bytes``)."""
     from ..tables import label
 
     rows = [{"figure": label(f"score_{f['id']}", lang), "value": f["value"], "unit": f["unit"],
@@ -369,7 +370,8 @@ def scorecard_frame(card: dict, lang: str = "zh") -> pd.DataFrame:
               "unit": "万元", "records": ", ".join(map(str, g["ids"]))} for g in card["output_by_chain"]]
     rows += [{"figure": f"{label('score_mu_classes', lang)}: {c}", "value": v["parcels"], "unit": None,
               "records": ", ".join(v["ids"])} for c, v in card["mu_classes"].items()]
-    return pd.DataFrame(rows, columns=["figure", "value", "unit", "records"])
+    cols = ["figure", "value", "unit", "records"]
+    return pd.DataFrame(rows, columns=cols).rename(columns={c: label(f"score_{c}", lang) for c in cols})
 
 
 def records_href(park: str, year: int, figure: str) -> str:
