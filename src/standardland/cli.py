@@ -260,10 +260,13 @@ def demo(db: Optional[str] = DbOpt, out_dir: Path = typer.Option(Path("demo-out"
          host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
          as_json: bool = JsonOpt):
     """Load the sample park (烟台高新区 国际招商产业园, illustrative), run the main job and serve it."""
-    from .sample import load_reference_data
+    from .cli_promotion import print_scorecard
+    from .sample import SAMPLE_PARK_CODE, add_sample_promotion, load_reference_data
+    from .workflow.reports import park_scorecard
 
     store = _open(db, create=True)
     loaded = load_reference_data(store)
+    loaded["promotion"] = add_sample_promotion(store)  # illustrative 2021 records: the scorecard below
     summary = services.park_summary(store)
     out_dir.mkdir(parents=True, exist_ok=True)
     from . import io as sio
@@ -274,7 +277,8 @@ def demo(db: Optional[str] = DbOpt, out_dir: Path = typer.Option(Path("demo-out"
     verdict = services.check_project(store, example, std[0])
     ranked = services.match_project(store, example, top=5)
     if as_json:
-        _dump({"loaded": loaded, "summary": summary, "geopackage": str(gpkg), "check": verdict, "match": ranked})
+        _dump({"loaded": loaded, "summary": summary, "geopackage": str(gpkg), "check": verdict, "match": ranked,
+               "scorecard": park_scorecard(store, SAMPLE_PARK_CODE, 2021)})
         return
     say(("standardland demo", "bold"), " — store ", store.url)
     say(_loaded_text(loaded))
@@ -288,6 +292,7 @@ def demo(db: Optional[str] = DbOpt, out_dir: Path = typer.Option(Path("demo-out"
     say("GeoPackage written: ", str(gpkg))
     _print_check(verdict)
     _print_match(ranked)
+    print_scorecard(park_scorecard(store, SAMPLE_PARK_CODE, 2021))
     if serve_it:
         _serve(host, port, store.url)
 
@@ -1008,10 +1013,10 @@ def deadlines(overdue: bool = typer.Option(False, "--overdue", help="Only applic
               today: Optional[str] = typer.Option(None, "--today", help="YYYY-MM-DD (default: today)"),
               db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
     """What is due or overdue under the signed agreements, with the idle-land stage."""
-    from .workflow import applications
+    from .workflow import reports
 
     d = services.decision_date(today) if today else date.today()
-    recs = applications.deadline_list(_open(db), today=d, overdue_only=overdue)
+    recs = reports.deadline_list(_open(db), today=d, overdue_only=overdue)
     if as_json:
         _dump(recs)
         return
@@ -1024,12 +1029,12 @@ def deadlines(overdue: bool = typer.Option(False, "--overdue", help="Only applic
         for i, item in enumerate(r["deadlines"]):  # the application's own cells on its first line only
             colour = {"overdue": "red", "due": "yellow"}.get(item["status"], "green")
             first = i == 0
+            idle = (r["idle_land"] or {}).get("stage")
             add_row(t, str(r["application_id"]) if first else "", r["parcel_code"] if first else "",
                     label(f"state_{r['state']}", lang(), default=r["state"]) if first else "",
                     label(f"deadline_{item['kind']}", lang(), default=item["kind"]), item["due"],
                     lit(label(f"due_{item['status']}", lang(), default=item["status"]), colour),
-                    label(f"idle_stage_{r['idle_land']['stage']}", lang(), default=r["idle_land"]["stage"])
-                    if first else "")
+                    (label(f"idle_stage_{idle}", lang(), default=idle) if idle else "–") if first else "")
     out.print(t)
 
 
@@ -1055,6 +1060,7 @@ def register_export(out_file: Path = typer.Argument(..., help="Output .xlsx (for
 
 
 from .cli_analysis import register as _register_analysis; _register_analysis(app)  # noqa: E402,E702 size, whatif
+from .cli_promotion import register as _register_promotion; _register_promotion(app)  # noqa: E402,E702 scorecard
 
 
 def main():  # console-script entry point

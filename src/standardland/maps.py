@@ -42,7 +42,7 @@ from jinja2 import Environment
 from . import codes, units
 from .errors import InputError
 from .labels import family, label, labels as all_labels, unit_names, unit_text
-from .rules.fields import project_fields
+from .rules.fields import PROMOTION_FIELDS, project_fields
 from .rules.indicators import catalogue
 
 EMBED_LIMIT = 10_000   # up to this many parcels the GeoJSON is embedded in the page
@@ -70,7 +70,7 @@ UNIT_CHOICES = {"m²": ("亩", "公顷", "m²"), "万元": ("万元", "亿元")}
 PREFERRED_UNIT = {"land_area_m2": "亩"}
 #: project fields the form leaves to the JSON editor ("advanced"): a list of industries with shares and
 #: its policy, and the screening-table parcel column
-FORM_ADVANCED_ONLY = ("industries", "multi_industry_policy", "parcel_code")
+FORM_ADVANCED_ONLY = ("industries", "multi_industry_policy", "parcel_code", *PROMOTION_FIELDS)  # not check inputs
 #: the longest ``?project=`` (base64url of the project's JSON) a shareable check URL may carry
 PROJECT_PARAM_LIMIT = 8000
 #: the page's own fixed templates: autoescaped; HTML composed by folium's fixed macros and the escaped JSON
@@ -152,7 +152,8 @@ class _Map(_LiteralMacros, folium.Map):
 
     default_js = [("leaflet", f"{STATIC}/vendor/leaflet/leaflet.js"),
                   ("standardland_form_js", f"{STATIC}/standardland-form.js"),
-                  ("standardland_js", f"{STATIC}/standardland-map.js")]
+                  ("standardland_js", f"{STATIC}/standardland-map.js"),
+                  ("standardland_scorecard_js", f"{STATIC}/standardland-scorecard.js")]
     default_css = [("leaflet_css", f"{STATIC}/vendor/leaflet/leaflet.css"),
                    ("standardland_css", f"{STATIC}/standardland-map.css")]
 

@@ -20,6 +20,7 @@ from .limits import BodyLimitMiddleware
 from .ogc import OGCFeaturesFactory
 from .parks import ParksFactory
 from .problems import install as install_problems
+from .promotion import PromotionFactory
 from .reference import ReferenceFactory
 from .settings import Settings
 from .v1 import ChecksFactory, ParcelsFactory, RulesetsFactory
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, *, store=None) -> FastAPI:
     v1.include_router(RulesetsFactory(settings).router)
     v1.include_router(ParksFactory(settings).router)
     v1.include_router(WorkflowFactory(settings).router)
+    v1.include_router(PromotionFactory(settings).router)
     v1.include_router(ReferenceFactory(settings).router)
     v1.include_router(AnalysisFactory(settings).router)
     app.include_router(v1)

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..workflow import applications, documents, machine as workflow
+from ..workflow import applications, documents, machine as workflow, reports
 from .auth import ROLES, require
 from ..errors import BadParameter
 
@@ -109,7 +109,7 @@ class WorkflowFactory:
 
         @r.get("/applications", summary="The application register")
         def list_(request: Request, state: str | None = None, ident=anyone):
-            return _json(applications.register(request.app.state.store, ident, state))
+            return _json(reports.register(request.app.state.store, ident, state))
 
         @r.get("/applications.xlsx", summary="The application register as Excel",
                response_class=Response, responses={200: {"content": {
@@ -117,7 +117,7 @@ class WorkflowFactory:
         def register(request: Request, ident=anyone):
             from ..tables import xlsx_bytes
 
-            body = xlsx_bytes(applications.register_frame(request.app.state.store, ident))
+            body = xlsx_bytes(reports.register_frame(request.app.state.store, ident))
             return Response(body, headers={"Content-Disposition": 'attachment; filename="applications.xlsx"'},
                             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -158,10 +158,11 @@ class WorkflowFactory:
             return Response(render.output(page, "pdf"), media_type="application/pdf",
                             headers={"Content-Disposition": f'inline; filename="{name}"'})
 
-        @r.get("/deadlines", summary="Agreed start, completion, review and rectification deadlines; idle land")
+        @r.get("/deadlines", summary="Agreed start, completion, review and rectification deadlines; idle land; "
+                                     "service-log follow-ups")
         def deadlines(request: Request, overdue: bool = False, today: date | None = None, ident=anyone):
-            return _json(applications.deadline_list(request.app.state.store, today=today, overdue_only=overdue,
-                                                    ident=ident))
+            return _json(reports.deadline_list(request.app.state.store, today=today, overdue_only=overdue,
+                                               ident=ident))
 
         @r.get("/parks/{park}/dashboard", summary="Counts, land offered and used, 亩均 figures, A–D classes")
         def dashboard(request: Request, park: str,
@@ -181,4 +182,4 @@ class WorkflowFactory:
                 if not ok:
                     raise BadParameter(f"weights '{weights}' is not a JSON object of non-negative numbers",
                                        field="weights", expected='{"tax_per_mu": 0.6, ...}')
-            return _json(applications.park_dashboard(request.app.state.store, park, weights=w))
+            return _json(reports.park_dashboard(request.app.state.store, park, weights=w))

@@ -167,8 +167,9 @@ class Store(ABC):
 
     # -- workflow (applications, agreements, inspections, audit trail, idempotency keys)
     @abstractmethod
-    def create_application(self, parcel_code: str, applicant: str, project: dict, audit_row: dict) -> int:
-        """Create a draft application with its first audit row, in one transaction; its id."""
+    def create_application(self, parcel_code: str, applicant: str, project: dict, audit_row: dict, *,
+                           promotion: dict | None = None) -> int:
+        """A new draft application (and its first audit row); ``promotion``: its initial promotion record."""
 
     @abstractmethod
     def application(self, app_id: int) -> dict | None:
@@ -207,6 +208,25 @@ class Store(ABC):
     @abstractmethod
     def audit_rows(self, app_id: int) -> list[dict]:
         """The audit trail of application ``app_id`` in order, with the chained hashes."""
+
+    # -- promotion record and service log (issue 13 §3; validated by standardland.workflow.promotion)
+    @abstractmethod
+    def set_promotion(self, app_id: int, record: dict) -> None:
+        """Replace the application's promotion record (fields of ``rules.fields.PROMOTION``; dates as
+        ISO text); it is read back as ``application["promotion"]``."""
+
+    @abstractmethod
+    def set_service_officer(self, app_id: int, name: str | None) -> None:
+        """Assign (or, with None, unassign) the application's service officer."""
+
+    @abstractmethod
+    def add_service_entry(self, app_id: int, entry: dict) -> int:
+        """Append a service-log entry (``entry_on``, ``kind``, ``text``, ``follow_up_due``, ``answers``,
+        ``author``, ``role``); returns its id."""
+
+    @abstractmethod
+    def service_entries(self, app_id: int | None = None) -> list[dict]:
+        """The service log of one application (or of all, for deadlines and reports), oldest first."""
 
     # -- rule sets
     @abstractmethod

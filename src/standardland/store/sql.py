@@ -413,11 +413,18 @@ class SQLStore(Store):
                                 {"t": True, "i": token_id}).rowcount == 1
 
     # -- workflow ------------------------------------------------------------------------------
+    _PROMOTION_DATES = ("intended_on", "signed_on", "registered_on", "started_on", "commissioned_on")
     _APP_COLS = ("id", "parcel_code", "applicant", "state", "version", "project", "verdict", "exception_reason",
-                 "rectify_due", "facts", "created_at", "updated_at")
+                 "rectify_due", "facts", "created_at", "updated_at", "promotion", "service_officer") + _PROMOTION_DATES
 
     def _app(self, row) -> dict:
         d = dict(zip(self._APP_COLS, row, strict=True))
+        promo = json.loads(d["promotion"]) if d["promotion"] else {}
+        for k in self._PROMOTION_DATES:
+            v = d.pop(k)
+            if v is not None:
+                promo[k] = str(v)[:10]
+        d["promotion"] = promo
         d["project"] = json.loads(d["project"])
         d["verdict"] = json.loads(d["verdict"]) if d["verdict"] else None
         d["facts"] = json.loads(d["facts"]) if d["facts"] else {}
@@ -425,8 +432,12 @@ class SQLStore(Store):
         d["created_at"], d["updated_at"] = str(d["created_at"]), str(d["updated_at"])
         return d
 
-    def create_application(self, parcel_code: str, applicant: str, project: dict, audit_row: dict) -> int:
-        """Insert a draft application and its first audit row (chained to the genesis hash) in one transaction."""
+    def create_application(self, parcel_code: str, applicant: str, project: dict, audit_row: dict, *,
+                           promotion: dict | None = None) -> int:
+        """Insert a draft application and its first audit row (chained to the genesis hash) in one transaction.
+
+        ``promotion`` is the application's initial promotion record (investor, 500-强, promotion dates).
+        """
         from ..workflow import audit
 
         with self.engine.begin() as conn:
@@ -438,6 +449,8 @@ class SQLStore(Store):
             row = {**audit_row, "application_id": app_id, "seq": 1, "prev_hash": audit.GENESIS}
             row["row_hash"] = audit.row_hash(row, audit.GENESIS)
             self._insert_audit(conn, row)
+            if promotion:
+                self._write_promotion(conn, app_id, promotion)
         return app_id
 
     def _insert_audit(self, conn, row: dict) -> None:
@@ -562,6 +575,62 @@ class SQLStore(Store):
             rows = conn.execute(text(f"SELECT {', '.join(cols)} FROM audit_log WHERE application_id = :i "
                                      "ORDER BY seq"), {"i": app_id}).all()
         return [dict(zip(cols, r, strict=True)) for r in rows]
+
+    # -- promotion record and service log ------------------------------------------------------
+    def _write_promotion(self, conn, app_id: int, record: dict) -> bool:
+        dates = {k: parse_date(record.get(k), k, required=False) for k in self._PROMOTION_DATES}
+        rest = {k: v for k, v in record.items() if k not in self._PROMOTION_DATES and v is not None}
+        sets = ", ".join(f"{k} = :{k}" for k in dates)
+        return conn.execute(text(f"UPDATE applications SET promotion = :p, {sets} WHERE id = :i"),
+                            {"p": json.dumps(rest, ensure_ascii=False) if rest else None, **dates,
+                             "i": app_id}).rowcount == 1
+
+    def set_promotion(self, app_id: int, record: dict) -> None:
+        """Replace the promotion record (investor, 500-强, promotion dates) of application ``app_id``."""
+        from ..errors import NotFoundError
+
+        with self.engine.begin() as conn:
+            if not self._write_promotion(conn, app_id, record):
+                raise NotFoundError(f"no application {app_id}", field="application_id")
+
+    def set_service_officer(self, app_id: int, name: str | None) -> None:
+        """Assign (or with ``None`` clear) the service officer of application ``app_id``."""
+        from ..errors import NotFoundError
+
+        with self.engine.begin() as conn:
+            n = conn.execute(text("UPDATE applications SET service_officer = :n WHERE id = :i"),
+                             {"n": name, "i": app_id}).rowcount
+        if n != 1:
+            raise NotFoundError(f"no application {app_id}", field="application_id")
+
+    _LOG_COLS = ("id", "application_id", "entry_on", "kind", "text", "follow_up_due", "answers", "author", "role",
+                 "created_at")
+
+    def add_service_entry(self, app_id: int, entry: dict) -> int:
+        """Append a service-log entry to application ``app_id``; its id."""
+        row = {k: entry.get(k) for k in self._LOG_COLS[2:-1]}
+        for k in ("entry_on", "follow_up_due"):
+            row[k] = parse_date(row[k], k, required=False)
+        with self.engine.begin() as conn:
+            return int(conn.execute(text("INSERT INTO service_log (application_id, entry_on, kind, text, "
+                                         "follow_up_due, answers, author, role) VALUES (:a, :entry_on, :kind, "
+                                         ":text, :follow_up_due, :answers, :author, :role) RETURNING id"),
+                                    {"a": app_id, **row}).scalar_one())
+
+    def service_entries(self, app_id: int | None = None) -> list[dict]:
+        """The service-log entries of one application (or of all), oldest first, dates as ISO text."""
+        sql = f"SELECT {', '.join(self._LOG_COLS)} FROM service_log"
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(sql + (" WHERE application_id = :a" if app_id is not None else "")
+                                     + " ORDER BY id"), {"a": app_id}).all()
+        out = []
+        for r in rows:
+            d = dict(zip(self._LOG_COLS, r, strict=True))
+            for k in ("entry_on", "follow_up_due"):
+                d[k] = str(d[k])[:10] if d[k] is not None else None
+            d["created_at"] = str(d["created_at"])
+            out.append(d)
+        return out
 
     # -- rule sets -----------------------------------------------------------------------
     def put_ruleset(self, payload: dict) -> None:
