@@ -943,6 +943,7 @@ def deadlines(overdue: bool = typer.Option(False, "--overdue", help="Only applic
 
 
 from .cli_analysis import register as _register_analysis; _register_analysis(app)  # noqa: E402,E702 size, whatif
+from .cli_chains import register as _register_chains; _register_chains(app)  # noqa: E402,E702 chains
 
 
 def main():  # console-script entry point

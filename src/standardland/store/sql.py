@@ -536,6 +536,26 @@ class SQLStore(Store):
                                      "ORDER BY seq"), {"i": app_id}).all()
         return [dict(zip(cols, r)) for r in rows]
 
+    # -- industry chains ---------------------------------------------------------------------
+    def put_chains(self, payloads: list[dict]) -> None:
+        with self.engine.begin() as conn:
+            self._bump(conn, "chains_version")
+            for doc in payloads:
+                conn.execute(text("DELETE FROM chains WHERE code = :c"), {"c": doc["code"]})
+                conn.execute(text("INSERT INTO chains (code, park, payload) VALUES (:c, :p, :j)"),
+                             {"c": doc["code"], "p": doc.get("park"), "j": json.dumps(doc, ensure_ascii=False)})
+
+    def chains(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [json.loads(r[0]) for r in conn.execute(text("SELECT payload FROM chains ORDER BY code"))]
+
+    def delete_chain(self, code: str) -> int:
+        if not _storable(code):
+            return 0
+        with self.engine.begin() as conn:
+            self._bump(conn, "chains_version")
+            return conn.execute(text("DELETE FROM chains WHERE code = :c"), {"c": code}).rowcount
+
     # -- rule sets -----------------------------------------------------------------------
     def put_ruleset(self, payload: dict) -> None:
         from datetime import date
