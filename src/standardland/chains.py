@@ -696,17 +696,21 @@ def match_context(store, parcels) -> ChainContext | None:
     return context(chains, park_members(store, chains), parcels)
 
 
-def map_layer(store, parcels, lang: str = "zh") -> dict | None:
+def map_layer(store, lang: str = "zh", *, show: bool = False) -> dict | None:
     """The map's chain layer as data (parcels coloured by chain, the leaders marked, the gaps), or None.
 
     ``features`` are the member parcels with a GeoJSON geometry (CRS84), ``leaders`` a point per
-    leader parcel; every name travels as data for the page script to put in text nodes.
+    leader parcel, ``show`` whether the layer is on at first (``/map?layer=chains``); every name
+    travels as data for the page script (``web/static/standardland-chains.js``) to put in text nodes.
     """
+    from .store import ParcelQuery
+
     chains = stored_chains(store)
     if not chains:
         return None
     members = park_members(store, chains)
-    ctx = context(chains, members, parcels)
+    wanted = tuple(sorted({m.parcel_code for ms in members.values() for m in ms if m.parcel_code}))
+    ctx = context(chains, members, store.parcels(ParcelQuery(codes=wanted)))
     legend, features, leaders = [], [], []
     for k, c in enumerate(sorted(chains, key=lambda c: c.code)):
         colour = COLOURS[k % len(COLOURS)]
@@ -727,7 +731,8 @@ def map_layer(store, parcels, lang: str = "zh") -> dict | None:
                 pt = shapely.point_on_surface(geom)
                 leaders.append({"chain": c.code, "chain_name": c.display(lang), "name": m.name, "colour": colour,
                                 "parcel_code": m.parcel_code, "lat": round(pt.y, 6), "lon": round(pt.x, 6)})
-    return {"title": label("chain_layer", lang), "legend": legend, "features": features, "leaders": leaders}
+    return {"title": label("chain_layer", lang), "show": show, "legend": legend, "features": features,
+            "leaders": leaders}
 
 
 __all__ = ["COLOURS", "Chain", "ChainContext", "Member", "Segment", "application_members", "classes2017", "classify",
