@@ -622,8 +622,8 @@ def proximity(ctx: ChainContext | None, industry: Industry, geoms, *, lang: str 
 
 # -- the store -----------------------------------------------------------------------------------------
 
-#: chain colours on the map, in chain-code order (ColorBrewer Dark2)
-COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
+#: chain colours on the map, in chain-code order (ColorBrewer Dark2, the greens last: parcels in production are green)
+COLOURS = ("#e7298a", "#7570b3", "#d95f02", "#1b9e77", "#66a61e", "#e6ab02", "#a6761d", "#666666")
 
 
 def _member_fields(chain: Chain) -> list[tuple[str, Member]]:

@@ -34,12 +34,14 @@
     if (!data) { return null; }
     var T = function (key) { return cfg.i18n[key] || key; };
     var group = L.layerGroup();
+    if (!map.getPane("slChains")) { map.createPane("slChains").style.zIndex = 450; }  // above the parcels
     var areas = L.geoJSON({type: "FeatureCollection", features: data.features.map(function (f) {
       return {type: "Feature", geometry: f.geometry, properties: f};
     })}, {
+      pane: "slChains",
       style: function (f) {
         var p = f.properties;
-        return {color: p.colour, weight: p.leader ? 4 : 2.5, fillColor: p.colour, fillOpacity: 0.55,
+        return {color: p.leader ? "#222" : p.colour, weight: p.leader ? 3 : 2, fillColor: p.colour, fillOpacity: 0.85,
                 className: "sl-chain-parcel" + (p.leader ? " sl-chain-leader-parcel" : "")};
       },
       onEachFeature: function (f, layer) {
@@ -55,8 +57,10 @@
     group.addLayer(areas);
     data.leaders.forEach(function (d) {
       var icon = L.divIcon({className: "sl-chain-leader", iconSize: [26, 26], iconAnchor: [13, 13],
-                            html: el("span", {text: "★", style: "color:" + d.colour + ";font-size:26px;line-height:26px;"
-                                                  + "text-shadow:0 0 2px #fff,0 0 3px #000"})});
+                            html: el("span", {text: "★", style: "display:block;width:22px;height:22px;line-height:22px;"
+                                                  + "text-align:center;font-size:17px;border-radius:50%;background:#fff;"
+                                                  + "color:" + d.colour + ";border:2px solid #222;"
+                                                  + "box-shadow:0 1px 3px rgba(0,0,0,.5)"})});
       var marker = L.marker([d.lat, d.lon], {icon: icon, title: d.name, keyboard: false});
       marker.bindTooltip(function () {
         return el("div", {}, [el("b", {text: T("chain_leader") + " " + d.name}), el("br"),
@@ -65,7 +69,7 @@
       group.addLayer(marker);
     });
 
-    var panel = L.control({position: "bottomright"});
+    var panel = L.control({position: "topleft"});
     panel.onAdd = function () {
       var box = el("div", {className: "sl-panel sl-chains", "data-ui": "chains"});
       var toggle = el("input", {type: "checkbox", id: "sl-chains-toggle"});
@@ -73,7 +77,8 @@
       box.appendChild(el("label", {"for": "sl-chains-toggle"}, [toggle, el("b", {text: " " + data.title})]));
       data.legend.forEach(function (c) {
         var row = el("div", {className: "sl-chain-row", "data-chain": c.code}, [
-          el("i", {className: "sl-swatch", style: "background:" + c.colour}),
+          el("i", {className: "sl-swatch", style: "display:inline-block;width:14px;height:14px;margin-right:6px;"
+                                                  + "vertical-align:-2px;background:" + c.colour}),
           el("span", {text: c.name}),
           el("span", {className: "sl-note", text: " · " + T("chain_leader") + " " + c.leader})]);
         box.appendChild(row);
