@@ -33,7 +33,7 @@ def test_schema_is_managed_by_alembic(store):
     from sqlalchemy import text
 
     with store.engine.connect() as c:
-        assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
     store.migrate()  # idempotent
 
 

@@ -168,7 +168,7 @@ class Segment:
 
     def recruit(self) -> list[dict]:
         """The industry codes to recruit for this segment, each with its official label."""
-        return [{"code": c, "edition": self.edition, "label": i.label}
+        return [{"code": i.matched_code or c, "edition": i.edition or self.edition, "label": i.label}
                 for c, i in zip(self.industry_codes, self.industries, strict=True)]
 
 
@@ -243,8 +243,8 @@ def _text(doc: dict, key: str, field: str, *, required: bool = False, limit: int
         if required:
             raise InputError("missing", field=field, expected=f"a text of 1–{limit} characters")
         return None
-    if not isinstance(v, str) or len(v) > limit:
-        raise InputError(f"{v!r:.60}", field=field, expected=f"a text of 1–{limit} characters")
+    if not isinstance(v, str) or len(v) > limit or "\x00" in v:
+        raise InputError(f"{v!r:.60}", field=field, expected=f"a text of 1–{limit} characters (no NUL)")
     return v.strip()
 
 
