@@ -311,3 +311,29 @@ def test_chain_layer_renders_with_the_leader_markers(browser, tmp_path):
         assert page.locator(".sl-chain-leader").count() == 3
         ctx.close()
     assert outside == []
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from standardland import cli_chains
+
+    for mod in (ch, cli_chains):
+        res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+        assert res.failed == 0 and res.attempted >= 2, mod.__name__
+
+
+def test_chain_names_reach_the_page_as_escaped_data(park_store):
+    from standardland import maps, services
+
+    xss = "<img src=x onerror=alert(1)></script><script>alert(2)</script> {{7*7}}"
+    doc = {**CHAIN, "name": xss, "leader": {"name": xss, "segment": "mid", "parcel_code": "370613004001GB20002"}}
+    ch.put_chains(park_store, [ch.parse_chain(doc)])
+    layer = ch.map_layer(park_store, "zh", show=True)
+    assert {x["name"] for x in layer["leaders"]} >= {xss}
+    gdf = park_store.parcels()
+    html = maps.render_map(lang="zh", boundaries=park_store.boundaries(), parcels=gdf,
+                           props=maps.feature_properties(gdf, services.published_thresholds(park_store, gdf)),
+                           bounds=((37.39, 121.41), (37.42, 121.45)), chains=layer)
+    assert "<img src=x" not in html and "</script><script>alert(2)" not in html
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in html and "{{7*7}}" in html
