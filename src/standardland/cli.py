@@ -744,6 +744,9 @@ def _print_match(m: dict) -> None:
         add_row(t, str(r["rank"]), r["parcel_code"], display(r["area_mu"]), r["verdict"], str(r["failed"]),
                 str(r["missing"]), f"{r['headroom']:+.0%}", "; ".join(r["why"]))
     out.print(t)
+    from .cli_chains import print_chain_notes
+
+    print_chain_notes(m)  # the industry-chain proximity of each ranked parcel
 
 
 @app.command()

@@ -57,6 +57,20 @@ def member_spec(text: str, i: int) -> dict:
     return doc
 
 
+def print_chain_notes(m: dict) -> None:
+    """Under ``match``'s table: the chain the project belongs to and each ranked parcel's proximity note."""
+    from .cli import L, say
+
+    info = m.get("chain")
+    if not info:
+        return
+    say((L("chain_name"), "bold cyan"), ": ", info["name"], " · ", info["segment_name"], " · ",
+        L("chain_leader"), " ", info["leader"])
+    for r in m["results"]:
+        if r.get("chain"):
+            say(f"  {r['rank']}. ", r["parcel_code"], ": ", r["chain"]["note"])
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``chains`` command group to the CLI's app."""
     from .cli import DbOpt, JsonOpt, L, _dump, _read_json, add_row, domain_errors, lang, out, say
