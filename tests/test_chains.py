@@ -58,11 +58,15 @@ def test_membership_policy_same_edition_within_cross_edition_overlap():
 def test_gap_analysis_lists_exactly_the_empty_segments():
     doc = {**CHAIN, "members": [{"name": "乙", "industry_code": "2710"}]}
     c = ch.parse_chain(doc)
-    # an application in 包装 (2926) fills that segment; a rejected one in 358 does not
-    apps = [{"id": 1, "state": "submitted", "applicant": "丙", "parcel_code": "P1",
+    # an application with its agreement signed in 包装 (2926) fills that segment; a submitted or a
+    # rejected one in 358 does not (their enterprise is not in the park)
+    apps = [{"id": 1, "state": "agreement_signed", "applicant": "丙", "parcel_code": "P1",
              "project": {"industry_code": "2926"}},
             {"id": 2, "state": "rejected", "applicant": "丁", "parcel_code": "P2",
+             "project": {"industry_code": "3581"}},
+            {"id": 3, "state": "submitted", "applicant": "戊", "parcel_code": "P3",
              "project": {"industry_code": "3581"}}]
+    assert [m.name for m in ch.application_members([c], apps, reveal=False)] == ["#1"]
     members = ch.members_of(c, ch.application_members([c], apps))
     assert sorted((m.name, m.segment, m.source) for m in members) == [
         ("丙", "pack", "application"), ("乙", "up", "listed"), ("链主甲", "mid", "leader")]
@@ -337,3 +341,25 @@ def test_chain_names_reach_the_page_as_escaped_data(park_store):
                            bounds=((37.39, 121.41), (37.42, 121.45)), chains=layer)
     assert "<img src=x" not in html and "</script><script>alert(2)" not in html
     assert "\\u003cimg src=x onerror=alert(1)\\u003e" in html and "{{7*7}}" in html
+
+
+def test_signed_applications_fill_gaps_and_stay_anonymous_to_the_public(park_store):
+    from standardland.workflow import audit
+
+    row = {"actor": "t", "role": "applicant", "at": "2024-01-01T00:00:00", "action": "create", "from_state": None,
+           "to_state": "draft", "comment": None, "snapshot_hash": audit.snapshot_hash({})}
+    app_id = park_store.create_application("370613004001GB20030", "某包装企业", {**EXAMPLE, "industry_code": "2926"}, row)
+    health = ch.summaries(park_store, "health")[0]
+    assert [g["segment"] for g in health["gaps"]] == ["upstream", "downstream"]  # a draft is not in the park
+    assert park_store.apply_transition(app_id, 1, {"state": "agreement_signed"},
+                                       {**row, "action": "sign", "from_state": "draft", "to_state": "agreement_signed"})
+    health = ch.summaries(park_store, "health")[0]
+    assert [g["segment"] for g in health["gaps"]] == ["upstream"]
+    down = next(s for s in health["segments"] if s["id"] == "downstream")
+    assert [(m["name"], m["source"]) for m in down["members"]] == [("某包装企业", "application")]
+    public = ch.summaries(park_store, "health", reveal=False)[0]
+    assert "某包装企业" not in json.dumps(public, ensure_ascii=False)
+    assert [m["name"] for m in public["members"] if m["source"] == "application"] == [f"#{app_id}"]
+    layer = ch.map_layer(park_store, "zh")
+    assert "某包装企业" not in json.dumps(layer, ensure_ascii=False)
+    assert "370613004001GB20030" in {f["parcel_code"] for f in layer["features"]}

@@ -445,12 +445,21 @@ def classify(chains: list[Chain], industries: list[Industry]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["row", "chain", "segment"])
 
 
-def application_members(chains: list[Chain], applications: list[dict]) -> list[Member]:
-    """Members by their project's industry: every application not rejected, closed or recovered."""
-    from .rules.project import resolve_industry
-    from .workflow.machine import TERMINAL
+def in_park_states() -> tuple[str, ...]:
+    """Application states whose enterprise is in the park: the agreement signed, not closed or recovered."""
+    from .workflow.machine import STATES, TERMINAL
 
-    apps = [a for a in applications if a.get("state") not in TERMINAL]
+    return tuple(s for s in STATES[STATES.index("agreement_signed"):] if s not in TERMINAL)
+
+
+def application_members(chains: list[Chain], applications: list[dict], *, reveal: bool = True) -> list[Member]:
+    """Members by their project's industry: the applications whose enterprise is in the park
+    (:func:`in_park_states`). ``reveal=False`` (anonymous readers, who may not see the application
+    register) names each by its number only."""
+    from .rules.project import resolve_industry
+
+    states = in_park_states()
+    apps = [a for a in applications if a.get("state") in states]
     inds = []
     for a in apps:
         try:
@@ -462,7 +471,8 @@ def application_members(chains: list[Chain], applications: list[dict]) -> list[M
     for r, c, s in hits.itertuples(index=False):
         a = apps[r]
         code = (a.get("project") or {}).get("industry_code")
-        out.append(Member(name=str(a.get("applicant") or (a.get("project") or {}).get("name") or f"#{a['id']}"),
+        name = str(a.get("applicant") or f"#{a['id']}") if reveal else f"#{a['id']}"
+        out.append(Member(name=name,
                           segment=s, parcel_code=a.get("parcel_code"), source="application",
                           industry_code=None if code is None else str(code), application_id=a.get("id"), chain=c))
     return out
@@ -659,14 +669,16 @@ def stored_chains(store) -> list[Chain]:
     return [parse_chain(d) for d in store.chains()]
 
 
-def park_members(store, chains: list[Chain]) -> dict[str, list[Member]]:
-    """Each chain's members in the park: leader, listed members and applications by industry."""
-    apps = application_members(chains, store.applications()) if chains else []
+def park_members(store, chains: list[Chain], *, reveal: bool = True) -> dict[str, list[Member]]:
+    """Each chain's members in the park: leader, listed members and applications by industry
+    (``reveal``: see :func:`application_members`)."""
+    apps = application_members(chains, store.applications(), reveal=reveal) if chains else []
     return {c.code: members_of(c, apps) for c in chains}
 
 
-def summaries(store, code: str | None = None) -> list[dict]:
-    """:func:`summary` of every stored chain (or of ``code``: a NotFoundError if there is none)."""
+def summaries(store, code: str | None = None, *, reveal: bool = True) -> list[dict]:
+    """:func:`summary` of every stored chain (or of ``code``: a NotFoundError if there is none);
+    ``reveal=False`` for readers who may not see the application register."""
     from .errors import NotFoundError
 
     chains = stored_chains(store)
@@ -675,7 +687,7 @@ def summaries(store, code: str | None = None) -> list[dict]:
         if not chains:
             raise NotFoundError(f"no chain with code '{code}'", field="code",
                                 expected="the code of a stored chain (standardland chains list)")
-    members = park_members(store, chains)
+    members = park_members(store, chains, reveal=reveal)
     return [summary(c, members[c.code]) for c in chains]
 
 
@@ -708,7 +720,7 @@ def map_layer(store, lang: str = "zh", *, show: bool = False) -> dict | None:
     chains = stored_chains(store)
     if not chains:
         return None
-    members = park_members(store, chains)
+    members = park_members(store, chains, reveal=False)  # the map page is public
     wanted = tuple(sorted({m.parcel_code for ms in members.values() for m in ms if m.parcel_code}))
     ctx = context(chains, members, store.parcels(ParcelQuery(codes=wanted)))
     legend, features, leaders = [], [], []
@@ -736,6 +748,6 @@ def map_layer(store, lang: str = "zh", *, show: bool = False) -> dict | None:
 
 
 __all__ = ["COLOURS", "Chain", "ChainContext", "Member", "Segment", "application_members", "classes2017", "classify",
-           "context", "distance_text", "distances_m", "gaps", "label", "map_layer", "match_context",
+           "context", "distance_text", "distances_m", "gaps", "in_park_states", "label", "map_layer", "match_context",
            "members_of", "park_members", "parse_chain", "proximity", "put_chains", "read_chains", "stored_chains",
            "summaries", "summary", "delete_chain"]

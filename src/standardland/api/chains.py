@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import chains as chainmod
 from ..errors import InputError
-from .auth import require
+from .auth import identity, require
 
 WRITERS = ("planner", "admin")
 
@@ -84,20 +84,25 @@ class ChainsFactory:
         r = self.router
         writer = Depends(require(*WRITERS))
 
+        def _reveal(request: Request) -> bool:
+            """Whether the caller may see applicants' names (the application register's rule)."""
+            ident = identity(request)
+            return ident is not None and ident["role"] != "applicant"
+
         def _write(request: Request, body: ChainIn, code: str) -> dict:
             store = request.app.state.store
             doc = body.model_dump(exclude_none=True)
             doc["code"] = code
             chainmod.put_chains(store, [chainmod.parse_chain(doc)])
-            return chainmod.summaries(store, code)[0]
+            return chainmod.summaries(store, code, reveal=True)[0]
 
         @r.get("/chains", summary="List industry chains with their leader, members and gaps (补链)")
         def list_chains(request: Request):
-            return _json(chainmod.summaries(request.app.state.store))
+            return _json(chainmod.summaries(request.app.state.store, reveal=_reveal(request)))
 
         @r.get("/chains/{code}", summary="One chain: segments with their members, gaps with the codes to recruit")
         def get_chain(request: Request, code: str):
-            return _json(chainmod.summaries(request.app.state.store, code)[0])
+            return _json(chainmod.summaries(request.app.state.store, code, reveal=_reveal(request))[0])
 
         @r.post("/chains", status_code=201, summary="Create or replace a chain (planner, admin)")
         def post_chain(request: Request, body: ChainIn, _=writer):
