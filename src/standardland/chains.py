@@ -14,7 +14,8 @@ Membership policy (explicit and tested):
   editions the correspondences spread categories, so any overlap counts.
 - Enterprises belong to a chain **explicitly** (the chain's ``leader`` and ``members``, each with a
   ``segment``, or with an industry that resolves into one) and applications **by their project's
-  industry** (:func:`application_members`), vectorized per distinct industry.
+  industry** once their agreement is signed (:func:`application_members`), resolved once per
+  distinct industry. Anonymous readers see application members by number only.
 - Gap analysis: a segment with no member in the park is a 补链 target, listed with the industry
   codes to recruit (:func:`gaps`).
 
