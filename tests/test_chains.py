@@ -110,7 +110,7 @@ def test_distances_are_metres_in_the_gk_zone():
     # two boxes 1,200 m apart along the easting of zone 40 (EPSG:4549), near Yantai
     a, b = crsmod.transform([shapely.box(540_000, 4_140_000, 540_100, 4_140_100),
                              shapely.box(540_100 + 1200, 4_140_000, 540_200 + 1200, 4_140_100)], 4549, 4490)
-    d, j = ch.distances_m([a], [b])
+    d, j, _ = ch.distances_m([a], [b])
     assert d[0] == pytest.approx(1200.0, abs=0.05) and j.tolist() == [0]
     assert shapely.distance(a, b) < 0.02  # the same gap in degrees is a tiny number: never used
     # a parcel east of 121.5°E is measured in its own zone 41

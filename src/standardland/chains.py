@@ -513,16 +513,17 @@ def summary(chain: Chain, members: list[Member]) -> dict:
 
 # -- distances and proximity ------------------------------------------------------------------------
 
-def distances_m(targets, sources) -> tuple[np.ndarray, np.ndarray]:
-    """Each target's distance in metres to its nearest source, and that source's position.
+def distances_m(targets, sources, *, to=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each target's distance in metres to its nearest source, that source's position, and (with
+    ``to``) its distance to that one geometry.
 
-    Both are EPSG:4490 lon/lat geometries; each target is measured in its own 3° Gauss-Krüger
+    All are EPSG:4490 lon/lat geometries; each target is measured in its own 3° Gauss-Krüger
     zone (the sources projected into that zone), with one STRtree nearest query per zone.
 
     Examples
     --------
     >>> a, b = crsmod.transform([shapely.Point(500_000, 4_140_000), shapely.Point(501_200, 4_140_000)], 4549, 4490)
-    >>> d, j = distances_m([a], [b])
+    >>> d, j, _ = distances_m([a], [b])
     >>> round(float(d[0]), 3), j.tolist()
     (1200.0, [0])
     """
@@ -530,8 +531,9 @@ def distances_m(targets, sources) -> tuple[np.ndarray, np.ndarray]:
     sources = np.asarray(sources, dtype=object)
     dist = np.full(len(targets), np.nan)
     near = np.full(len(targets), -1)
+    to_dist = np.full(len(targets), np.nan)
     if not len(targets) or not len(sources):
-        return dist, near
+        return dist, near, to_dist
     zones = crsmod.gk3_zone(shapely.get_x(shapely.centroid(targets)))
     for z in np.unique(zones):
         sel = np.flatnonzero(zones == z)
@@ -541,7 +543,9 @@ def distances_m(targets, sources) -> tuple[np.ndarray, np.ndarray]:
         (ti, si), d = shapely.STRtree(sp).query_nearest(tp, return_distance=True, all_matches=False)
         dist[sel[ti]] = d
         near[sel[ti]] = si
-    return dist, near
+        if to is not None:
+            to_dist[sel] = shapely.distance(tp, crsmod.transform([to], crsmod.STORAGE_EPSG, epsg)[0])
+    return dist, near, to_dist
 
 
 @dataclass
@@ -561,9 +565,48 @@ def context(chains: list[Chain], members: dict[str, list[Member]], parcels) -> C
     return ChainContext(chains=chains, members=members, geometry=geo)
 
 
-def proximity(ctx: ChainContext | None, industry: Industry, geoms, *, lang: str = "zh",
-              weight: float | None = None) -> tuple[np.ndarray, list[dict | None], dict | None]:
-    """The chain-proximity ranking bonus of each candidate parcel, with its explanation.
+@dataclass
+class Proximity:
+    """The chain-proximity term of a set of candidate parcels (:func:`proximity`): arrays over the
+    candidates, explained per candidate on demand (only the ranked ones are)."""
+
+    bonus: np.ndarray
+    distance_m: np.ndarray
+    leader_distance_m: np.ndarray
+    nearest: np.ndarray              # position in ``placed``; −1 for none
+    chain: Chain | None = None
+    segment: Segment | None = None
+    placed: list[Member] = field(default_factory=list)
+
+    def info(self, lang: str = "zh") -> dict | None:
+        """The chain and segment the project belongs to, or None."""
+        if self.chain is None or self.segment is None:
+            return None
+        c, seg = self.chain, self.segment
+        return {"code": c.code, "name": c.display(lang), "segment": seg.id, "segment_name": seg.display(lang),
+                "leader": c.leader.name, "illustrative": c.illustrative}
+
+    def detail(self, i: int, lang: str = "zh") -> dict | None:
+        """Candidate ``i``'s distances, bonus and its note in ``lang``, or None without a term."""
+        if self.chain is None or self.segment is None or self.nearest[i] < 0:
+            return None
+        c, m = self.chain, self.placed[int(self.nearest[i])]
+        d, ld, b = float(self.distance_m[i]), float(self.leader_distance_m[i]), round(float(self.bonus[i]), 4)
+        vals = {"chain": c.display(lang), "segment": self.segment.display(lang), "leader": c.leader.name,
+                "member": m.name, "distance": distance_text(d), "bonus": f"{b:.3f}"}
+        parts = []
+        if not np.isnan(ld):
+            parts.append(label("chain_note_leader", lang, leader_distance=distance_text(ld), **vals))
+        if m.source != "leader" or np.isnan(ld):
+            parts.append(label("chain_note_member", lang, **vals))
+        parts.append(label("chain_note_bonus", lang, **vals))
+        return {"distance_m": round(d, 1), "leader_distance_m": None if np.isnan(ld) else round(ld, 1),
+                "nearest": m.name, "nearest_is_leader": m.source == "leader", "bonus": b,
+                "note": label("chain_note_sep", lang).join(parts)}
+
+
+def proximity(ctx: ChainContext | None, industry: Industry, geoms, *, weight: float | None = None) -> Proximity:
+    """The chain-proximity ranking bonus of each candidate parcel, vectorized.
 
     Parameters
     ----------
@@ -574,61 +617,51 @@ def proximity(ctx: ChainContext | None, industry: Industry, geoms, *, lang: str 
         covering it.
     geoms : array-like of shapely geometries
         The candidates, EPSG:4490.
-    lang : {"zh", "en"}
-        Language of the notes.
     weight : float, optional
         Overrides the chain's configured weight.
 
     Returns
     -------
-    tuple
-        ``(bonus, details, chain)``: the bonus per candidate (0 where none), a dict per candidate
-        (``distance_m``, ``leader_distance_m``, ``nearest``, ``bonus``, ``note``) or None, and the
-        chain the project belongs to (``code``, ``name``, ``segment``) or None.
+    Proximity
+        ``bonus = weight · exp(−distance / scale_m)`` to the nearest member parcel (0 where there is
+        no term), the distances in metres (each candidate's own GK zone), and the explanations.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> a, b = crsmod.transform([shapely.box(540_000, 4_140_000, 540_100, 4_140_100),
+    ...                          shapely.box(541_100, 4_140_000, 541_200, 4_140_100)], 4549, 4490)
+    >>> c = parse_chain({"code": "bio", "name": "生物医药", "leader": {"name": "甲", "segment": "mid",
+    ...                  "parcel_code": "L"}, "segments": [{"id": "mid", "name": "制剂", "industry_codes": ["272"]}]})
+    >>> p = proximity(context([c], {"bio": members_of(c)}, gpd.GeoDataFrame({"code": ["L"]}, geometry=[b])),
+    ...               resolve("2720"), [a])
+    >>> round(float(p.distance_m[0]), 1), round(float(p.bonus[0]), 4)
+    (1000.0, 0.0368)
+    >>> p.detail(0, "en")["note"]
+    "1.0 km from the leader's parcel (甲, chain 生物医药); the project is in segment 制剂: ranking bonus +0.037"
     """
     geoms = np.asarray(geoms, dtype=object)
-    bonus = np.zeros(len(geoms))
-    none: list[dict | None] = [None] * len(geoms)
+    n = len(geoms)
+    none = Proximity(bonus=np.zeros(n), distance_m=np.full(n, np.nan), leader_distance_m=np.full(n, np.nan),
+                     nearest=np.full(n, -1))
     if ctx is None or not ctx.chains or industry.error:
-        return bonus, none, None
+        return none
     for chain in sorted(ctx.chains, key=lambda c: c.code):
         seg = chain.segment_of(industry)
         if seg is not None:
             break
     else:
-        return bonus, none, None
-    info = {"code": chain.code, "name": chain.display(lang), "segment": seg.id, "segment_name": seg.display(lang),
-            "leader": chain.leader.name, "illustrative": chain.illustrative}
+        return none
+    none.chain, none.segment = chain, seg
     placed = [m for m in ctx.members.get(chain.code, []) if m.parcel_code in ctx.geometry]
-    if not placed or not len(geoms):
-        return bonus, none, info
+    if not placed or not n:
+        return none
     w = chain.weight if weight is None else weight
     src = np.array([ctx.geometry[m.parcel_code] for m in placed], dtype=object)
-    dist, near = distances_m(geoms, src)
-    leader_at = ctx.geometry.get(chain.leader.parcel_code or "")
-    ldist = distances_m(geoms, [leader_at])[0] if leader_at is not None else np.full(len(geoms), np.nan)
+    dist, near, ldist = distances_m(geoms, src, to=ctx.geometry.get(chain.leader.parcel_code or ""))
     bonus = np.where(np.isnan(dist), 0.0, w * np.exp(-np.nan_to_num(dist) / chain.scale_m))
-    details: list[dict | None] = []
-    for i in range(len(geoms)):
-        if near[i] < 0:
-            details.append(None)
-            continue
-        m = placed[near[i]]
-        b = round(float(bonus[i]), 4)
-        vals = {"chain": chain.display(lang), "segment": seg.display(lang), "leader": chain.leader.name,
-                "member": m.name, "distance": distance_text(float(dist[i])), "bonus": f"{b:.3f}"}
-        parts = []
-        if not np.isnan(ldist[i]):
-            vals["leader_distance"] = distance_text(float(ldist[i]))
-            parts.append(label("chain_note_leader", lang, **vals))
-        if m.source != "leader" or np.isnan(ldist[i]):
-            parts.append(label("chain_note_member", lang, **vals))
-        parts.append(label("chain_note_bonus", lang, **vals))
-        details.append({"distance_m": round(float(dist[i]), 1),
-                        "leader_distance_m": None if np.isnan(ldist[i]) else round(float(ldist[i]), 1),
-                        "nearest": m.name, "nearest_is_leader": m.source == "leader", "bonus": b,
-                        "note": label("chain_note_sep", lang).join(parts)})
-    return bonus, details, info
+    return Proximity(bonus=bonus, distance_m=dist, leader_distance_m=ldist, nearest=near, chain=chain, segment=seg,
+                     placed=placed)
 
 
 # -- the store -----------------------------------------------------------------------------------------
@@ -748,7 +781,7 @@ def map_layer(store, lang: str = "zh", *, show: bool = False) -> dict | None:
             "leaders": leaders}
 
 
-__all__ = ["COLOURS", "Chain", "ChainContext", "Member", "Segment", "application_members", "classes2017", "classify",
+__all__ = ["COLOURS", "Chain", "ChainContext", "Member", "Proximity", "Segment", "application_members", "classes2017", "classify",
            "context", "distance_text", "distances_m", "gaps", "in_park_states", "label", "map_layer", "match_context",
            "members_of", "park_members", "parse_chain", "proximity", "put_chains", "read_chains", "stored_chains",
            "summaries", "summary", "delete_chain"]

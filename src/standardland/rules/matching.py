@@ -218,11 +218,10 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
     headroom = np.where(head_n > 0, head_sum / np.maximum(head_n, 1), 0.0)
     areas = index.area_m2[cand]
     fit = np.abs(areas - req) / req if req else np.zeros(len(cand))
-    bonus, chain_details, chain_info = proximity(chains, p.industry, index.geoms[cand], lang=lang,
-                                                 weight=chain_weight)
-    if chain_info is not None:
-        result["chain"] = chain_info
-    score = headroom + bonus
+    prox = proximity(chains, p.industry, index.geoms[cand], weight=chain_weight)
+    if prox.chain is not None:
+        result["chain"] = prox.info(lang)
+    score = headroom + prox.bonus
     cand_codes = index.parcels["code"].to_numpy()[cand]
     result["verdicts"] = dict(zip(cand_codes.tolist(), VERDICTS[ev.verdict].tolist(), strict=True))
     vorder = np.array([0, 2, 1])[ev.verdict]  # pass, incomplete, fail
@@ -249,9 +248,10 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
                     for it in exp["indicators"] if it["status"] in ("fail", "missing", "warn")],
             "indicators": exp["indicators"],
         })
-        if chain_details[j] is not None:
-            result["results"][-1]["chain"] = chain_details[j]
-            result["results"][-1]["notes"] = [{"kind": "chain", "message": chain_details[j]["note"]}]
+        chain_note = prox.detail(int(j), lang)
+        if chain_note is not None:
+            result["results"][-1]["chain"] = chain_note
+            result["results"][-1]["notes"] = [{"kind": "chain", "message": chain_note["note"]}]
         if adv is not None and rel is not None:
             a = advice_row(adv, int(j), units=input_units(p.raw), lang=lang)
             a["land"], a["within"] = None, float(rel[j])
