@@ -429,6 +429,8 @@ def _loaded_text(loaded: dict) -> str:
     text = L("cli_loaded", rulesets=loaded.get("rulesets", 0), boundaries=loaded.get("boundaries", 0))
     if "parcels" in loaded:
         text += L("cli_loaded_parcels", **{k: f"{v:,}" for k, v in loaded["parcels"].items()})
+    if loaded.get("chains"):
+        text += L("chain_loaded", n=loaded["chains"])
     return text
 
 
