@@ -475,7 +475,8 @@ def application_members(chains: list[Chain], applications: list[dict], *, reveal
         name = str(a.get("applicant") or f"#{a['id']}") if reveal else f"#{a['id']}"
         out.append(Member(name=name,
                           segment=s, parcel_code=a.get("parcel_code"), source="application",
-                          industry_code=None if code is None else str(code), application_id=a.get("id"), chain=c))
+                          industry_code=None if code is None or not reveal else str(code), application_id=a.get("id"),
+                          chain=c))
     return out
 
 
