@@ -430,6 +430,8 @@ def _loaded_text(loaded: dict) -> str:
     text = L("cli_loaded", rulesets=loaded.get("rulesets", 0), boundaries=loaded.get("boundaries", 0))
     if "parcels" in loaded:
         text += L("cli_loaded_parcels", **{k: f"{v:,}" for k, v in loaded["parcels"].items()})
+    if loaded.get("chains"):
+        text += L("chain_loaded", n=loaded["chains"])
     return text
 
 
@@ -796,6 +798,9 @@ def _print_match(m: dict) -> None:
     out.print(t)
     for rank, why in whys:  # below the table as whole lines: an 80-column terminal shows them in full
         say(f"{rank}. ", why)
+    from .cli_chains import print_chain_notes
+
+    print_chain_notes(m)  # the industry-chain proximity of each ranked parcel
 
 
 @app.command()
@@ -1061,6 +1066,7 @@ def register_export(out_file: Path = typer.Argument(..., help="Output .xlsx (for
 
 from .cli_analysis import register as _register_analysis; _register_analysis(app)  # noqa: E402,E702 size, whatif
 from .cli_promotion import register as _register_promotion; _register_promotion(app)  # noqa: E402,E702 scorecard
+from .cli_chains import register as _register_chains; _register_chains(app)  # noqa: E402,E702 chains
 
 
 def main():  # console-script entry point

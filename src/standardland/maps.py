@@ -153,7 +153,8 @@ class _Map(_LiteralMacros, folium.Map):
     default_js = [("leaflet", f"{STATIC}/vendor/leaflet/leaflet.js"),
                   ("standardland_form_js", f"{STATIC}/standardland-form.js"),
                   ("standardland_js", f"{STATIC}/standardland-map.js"),
-                  ("standardland_scorecard_js", f"{STATIC}/standardland-scorecard.js")]
+                  ("standardland_scorecard_js", f"{STATIC}/standardland-scorecard.js"),
+                  ("standardland_chains_js", f"{STATIC}/standardland-chains.js")]
     default_css = [("leaflet_css", f"{STATIC}/vendor/leaflet/leaflet.css"),
                    ("standardland_css", f"{STATIC}/standardland-map.css")]
 
@@ -404,6 +405,7 @@ class MapConfig(TypedDict):
     rulesetTitles: dict[str, dict]
     otherLanguageUrl: str
     bounds: list[list[float]]
+    chains: dict | None  # the industry-chain layer (standardland.chains.map_layer)
 
 
 def _legend(t: dict, lang: str, colour: dict | None, eligibility: dict | None) -> tuple[str, dict]:
@@ -439,7 +441,8 @@ def render_map(*, lang: str, boundaries: gpd.GeoDataFrame | None = None,
                industries_url: str = "/api/v1/industries", today: str | None = None,
                ruleset_titles: dict | None = None,
                other_language_url: str = "/map?lang=en", parcels_url: str = "/ogc/collections/parcels/items",
-               basemap_url: str | None = None, basemap_attribution: str | None = None) -> str:
+               basemap_url: str | None = None, basemap_attribution: str | None = None,
+               chains: dict | None = None) -> str:
     """The map page's HTML. ``parcels=None`` means too many to embed: the page loads them by bbox.
 
     ``data`` is :func:`map_data` of (boundaries, parcels, props), computed here when not given.
@@ -485,7 +488,7 @@ def render_map(*, lang: str, boundaries: gpd.GeoDataFrame | None = None,
         "formFields": form_fields(lang), "formErrors": list(form_errors or []), "industriesUrl": industries_url,
         "projectParamLimit": PROJECT_PARAM_LIMIT, "today": today or date.today().isoformat(),
         "rulesetTitles": ruleset_titles or {},
-        "otherLanguageUrl": other_language_url, "bounds": [[s, w], [nn, e]],
+        "otherLanguageUrl": other_language_url, "bounds": [[s, w], [nn, e]], "chains": chains,
     }
     # escaped fragments joined: escaping is per character, so the whole is escaped too
     payload = "".join(['{"config":', json_script_text(config), ',"parcels":', data.parcels_json,

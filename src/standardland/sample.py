@@ -29,6 +29,14 @@ def add_sample_park(store) -> dict:
     return put_park(store, park_record(sample_park(), rulesets=store.rulesets(), crs=4326))
 
 
+def add_sample_chains(store) -> int:
+    """Store the sample park's illustrative chains through the same path as ``standardland chains import``."""
+    from .chains import put_chains, read_chains
+
+    doc = json.loads(geodata("chains", "sample_chains.json").read_text(encoding="utf-8"))
+    return len(put_chains(store, read_chains(doc), prefix=True))
+
+
 def sample_parcels() -> gpd.GeoDataFrame:
     res = sio.read_parcels_file(geodata("park", "sample_park_parcels.geojson"))
     gdf, _ = prepare_parcels(res.frame)
@@ -56,6 +64,7 @@ def load_reference_data(store, *, with_sample: bool = True) -> dict:
         add_sample_park(store)
         res = store.import_parcels(sample_parcels(), mode="upsert")
         out["parcels"] = res.to_dict()
+        out["chains"] = add_sample_chains(store)
     return out
 
 

@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from . import chains
 from .rules import checks, matching
 from . import io as sio, tables
 from . import crs as crsmod
@@ -405,8 +406,10 @@ def check_document(store: Store, project: dict, parcel_code: str, *, checkpoint=
 
 def match_project(store: Store, project: dict, *, top=10, within=None, lang="zh", within_advice=None) -> dict:
     p = parse_project(project)
-    idx = matching.build_index(store.parcels(), parks(store), rulesets(store))
-    return matching.match(p, idx, top=top, within=within, lang=lang, within_advice=within_advice)
+    parcels = store.parcels()
+    idx = matching.build_index(parcels, parks(store), rulesets(store))
+    return matching.match(p, idx, top=top, within=within, lang=lang, within_advice=within_advice,
+                          chains=chains.match_context(store, parcels))  # industry-chain proximity
 
 
 def read_table(path) -> pd.DataFrame:

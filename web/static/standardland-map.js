@@ -51,6 +51,7 @@
  * @property {Object<string,{title:?string,document_number:?string}>} rulesetTitles  rule sets in people's words
  * @property {string} otherLanguageUrl
  * @property {Array<Array<number>>} bounds     [[south, west], [north, east]]
+ * @property {?Object} chains                 the industry-chain layer, drawn by standardland-chains.js
  *
  * @typedef {Object} Explanation
  * @property {string} verdict

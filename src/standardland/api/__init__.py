@@ -15,6 +15,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from .. import __version__
 from . import contract, jobs
 from .analysis import AnalysisFactory
+from .chains import ChainsFactory
 from .docs import DocsFactory
 from .limits import BodyLimitMiddleware
 from .ogc import OGCFeaturesFactory
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, *, store=None) -> FastAPI:
     v1.include_router(PromotionFactory(settings).router)
     v1.include_router(ReferenceFactory(settings).router)
     v1.include_router(AnalysisFactory(settings).router)
+    v1.include_router(ChainsFactory(settings).router)
     app.include_router(v1)
     maps = MapFactory(settings)
     app.include_router(maps.router)

@@ -6,7 +6,10 @@
 2. The engine evaluates the project on every remaining parcel (the project's investment and
    output are spread over *that parcel's* area).
 3. Ranking: pass before incomplete before fail; then fewer failures and gaps; then the
-   mean headroom over the minimum thresholds; then the closest area fit.
+   mean headroom over the minimum thresholds plus, when the project belongs to an industry chain
+   segment, the chain-proximity bonus (:func:`standardland.chains.proximity`: nearer the chain's
+   members in metres, higher; explained per parcel); then the closest area fit. The bonus only
+   reorders parcels of the same verdict and counts: it never lifts one over a failure.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import pandas as pd
 import shapely
 
 from .. import codes as codelists
+from ..chains import ChainContext, proximity
 from .catalogue import catalogue
 from .checks import parcel_columns, project_columns
 from .engine import FAIL, MISSING, VERDICTS, evaluate
@@ -101,7 +105,8 @@ def _admission(rulesets: list[RuleSet], project: Project) -> dict[str, dict]:
 
 def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=None,
           statuses=AVAILABLE_STATUSES, area_min_ratio: float = 0.9, area_max_ratio: float = 1.5,
-          lang: str = "zh", within_advice: float | None = None) -> dict:
+          lang: str = "zh", within_advice: float | None = None, chains: ChainContext | None = None,
+          chain_weight: float | None = None) -> dict:
     """Rank the available parcels of ``index`` for a project (see the module docstring).
 
     Parameters
@@ -124,6 +129,11 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
         A share (0.1 = 10 %): only parcels that pass or would pass with at most that relative change
         of one lever per failing indicator (:mod:`standardland.rules.advice`, the parcel's area held)
         are ranked, the smallest change first, and each result carries its ``advice``.
+    chains : standardland.chains.ChainContext, optional
+        Industry chains and their members' parcels: a project in a chain segment gets the
+        chain-proximity bonus, each result its ``chain`` detail and a ``notes`` entry.
+    chain_weight : float, optional
+        Overrides the chain's configured bonus weight (0 turns the term off).
 
     Returns
     -------
@@ -208,10 +218,14 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
     headroom = np.where(head_n > 0, head_sum / np.maximum(head_n, 1), 0.0)
     areas = index.area_m2[cand]
     fit = np.abs(areas - req) / req if req else np.zeros(len(cand))
+    prox = proximity(chains, p.industry, index.geoms[cand], weight=chain_weight)
+    if prox.chain is not None:
+        result["chain"] = prox.info(lang)
+    score = headroom + prox.bonus
     cand_codes = index.parcels["code"].to_numpy()[cand]
     result["verdicts"] = dict(zip(cand_codes.tolist(), VERDICTS[ev.verdict].tolist(), strict=True))
     vorder = np.array([0, 2, 1])[ev.verdict]  # pass, incomplete, fail
-    order = np.lexsort((fit, -headroom, nmiss, nfail, vorder))[:top]
+    order = np.lexsort((fit, -score, nmiss, nfail, vorder))[:top]
     adv = rel = None
     if within_advice is not None:
         from .advice import advise, advice_row, input_units
@@ -219,7 +233,7 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
         adv = advise(ev, cols)
         rel = adv.relative_change(land=False)
         near = np.flatnonzero(rel <= within_advice * (1 + 1e-9))
-        order = near[np.lexsort((fit[near], -headroom[near], rel[near]))][:top]
+        order = near[np.lexsort((fit[near], -score[near], rel[near]))][:top]
         result["within_advice"] = within_advice
     for rank, j in enumerate(order, 1):
         row = index.parcels.iloc[cand[j]]
@@ -234,6 +248,10 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
                     for it in exp["indicators"] if it["status"] in ("fail", "missing", "warn")],
             "indicators": exp["indicators"],
         })
+        chain_note = prox.detail(int(j), lang)
+        if chain_note is not None:
+            result["results"][-1]["chain"] = chain_note
+            result["results"][-1]["notes"] = [{"kind": "chain", "message": chain_note["note"]}]
         if adv is not None and rel is not None:
             a = advice_row(adv, int(j), units=input_units(p.raw), lang=lang)
             a["land"], a["within"] = None, float(rel[j])

@@ -228,6 +228,19 @@ class Store(ABC):
     def service_entries(self, app_id: int | None = None) -> list[dict]:
         """The service log of one application (or of all, for deadlines and reports), oldest first."""
 
+    # -- industry chains (documents validated by :func:`standardland.chains.parse_chain`)
+    @abstractmethod
+    def put_chains(self, payloads: list[dict]) -> None:
+        """Create or replace chains by ``code``, all or nothing."""
+
+    @abstractmethod
+    def chains(self) -> list[dict]:
+        """Every stored chain document, by code."""
+
+    @abstractmethod
+    def delete_chain(self, code: str) -> int:
+        """Delete a chain (1, or 0 when there is none)."""
+
     # -- rule sets
     @abstractmethod
     def put_ruleset(self, payload: dict) -> None:

@@ -632,6 +632,29 @@ class SQLStore(Store):
             out.append(d)
         return out
 
+    # -- industry chains ---------------------------------------------------------------------
+    def put_chains(self, payloads: list[dict]) -> None:
+        """Store (replace by code) validated chain documents, in one transaction."""
+        with self.engine.begin() as conn:
+            self._bump(conn, "chains_version")
+            for doc in payloads:
+                conn.execute(text("DELETE FROM chains WHERE code = :c"), {"c": doc["code"]})
+                conn.execute(text("INSERT INTO chains (code, park, payload) VALUES (:c, :p, :j)"),
+                             {"c": doc["code"], "p": doc.get("park"), "j": json.dumps(doc, ensure_ascii=False)})
+
+    def chains(self) -> list[dict]:
+        """Every stored chain document, by code."""
+        with self.engine.connect() as conn:
+            return [json.loads(r[0]) for r in conn.execute(text("SELECT payload FROM chains ORDER BY code"))]
+
+    def delete_chain(self, code: str) -> int:
+        """Delete the chain ``code``; the number of rows deleted (0 when there is none)."""
+        if not _storable(code):
+            return 0
+        with self.engine.begin() as conn:
+            self._bump(conn, "chains_version")
+            return conn.execute(text("DELETE FROM chains WHERE code = :c"), {"c": code}).rowcount
+
     # -- rule sets -----------------------------------------------------------------------
     def put_ruleset(self, payload: dict) -> None:
         """Replace the rule set by id (its dates in their own columns, the document as JSON)."""
