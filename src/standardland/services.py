@@ -328,6 +328,35 @@ def published_thresholds(store: Store, parcels: gpd.GeoDataFrame, *, on: date | 
     return frame.astype(object).where(frame.notna(), None)
 
 
+def export_parcels(store: Store, gdf: gpd.GeoDataFrame, path, *, lang: str = "zh", style: str | None = None) -> Path:
+    """Write parcels to a file (:func:`standardland.io.write_parcels_file`); a GeoPackage also gets the
+    QGIS styles of the map (:mod:`standardland.styles`): by status, or ``style="indicator:<property>"``
+    (default) with the status style beside it. The property is written as a column when it is not one."""
+    from . import maps, styles
+
+    kind, prop = styles.parse_style_option(style)
+    path = Path(path)
+    if path.suffix.lower() != ".gpkg":
+        if style is not None:
+            raise InputError("styles are written into a GeoPackage only", field="style",
+                             expected="a .gpkg file, or no --style")
+        return sio.write_parcels_file(gdf, path, lang=lang)
+    chosen = [styles.status_style(lang)]
+    if kind == "indicator":
+        props = maps.feature_properties(gdf, published_thresholds(store, gdf))
+        try:
+            colour = maps.colour_config(props, prop, lang)
+        except InputError as exc:
+            raise InputError(exc.message, field="style", expected=exc.expected) from None
+        values = pd.to_numeric(props[prop], errors="coerce").to_numpy(dtype="float64")
+        if prop not in gdf.columns:
+            gdf = gdf.assign(**{prop: values})
+        chosen.insert(0, styles.indicator_style(colour, values, lang))
+    out = sio.write_parcels_file(gdf, path, lang=lang)
+    styles.write_gpkg_styles(out, "parcels", chosen)
+    return out
+
+
 # -- check / match / screen ------------------------------------------------------------------
 
 def parcel_for_check(store: Store, code: str, versions: dict | None = None):
