@@ -22,6 +22,7 @@ from .rules.engine import contexts
 from .rules.parcelfit import parcel_fit_notes
 from .rules.thresholds import Context, applicable_rulesets, effective_thresholds
 from .parcels import find_overlaps, outside_boundary, prepare_parcels, STATUSES
+from .parks import admission as park_admission
 from .rules.project import parse_decision_date, parse_project
 from .rules.rulesets import load_rulesets, merge_rules, parse_ruleset, read_rule_table
 from .store import ParcelQuery, Store
@@ -410,8 +411,13 @@ def check_project(store: Store, project: dict, parcel_code: str, *, checkpoint="
     parcel, pf, row = parcel_for_check(store, parcel_code, versions)
     rs = rulesets(store, versions=versions)
     require_rules_in_force(rs, row, p.decision_date)
-    v = checks.check(p, parcel, parks(store, versions), rs, checkpoint=checkpoint, lang=lang, frame=pf)
+    pk = parks(store, versions)
+    v = checks.check(p, parcel, pk, rs, checkpoint=checkpoint, lang=lang, frame=pf)
     v.setdefault("notes", []).extend(parcel_fit_notes(p, row, checkpoint=checkpoint, lang=lang))
+    adm = park_admission(pk, rs, p.decision_date).get(row.get("park"))
+    refused = adm.note(p.industry.div2017, lang) if adm is not None else None
+    if refused is not None:  # beside the verdict, as the parcel-fit notes: matching excludes the parcel
+        v["notes"].append(refused)
     from .rules.advice import check_advice
 
     v["advice"] = check_advice(p, pf, rs, checkpoint=checkpoint, lang=lang)
