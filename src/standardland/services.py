@@ -100,7 +100,9 @@ def _refuse(gdf: gpd.GeoDataFrame, found: dict, allow: set) -> None:
     from .errors import DataValidationError, RowProblem
     from .parcels import TOLERANCE_TEXT
 
-    row = {c: i + 1 for i, c in enumerate(gdf["code"])}
+    if not (found["overlaps"] and "overlap" not in allow or found["outside_park"] and "outside-park" not in allow):
+        return
+    row = {c: i + 1 for i, c in enumerate(gdf["code"].tolist())}
     problems = []
     if "overlap" not in allow:
         for o in found["overlaps"]:
@@ -129,7 +131,7 @@ def store_checks(store: Store | None, gdf: gpd.GeoDataFrame, source_crs: str | N
     """
     from .parcels import is_sliver, overlaps_with
 
-    area = dict(zip(gdf["code"], gdf["area_m2"]))
+    area = dict(zip(gdf["code"].tolist(), gdf["area_m2"].tolist()))
     overlaps, slivers, outside, warnings = [], [], [], []
     within = find_overlaps(gdf)
     if within:
@@ -139,7 +141,7 @@ def store_checks(store: Store | None, gdf: gpd.GeoDataFrame, source_crs: str | N
     if store is None or not len(gdf):
         return {"overlaps": overlaps, "slivers": slivers, "outside_park": outside, "warnings": warnings}
     xmin, ymin, xmax, ymax = (float(v) for v in gdf.total_bounds)
-    stored = store.parcels(ParcelQuery(bbox=(xmin, ymin, xmax, ymax)))
+    stored = store.parcel_footprints((xmin, ymin, xmax, ymax))  # code, area and geometry only
     found, _, smaller = overlaps_with(gdf, stored)
     for o, tol in zip(found, is_sliver([o.area_m2 for o in found], smaller)):
         (slivers if tol else overlaps).append({"a": o.a, "b": o.b, "area_m2": o.area_m2, "with": "stored"})

@@ -91,6 +91,11 @@ class Store(ABC):
     @abstractmethod
     def count_parcels(self, query: ParcelQuery | None = None) -> int: ...
 
+    @abstractmethod
+    def parcel_footprints(self, bbox: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
+        """``code``, ``area_m2`` and geometry of the parcels meeting ``bbox`` (EPSG:4490): what a
+        topology check needs, without decoding every attribute (:meth:`parcels` does)."""
+
     def parcel(self, code: str) -> gpd.GeoDataFrame:
         from ..errors import NotFoundError
 
