@@ -270,9 +270,7 @@ def demo(db: Optional[str] = DbOpt, out_dir: Path = typer.Option(Path("demo-out"
     loaded = load_reference_data(store)
     summary = services.park_summary(store)
     out_dir.mkdir(parents=True, exist_ok=True)
-    from . import io as sio
-
-    gpkg = sio.write_parcels_file(store.parcels(), out_dir / "parcels.gpkg")
+    gpkg = services.export_parcels(store, store.parcels(), out_dir / "parcels.gpkg", lang=lang())  # QGIS style too
     example = json.loads((Path(__file__).parent / "examples" / "project.json").read_text(encoding="utf-8"))
     std = [r["code"] for r in services.parcel_records(store.parcels()) if r["status"] == "published"]
     verdict = services.check_project(store, example, std[0])
