@@ -20,6 +20,7 @@ CORE = [
     "standardland.rules.engine",
     "standardland.rules.catalogue",
     "standardland.rules.matching",
+    "standardland.styles",  # not core, but held to the same bar (QGIS styles of an export)
 ]
 EXAMPLES = re.compile(r"^Examples\n-{8}\n>>> ", re.MULTILINE)
 

@@ -317,3 +317,18 @@ def test_versions_snapshot_moves_with_writes(store):
     after = store.versions()
     assert after["parcels_version"] == before["parcels_version"] + 1
     assert after["rulesets_version"] == before["rulesets_version"]
+
+
+def test_parcel_footprints_are_the_bbox_parcels_code_area_and_geometry(park_store):
+    """The import's overlap check reads footprints only; they are exactly what parcels(bbox) holds."""
+    full = park_store.parcels()
+    xmin, ymin, xmax, ymax = full.total_bounds
+    box = (xmin, ymin, (xmin + xmax) / 2, (ymin + ymax) / 2)  # a quarter: some parcels in, some out
+    want = park_store.parcels(ParcelQuery(bbox=box)).sort_values("code").reset_index(drop=True)
+    got = park_store.parcel_footprints(box).sort_values("code").reset_index(drop=True)
+    assert 0 < len(got) < len(full)
+    assert list(got.columns) == ["code", "area_m2", "geometry"] and got.crs.to_epsg() == 4490
+    assert got["code"].tolist() == want["code"].tolist()
+    assert got["area_m2"].tolist() == pytest.approx(want["area_m2"].tolist())
+    assert shapely.equals(got.geometry.values, want.geometry.values).all()
+    assert len(park_store.parcel_footprints((0.0, 0.0, 1.0, 1.0))) == 0

@@ -269,9 +269,7 @@ def demo(db: Optional[str] = DbOpt, out_dir: Path = typer.Option(Path("demo-out"
     loaded["promotion"] = add_sample_promotion(store)  # illustrative 2021 records: the scorecard below
     summary = services.park_summary(store)
     out_dir.mkdir(parents=True, exist_ok=True)
-    from . import io as sio
-
-    gpkg = sio.write_parcels_file(store.parcels(), out_dir / "parcels.gpkg")
+    gpkg = services.export_parcels(store, store.parcels(), out_dir / "parcels.gpkg", lang=lang())  # QGIS style too
     example = json.loads((Path(__file__).parent / "examples" / "project.json").read_text(encoding="utf-8"))
     std = [r["code"] for r in services.parcel_records(store.parcels()) if r["status"] == "published"]
     verdict = services.check_project(store, example, std[0])
@@ -344,10 +342,12 @@ def parcels_import(file: Path, layer: Optional[str] = typer.Option(None, help="L
 @domain_errors
 def parcels_export(file: Path, status: Optional[str] = typer.Option(None), db: Optional[str] = DbOpt,
                    as_json: bool = JsonOpt,
-                   xlsx_lang: Optional[str] = typer.Option(None, "--lang", help="xlsx header language: zh or en "
-                                                           "(default: the CLI's language)")):
-    """Export parcels: .gpkg (SRS 4490), .geojson (CRS84), .csv or .xlsx (WKT)."""
-    from . import io as sio
+                   xlsx_lang: Optional[str] = typer.Option(None, "--lang", help="xlsx headers and GeoPackage style "
+                                                           "labels: zh or en (default: the CLI's language)"),
+                   style: Optional[str] = typer.Option(None, "--style", help="the QGIS style stored in a .gpkg: "
+                                                       "status (default) or indicator:<property>, e.g. "
+                                                       "indicator:tax_per_mu (the map's quantile choropleth)")):
+    """Export parcels: .gpkg (SRS 4490, with the map's QGIS styles), .geojson (CRS84), .csv or .xlsx (WKT)."""
     from .store import ParcelQuery
 
     store = _open(db)
@@ -362,7 +362,7 @@ def parcels_export(file: Path, status: Optional[str] = typer.Option(None), db: O
     with prog:
         gdf = store.parcels(q)
         cb(len(gdf) // 2, description=f"{L('cli_writing')} {file.name}")
-        path = sio.write_parcels_file(gdf, file, lang=use)
+        path = services.export_parcels(store, gdf, file, lang=use, style=style)
         cb(len(gdf))
     if as_json:
         _dump({"file": str(path), "parcels": len(gdf)})

@@ -29,6 +29,7 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import TypedDict
 
 import folium
@@ -42,6 +43,7 @@ from jinja2 import Environment
 from . import codes, units
 from .errors import InputError
 from .labels import family, label, labels as all_labels, unit_names, unit_text
+from .resources import web
 from .rules.fields import PROMOTION_FIELDS, project_fields
 from .rules.indicators import catalogue
 
@@ -49,13 +51,21 @@ EMBED_LIMIT = 10_000   # up to this many parcels the GeoJSON is embedded in the 
 SVG_LIMIT = 2_000      # above this, parcels draw on a canvas
 STATIC = "/static"
 CONFIG_ID = "sl-config"
-STATUS_COLOURS = {"planned": "#d9d9d9", "serviced": "#9ecae1", "published": "#fdae6b", "listed": "#fd8d3c",
-                  "transferred": "#bcbddc", "under_construction": "#ffd92f", "in_production": "#31a354",
-                  "recovered": "#636363"}
+
+
+@cache
+def palette() -> dict:
+    """The map's palette, one home (``web/palette.json``): status, verdict and choropleth colours, the
+    no-value grey and the parcels' fill opacity and strokes. Sent to the page in its configuration and
+    read by :mod:`standardland.styles` for the QGIS styles of an export."""
+    return json.loads(web("palette.json").read_text(encoding="utf-8"))
+
+
+STATUS_COLOURS = palette()["status"]
 #: parcel statuses drawn with the red "standard land" outline (已公告: offered with its indicators published)
 STANDARD_LAND_STATUSES = ("published",)
-VERDICT_COLOURS = {"pass": "#2ca02c", "fail": "#d62728", "incomplete": "#9467bd"}
-SEQUENTIAL = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"]
+VERDICT_COLOURS = palette()["verdict"]
+SEQUENTIAL = palette()["sequential"]
 PUBLIC_PROPS = ["code", "name", "park", "status", "land_use_code", "land_grade", "region_class", "area_m2",
                 "area_mu", "area_ha"]
 #: what every embedded feature carries (besides its code and geometry); the rest is per profile or derived
@@ -384,6 +394,9 @@ class MapConfig(TypedDict):
     loadLimit: int
     standardStatuses: list[str]
     statusColours: dict[str, str]
+    unknownStatusColour: str
+    parcelStyle: dict
+    standardStyle: dict
     verdictColours: dict[str, str]
     notAvailableColour: str
     noValueColour: str
@@ -408,26 +421,38 @@ class MapConfig(TypedDict):
     chains: dict | None  # the industry-chain layer (standardland.chains.map_layer)
 
 
+def class_labels(colour: dict) -> list[str]:
+    """The legend's label of each class of a choropleth (:func:`colour_config`): ``−∞ – b0``,
+    ``b0 – b1`` … ``bn – +∞``, a value equal to a break belonging to the class below it."""
+    edges = colour["breaks"]
+    out = []
+    for i in range(len(colour["colours"])):
+        lo = "−∞" if i == 0 else f"{edges[i - 1]:,.2f}"
+        hi = "+∞" if i >= len(edges) else f"{edges[i]:,.2f}"
+        out.append(f"{lo} – {hi}")
+    return out
+
+
+def colour_title(prop: str, lang: str) -> str:
+    """The legend's title of a choropleth of ``prop``: 着色：亩均税收（万元/亩） / Coloured by: … (10k CNY/mu)."""
+    unit = _property_unit(prop)
+    shown = unit_text(unit, lang) if unit else ""
+    title = texts(lang)["colour_by"] + _property_label(prop, lang)
+    if shown:
+        title += label("parens_unit", lang, unit=shown)
+    return title
+
+
 def _legend(t: dict, lang: str, colour: dict | None, eligibility: dict | None) -> tuple[str, dict]:
     if eligibility is not None:
         return "eligibility", {
             "title": t["legend_eligibility"], "note": None,
             "items": [{"colour": VERDICT_COLOURS[v], "label": t[v]} for v in ("pass", "fail", "incomplete")]
-            + [{"colour": "#e0e0e0", "label": t["legend_not_available"]}]}
+            + [{"colour": palette()["notAvailable"], "label": t["legend_not_available"]}]}
     if colour is not None:
-        edges = colour["breaks"]
-        labels = []
-        for i, c in enumerate(colour["colours"]):
-            lo = "−∞" if i == 0 else f"{edges[i - 1]:,.2f}"
-            hi = "+∞" if i >= len(edges) else f"{edges[i]:,.2f}"
-            labels.append({"colour": c, "label": f"{lo} – {hi}"})
-        unit = _property_unit(colour["property"])
-        shown = unit_text(unit, lang) if unit else ""
-        title = t["colour_by"] + _property_label(colour["property"], lang)
-        if shown:
-            title += label("parens_unit", lang, unit=shown)
-        return "indicator", {"title": title,
-                             "items": labels + [{"colour": "#e0e0e0", "label": t["legend_no_value"]}],
+        labels = [{"colour": c, "label": lab} for c, lab in zip(colour["colours"], class_labels(colour), strict=True)]
+        return "indicator", {"title": colour_title(colour["property"], lang),
+                             "items": labels + [{"colour": palette()["noValue"], "label": t["legend_no_value"]}],
                              "note": colour["classification"]}
     return "status", {"title": t["legend_status"], "note": None,
                       "items": [{"colour": c, "label": label(f"status_{s}", lang)}
@@ -474,8 +499,10 @@ def render_map(*, lang: str, boundaries: gpd.GeoDataFrame | None = None,
         "renderer": "canvas" if embedded and n > SVG_LIMIT else "svg",
         "parcelsUrl": parcels_url, "minLoadZoom": 15, "loadLimit": 5000,
         "standardStatuses": list(STANDARD_LAND_STATUSES),
-        "statusColours": STATUS_COLOURS, "verdictColours": VERDICT_COLOURS, "notAvailableColour": "#e0e0e0",
-        "noValueColour": "#e0e0e0", "colour": colour or {"property": None, "breaks": [], "colours": []},
+        "statusColours": STATUS_COLOURS, "unknownStatusColour": palette()["unknownStatus"],
+        "parcelStyle": palette()["parcel"], "standardStyle": palette()["standard"],
+        "verdictColours": VERDICT_COLOURS, "notAvailableColour": palette()["notAvailable"],
+        "noValueColour": palette()["noValue"], "colour": colour or {"property": None, "breaks": [], "colours": []},
         "colourLabel": _property_label(colour["property"], lang) if colour else None,
         "colourValues": colour_values,
         "statusLabels": family("status_", lang),

@@ -23,6 +23,7 @@ from .rules.engine import contexts
 from .rules.parcelfit import parcel_fit_notes
 from .rules.thresholds import Context, applicable_rulesets, effective_thresholds
 from .parcels import find_overlaps, outside_boundary, prepare_parcels, STATUSES
+from .parks import admission as park_admission
 from .rules.project import parse_project
 from .rules.rulesets import load_rulesets, merge_rules, parse_ruleset, read_rule_table
 from .store import ParcelQuery, Store
@@ -100,7 +101,9 @@ def _refuse(gdf: gpd.GeoDataFrame, found: dict, allow: set) -> None:
     from .errors import DataValidationError, RowProblem
     from .parcels import TOLERANCE_TEXT
 
-    row = {c: i + 1 for i, c in enumerate(gdf["code"])}
+    if not (found["overlaps"] and "overlap" not in allow or found["outside_park"] and "outside-park" not in allow):
+        return
+    row = {c: i + 1 for i, c in enumerate(gdf["code"].tolist())}
     problems = []
     if "overlap" not in allow:
         for o in found["overlaps"]:
@@ -129,7 +132,7 @@ def store_checks(store: Store | None, gdf: gpd.GeoDataFrame, source_crs: str | N
     """
     from .parcels import is_sliver, overlaps_with
 
-    area = dict(zip(gdf["code"], gdf["area_m2"]))
+    area = dict(zip(gdf["code"].tolist(), gdf["area_m2"].tolist()))
     overlaps, slivers, outside, warnings = [], [], [], []
     within = find_overlaps(gdf)
     if within:
@@ -139,7 +142,7 @@ def store_checks(store: Store | None, gdf: gpd.GeoDataFrame, source_crs: str | N
     if store is None or not len(gdf):
         return {"overlaps": overlaps, "slivers": slivers, "outside_park": outside, "warnings": warnings}
     xmin, ymin, xmax, ymax = (float(v) for v in gdf.total_bounds)
-    stored = store.parcels(ParcelQuery(bbox=(xmin, ymin, xmax, ymax)))
+    stored = store.parcel_footprints((xmin, ymin, xmax, ymax))  # code, area and geometry only
     found, _, smaller = overlaps_with(gdf, stored)
     for o, tol in zip(found, is_sliver([o.area_m2 for o in found], smaller)):
         (slivers if tol else overlaps).append({"a": o.a, "b": o.b, "area_m2": o.area_m2, "with": "stored"})
@@ -329,6 +332,35 @@ def published_thresholds(store: Store, parcels: gpd.GeoDataFrame, *, on: date | 
     return frame.astype(object).where(frame.notna(), None)
 
 
+def export_parcels(store: Store, gdf: gpd.GeoDataFrame, path, *, lang: str = "zh", style: str | None = None) -> Path:
+    """Write parcels to a file (:func:`standardland.io.write_parcels_file`); a GeoPackage also gets the
+    QGIS styles of the map (:mod:`standardland.styles`): by status, or ``style="indicator:<property>"``
+    (default) with the status style beside it. The property is written as a column when it is not one."""
+    from . import maps, styles
+
+    kind, prop = styles.parse_style_option(style)
+    path = Path(path)
+    if path.suffix.lower() != ".gpkg":
+        if style is not None:
+            raise InputError("styles are written into a GeoPackage only", field="style",
+                             expected="a .gpkg file, or no --style")
+        return sio.write_parcels_file(gdf, path, lang=lang)
+    chosen = [styles.status_style(lang)]
+    if kind == "indicator":
+        props = maps.feature_properties(gdf, published_thresholds(store, gdf))
+        try:
+            colour = maps.colour_config(props, prop, lang)
+        except InputError as exc:
+            raise InputError(exc.message, field="style", expected=exc.expected) from None
+        values = pd.to_numeric(props[prop], errors="coerce").to_numpy(dtype="float64")
+        if prop not in gdf.columns:
+            gdf = gdf.assign(**{prop: values})
+        chosen.insert(0, styles.indicator_style(colour, values, lang))
+    out = sio.write_parcels_file(gdf, path, lang=lang)
+    styles.write_gpkg_styles(out, "parcels", chosen)
+    return out
+
+
 # -- check / match / screen ------------------------------------------------------------------
 
 def parcel_for_check(store: Store, code: str, versions: dict | None = None):
@@ -382,8 +414,13 @@ def check_project(store: Store, project: dict, parcel_code: str, *, checkpoint="
     parcel, pf, row = parcel_for_check(store, parcel_code, versions)
     rs = rulesets(store, versions=versions)
     require_rules_in_force(rs, row, p.decision_date)
-    v = checks.check(p, parcel, parks(store, versions), rs, checkpoint=checkpoint, lang=lang, frame=pf)
+    pk = parks(store, versions)
+    v = checks.check(p, parcel, pk, rs, checkpoint=checkpoint, lang=lang, frame=pf)
     v.setdefault("notes", []).extend(parcel_fit_notes(p, row, checkpoint=checkpoint, lang=lang))
+    adm = park_admission(pk, rs, p.decision_date).get(row.get("park"))
+    refused = adm.note(p.industry.div2017, lang) if adm is not None else None
+    if refused is not None:  # beside the verdict, as the parcel-fit notes: matching excludes the parcel
+        v["notes"].append(refused)
     from .rules.advice import check_advice
 
     v["advice"] = check_advice(p, pf, rs, checkpoint=checkpoint, lang=lang)

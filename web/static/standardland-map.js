@@ -27,6 +27,10 @@
  * @property {number} loadLimit                at most this many parcels per bbox request
  * @property {Array<string>} standardStatuses  statuses drawn as standard land (red outline)
  * @property {Object<string,string>} statusColours
+ * @property {string} unknownStatusColour      fill of a status outside statusColours
+ * @property {{fillOpacity:number, stroke:string, weight:number}} parcelStyle  every parcel's fill opacity
+ *           and outline (standardland.maps.palette, web/palette.json: the QGIS styles of an export read it too)
+ * @property {{stroke:string, weight:number}} standardStyle  the outline of standard land (standardStatuses)
  * @property {Object<string,string>} verdictColours
  * @property {string} notAvailableColour
  * @property {string} noValueColour
@@ -130,12 +134,13 @@
         var x = p[cfg.colour.property];
         return (x === null || x === undefined) ? cfg.noValueColour : cfg.colour.colours[classOf(x)];
       }
-      return cfg.statusColours[p.status] || "#999";
+      return cfg.statusColours[p.status] || cfg.unknownStatusColour;
     }
 
     function style(feature) {
       var p = feature.properties, standard = isStandard(p);
-      return {color: standard ? "#b30000" : "#333", weight: standard ? 3 : 1, fillColor: fillFor(p),
+      var line = standard ? cfg.standardStyle : cfg.parcelStyle;
+      return {color: line.stroke, weight: line.weight, fillColor: fillFor(p),
               fillOpacity: FILL_OPACITY, renderer: renderer,
               className: "sl-parcel sl-code-" + p.code + " sl-status-" + p.status +
                          (verdicts[p.code] ? " sl-verdict-" + verdicts[p.code] : "")};
@@ -155,7 +160,7 @@
     function requiredText(it) { return it.required_text || "—"; }
 
     // one fill opacity for the parcels and the legend's swatches (drawn over white, as the map's paper)
-    var FILL_OPACITY = 0.65;
+    var FILL_OPACITY = cfg.parcelStyle.fillOpacity;
 
     var REASON_STATUSES = ["missing", "incomplete", "not_applicable"];
 
@@ -286,7 +291,8 @@
     }
     parcels.on("click", function (e) { openPopupFor(e.layer, e.latlng); });
     var standard = L.geoJSON(null, {style: function () {
-      return {color: "#b30000", weight: 3, fill: false, renderer: renderer, className: "sl-standard"}; },
+      return {color: cfg.standardStyle.stroke, weight: cfg.standardStyle.weight, fill: false, renderer: renderer,
+              className: "sl-standard"}; },
       interactive: false});
     if (payload.parcels) {
       var feats = embeddedFeatures(payload.parcels, payload.parcelGeometry, cfg.colour.property, cfg.colourValues);

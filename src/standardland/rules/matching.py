@@ -27,6 +27,7 @@ from .catalogue import catalogue
 from .checks import parcel_columns, project_columns
 from .engine import FAIL, MISSING, VERDICTS, evaluate
 from ..parcels import AVAILABLE_STATUSES
+from ..parks import Admission, admission
 from .project import Project, parse_project
 from .rulesets import RuleSet, load_rulesets
 from ..units import m2_to_mu
@@ -36,8 +37,9 @@ from ..units import m2_to_mu
 class ParcelIndex:
     """Parcels prepared once for repeated matching: engine columns, an STRtree, the rule sets.
 
-    Built by :func:`build_index`; the park admission lists are read from ``rulesets`` per match
-    (by the project's decision date).
+    Built by :func:`build_index`; the park admission lists are read from the park records
+    (``parks``) and the park rule sets in force on the project's decision date, per match
+    (:func:`standardland.parks.admission`).
 
     Examples
     --------
@@ -57,6 +59,7 @@ class ParcelIndex:
     parcel_class: np.ndarray
     park: np.ndarray
     rulesets: list[RuleSet] = field(default_factory=list)
+    parks: pd.DataFrame | None = None  # the parks table: admission lists of the park records
 
 
 def build_index(parcels, parks, rulesets) -> ParcelIndex:
@@ -90,17 +93,14 @@ def build_index(parcels, parks, rulesets) -> ParcelIndex:
     return ParcelIndex(parcels=parcels.drop(columns=parcels.geometry.name), frame=parcel_columns(parcels, parks),
                        tree=shapely.STRtree(geoms), geoms=geoms, status=parcels["status"].to_numpy(dtype=object),
                        area_m2=parcels["area_m2"].to_numpy(dtype="float64"), parcel_class=pclass,
-                       park=parcels["park"].to_numpy(dtype=object), rulesets=rs)
+                       park=parcels["park"].to_numpy(dtype=object), rulesets=rs, parks=parks)
 
 
-def _admission(rulesets: list[RuleSet], project: Project) -> dict[str, dict]:
-    out = {}
-    for rs in rulesets:
-        adm = rs.payload.get("admission")
-        park = rs.scope.get("park")
-        if adm and park and rs.in_force(project.decision_date):
-            out[park] = adm
-    return out
+def _admission(index: ParcelIndex, project: Project) -> dict[str, Admission]:
+    """Park code → admission on the project's decision date: the park record's lists with those of
+    the park rule sets in force (negative lists united, admitted lists intersected), the one source
+    the check reads too (:func:`standardland.parks.admission`)."""
+    return admission(index.parks, index.rulesets, project.decision_date)
 
 
 def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=None,
@@ -179,14 +179,11 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
     drop(index.parcel_class == 0, "not industrial land")
     if p.nuisance_class is not None:
         drop(index.parcel_class < p.nuisance_class, "land-use class too low for the project's nuisance class")
-    for park, adm in _admission(index.rulesets, p).items():
-        in_park = index.park == park
-        neg = set(adm.get("negative_industries_2017") or [])
-        if neg and set(p.industry.div2017) & neg:
-            drop(in_park, f"industry on the negative list of {park}")
-        allow = set(adm.get("admitted_industries_2017") or [])
-        if allow and not set(p.industry.div2017) & allow:
-            drop(in_park, f"industry not admitted by {park}")
+    for park, adm in _admission(index, p).items():
+        why = adm.refusal(p.industry.div2017)
+        if why is not None:
+            drop(index.park == park, f"industry on the negative list of {park}" if why == "negative"
+                 else f"industry not admitted by {park}")
 
     cand = np.flatnonzero(keep)
     result: dict[str, Any] = {"project": p.name, "decision_date": p.decision_date.isoformat(), "industry": p.industry.to_dict(),

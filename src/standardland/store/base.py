@@ -100,6 +100,11 @@ class Store(ABC):
     def count_parcels(self, query: ParcelQuery | None = None) -> int:
         """How many parcels ``query`` selects, ignoring its page (``limit``/``offset``)."""
 
+    @abstractmethod
+    def parcel_footprints(self, bbox: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
+        """``code``, ``area_m2`` and geometry of the parcels meeting ``bbox`` (EPSG:4490): what a
+        topology check needs, without decoding every attribute (:meth:`parcels` does)."""
+
     def parcel(self, code: str) -> gpd.GeoDataFrame:
         """The parcel ``code`` as a one-row frame; :class:`~standardland.errors.NotFoundError` when absent."""
         from ..errors import NotFoundError

@@ -249,9 +249,27 @@ class SQLStore(Store):
             gdf = gdf.iloc[q.offset:end].reset_index(drop=True)
         return gdf
 
+    def parcel_footprints(self, bbox: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
+        """Code, area and geometry (EPSG:4490) of the stored parcels meeting ``bbox``: the overlap check."""
+        params: dict = {}
+        where = self._where(ParcelQuery(bbox=bbox), params)
+        sql = (f"SELECT code, area_m2, {self.dialect.geom_select} AS wkb FROM parcels WHERE "
+               + " AND ".join(where))
+        with self.engine.connect() as conn:
+            rows = conn.execute(self._stmt(sql, params), params).fetchall()
+        code, area, wkb = (list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [])
+        geoms = shapely.from_wkb([bytes(w) for w in wkb]) if rows else np.array([], dtype=object)
+        gdf = gpd.GeoDataFrame({"code": pd.Series(code, dtype=object),
+                                "area_m2": pd.to_numeric(pd.Series(area, dtype=object)).astype("float64")},
+                               geometry=gpd.GeoSeries(geoms, crs=STORAGE_EPSG), crs=STORAGE_EPSG)
+        if not self.dialect.bbox_exact_in_sql and len(gdf):
+            gdf = gdf[shapely.intersects(gdf.geometry.values, shapely.box(*bbox))].reset_index(drop=True)
+        return gdf
+
     def _frame(self, rows) -> gpd.GeoDataFrame:
         cols = PARCEL_COLUMNS + ("updated_at", "wkb")
-        df = pd.DataFrame.from_records(rows, columns=list(cols))
+        # plain tuples: pandas probes every Row for attributes, each a slow miss in SQLAlchemy
+        df = pd.DataFrame.from_records([tuple(r) for r in rows], columns=list(cols))
         geoms = shapely.from_wkb([bytes(w) for w in df["wkb"]]) if len(df) else np.array([], dtype=object)
         df = df.drop(columns=["wkb"])
         _text_columns(df, ("code", "name", "park", "land_use_code", "status"))
