@@ -137,3 +137,31 @@ def test_match_within_advice(sample_store):
     assert codes[-1] == P1  # the passing parcels (0 %) rank first
     m = services.match_project(sample_store, project(land_area_m2=None), within_advice=0.15)
     assert "370613004002GB10004" in [r["parcel_code"] for r in m["results"]]
+
+
+def test_matches_within_advice_over_http_equals_the_cli(sample_store, tmp_path):
+    """``POST /api/v1/matches`` with ``within_advice`` ("10%" or 0.1) gives what ``match --within-advice 10%``
+    prints; a bad share is refused naming ``within_advice``."""
+    import httpx
+
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
+    from server import running_server
+
+    doc = project(land_area_m2=None)
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "standardland.cli", "match", str(path), "--within-advice", "10%",
+                        "--json", "--db", sample_store.url], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    cli = json.loads(p.stdout)
+    assert cli["within_advice"] == pytest.approx(0.1) and P1 in [r["parcel_code"] for r in cli["results"]]
+    with running_server(sample_store.url) as base:
+        for share in ("10%", 0.1, "0.1"):
+            r = httpx.post(f"{base}/api/v1/matches", json={"project": doc, "within_advice": share, "limit": 10},
+                           timeout=60)
+            assert r.status_code == 200, r.text
+            assert r.json() == cli, share
+        for bad in ("ten", "-5%", -0.1, True):
+            r = httpx.post(f"{base}/api/v1/matches", json={"project": doc, "within_advice": bad}, timeout=60)
+            assert r.status_code in (400, 422), (bad, r.text)
+            assert r.json()["errors"][0]["field"] == "within_advice", (bad, r.json())

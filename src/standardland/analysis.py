@@ -69,3 +69,25 @@ def size_project(store, project: dict, *, parcel: str | None = None, park: str |
             "context": ctx, **out,
             "area": sizing.area_dict(own) if own is not None else None,
             "area_in_interval": None if own is None else bool(s.contains(own)[0])}
+
+
+def parse_share(text, field: str) -> float:
+    """A relative change as typed or sent: ``"10%"``, ``"0.1"`` or ``0.1`` → 0.1 (finite, ≥ 0); the
+    one reading of ``match --within-advice`` and ``POST /matches`` ``within_advice``.
+
+    Examples
+    --------
+    >>> parse_share("10%", "x"), parse_share("0.25", "x"), parse_share(0.1, "x")
+    (0.1, 0.25, 0.1)
+    """
+    expected = "a percentage such as 10% or a share such as 0.1"
+    if isinstance(text, bool):
+        raise InputError(f"{text!r} is not a share", field=field, expected=expected)
+    t = str(text).strip()
+    try:
+        v = float(t[:-1]) / 100 if t.endswith("%") else float(t)
+    except ValueError:
+        v = float("nan")
+    if not (v >= 0) or v == float("inf"):
+        raise InputError(f"'{text}' is not a share", field=field, expected=expected)
+    return v

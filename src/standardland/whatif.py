@@ -293,6 +293,7 @@ def whatif(store, ruleset, *, as_of: date | None = None, engine: str = "local", 
         ``{"draft", "as_of", "changed": [...], "summary": {"applications", "inspections", "parcels"}}``.
     """
     draft = load_draft(store, ruleset, as_of=as_of)
+    mu_evaluation(draft.to_dict())  # a bad 亩均 evaluation is refused before any work
     current = services.rulesets(store)
     after_rs = with_draft(current, draft)
     changed: list[dict] = []
@@ -375,8 +376,148 @@ def whatif(store, ruleset, *, as_of: date | None = None, engine: str = "local", 
         summary["parcels"] = {"rows": int(len(parcels)), "changed": int(moved_rows.sum()), "by_park": by_park,
                               "by_threshold": {value_cols[j]: int(diff[:, j].sum())
                                                for j in np.flatnonzero(diff.any(axis=0))}}
+    if len(parcels):
+        mu_entries, summary["mu_classes"] = mu_class_changes(parcels, current, draft, on=as_of or date.today())
+        by_code = {e["parcel_code"]: e for e in changed if e["kind"] == "parcel"}
+        for e in mu_entries[:limit]:
+            if e["parcel_code"] in by_code:
+                by_code[e["parcel_code"]]["mu_class"] = e["mu_class"]
+            else:
+                changed.append(e)
     return {"draft": draft.id, "series": draft.series, "as_of": as_of.isoformat() if as_of else None,
             "engine": engine, "changed": changed, "summary": summary}
+
+
+# -- 亩均 classes (A–D, as the park dashboard computes them) --------------------------------------
+
+
+def mu_evaluation(doc: dict | None, field: str = "ruleset.mu_evaluation") -> tuple[dict, tuple]:
+    """(weights, class floors) of a rule-set document's optional ``mu_evaluation``
+    (``{"weights": {"tax_per_mu": 0.6, …}, "classes": {"A": 120, "B": 90, "C": 60}}``), the
+    defaults of :mod:`standardland.workflow.evaluation` for what it leaves out."""
+    from .workflow import evaluation
+
+    spec = (doc or {}).get("mu_evaluation")
+    if spec is None:
+        return dict(evaluation.DEFAULT_WEIGHTS), evaluation.DEFAULT_CLASSES
+    if not isinstance(spec, dict) or set(spec) - {"weights", "classes"}:
+        raise InputError(f"{spec!r}", field=field, expected='{"weights": {...}, "classes": {"A": 120, "B": 90, "C": 60}}')
+    weights = spec.get("weights", evaluation.DEFAULT_WEIGHTS)
+    ids = set(catalogue().ids)
+    if (not isinstance(weights, dict) or not weights or set(weights) - ids
+            or not all(isinstance(w, (int, float)) and not isinstance(w, bool) and w >= 0 for w in weights.values())
+            or sum(weights.values()) <= 0):
+        raise InputError(f"{weights!r}", field=f"{field}.weights",
+                         expected="indicator id → non-negative weight (not all 0), e.g. {\"tax_per_mu\": 0.6}")
+    floors = spec.get("classes", dict(evaluation.DEFAULT_CLASSES))
+    if (not isinstance(floors, dict) or set(floors) != {"A", "B", "C"}
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in floors.values())
+            or not floors["A"] >= floors["B"] >= floors["C"]):
+        raise InputError(f"{floors!r}", field=f"{field}.classes", expected="{\"A\": ≥ B, \"B\": ≥ C, \"C\": x} (scores)")
+    return {k: float(v) for k, v in weights.items()}, tuple((c, float(floors[c])) for c in ("A", "B", "C"))
+
+
+def mu_class_changes(parcels: pd.DataFrame, current: list[RuleSet], draft: RuleSet, *, on: date) -> tuple[list, dict]:
+    """Every in-production parcel's 亩均 class (:func:`standardland.workflow.evaluation.evaluate`,
+    per park, as the dashboard scores them) under the evaluation in force (``mu_evaluation`` of the
+    draft's series in force on ``on``, else the defaults) and under the draft's. Returns (entries
+    of the parcels whose class moves, the summary: counts before and after, by transition and park)."""
+    from .workflow import evaluation
+
+    before_doc = next((r.to_dict() for r in current if r.series == draft.series and r.in_force(on)
+                       and "mu_evaluation" in r.to_dict()), None)
+    wb, cb = mu_evaluation(before_doc)
+    wa, ca = mu_evaluation(draft.to_dict()) if "mu_evaluation" in draft.to_dict() else (wb, cb)
+    prod = parcels[parcels["status"].to_numpy() == "in_production"]
+    summary = {"rows": int(len(prod)), "changed": 0, "by_transition": {}, "by_park": {},
+               "before": dict.fromkeys("ABCD", 0), "after": dict.fromkeys("ABCD", 0)}
+    if not len(prod):
+        return [], summary
+    attrs = pd.DataFrame.from_records([a or {} for a in prod["attrs"]])
+    flat = pd.DataFrame({"code": prod["code"].to_numpy(dtype=object)})
+    for k in {*wb, *wa}:
+        flat[k] = attrs[k].to_numpy() if k in attrs.columns else np.nan
+    parks = prod["park"].astype(object).where(prod["park"].notna(), "—").to_numpy()
+    frames = []
+    for park in pd.unique(parks):  # the dashboard scores each park against its own medians
+        sub = flat[parks == park].reset_index(drop=True)
+        b = evaluation.evaluate(sub, wb, cb)
+        a = evaluation.evaluate(sub, wa, ca)
+        frames.append(pd.DataFrame({"code": b["code"], "park": park, "before": b["class"], "after": a["class"],
+                                    "score_before": b["score"], "score_after": a["score"]}))
+    res = pd.concat(frames, ignore_index=True)
+    moved = res[res["before"] != res["after"]]
+    trans = moved["before"] + "→" + moved["after"]
+    summary.update({"changed": int(len(moved)),
+                    "by_transition": {str(k): int(v) for k, v in trans.value_counts().items()},
+                    "by_park": {str(k): int(v) for k, v in moved["park"].value_counts().items()},
+                    "before": {c: int((res["before"] == c).sum()) for c in "ABCD"},
+                    "after": {c: int((res["after"] == c).sum()) for c in "ABCD"}})
+    entries = [{"kind": "parcel", "parcel_code": r.code, "park": None if r.park == "—" else r.park, "thresholds": [],
+                "mu_class": {"before": r.before, "after": r.after, "score_before": float(r.score_before),
+                             "score_after": float(r.score_after)}}
+               for r in moved.itertuples(index=False)]
+    return entries, summary
+
+
+# -- stored reports and the map's view of one ------------------------------------------------------
+
+
+def run(store, ruleset, *, created_by: str | None = None, **kw) -> dict:
+    """:func:`whatif`, stored: the report with its new ``id`` (``GET /api/v1/whatifs/{id}``,
+    ``/map?whatif=ID``)."""
+    report = whatif(store, ruleset, **kw)
+    report["id"] = store.put_whatif(report, created_by)
+    return report
+
+
+def stored(store, report_id: int) -> dict:
+    """A stored what-if report; :class:`NotFoundError` naming ``whatif`` when there is none."""
+    r = store.whatif_report(report_id)
+    if r is None:
+        raise NotFoundError(f"no what-if report {report_id}", field="whatif",
+                            expected="the id of a stored report (POST /api/v1/whatifs, standardland whatif)")
+    return r
+
+
+#: the map's colour of a parcel under a what-if, strongest first
+MAP_CHANGES = ("to_fail", "to_pass", "threshold")
+
+
+def map_changes(report: dict) -> dict:
+    """Per parcel code, how the what-if changes it (``to_fail``: an application or inspection on it
+    goes pass → fail; ``to_pass``: fail → pass; ``threshold``: a published threshold or its 亩均
+    class moves; the strongest wins) and the lines of the change (indicator, before → after),
+    for the map (:mod:`standardland.maps`)."""
+    out: dict[str, dict] = {}
+
+    def put(code, change, lines):
+        cur = out.setdefault(code, {"change": change, "lines": []})
+        if MAP_CHANGES.index(change) < MAP_CHANGES.index(cur["change"]):
+            cur["change"] = change
+        cur["lines"] += lines
+
+    for e in report.get("changed", []):
+        code = e.get("parcel_code")
+        if not code:
+            continue
+        if e["kind"] in ("application", "inspection"):
+            b, a = e.get("before"), e.get("after")
+            change = "to_fail" if a == "fail" and b != "fail" else "to_pass" if b == "fail" and a != "fail" \
+                else "threshold"
+            who = f"{e['kind']} {e.get('id')}"
+            put(code, change, [{"what": who, "indicator": None, "before": b, "after": a}]
+                + [{"what": who, "indicator": i["id"], "before": i["before"], "after": i["after"],
+                    "required_before": i.get("required_before"), "required_after": i.get("required_after")}
+                   for i in e.get("indicators", [])])
+        else:
+            lines = [{"what": "threshold", "indicator": t["column"], "before": t["before"], "after": t["after"]}
+                     for t in e.get("thresholds", [])]
+            if e.get("mu_class"):
+                m = e["mu_class"]
+                lines.append({"what": "mu_class", "indicator": None, "before": m["before"], "after": m["after"]})
+            put(code, "threshold", lines)
+    return out
 
 
 def _merge(a: dict, b: dict) -> dict:
@@ -406,7 +547,11 @@ def report_frame(report: dict) -> pd.DataFrame:
         for t in e.get("thresholds", []):
             rows.append({**base, "indicator": t["column"], "required_before": t["before"],
                          "required_after": t["after"]})
-        if not e.get("indicators") and not e.get("thresholds"):
+        if e.get("mu_class"):
+            m = e["mu_class"]
+            rows.append({**base, "indicator": "mu_class", "status_before": m["before"], "status_after": m["after"],
+                         "required_before": m["score_before"], "required_after": m["score_after"]})
+        if not e.get("indicators") and not e.get("thresholds") and not e.get("mu_class"):
             rows.append(base)
     cols = ["kind", "id", "parcel_code", "park", "industry", "before", "after", "indicator", "status_before",
             "status_after", "actual", "required_before", "required_after", "margin"]
