@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -225,16 +226,16 @@ def _levers(adv: Advice) -> list[Lever]:
 
 # -- presentation of one row ---------------------------------------------------------------------
 
-_TEXT = {
-    "zh": {"raise": "{name}提高至少 {by} {unit}（至 {to}）", "reduce": "{name}减少至少 {by} {unit}（至 {to}）",
-           "provide_min": "填报{name}，至少 {to} {unit}", "provide_max": "填报{name}，至多 {to} {unit}",
-           "land_max": "用地不超过 {to} {unit}", "land_min": "用地不少于 {to} {unit}",
-           "effect": "{ind} {a} → {b}"},
-    "en": {"raise": "raise {name} by ≥ {by} {unit} (to {to})", "reduce": "reduce {name} by ≥ {by} {unit} (to {to})",
-           "provide_min": "give {name}: at least {to} {unit}", "provide_max": "give {name}: at most {to} {unit}",
-           "land_max": "use ≤ {to} {unit} of land", "land_min": "use ≥ {to} {unit} of land",
-           "effect": "{ind} {a} → {b}"},
-}
+@cache
+def texts(lang: str) -> dict[str, str]:
+    """The advice texts in ``lang`` (``zh`` | ``en``): the ``advice_*`` keys of ``web/i18n.json``,
+    without the prefix."""
+    import json
+
+    from ..resources import web
+
+    doc = json.loads(web("i18n.json").read_text(encoding="utf-8"))
+    return {k[len("advice_"):]: v[lang] for k, v in doc.items() if k.startswith("advice_")}
 
 
 def _round(v: float, up: bool, digits: int = 2) -> float:
@@ -264,7 +265,7 @@ def advice_row(adv: Advice, row: int = 0, *, units: dict[str, str] | None = None
     lang = "zh" if (lang or "zh").startswith("zh") else "en"
     units = units or {}
     specs = quantity_fields(adv.ev.cat)
-    tx = _TEXT[lang]
+    tx = texts(lang)
     out = []
     for lv in adv.levers:
         t = lv.target[row]
@@ -295,7 +296,7 @@ def advice_row(adv: Advice, row: int = 0, *, units: dict[str, str] | None = None
         out.append({"indicator": ind.id, "field": lv.field, "action": lv.action, "unit": unit,
                     "by": by, "to": to, "canonical_unit": canon, "to_canonical": float(t),
                     "indicator_before": None if np.isnan(act) else float(act), "indicator_after": float(at),
-                    "text": f"{text}（{effect}）" if lang == "zh" else f"{text} ({effect})"})
+                    "text": tx["with_effect"].format(text=text, effect=effect)})
     land = None
     t = adv.land_target()[row]
     if not np.isnan(t):
@@ -311,9 +312,7 @@ def advice_row(adv: Advice, row: int = 0, *, units: dict[str, str] | None = None
                 "text": tx["land_max" if reduce else "land_min"].format(
                     to=_fmt(_round(to, not reduce)), unit=unit)}
     if land is None and adv.sizing.empty[row]:
-        land = {"action": None, "feasible": False, "binding": None,
-                "text": "没有同时满足各用地指标的用地面积" if lang == "zh"
-                else "no land area satisfies every land-denominated indicator"}
+        land = {"action": None, "feasible": False, "binding": None, "text": tx["no_land"]}
     rel = float(adv.relative_change_cached()[row])
     return {"levers": out, "land": land, "within": None if not np.isfinite(rel) else rel}
 
