@@ -57,6 +57,8 @@ STATUS_COLOURS = {"planned": "#d9d9d9", "serviced": "#9ecae1", "published": "#fd
 #: parcel statuses drawn with the red "standard land" outline (已公告: offered with its indicators published)
 STANDARD_LAND_STATUSES = ("published",)
 VERDICT_COLOURS = {"pass": "#2ca02c", "fail": "#d62728", "incomplete": "#9467bd"}
+#: a parcel's fill under a what-if (``/map?whatif=ID``): pass→fail, fail→pass, a threshold moved, unchanged
+WHATIF_COLOURS = {"to_fail": "#d62728", "to_pass": "#2ca02c", "threshold": "#ffbf00", "unchanged": "#e0e0e0"}
 SEQUENTIAL = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"]
 UNITS_EN = {"亩": "mu", "公顷": "ha", "亿元": "100M CNY", "吨标煤": "tce", "吨": "t", "m²": "m²", "万元/亩": "10k CNY/mu", "万元/吨标煤": "10k CNY/tce", "万元/吨": "10k CNY/t",
             "万元": "10k CNY", "%": "%", "-": "", "class": "class"}
@@ -161,6 +163,7 @@ class _Map(_LiteralMacros, folium.Map):
 
     default_js = [("leaflet", f"{STATIC}/vendor/leaflet/leaflet.js"),
                   ("standardland_form_js", f"{STATIC}/standardland-form.js"),
+                  ("standardland_beyond_js", f"{STATIC}/standardland-beyond.js"),
                   ("standardland_js", f"{STATIC}/standardland-map.js")]
     default_css = [("leaflet_css", f"{STATIC}/vendor/leaflet/leaflet.css"),
                    ("standardland_css", f"{STATIC}/standardland-map.css")]
@@ -412,6 +415,8 @@ class MapConfig(TypedDict):
     rulesetTitles: dict[str, dict]
     otherLanguageUrl: str
     bounds: list[list[float]]
+    sizing: dict | None
+    whatif: dict | None
 
 
 def _legend(t: dict, lang: str, colour: dict | None, eligibility: dict | None) -> tuple[str, dict]:
@@ -447,7 +452,8 @@ def render_map(*, lang: str, boundaries: gpd.GeoDataFrame | None = None,
                industries_url: str = "/api/v1/industries", today: str | None = None,
                ruleset_titles: dict | None = None,
                other_language_url: str = "/map?lang=en", parcels_url: str = "/ogc/collections/parcels/items",
-               basemap_url: str | None = None, basemap_attribution: str | None = None) -> str:
+               basemap_url: str | None = None, basemap_attribution: str | None = None,
+               sizing: dict | None = None, whatif: dict | None = None) -> str:
     """The map page's HTML. ``parcels=None`` means too many to embed: the page loads them by bbox.
 
     ``data`` is :func:`map_data` of (boundaries, parcels, props), computed here when not given.
@@ -494,6 +500,7 @@ def render_map(*, lang: str, boundaries: gpd.GeoDataFrame | None = None,
         "projectParamLimit": PROJECT_PARAM_LIMIT, "today": today or date.today().isoformat(),
         "rulesetTitles": ruleset_titles or {},
         "otherLanguageUrl": other_language_url, "bounds": [[s, w], [nn, e]],
+        "sizing": sizing, "whatif": whatif,  # standardland-beyond.js
     }
     # escaped fragments joined: escaping is per character, so the whole is escaped too
     payload = "".join(['{"config":', json_script_text(config), ',"parcels":', data.parcels_json,
