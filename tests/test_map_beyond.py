@@ -86,7 +86,7 @@ def test_sizing_highlight_and_advice_in_the_popup(browser, sample_site):  # noqa
     assert "整改建议" in text and "提高至少 0.25 亿元" in text and "投资强度 333.33 → 350" in text
     assert "最小改动幅度 5.0%" in text
     sz = popup.locator(".sl-sizing-interval").inner_text()
-    assert "128.57 – 142.86 亩" in sz and "不在区间内" in sz  # 85,714.29 m² and 95,238.10 m²
+    assert "128.58 – 142.85 亩" in sz and "不在区间内" in sz  # 85,714.29 m² (128.571… 亩) and 95,238.10 m² (142.857… 亩), rounded inward
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "map-sizing-advice.png"))
     assert outside == []

@@ -63,8 +63,11 @@
       var div = section(box, T("advice_sizing"), "sl-sizing-interval", box.querySelector(".sl-actions"));
       var lo = iv[0], hi = iv[1];
       if (hi !== null && lo > hi) { div.appendChild(el("div", {text: T("advice_sizing_none")})); return; }
-      div.appendChild(el("div", {text: T("advice_sizing_interval", {min: fmt(mu(lo)),
-                                                                   max: hi === null ? "+∞" : fmt(mu(hi))})}));
+      // rounded inward (the minimum up, the maximum down): every area shown lies inside
+      var inward = function (v, up) { var x = v * 100, s = 1e-9 * Math.max(1, Math.abs(x));
+        return (up ? Math.ceil(x - s) : Math.floor(x + s)) / 100; };
+      div.appendChild(el("div", {text: T("advice_sizing_interval", {min: fmt(inward(mu(lo), true)),
+                                                                   max: hi === null ? "+∞" : fmt(inward(mu(hi), false))})}));
       div.appendChild(el("div", {text: T(inside[p.code] ? "advice_sizing_inside" : "advice_sizing_outside")}));
     }
 

@@ -257,7 +257,9 @@ def input_units(raw: dict | None) -> dict[str, str]:
 
 
 def advice_row(adv: Advice, row: int = 0, *, units: dict[str, str] | None = None, lang: str = "zh") -> dict:
-    """The ``advice`` JSON of one row: ``{"levers": [...], "land": {...} | None, "within": x}``.
+    """The ``advice`` JSON of one row: ``{"levers": [...], "land": {...} | None, "within": x, "sizing": {...}}``
+    (``sizing``: the row's land-sizing interval, ``min_area`` / ``max_area`` in m², 亩 and 公顷, None
+    where unbounded, and whether it is ``feasible``).
 
     Each lever names the indicator, the field, the action, ``by`` and ``to`` in the user's unit
     (exact and unrounded; ``unit``), the canonical values, the indicator's value before and at the
@@ -314,7 +316,22 @@ def advice_row(adv: Advice, row: int = 0, *, units: dict[str, str] | None = None
     if land is None and adv.sizing.empty[row]:
         land = {"action": None, "feasible": False, "binding": None, "text": tx["no_land"]}
     rel = float(adv.relative_change_cached()[row])
-    return {"levers": out, "land": land, "within": None if not np.isfinite(rel) else rel}
+    sz = adv.sizing
+    interval = {"feasible": not bool(sz.empty[row]), "min_area": area_dict(float(sz.min_m2[row])),
+                "max_area": area_dict(float(sz.max_m2[row]))}
+    interval["text"] = sizing_text(interval, lang)
+    return {"levers": out, "land": land, "within": None if not np.isfinite(rel) else rel, "sizing": interval}
+
+
+def sizing_text(interval: dict, lang: str) -> str:
+    """The land-sizing interval in words, in 亩, rounded *inward* (the minimum up, the maximum down) so
+    every area shown lies inside it."""
+    tx = texts(lang)
+    if not interval["feasible"]:
+        return tx["sizing_none"]
+    lo, hi = interval["min_area"], interval["max_area"]
+    return tx["sizing_interval"].format(min=_fmt(_round(lo["mu"], True)) if lo else "0",
+                                        max=_fmt(_round(hi["mu"], False)) if hi else "+∞")
 
 
 def check_advice(project, frame, rulesets, *, checkpoint: str = "screening", lang: str = "zh") -> dict | None:
