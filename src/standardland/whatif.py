@@ -106,24 +106,37 @@ def compare(before: pd.DataFrame, after: pd.DataFrame) -> dict:
 
 def _entries(kind: str, keys: pd.DataFrame, before: pd.DataFrame, after: pd.DataFrame, cmp: dict,
              limit: int) -> list[dict]:
+    """The reported change entries (at most ``limit``): the columns are taken out once for the
+    changed rows, then each entry is assembled from plain arrays (no per-cell DataFrame access)."""
+    rows = np.flatnonzero(cmp["changed"])[:limit]
+    if not len(rows):
+        return []
+    key_cols = {k: keys[k].to_numpy(dtype=object)[rows] for k in keys.columns}
+    vb = before["verdict"].astype(object).to_numpy()[rows]
+    va = after["verdict"].astype(object).to_numpy()[rows]
+    per_ind = {}
+    for ind_id, m in cmp["moved"].items():
+        mr = m[rows]
+        if not mr.any():
+            continue
+        per_ind[ind_id] = (mr, *(df[f"{ind_id}_status"].astype(object).to_numpy()[rows] for df in (before, after)),
+                           *(df[f"{ind_id}_{c}"].to_numpy()[rows] for df, c in
+                             ((after, "actual"), (before, "required"), (after, "required"), (after, "required_max"))))
     out = []
-    for r in np.flatnonzero(cmp["changed"])[:limit]:
+    for i in range(len(rows)):
         inds = []
-        for ind_id, m in cmp["moved"].items():
-            if not m[r]:
+        for ind_id, (mr, sb, sa, actual, rb, ra, rmax) in per_ind.items():
+            if not mr[i]:
                 continue
-            act = _f(after[f"{ind_id}_actual"].iloc[r])
-            req_b, req_a = _f(before[f"{ind_id}_required"].iloc[r]), _f(after[f"{ind_id}_required"].iloc[r])
+            act, req_b, req_a = _f(actual[i]), _f(rb[i]), _f(ra[i])
             margin = None if act is None or req_a is None else act - req_a
-            hi = _f(after[f"{ind_id}_required_max"].iloc[r])  # the upper end of a range
+            hi = _f(rmax[i])  # the upper end of a range
             if act is not None and hi is not None and act > hi:
                 req_a, margin = hi, act - hi
-            inds.append({"id": ind_id, "before": str(before[f"{ind_id}_status"].iloc[r]),
-                         "after": str(after[f"{ind_id}_status"].iloc[r]), "actual": act,
+            inds.append({"id": ind_id, "before": str(sb[i]), "after": str(sa[i]), "actual": act,
                          "required_before": req_b, "required_after": req_a, "margin": margin})
-        out.append({"kind": kind, **{k: _py(keys[k].iloc[r]) for k in keys.columns},
-                    "before": str(before["verdict"].iloc[r]), "after": str(after["verdict"].iloc[r]),
-                    "indicators": inds})
+        out.append({"kind": kind, **{k: _py(v[i]) for k, v in key_cols.items()},
+                    "before": str(vb[i]), "after": str(va[i]), "indicators": inds})
     return out
 
 

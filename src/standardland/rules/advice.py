@@ -59,10 +59,36 @@ class Advice:
     sizing: Sizing
     cols: Columns
     failing: dict[str, np.ndarray]  # indicator → rows where it fails or misses a value
-    short: dict[str, np.ndarray]  # indicator → rows short of the minimum (else above the maximum)
-    bound: dict[str, np.ndarray]  # indicator → the bound each failing row must reach
     area_m2: np.ndarray  # the land area the indicators divide by
     direct: dict[str, np.ndarray]  # indicator → values given directly (NaN: derived)
+
+    def _side(self, ind_id: str, rows: np.ndarray | slice) -> tuple[np.ndarray, np.ndarray]:
+        """(short of the minimum — else above the maximum —, the bound to reach) at ``rows`` of a
+        failing indicator (a missing value is short when there is a minimum)."""
+        act = self.ev.actual[ind_id][rows]
+        lo, hi = (a[rows] for a in self.ev.required(ind_id))
+        with np.errstate(invalid="ignore"):
+            up = np.where(np.isnan(act), ~np.isnan(lo), act < lo)
+        return up, np.where(up, lo, hi)
+
+    def _full_sides(self) -> tuple[dict, dict]:
+        if getattr(self, "_sides", None) is None:
+            short, bound = {}, {}
+            for ind_id, rows in self.failing.items():
+                up, b = self._side(ind_id, slice(None))
+                short[ind_id], bound[ind_id] = up & rows, np.where(up & rows, b, self.ev.required(ind_id)[1])
+            self._sides = (short, bound)
+        return self._sides
+
+    @property
+    def short(self) -> dict[str, np.ndarray]:
+        """Indicator → rows short of the minimum (else above the maximum), built on first use."""
+        return self._full_sides()[0]
+
+    @property
+    def bound(self) -> dict[str, np.ndarray]:
+        """Indicator → the bound each failing row must reach, built on first use."""
+        return self._full_sides()[1]
 
     @property
     def levers(self) -> list[Lever]:
@@ -107,32 +133,43 @@ class Advice:
         ``inf`` when no single-lever change per indicator does: a land-use failure, a missing
         value, an empty interval). Each failing indicator takes its cheapest lever; the row needs
         the largest of these; changing the land alone is the other way, when only
-        land-denominated indicators fail."""
+        land-denominated indicators fail. Each indicator is computed on its failing rows only."""
         n = self.ev.n
         need = np.zeros(n)
         for ind_id, rows in self.failing.items():
             # a numerator (or a direct value) moves the indicator in proportion: |bound ÷ actual − 1|;
             # a denominator other than the land, inversely: |actual ÷ bound − 1|
-            act, bound = self.ev.actual[ind_id], self.bound[ind_id]
+            idx = np.flatnonzero(rows)
+            act = self.ev.actual[ind_id][idx]
+            lo, hi = self.ev.required(ind_id)
+            lo = lo[idx]
             with np.errstate(invalid="ignore", divide="ignore"):
+                # the bound to reach: the minimum when short of it, else the maximum (a missing value
+                # gives NaN, hence inf, whichever bound)
+                bound = np.where(act < lo, lo, hi[idx])
                 rel = np.abs(bound / act - 1)
                 if self.ev.cat.get(ind_id).denominator not in LAND_DENOMINATORS:
                     by_den = np.where(bound > 0, np.abs(act / bound - 1), np.inf)
                     if ind_id in self.direct:
-                        by_den = np.where(np.isnan(self.direct[ind_id]), by_den, np.inf)
+                        by_den = np.where(np.isnan(self.direct[ind_id][idx]), by_den, np.inf)
                     rel = np.fmin(rel, by_den)
-            rel = np.where(np.isnan(rel), np.inf, rel)
-            need = np.where(rows, np.maximum(need, rel), need)
-        lu_fail = (self.ev.land_use.status == FAIL) | (self.ev.land_use.status == MISSING)
-        need = np.where(lu_fail, np.inf, need)
+            rel[np.isnan(rel)] = np.inf
+            need[idx] = np.maximum(need[idx], rel)
+        lu = self.ev.land_use.status
+        need[(lu == FAIL) | (lu == MISSING)] = np.inf
         if not land:  # the land is fixed (matching: each parcel's own area)
             return need
-        only_land = self.land_fixes_all()
-        t = self.land_target()
+        idx = np.flatnonzero(self.land_fixes_all())
+        s, a = self.sizing, self.area_m2[idx]
+        lo, hi = s.min_m2[idx], s.max_m2[idx]
         with np.errstate(invalid="ignore", divide="ignore"):
-            land_rel = np.abs(t - self.area_m2) / self.area_m2
-        land_rel = np.where(only_land & ~np.isnan(land_rel), land_rel, np.inf)
-        return np.fmin(need, land_rel)
+            empty = lo > hi * (1 + REL_TOL)
+            inside = (a >= lo * (1 - REL_TOL)) & (a <= hi * (1 + REL_TOL)) & ~empty
+            t = np.clip(a, lo, hi)  # as land_target, on these rows
+            land_rel = np.abs(t - a) / a
+        land_rel[empty | inside | np.isnan(a) | np.isnan(land_rel)] = np.inf
+        need[idx] = np.fmin(need[idx], land_rel)
+        return need
 
 
 def _den(ind, cols: Columns, base: dict, n: int) -> np.ndarray:
@@ -161,26 +198,25 @@ def advise(ev: Evaluation, cols: Columns, sizing: Sizing | None = None) -> Advic
     n = ev.n
     sizing = sizing if sizing is not None else size(ev, cols)
     failing: dict[str, np.ndarray] = {}
-    short: dict[str, np.ndarray] = {}
-    bounds: dict[str, np.ndarray] = {}
     directs: dict[str, np.ndarray] = {}
     for ind in ev.cat.indicators:
         st = ev.status[ind.id]
         fail, miss = st == FAIL, st == MISSING
-        if not (fail.any() or miss.any()):
+        any_miss = miss.any()
+        if not (any_miss or fail.any()):
             continue
-        lo, hi = ev.required(ind.id)
-        miss &= ~(np.isnan(lo) & np.isnan(hi))  # an unresolved threshold has no lever
+        if any_miss:  # an unresolved threshold has no lever
+            lo, hi = ev.required(ind.id)
+            m = np.flatnonzero(miss)
+            miss[m[np.isnan(lo[m]) & np.isnan(hi[m])]] = False
         rows = fail | miss
         if not rows.any():
             continue
-        act = ev.actual[ind.id]
-        up = np.where(np.isnan(act), ~np.isnan(lo), act < lo) & rows  # short of the minimum (or missing)
-        failing[ind.id], short[ind.id], bounds[ind.id] = rows, up, np.where(up, lo, hi)
+        failing[ind.id] = rows
         direct = _float(cols, ind.id, n)
         if direct is not None and not np.isnan(direct).all():
             directs[ind.id] = direct
-    return Advice(ev, sizing, cols, failing, short, bounds, land_area(cols, n)["land_area_m2"], directs)
+    return Advice(ev, sizing, cols, failing, land_area(cols, n)["land_area_m2"], directs)
 
 
 def _levers(adv: Advice) -> list[Lever]:

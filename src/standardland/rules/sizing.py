@@ -55,13 +55,52 @@ def _per_m2(denominator: str) -> float:
 
 
 @dataclass
+class _Bound:
+    """What one indicator needs to bound the area: its numerator (unscaled), scale, per-row bounds,
+    m² → denominator factor, the rows giving it directly, which sides bound, and whether a minimum
+    ≤ 0 must be set aside."""
+
+    num: np.ndarray | None
+    scale: float
+    lo: np.ndarray
+    hi: np.ndarray
+    per: float
+    given: np.ndarray | None
+    has_min: bool
+    has_max: bool
+    check_min: bool
+
+    def fill(self, side: str, out: np.ndarray) -> np.ndarray:
+        """This indicator's own bound on the area, per row, written into ``out`` (NaN: none):
+        ``numerator × scale ÷ (minimum × per)`` caps it, ``… ÷ maximum`` floors it (+inf: a maximum
+        of 0 with a positive numerator admits no area)."""
+        num = self.num
+        assert num is not None
+        with np.errstate(invalid="ignore", divide="ignore"):
+            a = np.multiply(num, self.scale, out=out) if self.scale != 1 else num
+            bound = self.lo if side == "min" else self.hi
+            np.divide(a, bound * self.per if self.per != 1 else bound, out=out)
+            if side == "min":
+                if self.check_min:
+                    out[self.lo <= 0] = np.nan  # a minimum ≤ 0 does not bound the area
+            else:
+                bad = np.flatnonzero(self.hi <= 0)  # NaN rows are NaN already
+                if len(bad):  # a negative maximum bounds nothing; 0 ÷ 0 is no bound
+                    out[bad[~((self.hi[bad] == 0) & (num[bad] > 0))]] = np.nan
+            if self.given is not None:
+                out[self.given] = np.nan
+        return out
+
+
+@dataclass
 class Sizing:
     """The feasible land area of ``n`` rows and what binds each end.
 
     ``min_m2`` is 0 where nothing bounds below, ``max_m2`` is ``inf`` where nothing bounds above.
-    ``min_by`` / ``max_by`` are indices into :attr:`indicators` (−1: none); ``upper`` and
-    ``lower`` keep each indicator's own bound per row (NaN where it gives none). Built with one
-    running min/max over the indicators (no k × n stacks)."""
+    ``min_by`` / ``max_by`` are indices into :attr:`indicators` (−1: none); :attr:`upper` and
+    :attr:`lower` give each indicator's own bound per row (NaN where it gives none), built on
+    first read. Built with one running min/max over the indicators in two scratch arrays (no
+    k × n stacks, no allocation per indicator)."""
 
     ev: Evaluation
     indicators: tuple[Indicator, ...]
@@ -69,15 +108,35 @@ class Sizing:
     max_m2: np.ndarray
     min_by: np.ndarray
     max_by: np.ndarray
-    upper: list[np.ndarray]  # per indicator: area ≤ … (NaN: no bound)
-    lower: list[np.ndarray]  # per indicator: area ≥ …
-    _inputs: list  # per indicator: (numerator, min, max, given directly) for :meth:`unsized`
+    _specs: list  # per indicator: its _Bound
+
+    def _own_bounds(self, side: str) -> list[np.ndarray]:
+        key = "_upper" if side == "min" else "_lower"
+        if getattr(self, key, None) is None:
+            nothing = np.full(self.ev.n, np.nan)
+            setattr(self, key, [b.fill(side, np.empty(self.ev.n))
+                                if b.num is not None and (b.has_min if side == "min" else b.has_max) else nothing
+                                for b in self._specs])
+        return getattr(self, key)
+
+    @property
+    def upper(self) -> list[np.ndarray]:
+        """Per indicator, the area ≤ … its minimum allows (NaN: no bound)."""
+        return self._own_bounds("min")
+
+    @property
+    def lower(self) -> list[np.ndarray]:
+        """Per indicator, the area ≥ … its maximum requires (NaN: no bound; +inf: none will do)."""
+        return self._own_bounds("max")
 
     def unsized(self, j: int) -> np.ndarray:
         """Rows where indicator ``j`` has a threshold but its numerator is missing (so it bounds nothing)."""
-        num, lo, hi, given = self._inputs[j]
-        out = np.isnan(num) & ~(np.isnan(lo) & np.isnan(hi))
-        return out if given is None else out & ~given
+        b = self._specs[j]
+        if b.num is None:
+            out = ~(np.isnan(b.lo) & np.isnan(b.hi))
+        else:
+            out = np.isnan(b.num) & ~(np.isnan(b.lo) & np.isnan(b.hi))
+        return out if b.given is None else out & ~b.given
 
     @property
     def empty(self) -> np.ndarray:
@@ -135,39 +194,34 @@ def size(ev: Evaluation, cols: Columns) -> Sizing:
         for i in land_indicators(ev.cat)
         if ev.checkpoint in i.checkpoints and (ev.only is None or i.id in ev.only)
     )
-    upper, lower, unsized = [], [], []
+    specs = []
     max_m2, min_m2 = np.full(n, np.inf), np.zeros(n)
     max_by, min_by = np.full(n, -1, np.int16), np.full(n, -1, np.int16)
-    nothing = np.full(n, np.nan)
+    buf, tighter = np.empty(n), np.empty(n, dtype=bool)  # scratch, reused by every indicator
     for j, ind in enumerate(inds):
-        num = _float(cols, ind.numerator, n)
-        num = nothing if num is None else (num * ind.scale if ind.scale != 1 else num)
-        per = _per_m2(ind.denominator)
         has_min, has_max = _sides(ev, ind.id)
+        num = _float(cols, ind.numerator, n)
         lo, hi = ev.required(ind.id)
         direct = _float(cols, ind.id, n)  # a value given directly does not move with the area
         given = None if direct is None else ~np.isnan(direct)
-        up = down = nothing
-        with np.errstate(invalid="ignore", divide="ignore"):
-            if has_min:
-                up = num / (lo * per)  # area ≤ numerator ÷ minimum
-                if not (ev.bounds[ind.id].min[~np.isnan(ev.bounds[ind.id].min)] > 0).all() or _own(ev, ind.id, "min"):
-                    up = np.where(lo > 0, up, np.nan)  # a minimum ≤ 0 does not bound the area
-                if given is not None:
-                    up = np.where(given, np.nan, up)
-                tighter = up < max_m2  # NaN compares False: no bound; the first of equals keeps it
-                max_m2, max_by = np.where(tighter, up, max_m2), np.where(tighter, np.int16(j), max_by)
-            if has_max:
-                down = np.where(hi > 0, num / (hi * per), np.nan)  # area ≥ numerator ÷ maximum
-                down = np.where((hi == 0) & (num > 0), np.inf, down)  # a maximum of 0: no area will do
-                if given is not None:
-                    down = np.where(given, np.nan, down)
-                tighter = down > min_m2
-                min_m2, min_by = np.where(tighter, down, min_m2), np.where(tighter, np.int16(j), min_by)
-        upper.append(up)
-        lower.append(down)
-        unsized.append((num, lo, hi, given))
-    return Sizing(ev, inds, min_m2, max_m2, min_by, max_by, upper, lower, unsized)
+        if given is not None and not given.any():
+            given = None
+        b = ev.bounds[ind.id].min
+        check_min = bool(has_min and (not (b[~np.isnan(b)] > 0).all() or _own(ev, ind.id, "min")))
+        spec = _Bound(num, ind.scale, lo, hi, _per_m2(ind.denominator), given, has_min, has_max, check_min)
+        specs.append(spec)
+        if num is None:
+            continue
+        with np.errstate(invalid="ignore"):
+            if has_min:  # area ≤ numerator ÷ minimum; NaN compares False: no bound; the first of equals keeps it
+                np.less(spec.fill("min", buf), max_m2, out=tighter)
+                np.copyto(max_m2, buf, where=tighter)
+                np.copyto(max_by, np.int16(j), where=tighter)
+            if has_max:  # area ≥ numerator ÷ maximum
+                np.greater(spec.fill("max", buf), min_m2, out=tighter)
+                np.copyto(min_m2, buf, where=tighter)
+                np.copyto(min_by, np.int16(j), where=tighter)
+    return Sizing(ev, inds, min_m2, max_m2, min_by, max_by, specs)
 
 
 # -- presentation of one row ---------------------------------------------------------------------
