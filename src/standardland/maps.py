@@ -458,7 +458,9 @@ def render_map(*, lang: str, boundaries: gpd.GeoDataFrame | None = None,
 
     ``data`` is :func:`map_data` of (boundaries, parcels, props), computed here when not given.
     Every runtime value (parcel and park names, the visitor's project, URLs, labels) travels in the
-    page's JSON configuration element; no template is compiled from it.
+    page's JSON configuration element; no template is compiled from it. ``sizing`` (after a check:
+    :func:`standardland.analysis.parcel_view`) and ``whatif`` (``/map?whatif=ID``:
+    :func:`standardland.whatif.map_changes`) are drawn by ``standardland-beyond.js``.
     """
     if data is None:
         data = map_data(boundaries, parcels, props)

@@ -32,7 +32,7 @@ import numpy as np
 from ..units import convert
 from .engine import FAIL, MISSING, REL_TOL, Columns, Evaluation, _float, land_area
 from .fields import quantity_fields
-from .sizing import LAND_DENOMINATORS, Sizing, area_dict, size
+from .sizing import LAND_DENOMINATORS, Sizing, area_dict, bound_sides, size
 
 LAND = "land_area_m2"
 
@@ -142,11 +142,12 @@ class Advice:
             idx = np.flatnonzero(rows)
             act = self.ev.actual[ind_id][idx]
             lo, hi = self.ev.required(ind_id)
-            lo = lo[idx]
+            has_min, has_max = bound_sides(self.ev, ind_id)
             with np.errstate(invalid="ignore", divide="ignore"):
                 # the bound to reach: the minimum when short of it, else the maximum (a missing value
-                # gives NaN, hence inf, whichever bound)
-                bound = np.where(act < lo, lo, hi[idx])
+                # gives NaN, hence inf, whichever bound); one side only: that side
+                bound = (np.where(act < lo[idx], lo[idx], hi[idx]) if has_min and has_max
+                         else lo[idx] if has_min else hi[idx])
                 rel = np.abs(bound / act - 1)
                 if self.ev.cat.get(ind_id).denominator not in LAND_DENOMINATORS:
                     by_den = np.where(bound > 0, np.abs(act / bound - 1), np.inf)

@@ -35,6 +35,8 @@ from .thresholds import ROW_LAYER_SOURCE, ROW_LAYERS
 
 #: the catalogue inputs that are the land area (the engine's ``land_area`` gives both)
 LAND_DENOMINATORS = ("land_area_m2", "land_area_mu")
+#: rows per block of :func:`size` (its scratch arrays stay in the CPU cache)
+CHUNK = 1 << 15
 
 
 def land_indicators(cat: Catalogue) -> tuple[Indicator, ...]:
@@ -70,25 +72,25 @@ class _Bound:
     has_max: bool
     check_min: bool
 
-    def fill(self, side: str, out: np.ndarray) -> np.ndarray:
-        """This indicator's own bound on the area, per row, written into ``out`` (NaN: none):
+    def fill(self, side: str, out: np.ndarray, rows: slice = slice(None)) -> np.ndarray:
+        """This indicator's own bound on the area at ``rows``, written into ``out`` (NaN: none):
         ``numerator × scale ÷ (minimum × per)`` caps it, ``… ÷ maximum`` floors it (+inf: a maximum
         of 0 with a positive numerator admits no area)."""
-        num = self.num
-        assert num is not None
+        assert self.num is not None
+        num, lo, hi = self.num[rows], self.lo[rows], self.hi[rows]
         with np.errstate(invalid="ignore", divide="ignore"):
             a = np.multiply(num, self.scale, out=out) if self.scale != 1 else num
-            bound = self.lo if side == "min" else self.hi
+            bound = lo if side == "min" else hi
             np.divide(a, bound * self.per if self.per != 1 else bound, out=out)
             if side == "min":
                 if self.check_min:
-                    out[self.lo <= 0] = np.nan  # a minimum ≤ 0 does not bound the area
+                    out[lo <= 0] = np.nan  # a minimum ≤ 0 does not bound the area
             else:
-                bad = np.flatnonzero(self.hi <= 0)  # NaN rows are NaN already
+                bad = np.flatnonzero(hi <= 0)  # NaN rows are NaN already
                 if len(bad):  # a negative maximum bounds nothing; 0 ÷ 0 is no bound
-                    out[bad[~((self.hi[bad] == 0) & (num[bad] > 0))]] = np.nan
+                    out[bad[~((hi[bad] == 0) & (num[bad] > 0))]] = np.nan
             if self.given is not None:
-                out[self.given] = np.nan
+                out[self.given[rows]] = np.nan
         return out
 
 
@@ -153,7 +155,7 @@ def _own(ev: Evaluation, ind_id: str, side: str) -> bool:
     return any(s == side for _, s in ev.bounds[ind_id].own)
 
 
-def _sides(ev: Evaluation, ind_id: str) -> tuple[bool, bool]:
+def bound_sides(ev: Evaluation, ind_id: str) -> tuple[bool, bool]:
     """Whether any row has a minimum / a maximum of this indicator (from the per-context arrays and
     the per-row layers, without touching the rows)."""
     b = ev.bounds[ind_id]
@@ -197,9 +199,8 @@ def size(ev: Evaluation, cols: Columns) -> Sizing:
     specs = []
     max_m2, min_m2 = np.full(n, np.inf), np.zeros(n)
     max_by, min_by = np.full(n, -1, np.int16), np.full(n, -1, np.int16)
-    buf, tighter = np.empty(n), np.empty(n, dtype=bool)  # scratch, reused by every indicator
-    for j, ind in enumerate(inds):
-        has_min, has_max = _sides(ev, ind.id)
+    for ind in inds:
+        has_min, has_max = bound_sides(ev, ind.id)
         num = _float(cols, ind.numerator, n)
         lo, hi = ev.required(ind.id)
         direct = _float(cols, ind.id, n)  # a value given directly does not move with the area
@@ -210,17 +211,25 @@ def size(ev: Evaluation, cols: Columns) -> Sizing:
         check_min = bool(has_min and (not (b[~np.isnan(b)] > 0).all() or _own(ev, ind.id, "min")))
         spec = _Bound(num, ind.scale, lo, hi, _per_m2(ind.denominator), given, has_min, has_max, check_min)
         specs.append(spec)
-        if num is None:
-            continue
-        with np.errstate(invalid="ignore"):
-            if has_min:  # area ≤ numerator ÷ minimum; NaN compares False: no bound; the first of equals keeps it
-                np.less(spec.fill("min", buf), max_m2, out=tighter)
-                np.copyto(max_m2, buf, where=tighter)
-                np.copyto(max_by, np.int16(j), where=tighter)
-            if has_max:  # area ≥ numerator ÷ maximum
-                np.greater(spec.fill("max", buf), min_m2, out=tighter)
-                np.copyto(min_m2, buf, where=tighter)
-                np.copyto(min_by, np.int16(j), where=tighter)
+    # row blocks that fit in the cache: the scratch arrays stay there, the rows are read once per side
+    buf, tighter = np.empty(min(n, CHUNK)), np.empty(min(n, CHUNK), dtype=bool)
+    for start in range(0, n, CHUNK):
+        rows = slice(start, min(start + CHUNK, n))
+        k = rows.stop - rows.start
+        b, t = buf[:k], tighter[:k]
+        hi_m2, hi_by, lo_m2, lo_by = max_m2[rows], max_by[rows], min_m2[rows], min_by[rows]  # views
+        for j, spec in enumerate(specs):
+            if spec.num is None:
+                continue
+            with np.errstate(invalid="ignore"):
+                if spec.has_min:  # area ≤ numerator ÷ minimum; NaN compares False; the first of equals keeps it
+                    np.less(spec.fill("min", b, rows), hi_m2, out=t)
+                    np.copyto(hi_m2, b, where=t)
+                    np.copyto(hi_by, np.int16(j), where=t)
+                if spec.has_max:  # area ≥ numerator ÷ maximum
+                    np.greater(spec.fill("max", b, rows), lo_m2, out=t)
+                    np.copyto(lo_m2, b, where=t)
+                    np.copyto(lo_by, np.int16(j), where=t)
     return Sizing(ev, inds, min_m2, max_m2, min_by, max_by, specs)
 
 
