@@ -137,3 +137,51 @@ def test_match_within_advice(sample_store):
     assert codes[-1] == P1  # the passing parcels (0 %) rank first
     m = services.match_project(sample_store, project(land_area_m2=None), within_advice=0.15)
     assert "370613004002GB10004" in [r["parcel_code"] for r in m["results"]]
+
+
+def test_matches_within_advice_over_http_equals_the_cli(sample_store, tmp_path):
+    """``POST /api/v1/matches`` with ``within_advice`` ("10%" or 0.1) gives what ``match --within-advice 10%``
+    prints; a bad share is refused naming ``within_advice``."""
+    import httpx
+
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
+    from server import running_server
+
+    doc = project(land_area_m2=None)
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "standardland.cli", "match", str(path), "--within-advice", "10%",
+                        "--json", "--db", sample_store.url], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    cli = json.loads(p.stdout)
+    assert cli["within_advice"] == pytest.approx(0.1) and P1 in [r["parcel_code"] for r in cli["results"]]
+    with running_server(sample_store.url) as base:
+        for share in ("10%", 0.1, "0.1"):
+            r = httpx.post(f"{base}/api/v1/matches", json={"project": doc, "within_advice": share, "limit": 10},
+                           timeout=60)
+            assert r.status_code == 200, r.text
+            assert r.json() == cli, share
+        for bad in ("ten", "-5%", -0.1, True):
+            r = httpx.post(f"{base}/api/v1/matches", json={"project": doc, "within_advice": bad}, timeout=60)
+            assert r.status_code in (400, 422), (bad, r.text)
+            assert r.json()["errors"][0]["field"] == "within_advice", (bad, r.json())
+
+
+def test_the_check_document_lists_the_advice_and_the_sizing(sample_store, tmp_path):
+    """The printed check (HTML and the PDF from the same renderer) has the 整改建议 section: the lever
+    (raise the investment by 0.25 亿元 to 350 万元/亩), the land's (≤ 142.85 亩), the smallest change
+    (4.8 %: the land) and the interval [85,714.29, 95,238.10] m² = [128.571…, 142.857…] 亩, rounded inward."""
+    html = services.check_document(sample_store, project(), P1, fmt="html").decode("utf-8")
+    section = html[html.index("<h2>整改建议</h2>"):]
+    assert "提高至少 0.25 亿元" in section and "投资强度 333.33 → 350" in section
+    assert "用地不超过 142.85 亩" in section and "最小改动幅度 4.8%" in section  # the land: 7.14 of 150 亩
+    assert "可用地面积 128.58 – 142.85 亩" in section
+    en = services.check_document(sample_store, project(), P1, fmt="html", lang="en").decode("utf-8")
+    assert "<h2>Advice</h2>" in en and "feasible land area 128.58 – 142.85 mu" in en
+    pdf = tmp_path / "c.pdf"
+    pdf.write_bytes(services.check_document(sample_store, project(), P1, fmt="pdf"))
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "整改建议" in text and "0.25 亿元" in text and "128.58 – 142.85" in text
+    # a pass has no advice section
+    ok = services.check_document(sample_store, project(fixed_asset_investment_wan_yuan=60000), P1, fmt="html")
+    assert "整改建议" not in ok.decode("utf-8")

@@ -113,9 +113,18 @@ def test_api_whatif_is_for_planners(api):
     assert r.status_code == 403
     r = httpx.post(f"{base}/api/v1/whatifs", json=body, timeout=60,
                    headers={"Authorization": f"Bearer {tokens['planner']}"})
-    assert r.status_code == 200, r.text
+    assert r.status_code == 201, r.text
     # the sample park's published FAR floors (1.0 from its set, where the parcel has none) drop to 0.8
     assert r.json()["summary"]["parcels"]["changed"] > 0
+    # stored under an id: the same report comes back, for planners only
+    loc = r.headers["Location"]
+    assert loc == f"/api/v1/whatifs/{r.json()['id']}"
+    back = httpx.get(base + loc, timeout=60, headers={"Authorization": f"Bearer {tokens['planner']}"})
+    assert back.status_code == 200 and back.json()["changed"] == r.json()["changed"]
+    assert httpx.get(base + loc, timeout=60, headers={"Authorization": f"Bearer {tokens['viewer']}"}).status_code == 403
+    missing = httpx.get(f"{base}/api/v1/whatifs/999999", timeout=60,
+                        headers={"Authorization": f"Bearer {tokens['planner']}"})
+    assert missing.status_code == 404 and missing.json()["errors"][0]["field"] == "whatif"
     r = httpx.post(f"{base}/api/v1/whatifs", json={}, timeout=60,
                    headers={"Authorization": f"Bearer {tokens['planner']}"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "ruleset"
@@ -139,3 +148,63 @@ def test_inspections_are_judged_with_their_commitments(park_store):
     assert inv["margin"] == pytest.approx(-10)
     assert r["summary"]["inspections"]["rows"] == 1 and r["summary"]["inspections"]["changed"] == 1
     assert [e["id"] for e in r["changed"] if e["kind"] == "application"] == [app_id]
+
+
+TAX = [10, 20, 30, 40, 50, 60]
+
+
+@pytest.fixture
+def mu_store(store, tmp_path):
+    """Six in-production parcels of park tp: tax 10…60 万元/亩 (median 35), output 100 each."""
+    from standardland import services
+
+    gdf = square_parcels(6, park=["tp"] * 6, region_class=[7] * 6, status=["in_production"] * 6,
+                         tax_per_mu=[float(t) for t in TAX], output_per_mu=[100.0] * 6)
+    path = tmp_path / "mu.gpkg"
+    pyogrio.write_dataframe(gdf, path)
+    services.import_file(store, path)
+    store.put_ruleset(park_set(0.7, rid="test-park-2020"))
+    return store, list(gdf["code"])
+
+
+def test_mu_class_changes_are_hand_counted(mu_store):
+    """Default weights (tax 0.6, output 0.4): scores 60·tax/35 + 40 = 57.1, 74.3, 91.4, 108.6, 125.7,
+    142.9 → D C B B A A. A draft weighing tax alone: 100·tax/35 = 28.6, 57.1, 85.7, 114.3, 142.9, 171.4
+    → D D C B A A. Exactly parcel 2 (C→D) and parcel 3 (B→C) move; nothing else changes."""
+    store, codes = mu_store
+    draft = {**park_set(0.7, rid="test-park-mu", effective_from="2099-01-01"),
+             "mu_evaluation": {"weights": {"tax_per_mu": 1.0}}}
+    r = whatif.whatif(store, draft)
+    mu = r["summary"]["mu_classes"]
+    assert mu["rows"] == 6 and mu["changed"] == 2
+    assert mu["by_transition"] == {"C→D": 1, "B→C": 1} and mu["by_park"] == {"tp": 2}
+    assert mu["before"] == {"A": 2, "B": 2, "C": 1, "D": 1} and mu["after"] == {"A": 2, "B": 1, "C": 1, "D": 2}
+    moved = {e["parcel_code"]: e["mu_class"] for e in r["changed"] if e.get("mu_class")}
+    assert set(moved) == {codes[1], codes[2]}
+    assert (moved[codes[1]]["before"], moved[codes[1]]["after"]) == ("C", "D")
+    assert moved[codes[1]]["score_before"] == pytest.approx(74.29) and moved[codes[1]]["score_after"] == pytest.approx(57.14)
+    assert (moved[codes[2]]["before"], moved[codes[2]]["after"]) == ("B", "C")
+    assert r["summary"]["parcels"]["changed"] == 0  # the FAR floor did not move
+    # the map's view: both parcels amber (a class moved), with the class line
+    ch = whatif.map_changes(r)
+    assert set(ch) == {codes[1], codes[2]} and {c["change"] for c in ch.values()} == {"threshold"}
+    assert ch[codes[1]]["lines"] == [{"what": "mu_class", "indicator": None, "before": "C", "after": "D"}]
+    # without an evaluation of its own the draft moves no class
+    plain = whatif.whatif(store, park_set(0.7, rid="test-park-plain", effective_from="2099-01-01"))
+    assert plain["summary"]["mu_classes"]["changed"] == 0
+    with pytest.raises(InputError) as e:
+        whatif.whatif(store, {**draft, "mu_evaluation": {"weights": {"tax": 1}}})
+    assert e.value.field == "ruleset.mu_evaluation.weights"
+
+
+def test_reports_are_stored_with_an_id_and_colour_the_map(far_store):
+    """A run is stored: the same report comes back by id; applications pass→fail are red on the map."""
+    r = whatif.run(far_store, park_set(0.8, rid="test-park-draft", effective_from="2099-01-01"), created_by="t")
+    back = whatif.stored(far_store, r["id"])
+    assert back["changed"] == json.loads(json.dumps(r["changed"])) and back["summary"] == r["summary"]
+    ch = whatif.map_changes(back)
+    flips = {e["parcel_code"] for e in r["changed"] if e["kind"] == "application"}
+    assert {c for c, v in ch.items() if v["change"] == "to_fail"} == flips and len(flips) == 3
+    assert sum(v["change"] == "threshold" for v in ch.values()) == 3  # the other three: only the floor moved
+    with pytest.raises(NotFoundError):
+        whatif.stored(far_store, r["id"] + 1)

@@ -69,3 +69,71 @@ def size_project(store, project: dict, *, parcel: str | None = None, park: str |
             "context": ctx, **out,
             "area": sizing.area_dict(own) if own is not None else None,
             "area_in_interval": None if own is None else bool(s.contains(own)[0])}
+
+
+def parse_share(text, field: str) -> float:
+    """A relative change as typed or sent: ``"10%"``, ``"0.1"`` or ``0.1`` → 0.1 (finite, ≥ 0); the
+    one reading of ``match --within-advice`` and ``POST /matches`` ``within_advice``.
+
+    Examples
+    --------
+    >>> parse_share("10%", "x"), parse_share("0.25", "x"), parse_share(0.1, "x")
+    (0.1, 0.25, 0.1)
+    """
+    expected = "a percentage such as 10% or a share such as 0.1"
+    if isinstance(text, bool):
+        raise InputError(f"{text!r} is not a share", field=field, expected=expected)
+    t = str(text).strip()
+    try:
+        v = float(t[:-1]) / 100 if t.endswith("%") else float(t)
+    except ValueError:
+        v = float("nan")
+    if not (v >= 0) or v == float("inf"):
+        raise InputError(f"'{text}' is not a share", field=field, expected=expected)
+    return v
+
+
+def parcel_view(store, project: dict, *, advise_codes=(), lang: str = "zh") -> dict:
+    """The map's view beyond pass/fail of a project on every stored parcel (the project on each
+    parcel's own area, as :func:`standardland.rules.matching.match` evaluates it): per parcel the
+    land-sizing interval, the parcels whose area lies inside theirs, and the advice lines of the
+    parcels in ``advise_codes`` (the explained matches). One engine evaluation, one sizing, one
+    advice over every parcel (vectorized); only the advised rows are rendered.
+
+    Returns ``{"sizing": {"inside": [code …], "intervals": {code: [min_m2, max_m2 | None]}},
+    "advice": {code: {"lines": [text …], "within": share | None}}}`` (a parcel no indicator sizes is
+    left out of ``intervals``)."""
+    from .rules import advice, checks
+
+    p = parse_project(project)
+    parcels = store.parcels()
+    n = len(parcels)
+    if not n:
+        return {"sizing": {"inside": [], "intervals": {}}, "advice": {}}
+    cols = dict(checks.parcel_columns(parcels, services.parks(store)))
+    proj = project_columns(p, n)
+    proj["land_area_m2"] = np.full(n, np.nan)  # each parcel's own area
+    cols.update({k: v for k, v in proj.items() if k not in cols})
+    ev = evaluate(cols, services.rulesets(store))
+    s = sizing.size(ev, cols)
+    codes = parcels["code"].to_numpy(dtype=object)
+    area = parcels["area_m2"].to_numpy(dtype="float64")
+    bounded = (s.min_m2 > 0) | np.isfinite(s.max_m2)
+    inside = s.contains(area) & bounded
+    hi = np.where(np.isfinite(s.max_m2), np.round(s.max_m2, 2), np.nan)
+    intervals = {c: [float(round(lo, 2)), None if np.isnan(h) else float(h)]
+                 for c, lo, h in zip(codes[bounded], s.min_m2[bounded], hi[bounded], strict=True)}
+    out: dict = {"sizing": {"inside": codes[inside].tolist(), "intervals": intervals}, "advice": {}}
+    wanted = set(advise_codes)
+    rows = [i for i in np.flatnonzero(np.isin(codes, list(wanted)))] if wanted else []
+    if rows and (ev.verdict[rows] != 0).any():
+        adv = advice.advise(ev, cols, s)
+        units = advice.input_units(p.raw)
+        for i in rows:
+            if ev.verdict[i] == 0:
+                continue
+            a = advice.advice_row(adv, int(i), units=units, lang=lang)
+            rel = adv.relative_change(land=False)[i]  # the parcel's area is held, as in matching
+            out["advice"][str(codes[i])] = {"lines": [lv["text"] for lv in a["levers"]],
+                                            "within": float(rel) if np.isfinite(rel) else None}
+    return out

@@ -13,6 +13,7 @@ from rich import box
 from rich.table import Table
 
 from . import analysis, services
+from .analysis import parse_share  # noqa: F401  (``match --within-advice``)
 from .store import open_store
 from .units import display
 
@@ -21,26 +22,6 @@ def _area(a: dict | None) -> str:
     if a is None:
         return "—"
     return f"{display(a['mu'])} 亩 ({display(a['ha'], 4)} 公顷)"
-
-
-def parse_share(text: str, field: str) -> float:
-    """A relative change as typed: ``10%`` or ``0.1`` → 0.1 (finite, ≥ 0).
-
-    Examples
-    --------
-    >>> parse_share("10%", "x"), parse_share("0.25", "x")
-    (0.1, 0.25)
-    """
-    from .errors import InputError
-
-    t = str(text).strip()
-    try:
-        v = float(t[:-1]) / 100 if t.endswith("%") else float(t)
-    except ValueError:
-        v = float("nan")
-    if not (v >= 0) or v == float("inf"):
-        raise InputError(f"'{text}' is not a share", field=field, expected="a percentage such as 10% or a share such as 0.1")
-    return v
 
 
 def print_advice(v: dict) -> None:
@@ -114,14 +95,14 @@ def register(app: typer.Typer) -> None:
         from . import tables, whatif as wi
 
         store = open_store(db)
-        r = wi.whatif(store, ruleset, as_of=services.decision_date(as_of) if as_of else None, engine=engine,
-                      scheduler=scheduler)
+        r = wi.run(store, ruleset, as_of=services.decision_date(as_of) if as_of else None, engine=engine,
+                   scheduler=scheduler, created_by="cli")
         if out_file is not None:
             tables.write_table(wi.report_frame(r), out_file, field="out")
         if as_json:
             _dump(r)
             return
-        say("\n", ("what-if", "bold"), " ", r["draft"], " (series ", r["series"], ")",
+        say("\n", ("what-if", "bold"), f" #{r['id']} ", r["draft"], " (series ", r["series"], ")",
             f", as of {r['as_of']}" if r["as_of"] else ", each on its own decision date")
         t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         for c in ("population", "rows", "changed", "transitions"):
@@ -137,7 +118,11 @@ def register(app: typer.Typer) -> None:
             moved = moved or ", ".join(f"{t['column']} {t['before']}→{t['after']}" for t in e.get("thresholds", []))
             say("  ", e["kind"], " ", str(e.get("id") or e.get("parcel_code")), ": ",
                 f"{e['before']}→{e['after']} " if e.get("before") else "", moved)
+        mu = r["summary"].get("mu_classes")
+        if mu and mu["changed"]:
+            say("亩均 classes: ", ", ".join(f"{k} {v}" for k, v in mu["by_transition"].items()))
         if len(r["changed"]) > 20:
             say(f"  … {len(r['changed']) - 20} more (--json or --out for all)")
         if out_file is not None:
             say("written → ", str(out_file))
+        say(f"stored as what-if {r['id']}: /map?whatif={r['id']}")

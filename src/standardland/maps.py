@@ -65,6 +65,8 @@ STATUS_COLOURS = palette()["status"]
 #: parcel statuses drawn with the red "standard land" outline (已公告: offered with its indicators published)
 STANDARD_LAND_STATUSES = ("published",)
 VERDICT_COLOURS = palette()["verdict"]
+#: a parcel's fill under a what-if (``/map?whatif=ID``): pass→fail, fail→pass, a threshold moved, unchanged
+WHATIF_COLOURS = palette()["whatif"]
 SEQUENTIAL = palette()["sequential"]
 PUBLIC_PROPS = ["code", "name", "park", "status", "land_use_code", "land_grade", "region_class", "area_m2",
                 "area_mu", "area_ha"]
@@ -162,6 +164,7 @@ class _Map(_LiteralMacros, folium.Map):
 
     default_js = [("leaflet", f"{STATIC}/vendor/leaflet/leaflet.js"),
                   ("standardland_form_js", f"{STATIC}/standardland-form.js"),
+                  ("standardland_beyond_js", f"{STATIC}/standardland-beyond.js"),
                   ("standardland_js", f"{STATIC}/standardland-map.js"),
                   ("standardland_scorecard_js", f"{STATIC}/standardland-scorecard.js"),
                   ("standardland_chains_js", f"{STATIC}/standardland-chains.js")]
@@ -419,6 +422,8 @@ class MapConfig(TypedDict):
     otherLanguageUrl: str
     bounds: list[list[float]]
     chains: dict | None  # the industry-chain layer (standardland.chains.map_layer)
+    sizing: dict | None
+    whatif: dict | None
 
 
 def class_labels(colour: dict) -> list[str]:
@@ -467,12 +472,14 @@ def render_map(*, lang: str, boundaries: gpd.GeoDataFrame | None = None,
                ruleset_titles: dict | None = None,
                other_language_url: str = "/map?lang=en", parcels_url: str = "/ogc/collections/parcels/items",
                basemap_url: str | None = None, basemap_attribution: str | None = None,
-               chains: dict | None = None) -> str:
+               chains: dict | None = None, sizing: dict | None = None, whatif: dict | None = None) -> str:
     """The map page's HTML. ``parcels=None`` means too many to embed: the page loads them by bbox.
 
     ``data`` is :func:`map_data` of (boundaries, parcels, props), computed here when not given.
     Every runtime value (parcel and park names, the visitor's project, URLs, labels) travels in the
-    page's JSON configuration element; no template is compiled from it.
+    page's JSON configuration element; no template is compiled from it. ``sizing`` (after a check:
+    :func:`standardland.analysis.parcel_view`) and ``whatif`` (``/map?whatif=ID``:
+    :func:`standardland.whatif.map_changes`) are drawn by ``standardland-beyond.js``.
     """
     if data is None:
         data = map_data(boundaries, parcels, props)
@@ -516,6 +523,7 @@ def render_map(*, lang: str, boundaries: gpd.GeoDataFrame | None = None,
         "projectParamLimit": PROJECT_PARAM_LIMIT, "today": today or date.today().isoformat(),
         "rulesetTitles": ruleset_titles or {},
         "otherLanguageUrl": other_language_url, "bounds": [[s, w], [nn, e]], "chains": chains,
+        "sizing": sizing, "whatif": whatif,  # standardland-beyond.js
     }
     # escaped fragments joined: escaping is per character, so the whole is escaped too
     payload = "".join(['{"config":', json_script_text(config), ',"parcels":', data.parcels_json,

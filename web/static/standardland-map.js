@@ -56,6 +56,10 @@
  * @property {string} otherLanguageUrl
  * @property {Array<Array<number>>} bounds     [[south, west], [north, east]]
  * @property {?Object} chains                 the industry-chain layer, drawn by standardland-chains.js
+ * @property {?{inside:Array<string>, intervals:Object<string,Array<?number>>}} sizing  after a check: the
+ *           parcels whose area lies in their land-sizing interval [min_m2, max_m2] (standardland-beyond.js)
+ * @property {?{id:number, draft:string, changes:Object<string,{change:string,lines:Array<Object>}>,
+ *             colours:Object<string,string>}} whatif  a stored what-if's changes (standardland-beyond.js)
  *
  * @typedef {Object} Explanation
  * @property {string} verdict
@@ -115,6 +119,7 @@
     var verdicts = (cfg.eligibility && cfg.eligibility.verdicts) || {};
     var explanations = (cfg.eligibility && cfg.eligibility.explanations) || {};
     var byCode = {};
+    var beyond = window.standardlandBeyond ? window.standardlandBeyond(cfg, T, el, fmt) : null;
     // the final view first: layers are then projected once, not again after a zoom change
     if (cfg.bounds) { map.fitBounds(cfg.bounds, {animate: false}); }
     var renderer = cfg.renderer === "canvas" ? L.canvas({padding: 0.5}) : L.svg({padding: 0.5});
@@ -140,10 +145,11 @@
     function style(feature) {
       var p = feature.properties, standard = isStandard(p);
       var line = standard ? cfg.standardStyle : cfg.parcelStyle;
-      return {color: line.stroke, weight: line.weight, fillColor: fillFor(p),
+      var st = {color: line.stroke, weight: line.weight, fillColor: fillFor(p),
               fillOpacity: FILL_OPACITY, renderer: renderer,
               className: "sl-parcel sl-code-" + p.code + " sl-status-" + p.status +
                          (verdicts[p.code] ? " sl-verdict-" + verdicts[p.code] : "")};
+      return beyond ? beyond.style(st, p) : st;  // standardland-beyond.js: what-if fills
     }
 
     function withAreas(p) {
@@ -265,6 +271,7 @@
                                       sourceCell(p[ind.id + "_by"])]));
       });
       box.appendChild(any ? it : el("div", {text: T("no_indicators")}));
+      if (beyond) { beyond.popup(box, p); }  // advice, sizing interval, what-if change
       return box;
     }
 
@@ -318,7 +325,7 @@
     overlays[T("layers_boundaries")] = boundaries;
     var bases = {};
     map.eachLayer(function (l) { if (l instanceof L.TileLayer) { bases[T("layers_basemap")] = l; } });
-    L.control.layers(bases, overlays, {collapsed: false, position: "bottomleft"}).addTo(map);
+    var layersControl = L.control.layers(bases, overlays, {collapsed: false, position: "bottomleft"}).addTo(map);
 
     // large stores: bbox-limited GeoJSON from the OGC API, only when zoomed in
     var notice = null;
@@ -441,6 +448,7 @@
     L.DomEvent.disableScrollPropagation(side);
     map.getContainer().appendChild(side);
 
+    if (beyond) { beyond.init(map, parcels, layersControl, renderer); }
     window.standardland = {map: map, parcels: parcels, focus: focus, ready: true};
     document.documentElement.setAttribute("data-sl-ready", "1");
   };

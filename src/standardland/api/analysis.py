@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .. import analysis, whatif
@@ -74,13 +74,23 @@ class AnalysisFactory:
                     request.app.state.store, body.project, parcel=body.parcel_code, park=body.park,
                     region_class=body.region_class, on=body.date, checkpoint=body.checkpoint, lang=body.lang))
 
-        @r.post("/whatifs", summary="Policy what-if: a draft rule set against the store (planners, admins)")
-        def whatifs(request: Request, body: WhatifRequest, _=_dep(require(*PLANNERS))):
+        @r.post("/whatifs", status_code=201,
+                summary="Policy what-if: a draft rule set against the store, stored under an id (planners, admins)")
+        def whatifs(request: Request, body: WhatifRequest, ident=_dep(require(*PLANNERS))):
             if (body.ruleset is None) == (body.ruleset_id is None):
                 raise InputError("give exactly one of ruleset or ruleset_id", field="ruleset",
                                  expected="a draft rule-set document, or the id of a stored draft")
             if body.ruleset_id is not None and body.ruleset_id.lower().endswith(".json"):
                 raise InputError("a stored id, not a file name", field="ruleset_id", expected="a rule-set id")
-            return _json(whatif.whatif(request.app.state.store,
-                                       body.ruleset if body.ruleset is not None else body.ruleset_id,
-                                       as_of=body.as_of, limit=body.limit))
+            report = whatif.run(request.app.state.store,
+                                body.ruleset if body.ruleset is not None else body.ruleset_id,
+                                as_of=body.as_of, limit=body.limit, created_by=ident["name"])
+            resp = _json(report)
+            resp.status_code = 201
+            resp.headers["Location"] = f"{request.url.path}/{report['id']}"
+            return resp
+
+        @r.get("/whatifs/{report_id}", summary="A stored what-if report (planners, admins; /map?whatif=ID colours it)")
+        def whatif_report(request: Request, report_id: int = Path(..., ge=1, le=2**31 - 1),
+                          _=_dep(require(*PLANNERS))):
+            return _json(whatif.stored(request.app.state.store, report_id))

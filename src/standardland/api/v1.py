@@ -18,11 +18,11 @@ import orjson
 import pandas as pd
 import shapely
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from .. import io as sio
-from .. import services
+from .. import analysis, services
 from ..errors import InputError, NotFoundError, TooLarge
 from ..parcels import prepare_parcels
 from ..store import ParcelQuery
@@ -51,7 +51,20 @@ class MatchRequest(BaseModel):
     project: dict[str, Any]
     limit: int = Field(10, ge=1, le=100)
     within: dict[str, Any] | None = Field(None, description="GeoJSON Polygon/MultiPolygon in CRS84")
+    within_advice: str | float | None = Field(
+        None, description='Only parcels that pass with at most this change, e.g. "10%" or 0.1 (match --within-advice)')
     lang: Literal["zh", "en"] = "zh"
+
+    @field_validator("within_advice", mode="before")
+    @classmethod
+    def _share(cls, v):
+        """Read as ``match --within-advice`` reads it (:func:`standardland.analysis.parse_share`)."""
+        if v is None:
+            return None
+        try:
+            return analysis.parse_share(v, "within_advice")
+        except InputError as exc:
+            raise ValueError(f"{exc.message}; expected {exc.expected}") from None
 
 
 class ScreeningRequest(BaseModel):
@@ -139,7 +152,7 @@ class ChecksFactory:
                                      expected="a GeoJSON Polygon or MultiPolygon in CRS84")
             with _in_project():
                 return _json(services.match_project(request.app.state.store, body.project, top=body.limit,
-                                                    within=within, lang=body.lang))
+                                                    within=within, lang=body.lang, within_advice=body.within_advice))
 
         @r.post("/screenings", summary="Screen many projects (JSON rows)",
                 responses=c.responses(200, c.ScreeningResult, 401, 403, 404, 503))

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from .. import chains as chainmod, maps, services
+from .. import analysis, chains as chainmod, maps, services
 from ..errors import BadParameter, DataValidationError, InputError, StandardlandError
 from ..resources import web
 from ..store import ParcelQuery
@@ -36,6 +36,19 @@ def eligibility_config(m: dict) -> dict:
             "matches": [{"parcel_code": r_["parcel_code"], "verdict": r_["verdict"],
                          "name": r_["name"] if isinstance(r_.get("name"), str) else None}
                         for r_ in m["results"][:10]]}
+
+
+def whatif_config(request: Request, report_id: int) -> dict:
+    """The page's view of stored what-if ``report_id`` (:func:`standardland.whatif.map_changes`), for
+    planners and admins only (the bearer token of the request)."""
+    from .. import whatif
+    from .analysis import PLANNERS
+    from .auth import require
+
+    require(*PLANNERS)(request)
+    report = whatif.stored(request.app.state.store, report_id)
+    return {"id": report_id, "draft": report.get("draft"), "changes": whatif.map_changes(report),
+            "colours": dict(maps.WHATIF_COLOURS)}
 
 
 _PROJECT_EXPECTED = "a project as JSON (api/project.schema.json)"
@@ -112,7 +125,13 @@ class MapFactory:
                                                "industry-chain layer at first"),
                      project: str | None = Query(None, description="a check to show: base64url of the project's "
                                                  "UTF-8 JSON (the form's shareable URL); refused inline when "
-                                                 f"longer than {maps.PROJECT_PARAM_LIMIT} characters or invalid")):
+                                                 f"longer than {maps.PROJECT_PARAM_LIMIT} characters or invalid"),
+                     whatif: int | None = Query(None, ge=1, le=2**31 - 1,
+                                                description="colour the parcels a stored what-if report changes "
+                                                            "(planners, admins: a bearer token)")):
+            if whatif is not None:
+                return self._render(request, lang=lang, color=color, park=park,
+                                    whatif=whatif_config(request, whatif))
             if project is None:
                 return self._render(request, lang=lang, color=color, park=park)
             try:
@@ -132,15 +151,21 @@ class MapFactory:
         problem next to its field in the form (status 422)."""
         try:
             doc = read_project_text(text)
-            m = services.match_project(request.app.state.store, doc, top=200,
-                                       lang=maps.language(lang, request.headers.get("accept-language")))
+            lg = maps.language(lang, request.headers.get("accept-language"))
+            m = services.match_project(request.app.state.store, doc, top=200, lang=lg)
+            view = analysis.parcel_view(request.app.state.store, doc, lang=lg,
+                                        advise_codes=[r_["parcel_code"] for r_ in m["results"]])
         except StandardlandError as exc:
             if isinstance(exc, InputError) and exc.field in ("color", "park"):
                 raise
             return self._render(request, lang=lang, color=color, park=park, form_project=text,
                                 form_errors=form_errors(exc), status=422)
-        return self._render(request, lang=lang, color=color, park=park, eligibility=eligibility_config(m),
-                            form_project=json.dumps(doc, ensure_ascii=False, indent=1))
+        eligibility = eligibility_config(m)
+        for code, a in view["advice"].items():  # the advice lines under each explained check
+            if code in eligibility["explanations"]:
+                eligibility["explanations"][code]["advice"] = a
+        return self._render(request, lang=lang, color=color, park=park, eligibility=eligibility,
+                            form_project=json.dumps(doc, ensure_ascii=False, indent=1), sizing=view["sizing"])
 
     def _data(self, store, park: str | None):
         """(count, :class:`maps.MapData`, extent) for ``?park=``: loaded and serialised once per change
@@ -169,7 +194,7 @@ class MapFactory:
         app.mount("/static", StaticFiles(directory=str(web("static"))), name="static")
 
     def _render(self, request: Request, *, lang, color=None, park=None, eligibility=None, form_project=None,
-                form_errors=None, status: int = 200):
+                form_errors=None, status: int = 200, sizing=None, whatif=None):
         t0 = time.perf_counter()
         lang = maps.language(lang, request.headers.get("accept-language"))
         store = request.app.state.store
@@ -199,7 +224,7 @@ class MapFactory:
         params["lang"] = "en" if lang == "zh" else "zh"
         page = maps.render_map(
             lang=lang, data=data, bounds=((ext[1], ext[0]), (ext[3], ext[2])), colour=colour,
-            eligibility=eligibility,
+            eligibility=eligibility, sizing=sizing, whatif=whatif,
             form_project=form_project, form_action=f"/map?lang={lang}", form_errors=form_errors,
             ruleset_titles=ruleset_titles(rulesets, lang),
             other_language_url="/map?" + urlencode(params), basemap_url=self.settings.basemap_url,

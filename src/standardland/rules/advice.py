@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
 from ..units import convert
 from .engine import FAIL, MISSING, REL_TOL, Columns, Evaluation, _float, land_area
 from .fields import quantity_fields
-from .sizing import LAND_DENOMINATORS, Sizing, area_dict, size
+from .sizing import LAND_DENOMINATORS, Sizing, area_dict, bound_sides, size
 
 LAND = "land_area_m2"
 
@@ -58,10 +59,36 @@ class Advice:
     sizing: Sizing
     cols: Columns
     failing: dict[str, np.ndarray]  # indicator → rows where it fails or misses a value
-    short: dict[str, np.ndarray]  # indicator → rows short of the minimum (else above the maximum)
-    bound: dict[str, np.ndarray]  # indicator → the bound each failing row must reach
     area_m2: np.ndarray  # the land area the indicators divide by
     direct: dict[str, np.ndarray]  # indicator → values given directly (NaN: derived)
+
+    def _side(self, ind_id: str, rows: np.ndarray | slice) -> tuple[np.ndarray, np.ndarray]:
+        """(short of the minimum — else above the maximum —, the bound to reach) at ``rows`` of a
+        failing indicator (a missing value is short when there is a minimum)."""
+        act = self.ev.actual[ind_id][rows]
+        lo, hi = (a[rows] for a in self.ev.required(ind_id))
+        with np.errstate(invalid="ignore"):
+            up = np.where(np.isnan(act), ~np.isnan(lo), act < lo)
+        return up, np.where(up, lo, hi)
+
+    def _full_sides(self) -> tuple[dict, dict]:
+        if getattr(self, "_sides", None) is None:
+            short, bound = {}, {}
+            for ind_id, rows in self.failing.items():
+                up, b = self._side(ind_id, slice(None))
+                short[ind_id], bound[ind_id] = up & rows, np.where(up & rows, b, self.ev.required(ind_id)[1])
+            self._sides = (short, bound)
+        return self._sides
+
+    @property
+    def short(self) -> dict[str, np.ndarray]:
+        """Indicator → rows short of the minimum (else above the maximum), built on first use."""
+        return self._full_sides()[0]
+
+    @property
+    def bound(self) -> dict[str, np.ndarray]:
+        """Indicator → the bound each failing row must reach, built on first use."""
+        return self._full_sides()[1]
 
     @property
     def levers(self) -> list[Lever]:
@@ -106,32 +133,44 @@ class Advice:
         ``inf`` when no single-lever change per indicator does: a land-use failure, a missing
         value, an empty interval). Each failing indicator takes its cheapest lever; the row needs
         the largest of these; changing the land alone is the other way, when only
-        land-denominated indicators fail."""
+        land-denominated indicators fail. Each indicator is computed on its failing rows only."""
         n = self.ev.n
         need = np.zeros(n)
         for ind_id, rows in self.failing.items():
             # a numerator (or a direct value) moves the indicator in proportion: |bound ÷ actual − 1|;
             # a denominator other than the land, inversely: |actual ÷ bound − 1|
-            act, bound = self.ev.actual[ind_id], self.bound[ind_id]
+            idx = np.flatnonzero(rows)
+            act = self.ev.actual[ind_id][idx]
+            lo, hi = self.ev.required(ind_id)
+            has_min, has_max = bound_sides(self.ev, ind_id)
             with np.errstate(invalid="ignore", divide="ignore"):
+                # the bound to reach: the minimum when short of it, else the maximum (a missing value
+                # gives NaN, hence inf, whichever bound); one side only: that side
+                bound = (np.where(act < lo[idx], lo[idx], hi[idx]) if has_min and has_max
+                         else lo[idx] if has_min else hi[idx])
                 rel = np.abs(bound / act - 1)
                 if self.ev.cat.get(ind_id).denominator not in LAND_DENOMINATORS:
                     by_den = np.where(bound > 0, np.abs(act / bound - 1), np.inf)
                     if ind_id in self.direct:
-                        by_den = np.where(np.isnan(self.direct[ind_id]), by_den, np.inf)
+                        by_den = np.where(np.isnan(self.direct[ind_id][idx]), by_den, np.inf)
                     rel = np.fmin(rel, by_den)
-            rel = np.where(np.isnan(rel), np.inf, rel)
-            need = np.where(rows, np.maximum(need, rel), need)
-        lu_fail = (self.ev.land_use.status == FAIL) | (self.ev.land_use.status == MISSING)
-        need = np.where(lu_fail, np.inf, need)
+            rel[np.isnan(rel)] = np.inf
+            need[idx] = np.maximum(need[idx], rel)
+        lu = self.ev.land_use.status
+        need[(lu == FAIL) | (lu == MISSING)] = np.inf
         if not land:  # the land is fixed (matching: each parcel's own area)
             return need
-        only_land = self.land_fixes_all()
-        t = self.land_target()
+        idx = np.flatnonzero(self.land_fixes_all())
+        s, a = self.sizing, self.area_m2[idx]
+        lo, hi = s.min_m2[idx], s.max_m2[idx]
         with np.errstate(invalid="ignore", divide="ignore"):
-            land_rel = np.abs(t - self.area_m2) / self.area_m2
-        land_rel = np.where(only_land & ~np.isnan(land_rel), land_rel, np.inf)
-        return np.fmin(need, land_rel)
+            empty = lo > hi * (1 + REL_TOL)
+            inside = (a >= lo * (1 - REL_TOL)) & (a <= hi * (1 + REL_TOL)) & ~empty
+            t = np.clip(a, lo, hi)  # as land_target, on these rows
+            land_rel = np.abs(t - a) / a
+        land_rel[empty | inside | np.isnan(a) | np.isnan(land_rel)] = np.inf
+        need[idx] = np.fmin(need[idx], land_rel)
+        return need
 
 
 def _den(ind, cols: Columns, base: dict, n: int) -> np.ndarray:
@@ -160,26 +199,25 @@ def advise(ev: Evaluation, cols: Columns, sizing: Sizing | None = None) -> Advic
     n = ev.n
     sizing = sizing if sizing is not None else size(ev, cols)
     failing: dict[str, np.ndarray] = {}
-    short: dict[str, np.ndarray] = {}
-    bounds: dict[str, np.ndarray] = {}
     directs: dict[str, np.ndarray] = {}
     for ind in ev.cat.indicators:
         st = ev.status[ind.id]
         fail, miss = st == FAIL, st == MISSING
-        if not (fail.any() or miss.any()):
+        any_miss = miss.any()
+        if not (any_miss or fail.any()):
             continue
-        lo, hi = ev.required(ind.id)
-        miss &= ~(np.isnan(lo) & np.isnan(hi))  # an unresolved threshold has no lever
+        if any_miss:  # an unresolved threshold has no lever
+            lo, hi = ev.required(ind.id)
+            m = np.flatnonzero(miss)
+            miss[m[np.isnan(lo[m]) & np.isnan(hi[m])]] = False
         rows = fail | miss
         if not rows.any():
             continue
-        act = ev.actual[ind.id]
-        up = np.where(np.isnan(act), ~np.isnan(lo), act < lo) & rows  # short of the minimum (or missing)
-        failing[ind.id], short[ind.id], bounds[ind.id] = rows, up, np.where(up, lo, hi)
+        failing[ind.id] = rows
         direct = _float(cols, ind.id, n)
         if direct is not None and not np.isnan(direct).all():
             directs[ind.id] = direct
-    return Advice(ev, sizing, cols, failing, short, bounds, land_area(cols, n)["land_area_m2"], directs)
+    return Advice(ev, sizing, cols, failing, land_area(cols, n)["land_area_m2"], directs)
 
 
 def _levers(adv: Advice) -> list[Lever]:
@@ -225,16 +263,16 @@ def _levers(adv: Advice) -> list[Lever]:
 
 # -- presentation of one row ---------------------------------------------------------------------
 
-_TEXT = {
-    "zh": {"raise": "{name}提高至少 {by} {unit}（至 {to}）", "reduce": "{name}减少至少 {by} {unit}（至 {to}）",
-           "provide_min": "填报{name}，至少 {to} {unit}", "provide_max": "填报{name}，至多 {to} {unit}",
-           "land_max": "用地不超过 {to} {unit}", "land_min": "用地不少于 {to} {unit}",
-           "effect": "{ind} {a} → {b}"},
-    "en": {"raise": "raise {name} by ≥ {by} {unit} (to {to})", "reduce": "reduce {name} by ≥ {by} {unit} (to {to})",
-           "provide_min": "give {name}: at least {to} {unit}", "provide_max": "give {name}: at most {to} {unit}",
-           "land_max": "use ≤ {to} {unit} of land", "land_min": "use ≥ {to} {unit} of land",
-           "effect": "{ind} {a} → {b}"},
-}
+@cache
+def texts(lang: str) -> dict[str, str]:
+    """The advice texts in ``lang`` (``zh`` | ``en``): the ``advice_*`` keys of ``web/i18n.json``,
+    without the prefix."""
+    import json
+
+    from ..resources import web
+
+    doc = json.loads(web("i18n.json").read_text(encoding="utf-8"))
+    return {k[len("advice_"):]: v[lang] for k, v in doc.items() if k.startswith("advice_")}
 
 
 def _round(v: float, up: bool, digits: int = 2) -> float:
@@ -256,7 +294,9 @@ def input_units(raw: dict | None) -> dict[str, str]:
 
 
 def advice_row(adv: Advice, row: int = 0, *, units: dict[str, str] | None = None, lang: str = "zh") -> dict:
-    """The ``advice`` JSON of one row: ``{"levers": [...], "land": {...} | None, "within": x}``.
+    """The ``advice`` JSON of one row: ``{"levers": [...], "land": {...} | None, "within": x, "sizing": {...}}``
+    (``sizing``: the row's land-sizing interval, ``min_area`` / ``max_area`` in m², 亩 and 公顷, None
+    where unbounded, and whether it is ``feasible``).
 
     Each lever names the indicator, the field, the action, ``by`` and ``to`` in the user's unit
     (exact and unrounded; ``unit``), the canonical values, the indicator's value before and at the
@@ -264,7 +304,7 @@ def advice_row(adv: Advice, row: int = 0, *, units: dict[str, str] | None = None
     lang = "zh" if (lang or "zh").startswith("zh") else "en"
     units = units or {}
     specs = quantity_fields(adv.ev.cat)
-    tx = _TEXT[lang]
+    tx = texts(lang)
     out = []
     for lv in adv.levers:
         t = lv.target[row]
@@ -295,7 +335,7 @@ def advice_row(adv: Advice, row: int = 0, *, units: dict[str, str] | None = None
         out.append({"indicator": ind.id, "field": lv.field, "action": lv.action, "unit": unit,
                     "by": by, "to": to, "canonical_unit": canon, "to_canonical": float(t),
                     "indicator_before": None if np.isnan(act) else float(act), "indicator_after": float(at),
-                    "text": f"{text}（{effect}）" if lang == "zh" else f"{text} ({effect})"})
+                    "text": tx["with_effect"].format(text=text, effect=effect)})
     land = None
     t = adv.land_target()[row]
     if not np.isnan(t):
@@ -311,11 +351,24 @@ def advice_row(adv: Advice, row: int = 0, *, units: dict[str, str] | None = None
                 "text": tx["land_max" if reduce else "land_min"].format(
                     to=_fmt(_round(to, not reduce)), unit=unit)}
     if land is None and adv.sizing.empty[row]:
-        land = {"action": None, "feasible": False, "binding": None,
-                "text": "没有同时满足各用地指标的用地面积" if lang == "zh"
-                else "no land area satisfies every land-denominated indicator"}
+        land = {"action": None, "feasible": False, "binding": None, "text": tx["no_land"]}
     rel = float(adv.relative_change_cached()[row])
-    return {"levers": out, "land": land, "within": None if not np.isfinite(rel) else rel}
+    sz = adv.sizing
+    interval = {"feasible": not bool(sz.empty[row]), "min_area": area_dict(float(sz.min_m2[row])),
+                "max_area": area_dict(float(sz.max_m2[row]))}
+    interval["text"] = sizing_text(interval, lang)
+    return {"levers": out, "land": land, "within": None if not np.isfinite(rel) else rel, "sizing": interval}
+
+
+def sizing_text(interval: dict, lang: str) -> str:
+    """The land-sizing interval in words, in 亩, rounded *inward* (the minimum up, the maximum down) so
+    every area shown lies inside it."""
+    tx = texts(lang)
+    if not interval["feasible"]:
+        return tx["sizing_none"]
+    lo, hi = interval["min_area"], interval["max_area"]
+    return tx["sizing_interval"].format(min=_fmt(_round(lo["mu"], True)) if lo else "0",
+                                        max=_fmt(_round(hi["mu"], False)) if hi else "+∞")
 
 
 def check_advice(project, frame, rulesets, *, checkpoint: str = "screening", lang: str = "zh") -> dict | None:

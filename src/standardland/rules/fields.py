@@ -266,10 +266,11 @@ class _Cells:
         self.a = a
         n = len(a)
         self.na = pd.isna(a)
+        self.kind = None
         if n <= SMALL:
             self.is_str = np.array([type(v) is str for v in a], dtype=bool)
         else:
-            kind = pd.api.types.infer_dtype(a, skipna=True)
+            kind = self.kind = pd.api.types.infer_dtype(a, skipna=True)
             if kind == "string":
                 self.is_str = ~self.na
             elif kind in ("empty", "floating", "integer", "boolean", "datetime", "date",
@@ -305,8 +306,8 @@ class _Cells:
     def is_bool(self) -> np.ndarray:
         if len(self.a) <= SMALL:
             return np.array([type(v) is bool for v in self.a], dtype=bool)
-        if not self.value.any():
-            return np.zeros(len(self.a), dtype=bool)
+        if not self.value.any() or self.kind in ("floating", "integer", "mixed-integer-float"):
+            return np.zeros(len(self.a), dtype=bool)  # numbers only: no bool among them
         return self.value & pd.Series(self.a).astype(str).isin(["True", "False"]).to_numpy()
 
     def numbers(self, where: np.ndarray) -> np.ndarray:

@@ -35,6 +35,8 @@ from .thresholds import ROW_LAYER_SOURCE, ROW_LAYERS
 
 #: the catalogue inputs that are the land area (the engine's ``land_area`` gives both)
 LAND_DENOMINATORS = ("land_area_m2", "land_area_mu")
+#: rows per block of :func:`size` (its scratch arrays stay in the CPU cache)
+CHUNK = 1 << 15
 
 
 def land_indicators(cat: Catalogue) -> tuple[Indicator, ...]:
@@ -55,13 +57,52 @@ def _per_m2(denominator: str) -> float:
 
 
 @dataclass
+class _Bound:
+    """What one indicator needs to bound the area: its numerator (unscaled), scale, per-row bounds,
+    m² → denominator factor, the rows giving it directly, which sides bound, and whether a minimum
+    ≤ 0 must be set aside."""
+
+    num: np.ndarray | None
+    scale: float
+    lo: np.ndarray
+    hi: np.ndarray
+    per: float
+    given: np.ndarray | None
+    has_min: bool
+    has_max: bool
+    check_min: bool
+
+    def fill(self, side: str, out: np.ndarray, rows: slice = slice(None)) -> np.ndarray:
+        """This indicator's own bound on the area at ``rows``, written into ``out`` (NaN: none):
+        ``numerator × scale ÷ (minimum × per)`` caps it, ``… ÷ maximum`` floors it (+inf: a maximum
+        of 0 with a positive numerator admits no area)."""
+        assert self.num is not None
+        num, lo, hi = self.num[rows], self.lo[rows], self.hi[rows]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            a = np.multiply(num, self.scale, out=out) if self.scale != 1 else num
+            bound = lo if side == "min" else hi
+            np.divide(a, bound * self.per if self.per != 1 else bound, out=out)
+            if side == "min":
+                if self.check_min:
+                    out[lo <= 0] = np.nan  # a minimum ≤ 0 does not bound the area
+            else:
+                bad = np.flatnonzero(hi <= 0)  # NaN rows are NaN already
+                if len(bad):  # a negative maximum bounds nothing; 0 ÷ 0 is no bound
+                    out[bad[~((hi[bad] == 0) & (num[bad] > 0))]] = np.nan
+            if self.given is not None:
+                out[self.given[rows]] = np.nan
+        return out
+
+
+@dataclass
 class Sizing:
     """The feasible land area of ``n`` rows and what binds each end.
 
     ``min_m2`` is 0 where nothing bounds below, ``max_m2`` is ``inf`` where nothing bounds above.
-    ``min_by`` / ``max_by`` are indices into :attr:`indicators` (−1: none); ``upper`` and
-    ``lower`` keep each indicator's own bound per row (NaN where it gives none). Built with one
-    running min/max over the indicators (no k × n stacks)."""
+    ``min_by`` / ``max_by`` are indices into :attr:`indicators` (−1: none); :attr:`upper` and
+    :attr:`lower` give each indicator's own bound per row (NaN where it gives none), built on
+    first read. Built with one running min/max over the indicators in two scratch arrays (no
+    k × n stacks, no allocation per indicator)."""
 
     ev: Evaluation
     indicators: tuple[Indicator, ...]
@@ -69,15 +110,35 @@ class Sizing:
     max_m2: np.ndarray
     min_by: np.ndarray
     max_by: np.ndarray
-    upper: list[np.ndarray]  # per indicator: area ≤ … (NaN: no bound)
-    lower: list[np.ndarray]  # per indicator: area ≥ …
-    _inputs: list  # per indicator: (numerator, min, max, given directly) for :meth:`unsized`
+    _specs: list  # per indicator: its _Bound
+
+    def _own_bounds(self, side: str) -> list[np.ndarray]:
+        key = "_upper" if side == "min" else "_lower"
+        if getattr(self, key, None) is None:
+            nothing = np.full(self.ev.n, np.nan)
+            setattr(self, key, [b.fill(side, np.empty(self.ev.n))
+                                if b.num is not None and (b.has_min if side == "min" else b.has_max) else nothing
+                                for b in self._specs])
+        return getattr(self, key)
+
+    @property
+    def upper(self) -> list[np.ndarray]:
+        """Per indicator, the area ≤ … its minimum allows (NaN: no bound)."""
+        return self._own_bounds("min")
+
+    @property
+    def lower(self) -> list[np.ndarray]:
+        """Per indicator, the area ≥ … its maximum requires (NaN: no bound; +inf: none will do)."""
+        return self._own_bounds("max")
 
     def unsized(self, j: int) -> np.ndarray:
         """Rows where indicator ``j`` has a threshold but its numerator is missing (so it bounds nothing)."""
-        num, lo, hi, given = self._inputs[j]
-        out = np.isnan(num) & ~(np.isnan(lo) & np.isnan(hi))
-        return out if given is None else out & ~given
+        b = self._specs[j]
+        if b.num is None:
+            out = ~(np.isnan(b.lo) & np.isnan(b.hi))
+        else:
+            out = np.isnan(b.num) & ~(np.isnan(b.lo) & np.isnan(b.hi))
+        return out if b.given is None else out & ~b.given
 
     @property
     def empty(self) -> np.ndarray:
@@ -94,7 +155,7 @@ def _own(ev: Evaluation, ind_id: str, side: str) -> bool:
     return any(s == side for _, s in ev.bounds[ind_id].own)
 
 
-def _sides(ev: Evaluation, ind_id: str) -> tuple[bool, bool]:
+def bound_sides(ev: Evaluation, ind_id: str) -> tuple[bool, bool]:
     """Whether any row has a minimum / a maximum of this indicator (from the per-context arrays and
     the per-row layers, without touching the rows)."""
     b = ev.bounds[ind_id]
@@ -135,39 +196,41 @@ def size(ev: Evaluation, cols: Columns) -> Sizing:
         for i in land_indicators(ev.cat)
         if ev.checkpoint in i.checkpoints and (ev.only is None or i.id in ev.only)
     )
-    upper, lower, unsized = [], [], []
+    specs = []
     max_m2, min_m2 = np.full(n, np.inf), np.zeros(n)
     max_by, min_by = np.full(n, -1, np.int16), np.full(n, -1, np.int16)
-    nothing = np.full(n, np.nan)
-    for j, ind in enumerate(inds):
+    for ind in inds:
+        has_min, has_max = bound_sides(ev, ind.id)
         num = _float(cols, ind.numerator, n)
-        num = nothing if num is None else (num * ind.scale if ind.scale != 1 else num)
-        per = _per_m2(ind.denominator)
-        has_min, has_max = _sides(ev, ind.id)
         lo, hi = ev.required(ind.id)
         direct = _float(cols, ind.id, n)  # a value given directly does not move with the area
         given = None if direct is None else ~np.isnan(direct)
-        up = down = nothing
-        with np.errstate(invalid="ignore", divide="ignore"):
-            if has_min:
-                up = num / (lo * per)  # area ≤ numerator ÷ minimum
-                if not (ev.bounds[ind.id].min[~np.isnan(ev.bounds[ind.id].min)] > 0).all() or _own(ev, ind.id, "min"):
-                    up = np.where(lo > 0, up, np.nan)  # a minimum ≤ 0 does not bound the area
-                if given is not None:
-                    up = np.where(given, np.nan, up)
-                tighter = up < max_m2  # NaN compares False: no bound; the first of equals keeps it
-                max_m2, max_by = np.where(tighter, up, max_m2), np.where(tighter, np.int16(j), max_by)
-            if has_max:
-                down = np.where(hi > 0, num / (hi * per), np.nan)  # area ≥ numerator ÷ maximum
-                down = np.where((hi == 0) & (num > 0), np.inf, down)  # a maximum of 0: no area will do
-                if given is not None:
-                    down = np.where(given, np.nan, down)
-                tighter = down > min_m2
-                min_m2, min_by = np.where(tighter, down, min_m2), np.where(tighter, np.int16(j), min_by)
-        upper.append(up)
-        lower.append(down)
-        unsized.append((num, lo, hi, given))
-    return Sizing(ev, inds, min_m2, max_m2, min_by, max_by, upper, lower, unsized)
+        if given is not None and not given.any():
+            given = None
+        b = ev.bounds[ind.id].min
+        check_min = bool(has_min and (not (b[~np.isnan(b)] > 0).all() or _own(ev, ind.id, "min")))
+        spec = _Bound(num, ind.scale, lo, hi, _per_m2(ind.denominator), given, has_min, has_max, check_min)
+        specs.append(spec)
+    # row blocks that fit in the cache: the scratch arrays stay there, the rows are read once per side
+    buf, tighter = np.empty(min(n, CHUNK)), np.empty(min(n, CHUNK), dtype=bool)
+    for start in range(0, n, CHUNK):
+        rows = slice(start, min(start + CHUNK, n))
+        k = rows.stop - rows.start
+        b, t = buf[:k], tighter[:k]
+        hi_m2, hi_by, lo_m2, lo_by = max_m2[rows], max_by[rows], min_m2[rows], min_by[rows]  # views
+        for j, spec in enumerate(specs):
+            if spec.num is None:
+                continue
+            with np.errstate(invalid="ignore"):
+                if spec.has_min:  # area ≤ numerator ÷ minimum; NaN compares False; the first of equals keeps it
+                    np.less(spec.fill("min", b, rows), hi_m2, out=t)
+                    np.copyto(hi_m2, b, where=t)
+                    np.copyto(hi_by, np.int16(j), where=t)
+                if spec.has_max:  # area ≥ numerator ÷ maximum
+                    np.greater(spec.fill("max", b, rows), lo_m2, out=t)
+                    np.copyto(lo_m2, b, where=t)
+                    np.copyto(lo_by, np.int16(j), where=t)
+    return Sizing(ev, inds, min_m2, max_m2, min_by, max_by, specs)
 
 
 # -- presentation of one row ---------------------------------------------------------------------

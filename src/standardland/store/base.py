@@ -254,3 +254,12 @@ class Store(ABC):
     @abstractmethod
     def rulesets(self) -> list[dict]:
         """Every stored rule-set document, ordered by layer and id."""
+
+    # -- what-if reports
+    @abstractmethod
+    def put_whatif(self, report: dict, created_by: str | None = None) -> int:
+        """Store a what-if report; its new id."""
+
+    @abstractmethod
+    def whatif_report(self, report_id: int) -> dict | None:
+        """A stored what-if report (None when unknown)."""

@@ -693,6 +693,23 @@ class SQLStore(Store):
         return [json.loads(r[0]) for r in rows]
 
 
+    # -- what-if reports -------------------------------------------------------------------
+    def put_whatif(self, report: dict, created_by: str | None = None) -> int:
+        """Store a what-if report (JSON) with its draft's name and author; its new id."""
+        with self.engine.begin() as conn:
+            return int(conn.execute(text("INSERT INTO whatif_reports (draft, report, created_by) VALUES (:d, :r, :c) "
+                                         "RETURNING id"),
+                                    {"d": str(report.get("draft"))[:200], "c": created_by,
+                                     "r": json.dumps(report, ensure_ascii=False, default=str)}).scalar_one())
+
+    def whatif_report(self, report_id: int) -> dict | None:
+        """The stored what-if report ``report_id`` with its id and creation time (None when unknown)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(text("SELECT report, created_at FROM whatif_reports WHERE id = :i"),
+                               {"i": int(report_id)}).first()
+        return None if row is None else {**json.loads(row[0]), "id": int(report_id), "created_at": str(row[1])}
+
+
 class SQLiteStore(SQLStore):
     """The embedded default: one SQLite file, WKB geometry, a grid-cell index (:mod:`.tiles`)."""
 

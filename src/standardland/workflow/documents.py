@@ -177,7 +177,26 @@ def check_document(v: dict, *, lang: str = "zh", geometry=None) -> str:
               (label("doc_decision_date", lang), long_date(v.get("decision_date"), lang))]
     return _render(lang, label("doc_check_title", lang), header, parcel=parcel, sketch=parcel_sketch(geometry),
                    notes=v.get("notes"), requirements=indicator_rows(v["indicators"], lang),
-                   verdict=v["verdict"])
+                   verdict=v["verdict"], sections=advice_sections(v.get("advice"), lang))
+
+
+def advice_sections(adv: dict | None, lang: str) -> list[dict]:
+    """The "整改建议 / Advice" section of a failing or incomplete check: one row per lever (the smallest
+    change that passes that indicator, :mod:`standardland.rules.advice`), the land's, the smallest
+    overall change and the land-sizing interval; none for a pass."""
+    if not adv:
+        return []
+    rows = [[_indicator_name(lv["indicator"], lang), lv["text"]] for lv in adv.get("levers", [])]
+    if adv.get("land") and adv["land"].get("text"):
+        rows.append([label("advice_sizing", lang), adv["land"]["text"]])
+    if adv.get("within") is not None:
+        rows.append(["", label("advice_within", lang).replace("{pct}", f"{adv['within'] * 100:.1f}%")])
+    if adv.get("sizing"):
+        rows.append([label("advice_sizing", lang), adv["sizing"]["text"]])
+    if not rows:
+        return []
+    return [{"title": label("advice_title", lang), "columns": [label("indicator", lang), label("advice_title", lang)],
+             "rows": rows}]
 
 
 def _app_header(app: dict, lang: str) -> list:
