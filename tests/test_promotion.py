@@ -395,3 +395,32 @@ def test_output_comes_from_the_production_review_when_there_is_one(park_store):
                                         "projects": 1, "missing": 0, "ids": [app_id]}]
     _, projects = R.promotion_frame(s, SAMPLE_PARK_CODE)
     assert projects.set_index("id").loc[app_id, "output_source"] == "production_review"
+
+
+def test_output_is_grouped_by_the_stored_chains(park_store):
+    """With chains stored (the sample's three), the card groups output by the chain of each project's
+    industry; a project outside every chain is under "—"."""
+    from test_workflow import WHO as W, advance
+
+    from standardland.chains import application_chains
+
+    s = park_store
+    app_id = advance(s, "review_passed")  # industry 39 (a division): inside no segment of the sample chains
+    P.update(s, W["planner"], app_id, {"signed_on": "2024-05-15", "started_on": "2024-06-11",
+                                        "commissioned_on": "2026-01-10"})
+    assert app_id not in application_chains(s, SAMPLE_PARK_CODE)
+    assert application_chains(s, "no-such-park") is None  # no chain at all: the card groups by division
+    card = R.park_scorecard(s, SAMPLE_PARK_CODE, 2026)
+    assert card["output_grouped_by"] == "chain" and [g["chain"] for g in card["output_by_chain"]] == ["—"]
+    # the same project in class 3911 (计算机整机制造) lies in the smart-manufacturing chain's midstream (391)
+    with s.engine.begin() as conn:
+        from sqlalchemy import text
+
+        doc = json.loads(conn.execute(text("SELECT project FROM applications WHERE id = :i"), {"i": app_id}).scalar())
+        doc["industry_code"] = "3911"
+        conn.execute(text("UPDATE applications SET project = :p WHERE id = :i"),
+                     {"p": json.dumps(doc, ensure_ascii=False), "i": app_id})
+    assert application_chains(s, SAMPLE_PARK_CODE)[app_id] == "智能制造产业链（示例）"
+    card = R.park_scorecard(s, SAMPLE_PARK_CODE, 2026)
+    assert [(g["chain"], g["output_wan_yuan"], g["ids"]) for g in card["output_by_chain"]] == [
+        ("智能制造产业链（示例）", 75000.0, [app_id])]

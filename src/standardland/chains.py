@@ -704,6 +704,32 @@ def stored_chains(store) -> list[Chain]:
     return [parse_chain(d) for d in store.chains()]
 
 
+def application_chains(store, park: str | None = None, lang: str = "zh") -> dict[int, str] | None:
+    """Each application's chain by its project's industry, as the name in ``lang`` (the first chain
+    by code when the industry lies in several): the grouping of the annual scorecard's output.
+
+    Only chains of ``park`` (or of no park) count; an application whose industry does not resolve,
+    or lies in no chain, is left out. Every application is classified, whatever its state: the
+    scorecard decides which ones it counts. ``None`` when the park has no chain at all.
+    """
+    from .rules.project import resolve_industry
+
+    chains = sorted((c for c in stored_chains(store) if park is None or c.park in (None, park)),
+                    key=lambda c: c.code)
+    if not chains:
+        return None
+    apps = store.applications()
+    inds = []
+    for a in apps:
+        try:
+            inds.append(resolve_industry(a.get("project") or {}))
+        except InputError:
+            inds.append(Industry(error="unreadable"))
+    hits = classify(chains, inds).drop_duplicates("row")
+    names = {c.code: c.display(lang) for c in chains}
+    return {int(apps[r]["id"]): names[c] for r, c in zip(hits["row"], hits["chain"], strict=True)}
+
+
 def park_members(store, chains: list[Chain], *, reveal: bool = True) -> dict[str, list[Member]]:
     """Each chain's members in the park: leader, listed members and applications by industry
     (``reveal``: see :func:`application_members`)."""

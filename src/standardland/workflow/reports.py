@@ -315,7 +315,11 @@ def park_scorecard(store, park: str, year: int, *, chain: Mapping | None = None,
 
     if not isinstance(year, int) or isinstance(year, bool) or not 1900 <= year <= 2199:
         raise InputError(f"{year!r} is not a year", field="year", expected="a year from 1900 to 2199")
+    from ..chains import application_chains
+
     parcels, projects = promotion_frame(store, park)
+    if chain is None:
+        chain = application_chains(store, park)  # None when the park has no chain: by industry division
     _, classes = mu_classes(store.parcels(ParcelQuery(park=park)), weights)
     name = services.parks(store).set_index("code").loc[park, "name"]
     return {"park": park, "park_name": name, **scorecard(parcels, projects, year, chain=chain, classes=classes)}
