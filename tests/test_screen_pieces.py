@@ -232,3 +232,13 @@ def test_a_row_limit_stops_the_typed_read_at_the_first_row_beyond(tmp_path):
     assert len(sio.read_table(path, limits=sio.ReadLimits(max_rows=50))) == 50
     with pytest.raises(TooLarge, match="'p.csv' has more than 49 rows"):
         sio.read_table(path, limits=sio.ReadLimits(max_rows=49))
+
+
+@pytest.mark.parametrize("text", ["decision_date,industry_code,far\n", "decision_date,industry_code,far"])
+def test_a_header_alone_screens_to_a_header(tmp_path, rules, text):
+    path = tmp_path / "p.csv"
+    path.write_text(text, encoding="utf-8")
+    assert len(sio.read_table(path)) == 0
+    res = screening.screen_csv(sio.csv_layout(path), tmp_path / "o.csv", rules)
+    assert res["rows"] == 0
+    assert (tmp_path / "o.csv").read_text(encoding="utf-8-sig").startswith("industry_label,industry_error,verdict,")
