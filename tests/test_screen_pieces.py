@@ -223,3 +223,22 @@ def test_cli_screen_names_the_encoding_and_headers_and_localises_the_workbook(tm
     p = _cli("screen", str(path), "--out", str(tmp_path / "en.csv"), "--db", db, "--lang", "en")
     assert (tmp_path / "en.csv").read_text(encoding="utf-8-sig").startswith("Project name,Industry,")
     assert en["Verdict"].tolist() == zh["结论"].tolist()
+
+
+def test_a_row_limit_stops_the_typed_read_at_the_first_row_beyond(tmp_path):
+    from standardland.errors import TooLarge
+
+    path = _write(_table(50), tmp_path / "p.csv")
+    assert len(sio.read_table(path, limits=sio.ReadLimits(max_rows=50))) == 50
+    with pytest.raises(TooLarge, match="'p.csv' has more than 49 rows"):
+        sio.read_table(path, limits=sio.ReadLimits(max_rows=49))
+
+
+@pytest.mark.parametrize("text", ["decision_date,industry_code,far\n", "decision_date,industry_code,far"])
+def test_a_header_alone_screens_to_a_header(tmp_path, rules, text):
+    path = tmp_path / "p.csv"
+    path.write_text(text, encoding="utf-8")
+    assert len(sio.read_table(path)) == 0
+    res = screening.screen_csv(sio.csv_layout(path), tmp_path / "o.csv", rules)
+    assert res["rows"] == 0
+    assert (tmp_path / "o.csv").read_text(encoding="utf-8-sig").startswith("industry_label,industry_error,verdict,")

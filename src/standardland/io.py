@@ -310,10 +310,10 @@ def read_project_csv(source: str | Path | bytes, *, encoding: str, name: str, li
 
     if isinstance(source, (bytes, bytearray)):
         header = bytes(source[:source.find(b"\n") + 1 or len(source)])
-        stream = pa.BufferReader(source)
+        stream, no_rows = pa.BufferReader(source), len(source) <= len(header)
     else:
-        header = _header_line(Path(source))[0]
-        stream = str(source)
+        header, start = _header_line(Path(source))
+        stream, no_rows = str(source), start >= Path(source).stat().st_size
     names = _header_names(header, encoding)
     if not names:
         raise InputError(f"'{name}' has no header row", field="file", expected="a CSV with a header row")
@@ -323,7 +323,9 @@ def read_project_csv(source: str | Path | bytes, *, encoding: str, name: str, li
     copts = pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[""],
                                  strings_can_be_null=True, quoted_strings_can_be_null=True)
     try:
-        if limits.max_rows is None:
+        if no_rows:  # a header alone (perhaps without its line end)
+            table = pa.table({n: pa.array([], pa.string()) for n in names})
+        elif limits.max_rows is None:
             table = pacsv.read_csv(stream, read_options=ropts, parse_options=popts, convert_options=copts)
         else:  # stop at the first batch beyond the limit
             batches, n = [], 0

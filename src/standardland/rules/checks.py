@@ -134,11 +134,16 @@ def parse_project_table(df: pd.DataFrame, cat: Catalogue | None = None) -> pd.Da
             quantities[k], probs = read_numbers(df[k].to_numpy(dtype=object), spec)
             found += probs
     dates, nuisance = _typed_dates(df), _typed_nuisance(df)
+    fields = project_fields(cat)
+    # Arrow-held text with no empty cell: what the text check gives (text kept, missing missing), not copied
+    plain = {k: df[k].array for k in df.columns
+             if k in fields and fields[k].kind in ("text", "code") and _arrow_text(df[k])}
     cells = {k: df[k].to_numpy(dtype=object) for k in df.columns
              if k not in qty and k != "industries" and not unknown_fields([k], cat, table=True)
-             and not (k == "decision_date" and dates is not None) and not (k == "nuisance_class" and
-                                                                          nuisance is not None)}
+             and k not in plain and not (k == "decision_date" and dates is not None)
+             and not (k == "nuisance_class" and nuisance is not None)}
     cols, probs = validate_columns(cells, quantities, cat)
+    cols.update(plain)
     if dates is not None:  # validated by the reader: the column's absence from cells is no problem
         probs = [p for p in probs if not (p.field == "decision_date" and p.index == -1)]
         cols["decision_date"] = dates
@@ -186,12 +191,15 @@ def parse_project_table(df: pd.DataFrame, cat: Catalogue | None = None) -> pd.Da
     return out
 
 
-def _as_read(raw: pd.Series, checked: np.ndarray):
+def _arrow_text(col: pd.Series) -> bool:
+    """Arrow-held text with no empty cell (as :func:`standardland.io.read_project_csv` gives it)."""
+    return getattr(col.dtype, "storage", None) == "pyarrow" and not col.eq("").any()
+
+
+def _as_read(raw: pd.Series, checked):
     """A text column as :func:`~standardland.rules.fields.check_text` gives it (blank text missing),
     or the column itself when it is Arrow-held text with no empty cell (the same cells, not copied)."""
-    if getattr(raw.dtype, "storage", None) == "pyarrow" and not raw.eq("").any():
-        return raw.array
-    return checked
+    return raw.array if _arrow_text(raw) else checked
 
 
 def _typed_nuisance(df: pd.DataFrame) -> np.ndarray | None:
@@ -226,7 +234,8 @@ def _distinct_rows(arrays: list[np.ndarray], n: int) -> tuple[np.ndarray, np.nda
     first row of each combination."""
     combined = np.zeros(n, dtype=np.int64)
     for a in arrays:
-        c, u = pd.factorize(pd.Series(a, dtype=object), use_na_sentinel=True)
+        held = isinstance(a, pd.api.extensions.ExtensionArray)  # Arrow text: factorized in C++
+        c, u = pd.factorize(a if held else pd.Series(a, dtype=object), use_na_sentinel=True)
         combined, _ = pd.factorize(combined * (len(u) + 1) + (c + 1))  # re-compacted: no overflow
         combined = combined.astype(np.int64)
     codes, uniq = pd.factorize(combined)
