@@ -67,7 +67,7 @@ def test_a_rule_set_dated_in_chinese_form_is_kept_in_iso_form():
     assert e.value.field == "effective_from"
 
 
-def test_date_options_of_the_cli_and_api_take_every_accepted_form():
+def test_the_cli_date_options_take_every_accepted_form():
     from standardland import services
 
     assert services.decision_date("2024年3月1日") == services.decision_date("2024/3/1") == date(2024, 3, 1)

@@ -574,7 +574,7 @@ def aoi_from_file(path):
 
 
 def decision_date(value) -> date:
-    """A date option (``--on``, ``--as-of``, ``?today=``) in any form :mod:`standardland.dates` accepts."""
+    """A CLI date option (``--on``, ``--as-of``, ``--today``) in any form :mod:`standardland.dates` accepts."""
     from .dates import parse_date
 
     return parse_date(value, "date")
