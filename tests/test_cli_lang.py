@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from standardland import labels
 from standardland.sample import load_reference_data
 from standardland.store import open_store
-from standardland.workflow import applications as A
+from standardland.workflow import reports
 from test_workflow import advance
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +43,7 @@ def db(tmp_path_factory):
     store = open_store(url, create=True)
     load_reference_data(store, with_sample=True)
     advance(store, "agreement_signed")
-    assert A.deadline_list(store, today=__import__("datetime").date(2026, 6, 1))
+    assert reports.deadline_list(store, today=date(2026, 6, 1))
     store.close()
     return url
 

@@ -195,7 +195,7 @@ def test_incomplete_and_not_applicable_show_their_reasons(browser, site):
     assert first["verdict"] == "incomplete"
     reasons = {it["id"]: it["reason"] for it in first["indicators"]
                if it["status"] in ("missing", "incomplete", "not_applicable")}
-    assert reasons["far"].startswith("no value for far")
+    assert reasons["far"].startswith("缺少容积率（far）的数值")  # the zh page shows zh reasons
     page, _, _ = _page(browser, base, "/map")
     page.click("#sl-advanced")  # the JSON editor
     page.fill("#sl-project", json.dumps(project, ensure_ascii=False))

@@ -29,7 +29,6 @@ the verdict and the failure counts, so it never lifts a parcel over a failed fil
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -40,6 +39,7 @@ import shapely
 
 from . import codes as codelists
 from . import crs as crsmod
+from . import labels
 from .errors import InputError
 from .industry import CODE_EDITIONS, Industry, resolve
 
@@ -58,13 +58,6 @@ _MEMBER_KEYS = {"name", "segment", "parcel_code", "industry_code", "industry_cod
 
 # -- labels ---------------------------------------------------------------------------------------
 
-@cache
-def _labels() -> dict:
-    from .resources import web
-
-    return json.loads(web("i18n.json").read_text(encoding="utf-8"))
-
-
 def label(key: str, lang: str = "zh", **values) -> str:
     """The ``web/i18n.json`` label ``key`` in ``lang``, ``{names}`` filled with ``values``.
 
@@ -73,8 +66,7 @@ def label(key: str, lang: str = "zh", **values) -> str:
     >>> label("chain_stage_upstream", "en")
     'upstream'
     """
-    text = _labels()[key]["en" if lang == "en" else "zh"]
-    return text.format(**values) if values else text
+    return labels.label(key, lang, **values)
 
 
 def distance_text(metres: float) -> str:
@@ -394,6 +386,7 @@ def read_chains(doc) -> list[Chain]:
 
     Examples
     --------
+    >>> import json
     >>> from standardland.resources import geodata
     >>> doc = json.loads(geodata("chains", "sample_chains.json").read_text("utf-8"))
     >>> [c.leader.name for c in read_chains(doc)]

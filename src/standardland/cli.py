@@ -1051,9 +1051,9 @@ def register_export(out_file: Path = typer.Argument(..., help="Output .xlsx (for
     CLI's language (登记簿 by default; ``--lang en``), states and verdicts in words; a .csv keeps the
     canonical columns and values."""
     from .tables import write_table
-    from .workflow import applications
+    from .workflow import reports
 
-    frame = applications.register_frame(_open(db))
+    frame = reports.register_frame(_open(db))
     if out_file.suffix.lower() == ".xlsx" and len(frame):
         frame["state"] = frame["state"].map(lambda s: label(f"state_{s}", lang(), default=s))
         frame["verdict"] = frame["verdict"].map(lambda v: label(v, lang(), default=v), na_action="ignore")

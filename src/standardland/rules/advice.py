@@ -267,12 +267,9 @@ def _levers(adv: Advice) -> list[Lever]:
 def texts(lang: str) -> dict[str, str]:
     """The advice texts in ``lang`` (``zh`` | ``en``): the ``advice_*`` keys of ``web/i18n.json``,
     without the prefix."""
-    import json
+    from ..labels import family
 
-    from ..resources import web
-
-    doc = json.loads(web("i18n.json").read_text(encoding="utf-8"))
-    return {k[len("advice_"):]: v[lang] for k, v in doc.items() if k.startswith("advice_")}
+    return family("advice_", lang)
 
 
 def _round(v: float, up: bool, digits: int = 2) -> float:
