@@ -98,7 +98,8 @@ def test_every_list_and_export_applies_the_visibility_rule(two_applicants):
     assert b_app in b_dl and a_app not in b_dl
     assert {a_app, b_app} <= ids("deadlines", tokens["planner"], "application_id")
     # the Excel register
-    reg = pd.read_excel(io.BytesIO(httpx.get(f"{base}/api/v1/applications.xlsx", headers=_h(b_token)).content))
+    reg = pd.read_excel(io.BytesIO(httpx.get(f"{base}/api/v1/applications.xlsx?lang=en",
+                                             headers=_h(b_token)).content))
     assert b_app in set(reg["id"]) and a_app not in set(reg["id"]) and set(reg["applicant"]) == {"applicant-b"}
     # one application's audit trail and documents
     assert httpx.get(f"{base}/api/v1/applications/{a_app}/audit", headers=_h(b_token)).status_code == 404

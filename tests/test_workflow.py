@@ -356,8 +356,13 @@ def test_happy_path_over_http(api):
 
     import pandas as pd
 
-    reg = pd.read_excel(io.BytesIO(xlsx.content))
-    assert reg.set_index("id").loc[app_id, "state"] == "closed"
+    # people's register: a sheet named 登记簿 with Chinese headers and states in words (?lang=en: English)
+    reg = pd.read_excel(io.BytesIO(xlsx.content), sheet_name="登记簿")
+    assert reg.set_index("编号").loc[app_id, "办理状态"] == "已办结"
+    en = httpx.get(f"{base}/api/v1/applications.xlsx?lang=en", headers=_h(tokens, "viewer"))
+    reg = pd.read_excel(io.BytesIO(en.content), sheet_name="register")
+    assert reg.set_index("id").loc[app_id, "state"] == "Closed"
+    assert httpx.get(f"{base}/api/v1/applications.xlsx?lang=fr", headers=_h(tokens, "viewer")).status_code == 400
     wf = httpx.get(f"{base}/api/v1/workflow").json()
     assert "stateDiagram-v2" in wf["mermaid"] and len(wf["transitions"]) == len(workflow.TRANSITIONS)
     dash = httpx.get(f"{base}/api/v1/parks/yantai-hitech-intl/dashboard").json()

@@ -1053,11 +1053,13 @@ def register_export(out_file: Path = typer.Argument(..., help="Output .xlsx (for
     from .tables import write_table
     from .workflow import reports
 
-    frame = reports.register_frame(_open(db))
-    if out_file.suffix.lower() == ".xlsx" and len(frame):
-        frame["state"] = frame["state"].map(lambda s: label(f"state_{s}", lang(), default=s))
-        frame["verdict"] = frame["verdict"].map(lambda v: label(v, lang(), default=v), na_action="ignore")
-    path = write_table(frame, out_file, sheet="sheet_register", lang=lang())
+    store = _open(db)
+    frame = reports.register_frame(store)
+    if out_file.suffix.lower() == ".xlsx":
+        out_file.write_bytes(reports.register_workbook(store, lang=lang()))
+        path = out_file
+    else:
+        path = write_table(frame, out_file)
     if as_json:
         _dump({"file": str(path), "applications": len(frame)})
     else:

@@ -114,10 +114,10 @@ class WorkflowFactory:
         @r.get("/applications.xlsx", summary="The application register as Excel",
                response_class=Response, responses={200: {"content": {
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
-        def register(request: Request, ident=anyone):
-            from ..tables import xlsx_bytes
-
-            body = xlsx_bytes(reports.register_frame(request.app.state.store, ident))
+        def register(request: Request, lang: str = Query("zh", pattern="^(zh|en)$",
+                                                         description="sheet name, headers, states: zh or en"),
+                     ident=anyone):
+            body = reports.register_workbook(request.app.state.store, ident, lang)
             return Response(body, headers={"Content-Disposition": 'attachment; filename="applications.xlsx"'},
                             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

@@ -89,6 +89,20 @@ def register_frame(store, ident: dict | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def register_workbook(store, ident: dict | None = None, lang: str = "zh") -> bytes:
+    """The application register as people open it: an xlsx sheet named (登记簿 / Register) and headed in
+    ``lang``, states and verdicts in words; the CLI's ``register X.xlsx`` and ``GET
+    /api/v1/applications.xlsx`` both write these bytes."""
+    from ..labels import label
+    from ..tables import column_labels, xlsx_bytes
+
+    frame = register_frame(store, ident)
+    if len(frame):
+        frame["state"] = frame["state"].map(lambda s: label(f"state_{s}", lang, default=s))
+        frame["verdict"] = frame["verdict"].map(lambda v: label(v, lang, default=v), na_action="ignore")
+    return xlsx_bytes(frame, sheet_name=label("sheet_register", lang), headers=column_labels(frame.columns, lang))
+
+
 def park_dashboard(store, park: str, *, weights: dict | None = None) -> dict:
     """Counts by status, land offered and used (亩), 亩均 figures and the A–D class distribution."""
     from . import evaluation
