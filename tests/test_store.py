@@ -291,7 +291,7 @@ def test_concurrent_first_starts_migrate_once(store_url, tmp_path):
 
         s = open_store(url)
         with s.engine.connect() as c:
-            assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+            assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
         s.close()
     finally:
         if cleanup:
