@@ -2,12 +2,14 @@
 subprocess, as a ratio to a pyarrow baseline measured in the same run — ``pyarrow.csv.read_csv`` +
 ``pyarrow.csv.write_csv`` of the same CSV, also in a subprocess of the same interpreter — and
 ``--engine dask`` (the CLI's LocalCluster, 2 workers) against ``--engine local``, with a check that the
-two output files are identical.
+two output files are identical. Each figure is wall time and CPU time (user + system of the process and
+the children it waited for — Dask's worker processes included — from ``getrusage``), so the ratio
+can be read on a machine shared with other work too.
 
 The CLI is called as a user calls it (``python -m standardland.cli screen IN --out OUT --db DB --json``),
 so the bench keeps working while the screen internals change. Every subprocess has a time limit.
 
-    python bench/bench_screen.py [--rows 1000000] [--no-dask] [--timeout 3600]
+    python bench/bench_screen.py [--rows 200000 1000000] [--no-dask] [--timeout 3600]
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import resource
 import sys
 import tempfile
 from pathlib import Path
@@ -75,8 +78,21 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _bounded(argv: list[str], timeout: float) -> dict:
+    """:func:`common.run_bounded` with the CPU seconds the run cost (``cpu``)."""
+    c0 = _children_cpu()
+    r = run_bounded(argv, timeout=timeout)
+    r["cpu"] = _children_cpu() - c0
+    return r
+
+
 def _cli(*args: str, timeout: float) -> dict:
-    r = run_bounded([sys.executable, "-m", "standardland.cli", *args], timeout=timeout)
+    r = _bounded([sys.executable, "-m", "standardland.cli", *args], timeout=timeout)
     if r["rc"] != 0:
         tail = (r["stderr"] or r["stdout"])[-2000:]
         raise RuntimeError(f"standardland {args[0]} exited {r['rc']}: {tail}")
@@ -94,7 +110,7 @@ def _screen(src: Path, out: Path, db: str, engine: str, timeout: float) -> dict:
 
 
 def _pyarrow(src: Path, out: Path, timeout: float) -> dict:
-    r = run_bounded([sys.executable, "-c", PYARROW_BASELINE, str(src), str(out)], timeout=timeout)
+    r = _bounded([sys.executable, "-c", PYARROW_BASELINE, str(src), str(out)], timeout=timeout)
     if r["rc"] != 0:
         raise RuntimeError(f"pyarrow baseline failed: {r['stderr'][-2000:]}")
     return r
@@ -135,33 +151,40 @@ def main(rows: int = 1_000_000, dask: bool = True, timeout: float = 3600) -> dic
         if n_out != rows:
             raise RuntimeError(f"screen wrote {n_out} rows for {rows}")
         ratio = loc["seconds"] / base["seconds"]
+        cpu_ratio = loc["cpu"] / max(base["cpu"], 1e-3)
         # the same, net of each side's fixed cost (interpreter, imports, store): what grows with the rows
         net = (loc["seconds"] - fixed["seconds"]) / max(base["seconds"] - base_fixed["seconds"], 1e-3)
         print(f"  pyarrow read_csv + write_csv (subprocess)                  {base['seconds']:8.2f} s  "
-              f"peak RSS {base['peak_rss_mb']:7,.0f} MB")
+              f"(CPU {base['cpu']:6.2f} s)  peak RSS {base['peak_rss_mb']:7,.0f} MB")
         print(f"  standardland screen --engine local                         {loc['seconds']:8.2f} s  "
-              f"peak RSS {loc['peak_rss_mb']:7,.0f} MB  = {ratio:.2f}× pyarrow")
+              f"(CPU {loc['cpu']:6.2f} s)  peak RSS {loc['peak_rss_mb']:7,.0f} MB  = {ratio:.2f}× pyarrow "
+              f"(CPU {cpu_ratio:.2f}×)")
         print(f"    net of fixed costs (a 10-row run: CLI {fixed['seconds']:.2f} s, pyarrow "
               f"{base_fixed['seconds']:.2f} s): {net:.2f}× pyarrow")
         print(f"    (output {(tmp / 'local.csv').stat().st_size / 1e6:,.1f} MB; "
               f"verdicts {loc['summary'].get('verdicts')})")
         res.update(pyarrow_s=base["seconds"], local_s=loc["seconds"], ratio_local_pyarrow=ratio,
-                   ratio_net=net, fixed_s=fixed["seconds"], local_rss_mb=loc["peak_rss_mb"])
+                   ratio_net=net, fixed_s=fixed["seconds"], local_rss_mb=loc["peak_rss_mb"],
+                   pyarrow_cpu_s=base["cpu"], local_cpu_s=loc["cpu"], ratio_cpu=cpu_ratio,
+                   pyarrow_rss_mb=base["peak_rss_mb"])
         res["table"] += [("screen", f"pyarrow read+write, {rows:,} rows: s", f"{base['seconds']:.2f}",
-                          "1 (baseline)"),
+                          f"1 (baseline; CPU {base['cpu']:.1f} s, {base['peak_rss_mb']:,.0f} MB)"),
                          ("screen", f"screen local, {rows:,} rows: s", f"{loc['seconds']:.2f}",
-                          f"{ratio:.2f}× pyarrow (net {net:.2f}×)")]
+                          f"{ratio:.2f}× pyarrow (net {net:.2f}×; CPU {cpu_ratio:.2f}×; "
+                          f"{loc['peak_rss_mb']:,.0f} MB)")]
         if dask:
             dk = _screen(src, tmp / "dask.csv", db, "dask", timeout)
             same = _sha256(tmp / "local.csv") == _sha256(tmp / "dask.csv")
             how = "byte-identical" if same else "DIFFERENT: " + _diff(tmp / "local.csv", tmp / "dask.csv")
             print(f"  standardland screen --engine dask (LocalCluster, 2 workers)  {dk['seconds']:8.2f} s  "
-                  f"peak RSS {dk['peak_rss_mb']:7,.0f} MB  = {dk['seconds'] / loc['seconds']:.2f}× local; "
+                  f"(CPU {dk['cpu']:6.2f} s)  peak RSS {dk['peak_rss_mb']:7,.0f} MB  = "
+                  f"{dk['seconds'] / loc['seconds']:.2f}× local, {dk['seconds'] / base['seconds']:.2f}× pyarrow; "
                   f"outputs {how}")
             res.update(dask_s=dk["seconds"], ratio_dask_local=dk["seconds"] / loc["seconds"],
-                       dask_identical=same, dask_rss_mb=dk["peak_rss_mb"])
+                       dask_identical=same, dask_rss_mb=dk["peak_rss_mb"], dask_cpu_s=dk["cpu"])
             res["table"] += [("screen", f"screen dask (2 workers), {rows:,} rows: s", f"{dk['seconds']:.2f}",
-                              f"{dk['seconds'] / loc['seconds']:.2f}× local"),
+                              f"{dk['seconds'] / loc['seconds']:.2f}× local, "
+                              f"{dk['seconds'] / base['seconds']:.2f}× pyarrow; {dk['peak_rss_mb']:,.0f} MB"),
                              ("screen", "dask output == local output", "yes" if same else "NO", how[:40])]
     print(f"  goal: ≤ 2.5× pyarrow {'met' if ratio <= 2.5 else 'MISSED'} ({ratio:.2f}×)"
           + (f"; dask identical {'yes' if res['dask_identical'] else 'NO'}" if dask else ""))
@@ -172,12 +195,18 @@ def main(rows: int = 1_000_000, dask: bool = True, timeout: float = 3600) -> dic
 
 def cli(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rows", type=int, default=1_000_000, help="project rows to screen (default 1,000,000)")
+    ap.add_argument("--rows", type=int, nargs="+", default=[1_000_000],
+                    help="project rows to screen, one run per size (default 1,000,000)")
     ap.add_argument("--no-dask", dest="dask", action="store_false", help="skip --engine dask")
     ap.add_argument("--timeout", type=float, default=3600,
                     help="seconds allowed per subprocess (default 3600)")
     a = ap.parse_args(argv)
-    return main(a.rows, a.dask, a.timeout)
+    table: list = []
+    runs = {}
+    for n in a.rows:
+        runs[n] = main(n, a.dask, a.timeout)
+        table += runs[n]["table"]
+    return {"runs": runs, "table": table}
 
 
 if __name__ == "__main__":

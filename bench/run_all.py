@@ -1,7 +1,7 @@
 """Run every benchmark and print figures and ratios (not timed tests: nothing here fails a build), then a
 compact table. Each bench runs on its own; one that fails is reported and the others still run.
 
-    python bench/run_all.py                      # full sizes (HTTP: 10 s wrk runs; screen: 1,000,000 rows)
+    python bench/run_all.py                      # full sizes (HTTP: 10 s wrk runs; screen: 200,000 and 1,000,000 rows)
     python bench/run_all.py --quick              # small sizes, to check the harness end to end
     python bench/run_all.py --only http,screen   # a subset: import, engine, matching, http, screen, map
 """
@@ -64,7 +64,8 @@ def run(only=BENCHES, quick: bool = False, rows: int | None = None, duration: fl
                                       duration=duration or (3 if quick else 10))
             elif name == "screen":
                 import bench_screen
-                res = bench_screen.main(rows=rows or (50_000 if quick else 1_000_000))
+                sizes = (rows,) if rows else (50_000,) if quick else (200_000, 1_000_000)
+                res = {"table": [r for n in sizes for r in bench_screen.main(rows=n)["table"]]}
             elif name == "map":
                 import bench_map
                 res = _call(bench_map.main, (1_000,) if quick else (1_000, 10_000, 100_000))
@@ -88,7 +89,7 @@ if __name__ == "__main__":
     ap.add_argument("--quick", action="store_true", help="small sizes: check the harness, not the speed")
     ap.add_argument("--only", default=",".join(BENCHES),
                     help=f"comma-separated subset of {','.join(BENCHES)}")
-    ap.add_argument("--rows", type=int, help="screen rows (default 1,000,000; --quick 50,000)")
+    ap.add_argument("--rows", type=int, help="screen rows (default 200,000 and 1,000,000; --quick 50,000)")
     ap.add_argument("--duration", type=float, help="seconds per wrk run (default 10; --quick 3)")
     ap.add_argument("--parcels", type=int,
                     help="parcels behind the HTTP bench (default 100,000; --quick 20,000)")

@@ -181,5 +181,7 @@ def evaluate_row(docs: list[dict], row: dict, checkpoint: str = "screening") -> 
             lu = "fail" if nuis > pc else "pass"
     status["land_use_class"] = lu
     values = set(status.values())
-    verdict = "fail" if "fail" in values else "incomplete" if "missing" in values else "pass"
+    # a row on which nothing was judged (every status not_applicable) is incomplete, not a pass
+    judged = any(v != "not_applicable" for v in values)
+    verdict = "fail" if "fail" in values else "incomplete" if "missing" in values or not judged else "pass"
     return {"verdict": verdict, "status": status, "min": mins, "max": maxs, "by": by, "out_of_scope": scoped}

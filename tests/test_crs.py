@@ -141,3 +141,38 @@ def test_swapped_and_foreign_coordinates_are_reported():
     assert 0 not in probs
     assert "swapped" in probs[1]
     assert "outside China" in probs[2]
+
+
+def test_source_crs_is_the_one_decision_named_versus_declared():
+    """`crs.source_crs` decides for every reader: declared wins when nothing is named, a named CRS
+    never re-labels a declared one, GCJ-02 may be named over a WGS84/CGCS2000 claim."""
+    from standardland.crs import SourceCRS, source_crs
+    from standardland.errors import CRSError
+
+    assert source_crs(None, "EPSG:4326") == SourceCRS(epsg=4326)
+    assert source_crs("EPSG:4549", None) == SourceCRS(epsg=4549)
+    assert source_crs("4326", "EPSG:4326") == SourceCRS(epsg=4326)
+    assert source_crs("gcj02", "EPSG:4490") == SourceCRS(gcj02=True)
+    for named, declared in [("EPSG:4549", "EPSG:4326"), ("gcj02", "EPSG:4549"), ("EPSG:4490", "EPSG:3857")]:
+        with pytest.raises(CRSError) as e:
+            source_crs(named, declared)
+        assert e.value.field == "crs" and "declares" in e.value.message
+    with pytest.raises(CRSError) as e:
+        source_crs(None, None)
+    assert e.value.field == "crs" and "gcj02" in e.value.expected
+    with pytest.raises(CRSError) as e:
+        source_crs(None, "EPSG:32650")
+    assert e.value.field == "file crs"
+
+
+def test_served_crs_axis_order_comes_from_the_crs_definition():
+    import numpy as np
+    import shapely
+
+    from standardland import crs as crsmod
+
+    sq = shapely.box(121.40, 37.40, 121.41, 37.42)
+    flipped = crsmod.to_axis_order([sq], crsmod.EPSG4490_URI)[0]
+    assert flipped.bounds == (37.40, 121.40, 37.42, 121.41)
+    assert crsmod.to_axis_order(np.array([sq], dtype=object), crsmod.CRS84_URI)[0].equals(sq)
+    assert crsmod.bbox_lonlat(flipped.bounds, crsmod.EPSG4490_URI) == sq.bounds

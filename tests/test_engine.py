@@ -128,10 +128,12 @@ def test_2002_2017_trap_gives_different_floors():
 
 
 def test_class_3_project_on_a_class_1_parcel_is_inadmissible():
-    r = check({"nuisance_class": 3}, parcel(ZJ, land_use="100101"))
+    r = check({"nuisance_class": 3}, parcel(ZJ, land_use="100101"), lang="en")
     lu = item(r, "land_use_class")
-    assert lu["status"] == "fail" and r["verdict"] == "fail"
+    assert lu["status"] == "fail" and r["verdict"] == "fail" and lu["reason_code"] == "land_use_inadmissible"
     assert "class-3 project is inadmissible on class-1" in lu["reason"]
+    zh = item(check({"nuisance_class": 3}, parcel(ZJ, land_use="100101")), "land_use_class")
+    assert zh["reason"] == "3类工业项目不得使用1类工业用地（100101）"  # Chinese unless English is asked for
     assert item(check({"nuisance_class": 1}, parcel(ZJ, land_use="100103")), "land_use_class")["status"] == "pass"
     assert item(check({"nuisance_class": 1}, parcel(ZJ, land_use="0901")), "land_use_class")["status"] == "fail"
     assert item(check({"nuisance_class": None}, parcel(ZJ)), "land_use_class")["status"] == "missing"
@@ -252,7 +254,7 @@ def test_a_commitment_is_its_own_agreement_layer():
     p = parcel(ZJ, investment_intensity_min=280, grade=2)
     r = checks.check({"name": "t", "decision_date": "2020-06-01", "industry_code": "39", "investment_intensity": 300},
                      p, PARKS, RULESETS, checkpoint="acceptance", layers={"agreement": {"investment_intensity_min": 310}},
-                     only={"investment_intensity"})
+                     only={"investment_intensity"}, lang="en")
     inv = item(r, "investment_intensity")
     assert inv["status"] == "fail" and inv["required"]["min"] == 310
     assert inv["governing_layer"] == "agreement" and inv["governing_ruleset"] == "agreement"
@@ -339,3 +341,16 @@ def test_bad_scope_names_the_field(scope, field):
     with pytest.raises(RuleSetError) as e:
         parse_ruleset(doc)
     assert e.value.field == field
+
+
+def test_a_row_on_which_nothing_is_judged_is_incomplete_not_pass():
+    # no rule set, and a parcel land use that names no industrial class: every status is
+    # not_applicable. That is no evidence of compliance, so the verdict must not read "pass".
+    r = checks.check({"name": "t", "decision_date": "2020-06-01", "industry_code": "39", "nuisance_class": 1,
+                      "floor_area_m2": 20_000}, parcel(land_use="1001"), PARKS, [])
+    assert {i["status"] for i in r["indicators"]} == {"not_applicable"}
+    assert r["verdict"] == "incomplete"
+    assert [n["kind"] for n in r["notes"]] == ["nothing_judged"]
+    # with the shipped rule sets the same project is judged (FAR passes), and the note is gone
+    ok = check({"floor_area_m2": 20_000}, parcel(land_use="1001"))
+    assert item(ok, "far")["status"] == "pass" and "nothing_judged" not in [n["kind"] for n in ok["notes"]]

@@ -279,6 +279,22 @@ def test_choropleth_page(browser, site):
     assert outside == []
 
 
+def test_parcels_are_drawn_in_the_palette_the_qgis_styles_read(browser, site):
+    """The page draws with web/palette.json (via its configuration): fill, fill opacity and outlines."""
+    base, _ = site
+    page, _, _ = _page(browser, base, "/map")
+    pal = maps.palette()
+    for status, colour in pal["status"].items():
+        paths = page.locator(f"path.sl-parcel.sl-status-{status}")
+        if not paths.count():
+            continue
+        el = paths.first
+        line = pal["standard"] if status in maps.STANDARD_LAND_STATUSES else pal["parcel"]
+        assert el.get_attribute("fill") == colour, status
+        assert float(el.get_attribute("fill-opacity")) == pal["parcel"]["fillOpacity"]
+        assert el.get_attribute("stroke") == line["stroke"] and float(el.get_attribute("stroke-width")) == line["weight"]
+
+
 def test_large_stores_load_parcels_by_bbox(browser, tmp_path):
     """Beyond the embed limit the page stays small and fetches only the parcels in view from /ogc."""
     url = f"sqlite:///{tmp_path / 'big.db'}"

@@ -24,6 +24,18 @@ from standardland.store import ParcelQuery, open_store
 NAMES = ["高新区标准地（一）", "示例企业 A 项目用地·二期", "烟台市莱山区 <b>&amp;</b> 'quoted'"]
 
 
+def _head() -> str:
+    """The newest migration revision (read from the scripts, so a new migration needs no test edit)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from standardland.store.sql import MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
 def _prepared(n=3, **kw):
     gdf, _ = prepare_parcels(square_parcels(n, names=NAMES[:n] if n <= 3 else None, **kw))
     return gdf
@@ -33,7 +45,7 @@ def test_schema_is_managed_by_alembic(store):
     from sqlalchemy import text
 
     with store.engine.connect() as c:
-        assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == _head()
     store.migrate()  # idempotent
 
 
@@ -291,7 +303,7 @@ def test_concurrent_first_starts_migrate_once(store_url, tmp_path):
 
         s = open_store(url)
         with s.engine.connect() as c:
-            assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
+            assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == _head()
         s.close()
     finally:
         if cleanup:
@@ -305,3 +317,18 @@ def test_versions_snapshot_moves_with_writes(store):
     after = store.versions()
     assert after["parcels_version"] == before["parcels_version"] + 1
     assert after["rulesets_version"] == before["rulesets_version"]
+
+
+def test_parcel_footprints_are_the_bbox_parcels_code_area_and_geometry(park_store):
+    """The import's overlap check reads footprints only; they are exactly what parcels(bbox) holds."""
+    full = park_store.parcels()
+    xmin, ymin, xmax, ymax = full.total_bounds
+    box = (xmin, ymin, (xmin + xmax) / 2, (ymin + ymax) / 2)  # a quarter: some parcels in, some out
+    want = park_store.parcels(ParcelQuery(bbox=box)).sort_values("code").reset_index(drop=True)
+    got = park_store.parcel_footprints(box).sort_values("code").reset_index(drop=True)
+    assert 0 < len(got) < len(full)
+    assert list(got.columns) == ["code", "area_m2", "geometry"] and got.crs.to_epsg() == 4490
+    assert got["code"].tolist() == want["code"].tolist()
+    assert got["area_m2"].tolist() == pytest.approx(want["area_m2"].tolist())
+    assert shapely.equals(got.geometry.values, want.geometry.values).all()
+    assert len(park_store.parcel_footprints((0.0, 0.0, 1.0, 1.0))) == 0

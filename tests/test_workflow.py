@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from standardland.workflow import applications as A
+from standardland.workflow import reports as R
 from standardland.workflow import deadlines, penalties, machine as workflow
 from standardland.errors import ConflictError, InputError, NotFoundError, PermissionDenied
 
@@ -293,15 +294,15 @@ def test_idle_land_day_counts_across_a_leap_year():
 def test_deadlines_list(park_store):
     s = park_store
     app_id = advance(s, "agreement_signed")
-    recs = A.deadline_list(s, today=date(2025, 7, 1), overdue_only=True)
+    recs = R.deadline_list(s, today=date(2025, 7, 1), overdue_only=True)
     rec = next(r for r in recs if r["application_id"] == app_id)
     assert rec["idle_land"]["stage"] == "idle_fee" and rec["idle_land"]["days_late"] == 395
     assert rec["deadlines"][0] == {"kind": "start", "due": "2024-06-01", "status": "overdue"}
-    assert A.deadline_list(s, today=date(2024, 5, 1), overdue_only=True) == []
+    assert R.deadline_list(s, today=date(2024, 5, 1), overdue_only=True) == []
 
 
 def test_dashboard_on_the_sample_park(park_store):
-    d = A.park_dashboard(park_store, "yantai-hitech-intl")
+    d = R.park_dashboard(park_store, "yantai-hitech-intl")
     assert d["parcels"] == 35
     assert d["by_status"]["published"]["parcels"] == 5 and d["land_offered_mu"] == pytest.approx(750, abs=1e-3)
     assert d["by_status"]["in_production"]["parcels"] == 24 and d["by_status"]["under_construction"]["parcels"] == 6

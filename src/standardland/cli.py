@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -31,7 +32,7 @@ from rich.text import Text
 
 from . import __version__, services
 from .errors import StandardlandError
-from .resources import web as web_data
+from .labels import label, lang_from_env, unit_text
 from .tables import clean_text
 from .store import default_url, open_store
 from .units import display
@@ -62,27 +63,27 @@ LANGS = ("zh", "en")
 
 def lang() -> str:
     """The output language: ``--lang`` or ``$STANDARDLAND_LANG``, else Chinese."""
-    v = (os.environ.get("STANDARDLAND_LANG") or "zh").strip().lower()
-    return "en" if v.startswith("en") else "zh"
-
-
-@functools.cache
-def _labels() -> dict:
-    return json.loads(web_data("i18n.json").read_text(encoding="utf-8"))
+    return lang_from_env()
 
 
 def L(key: str, **values) -> str:
     """The label ``key`` of ``web/i18n.json`` in the output language, ``{names}`` filled with ``values``."""
-    text = _labels()[key][lang()]
-    return text.format(**values) if values else text
+    return label(key, lang(), **values)
 
 
 def status_label(status) -> str:
     """A parcel status as the map's legend names it (``published`` → 已公告)."""
-    from .parcels import STATUS_LABELS
+    return label(f"status_{status}", lang(), default=str(status))
 
-    zh, en = STATUS_LABELS.get(status, (status, status))
-    return zh if lang() == "zh" else en
+
+def use_lang(value: Optional[str]) -> None:
+    """Make ``value`` (``--lang``) the output language; anything but zh/en is an input error (exit 2)."""
+    if value is None:
+        return
+    if value.lower() not in LANGS:
+        say((L("cli_error_line"), "bold red"), L("cli_lang_unknown", value=value), console=err)
+        raise typer.Exit(EXIT_INPUT)
+    os.environ["STANDARDLAND_LANG"] = value.lower()
 
 
 def _open(db: Optional[str], *, create: bool = False):
@@ -102,12 +103,7 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version_cal
           language: Optional[str] = typer.Option(None, "--lang", help="Output language: zh (default) or en "
                                                                       "(or $STANDARDLAND_LANG)")):
     """standardland: 标准地 planner — parcels, parks, indicators, checks and matching."""
-    if language is not None:
-        if language.lower() not in LANGS:
-            say(("error", "bold red"), f" --lang: '{language}' is not a language (expected zh or en)",
-                console=err)
-            raise typer.Exit(EXIT_INPUT)
-        os.environ["STANDARDLAND_LANG"] = language.lower()
+    use_lang(language)
 
 
 def lit(value, style: str = "") -> Text:
@@ -146,7 +142,7 @@ def domain_errors(fn):
             if kwargs.get("as_json"):
                 _dump({"error": exc.to_dict()})
             else:
-                say((L("cli_error"), "bold red"), " ", str(exc), console=err)
+                say((L("cli_error_line"), "bold red"), str(exc), console=err)
                 for p in getattr(exc, "problems", [])[5:50]:
                     say("  ", str(p), console=err)
             raise typer.Exit(EXIT_INPUT)
@@ -186,7 +182,7 @@ def tokens_create(role: str = typer.Option(..., "--role", help="viewer | applica
         _dump({"name": name, "role": role, "token": token})
     else:
         out.print(token, markup=False, highlight=False)
-        say("token for '", name, f"' ({role}); it is shown only once", console=err)
+        say(L("cli_token_shown_once", name=name, role=role), console=err)
 
 
 @tokens_app.command("list")
@@ -197,11 +193,11 @@ def tokens_list(db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
     if as_json:
         _dump(recs)
         return
-    t = Table()
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     for c in ("id", "name", "role", "created_at", "revoked"):
-        t.add_column(c)
+        t.add_column(L(f"cli_col_{c}" if c != "name" else "name"))
     for r in recs:
-        add_row(t, *[str(r[c]) for c in ("id", "name", "role", "created_at", "revoked")])
+        add_row(t, *[_yes_no(r[c]) for c in ("id", "name", "role", "created_at", "revoked")])
     out.print(t)
 
 
@@ -216,7 +212,7 @@ def tokens_revoke(token_id: int, db: Optional[str] = DbOpt, as_json: bool = Json
     if as_json:
         _dump({"revoked": token_id})
     else:
-        out.print(f"revoked token {token_id}")
+        say(L("cli_token_revoked", id=token_id))
 
 
 @app.command()
@@ -264,21 +260,23 @@ def demo(db: Optional[str] = DbOpt, out_dir: Path = typer.Option(Path("demo-out"
          host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
          as_json: bool = JsonOpt):
     """Load the sample park (烟台高新区 国际招商产业园, illustrative), run the main job and serve it."""
-    from .sample import load_reference_data
+    from .cli_promotion import print_scorecard
+    from .sample import SAMPLE_PARK_CODE, add_sample_promotion, load_reference_data
+    from .workflow.reports import park_scorecard
 
     store = _open(db, create=True)
     loaded = load_reference_data(store)
+    loaded["promotion"] = add_sample_promotion(store)  # illustrative 2021 records: the scorecard below
     summary = services.park_summary(store)
     out_dir.mkdir(parents=True, exist_ok=True)
-    from . import io as sio
-
-    gpkg = sio.write_parcels_file(store.parcels(), out_dir / "parcels.gpkg")
+    gpkg = services.export_parcels(store, store.parcels(), out_dir / "parcels.gpkg", lang=lang())  # QGIS style too
     example = json.loads((Path(__file__).parent / "examples" / "project.json").read_text(encoding="utf-8"))
     std = [r["code"] for r in services.parcel_records(store.parcels()) if r["status"] == "published"]
     verdict = services.check_project(store, example, std[0])
     ranked = services.match_project(store, example, top=5)
     if as_json:
-        _dump({"loaded": loaded, "summary": summary, "geopackage": str(gpkg), "check": verdict, "match": ranked})
+        _dump({"loaded": loaded, "summary": summary, "geopackage": str(gpkg), "check": verdict, "match": ranked,
+               "scorecard": park_scorecard(store, SAMPLE_PARK_CODE, 2021)})
         return
     say(("standardland demo", "bold"), " — store ", store.url)
     say(_loaded_text(loaded))
@@ -292,6 +290,7 @@ def demo(db: Optional[str] = DbOpt, out_dir: Path = typer.Option(Path("demo-out"
     say("GeoPackage written: ", str(gpkg))
     _print_check(verdict)
     _print_match(ranked)
+    print_scorecard(park_scorecard(store, SAMPLE_PARK_CODE, 2021))
     if serve_it:
         _serve(host, port, store.url)
 
@@ -343,10 +342,12 @@ def parcels_import(file: Path, layer: Optional[str] = typer.Option(None, help="L
 @domain_errors
 def parcels_export(file: Path, status: Optional[str] = typer.Option(None), db: Optional[str] = DbOpt,
                    as_json: bool = JsonOpt,
-                   xlsx_lang: Optional[str] = typer.Option(None, "--lang", help="xlsx header language: zh or en "
-                                                           "(default: the CLI's language)")):
-    """Export parcels: .gpkg (SRS 4490), .geojson (CRS84), .csv or .xlsx (WKT)."""
-    from . import io as sio
+                   xlsx_lang: Optional[str] = typer.Option(None, "--lang", help="xlsx headers and GeoPackage style "
+                                                           "labels: zh or en (default: the CLI's language)"),
+                   style: Optional[str] = typer.Option(None, "--style", help="the QGIS style stored in a .gpkg: "
+                                                       "status (default) or indicator:<property>, e.g. "
+                                                       "indicator:tax_per_mu (the map's quantile choropleth)")):
+    """Export parcels: .gpkg (SRS 4490, with the map's QGIS styles), .geojson (CRS84), .csv or .xlsx (WKT)."""
     from .store import ParcelQuery
 
     store = _open(db)
@@ -361,7 +362,7 @@ def parcels_export(file: Path, status: Optional[str] = typer.Option(None), db: O
     with prog:
         gdf = store.parcels(q)
         cb(len(gdf) // 2, description=f"{L('cli_writing')} {file.name}")
-        path = sio.write_parcels_file(gdf, file, lang=use)
+        path = services.export_parcels(store, gdf, file, lang=use, style=style)
         cb(len(gdf))
     if as_json:
         _dump({"file": str(path), "parcels": len(gdf)})
@@ -429,6 +430,8 @@ def _loaded_text(loaded: dict) -> str:
     text = L("cli_loaded", rulesets=loaded.get("rulesets", 0), boundaries=loaded.get("boundaries", 0))
     if "parcels" in loaded:
         text += L("cli_loaded_parcels", **{k: f"{v:,}" for k, v in loaded["parcels"].items()})
+    if loaded.get("chains"):
+        text += L("chain_loaded", n=loaded["chains"])
     return text
 
 
@@ -444,15 +447,21 @@ def parcels_show(code: str, db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
     t = Table(show_header=False, title=lit(code), box=box.SIMPLE)
     t.add_column(no_wrap=True)
     t.add_column(overflow="fold")
-    labels = _labels()
     for k, v in rec.items():
         if k == "attrs":
             for ak, av in (v or {}).items():  # each attribute on its own row, never a dict repr
                 add_row(t, ak, _plain(av))
             continue
         shown = status_label(v) if k == "status" else _plain(v)
-        add_row(t, labels[k][lang()] if k in labels else k, shown)
+        add_row(t, label(k, lang(), default=k), shown)
     out.print(t)
+
+
+def _yes_no(v) -> str:
+    """A table cell: a flag as 是/否 (yes/no), anything else as :func:`_plain` shows it."""
+    if isinstance(v, bool):
+        return L("doc_yes") if v else L("doc_no")
+    return _plain(v)
 
 
 def _plain(v) -> str:
@@ -676,16 +685,17 @@ FOOTNOTED = ("missing", "not_applicable", "warn", "fail")
 
 
 def _required_text(it: dict) -> str:
-    if it.get("required_text"):
-        return it["required_text"]
-    r = it["required"]
-    if it["operator"] == "between":
-        return f"{display(r['min'])}–{display(r['max'])}"
-    if it["operator"] == ">=":
-        return "≥ " + display(r["min"] if r["min"] is not None else r["advisory_min"])
-    if it["operator"] == "<=":
-        return "≤ " + display(r["max"] if r["max"] is not None else r["advisory_max"])
-    return "—"
+    """An explanation item's requirement in the output language, unit included (``required_text``)."""
+    from .rules.explain import required_text
+
+    unit = None if it.get("unit") in (None, "class") else unit_text(it["unit"], lang())
+    return required_text(it["required"], it["operator"], unit, lang())
+
+
+def _verdict_text(verdict: str) -> str:
+    """A verdict as the headline shows it: 通过 / 不通过 / 资料不全, or PASS / FAIL / INCOMPLETE."""
+    text = L(verdict)
+    return text.upper() if lang() == "en" else text
 
 
 def _print_check(v: dict) -> None:
@@ -695,18 +705,19 @@ def _print_check(v: dict) -> None:
     80-column terminal shows them in full; the table keeps the numbers short."""
     colour = {"pass": "green", "fail": "red", "incomplete": "yellow"}[v["verdict"]]
     notes = v.get("notes") or []
-    say("\n", (v["project"] or "project", "bold"), " on ", v["parcel_code"],
-        f" ({display(v['parcel']['area_mu'])} 亩), decided {v['decision_date']}: ",
-        (v["verdict"].upper(), f"bold {colour}"),
-        f"  ({len(notes)} note{'s' if len(notes) != 1 else ''}, see below)" if notes else "")
+    say("\n", (v["project"] or L("cli_project"), "bold"), " ",
+        L("cli_check_head", parcel=v["parcel_code"], area=display(v["parcel"]["area_mu"]), date=v["decision_date"]),
+        (_verdict_text(v["verdict"]), f"bold {colour}"),
+        (L("cli_note_below") if len(notes) == 1 else L("cli_notes_below", n=len(notes))) if notes else "")
     t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for c in ("indicator", "status", "actual", "required", "by", "v"):
-        t.add_column(c, overflow="fold", no_wrap=c in ("status", "actual", "required", "by", "v"),
+    for key, c in (("indicator", "indicator"), ("status", "status"), ("actual", "actual"),
+                   ("required", "required"), ("cli_col_by", "by"), ("cli_col_v", "v")):
+        t.add_column(L(key), overflow="fold", no_wrap=c in ("status", "actual", "required", "by", "v"),
                      min_width=8 if c == "indicator" else None)
     footnotes: list[str] = []
     sources: dict[str, tuple[str, str]] = {}  # governing rule set → (key letter, its document in words)
     for it in v["indicators"]:
-        status = Text(it["status"], style=STATUS_STYLE.get(it["status"], ""))
+        status = Text(L(it["status"]), style=STATUS_STYLE.get(it["status"], ""))
         src = it.get("governing_ruleset")
         by = Text("")
         if src:
@@ -716,41 +727,88 @@ def _print_check(v: dict) -> None:
         if it.get("reason") and it["status"] in FOOTNOTED:
             footnotes.append(it["reason"])
             status.append(f" [{len(footnotes)}]")
-        required = _required_text(it)
-        if it.get("actual") is not None and it.get("unit") not in (None, "-", "") and not it.get("required_text"):
-            required = f"{required} {it['unit']}"
-        add_row(t, it["name"], status, display(it["actual"]), required, by, (it.get("verified") or "")[:1].upper())
+        add_row(t, it["name"], status, display(it["actual"]), _required_text(it), by,
+                (it.get("verified") or "")[:1].upper())
     out.print(t)
     for src, (k, words) in sources.items():  # the governing documents in people's words, the id second
         say(f"{k}  ", words, f"  · {src}")
-    say("v: V verified, U unverified, I illustrative (the governing value's source)")
+    say(L("cli_v_legend"))
     for i, why in enumerate(footnotes, 1):
         say(f"[{i}] ", why)
     for n in notes:
-        say(("note", "bold yellow"), f" ({n.get('kind')}): ", n.get("message"))
+        kind = str(n.get("kind") or "")
+        say((L("cli_note", kind=kind if lang() == "en" else label(f"note_{kind}", "zh", default=kind)),
+             "bold yellow"), n.get("message"))
     from .cli_analysis import print_advice
 
     print_advice(v)
 
 
+#: ``match``'s exclusion reasons (as rules/matching words them) → their label and its fields
+_EXCLUDED = (
+    (re.compile(r"status: not available"), "excluded_status"),
+    (re.compile(r"outside the area of interest"), "excluded_outside_aoi"),
+    (re.compile(r"area below (?P<ratio>\S+)× the requested area"), "excluded_area_below"),
+    (re.compile(r"area above (?P<ratio>\S+)× the requested area"), "excluded_area_above"),
+    (re.compile(r"not industrial land"), "excluded_not_industrial"),
+    (re.compile(r"land-use class too low for the project's nuisance class"), "excluded_class_too_low"),
+    (re.compile(r"industry on the negative list of (?P<park>.+)"), "excluded_negative"),
+    (re.compile(r"industry not admitted by (?P<park>.+)"), "excluded_not_admitted"),
+)
+
+
+def _excluded_text(why: str) -> str:
+    """One exclusion reason of ``match`` in the output language (an unknown one as it is)."""
+    for pattern, key in _EXCLUDED:
+        hit = pattern.fullmatch(why)
+        if hit:
+            return L(key, **hit.groupdict())
+    return why
+
+
+def _why(indicators: list[dict]) -> str:
+    """Why a ranked parcel is not a clean pass: each failing, missing or warned indicator with its values."""
+    parts = []
+    for it in indicators:
+        if it["status"] not in ("fail", "missing", "warn"):
+            continue
+        text = L("cli_kv", name=it["name"], value=L(it["status"]))
+        if it.get("actual") is not None and it.get("operator"):
+            text += L("cli_why_actual", actual=display(it["actual"]), required=_required_text(it))
+        parts.append(text)
+    return L("cli_list_sep").join(parts)
+
+
 def _print_match(m: dict) -> None:
-    say("\n", ("match", "bold"), " ", m["project"] or "",
-        f": {m['candidates']} of {m['considered']} parcels pass the hard filters",
-        "; excluded: " + ", ".join(f"{why} × {n}" for why, n in m["excluded"].items()) if m["excluded"] else "")
-    t = Table()
-    for c in ("#", "parcel", "亩", "verdict", "fails", "gaps", "headroom", "why"):
-        t.add_column(c, no_wrap=c == "parcel", overflow="fold")
+    say("\n", (L("cli_match"), "bold"), " ", m["project"] or "",
+        L("cli_match_head", candidates=m["candidates"], considered=m["considered"]),
+        L("cli_match_excluded") + L("cli_list_sep").join(f"{_excluded_text(why)} × {n}" for why, n in m["excluded"].items())
+        if m["excluded"] else "")
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for key in ("cli_col_rank", "code", "unit_mu", "verdict", "cli_col_fails", "cli_col_gaps", "cli_col_headroom"):
+        t.add_column(L(key), no_wrap=True, justify="left" if key in ("code", "verdict") else "right")
+    whys = []
     for r in m["results"]:
-        add_row(t, str(r["rank"]), r["parcel_code"], display(r["area_mu"]), r["verdict"], str(r["failed"]),
-                str(r["missing"]), f"{r['headroom']:+.0%}", "; ".join(r["why"]))
+        status = Text(L(r["verdict"]), style={"pass": "green", "fail": "red"}.get(r["verdict"], "yellow"))
+        add_row(t, str(r["rank"]), r["parcel_code"], display(r["area_mu"]), status, str(r["failed"]),
+                str(r["missing"]), f"{r['headroom']:+.0%}")
+        why = _why(r.get("indicators") or [])
+        if why:
+            whys.append((r["rank"], why))
     out.print(t)
+    for rank, why in whys:  # below the table as whole lines: an 80-column terminal shows them in full
+        say(f"{rank}. ", why)
+    from .cli_chains import print_chain_notes
+
+    print_chain_notes(m)  # the industry-chain proximity of each ranked parcel
 
 
 @app.command()
 @domain_errors
 def check(project: Path, parcel: str = typer.Option(..., "--parcel", help="Parcel code"),
           checkpoint: str = typer.Option("screening", help="screening | acceptance | production_review"),
-          lang: str = typer.Option("zh", help="zh | en"), db: Optional[str] = DbOpt, as_json: bool = JsonOpt,
+          language: Optional[str] = typer.Option(None, "--lang", help="zh | en (default: the CLI's language)"),
+          db: Optional[str] = DbOpt, as_json: bool = JsonOpt,
           fmt: Optional[str] = typer.Option(None, "--format", help="html | pdf: write the meeting-ready document"),
           out_file: Optional[Path] = typer.Option(None, "--out", help="Where --format writes the document")):
     """May this project go on this parcel, and why not? Every indicator with its source.
@@ -763,10 +821,11 @@ def check(project: Path, parcel: str = typer.Option(..., "--parcel", help="Parce
     `standardland init` or `standardland rules load`). Notes on the parcel (status, area) do not
     change the exit code.
     """
+    use_lang(language)
     store = _open(db)
     if fmt is not None or out_file is not None:
-        return _write_check_document(store, project, parcel, checkpoint, lang, fmt, out_file)
-    v = services.check_project(store, _read_json(project, "project"), parcel, checkpoint=checkpoint, lang=lang)
+        return _write_check_document(store, project, parcel, checkpoint, lang(), fmt, out_file)
+    v = services.check_project(store, _read_json(project, "project"), parcel, checkpoint=checkpoint, lang=lang())
     if as_json:
         _dump(v)
     else:
@@ -785,22 +844,24 @@ def _write_check_document(store, project: Path, parcel: str, checkpoint: str, la
     doc = services.check_document(store, _read_json(project, "project"), parcel, checkpoint=checkpoint,
                                   lang=lang, fmt=fmt)
     out_file.write_bytes(doc)
-    say("document written: ", str(out_file))
+    say(L("cli_document_written"), str(out_file))
 
 
 @app.command()
 @domain_errors
 def match(project: Path, top: int = typer.Option(10, "--top", min=1, max=1000),
           within: Optional[Path] = typer.Option(None, "--within", help="Area-of-interest polygon file"),
-          lang: str = typer.Option("zh"), db: Optional[str] = DbOpt, as_json: bool = JsonOpt,
+          language: Optional[str] = typer.Option(None, "--lang", help="zh | en (default: the CLI's language)"),
+          db: Optional[str] = DbOpt, as_json: bool = JsonOpt,
           within_advice: Optional[str] = typer.Option(None, "--within-advice",
                                                       help="Only parcels that pass with at most this change, e.g. 10%")):
     """Rank the available parcels for a project, explained per parcel."""
     from .cli_analysis import parse_share
 
+    use_lang(language)
     store = _open(db)
     aoi = services.aoi_from_file(within) if within else None
-    m = services.match_project(store, _read_json(project, "project"), top=top, within=aoi, lang=lang,
+    m = services.match_project(store, _read_json(project, "project"), top=top, within=aoi, lang=lang(),
                                within_advice=parse_share(within_advice, "within-advice") if within_advice else None)
     if as_json:
         _dump(m)
@@ -817,23 +878,44 @@ def screen(input: Path, out_file: Path = typer.Option(..., "--out", help="Output
            checkpoint: str = typer.Option("screening"),
            indicator: Optional[list[str]] = typer.Option(None, "--indicator",
                                                          help="Only these indicator ids (repeatable)"),
+           out_lang: Optional[str] = typer.Option(None, "--lang", help="Output headers: zh or en (an xlsx has "
+                                                  "zh labels by default; a CSV keeps field names unless given)"),
            db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
     """Screen a table of projects (one per row) and write a verdict per row."""
+    from .errors import InputError
+    from .io import ENCODING_LABELS
+
+    if out_lang is not None and out_lang.lower() not in LANGS:
+        raise InputError(f"'{out_lang}' is not an output language", field="lang", expected="zh or en")
     store = _open(db)
-    df = services.read_table(input)
-    prog, cb = _progress(len(df) + 1, f"{L('cli_screening')} {len(df):,} ({engine})")
-    with prog:  # chunks of a twentieth (≥ 5,000 rows) so the bar moves; the last step is the writing
-        res = services.screen_table(store, df, ruleset_ids=ruleset, engine=engine, scheduler=scheduler,
-                                    checkpoint=checkpoint, indicators=indicator or None, progress=cb,
-                                    chunk=max(5_000, -(-len(df) // 20)))
-        cb(len(df), description=f"{L('cli_writing')} {out_file.name}")
-        services.write_table(res, out_file)
-        cb(len(df) + 1)
-    counts = res["verdict"].value_counts().to_dict()
+    prog, cb = _progress(None, f"{L('cli_reading')} {input.name}")
+
+    def on_header(info: dict) -> None:
+        if as_json:
+            return
+        if info.get("encoding"):
+            say(L("cli_screen_encoding"), ENCODING_LABELS[info["encoding"]])
+        renamed = info.get("renamed") or {}
+        say(L("cli_screen_headers"), "; ".join(f"{h} → {f}" for h, f in renamed.items()) if renamed
+            else L("cli_screen_headers_none"))
+
+    stages = {"read": "cli_reading", "evaluated": "cli_screening", "written": "cli_writing",
+              "piece": "cli_screening", "done": "cli_writing"}
+
+    def progress(done: int, total: int, stage: str) -> None:
+        cb(done, total=total, description=f"{L(stages.get(stage, 'cli_screening'))} {input.name} ({engine})")
+
+    with prog:
+        res = services.screen_file(store, input, out_file, ruleset_ids=ruleset, engine=engine, scheduler=scheduler,
+                                   checkpoint=checkpoint, indicators=indicator or None,
+                                   lang=out_lang.lower() if out_lang else None, progress=progress,
+                                   on_header=on_header)
+    counts = res["verdicts"]
     if as_json:
-        _dump({"rows": len(res), "out": str(out_file), "verdicts": {k: int(v) for k, v in counts.items()}})
+        _dump({"rows": res["rows"], "out": str(out_file), "verdicts": counts, "encoding": res.get("encoding"),
+               "headers": res.get("renamed") or {}})
     else:
-        say(f"screened {len(res)} rows → ", str(out_file),
+        say(f"screened {res['rows']} rows → ", str(out_file),
             ": " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
@@ -854,18 +936,28 @@ def rules_show(parcel: str = typer.Option(..., "--parcel"),
     if as_json:
         _dump(res)
         return
-    t = Table(title=lit(f"{parcel} on {res['date']}"))
-    for c in ("indicator", "min", "max", "winner", "layers"):
-        t.add_column(c)
+    t = Table(title=lit(L("cli_rules_title", parcel=parcel, date=res["date"])))
+    for c in ("indicator", "cli_col_min", "cli_col_max", "cli_col_winner", "cli_col_layers"):
+        t.add_column(L(c))
     for it in res["indicators"]:
-        layers = "; ".join(f"{lv['ruleset']}: {display(lv['min']) if lv['min'] is not None else ''}"
-                           f"{'–' + display(lv['max']) if lv['max'] is not None else ''}"
-                           f"{' (' + lv['note'] + ')' if lv.get('note') else ''}"
-                           f"{' [' + lv['severity'] + ']' if lv['severity'] == 'advisory' else ''}"
-                           for lv in it["layers"])
-        add_row(t, f"{it['name_zh']} ({it['unit']})", display(it["min"]), display(it["max"]),
-                " / ".join(x for x in (it["min_by"], it["max_by"]) if x), layers or "no value on file")
+        layers = L("cli_list_sep").join(_layer_value(lv) for lv in it["layers"])
+        unit = unit_text(it["unit"], lang())
+        name = it["name_zh"] if lang() == "zh" else it["name_en"]
+        add_row(t, f"{name} ({unit})" if unit not in ("", "-") else name, display(it["min"]), display(it["max"]),
+                " / ".join(x for x in (it["min_by"], it["max_by"]) if x), layers or L("reason_no_value_on_file"))
     out.print(t)
+
+
+def _layer_value(lv: dict) -> str:
+    """One rule set's value of an indicator in a line: ``national-2023: 1.2–3.0 (note) [advisory]``."""
+    note = lv.get("note")
+    if note == "no value on file":  # the thresholds' own wording of an empty layer
+        note = L("legend_no_value")
+    value = "–".join(display(lv[k]) for k in ("min", "max") if lv[k] is not None)
+    if lv["min"] is None and lv["max"] is not None:
+        value = "≤ " + value
+    parts = [value, f"({note})" if note else "", f"[{L('cli_advisory')}]" if lv["severity"] == "advisory" else ""]
+    return f"{lv['ruleset']}: " + " ".join(p for p in parts if p)
 
 
 @rules_app.command("list")
@@ -879,11 +971,13 @@ def rules_list(db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
     if as_json:
         _dump(recs)
         return
-    t = Table()
-    for c in recs[0].keys() if recs else ["id"]:
-        t.add_column(c)
+    narrow = out.width < NARROW  # the version is in the id; below 100 columns it goes so the ids stay whole
+    cols = [c for c in (recs[0].keys() if recs else ["id"]) if not (narrow and c == "version")]
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=narrow)
+    for c in cols:
+        t.add_column(L(f"cli_col_{c}"), no_wrap=c != "layer", overflow="fold")
     for r in recs:
-        add_row(t, *[str(v) for v in r.values()])
+        add_row(t, *[label(f"layer_{r[c]}", lang(), default=r[c]) if c == "layer" else _yes_no(r[c]) for c in cols])
     out.print(t)
 
 
@@ -897,8 +991,8 @@ def rules_load(file: Path, into: Optional[str] = typer.Option(None, "--into", he
     if as_json:
         _dump(res)
     else:
-        say("loaded rule set ", res["id"], f" ({res['layer']}, {res['rules']} rules, "
-            f"{res['effective_from']} – {res['effective_to'] or 'open'})")
+        say(L("cli_rules_loaded", id=res["id"], layer=label(f"layer_{res['layer']}", lang(), default=res["layer"]),
+              rules=res["rules"], start=res["effective_from"], end=res["effective_to"] or L("cli_open_ended")))
 
 
 @app.command()
@@ -924,25 +1018,55 @@ def deadlines(overdue: bool = typer.Option(False, "--overdue", help="Only applic
               today: Optional[str] = typer.Option(None, "--today", help="YYYY-MM-DD (default: today)"),
               db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
     """What is due or overdue under the signed agreements, with the idle-land stage."""
-    from .workflow import applications
+    from .workflow import reports
 
     d = services.decision_date(today) if today else date.today()
-    recs = applications.deadline_list(_open(db), today=d, overdue_only=overdue)
+    recs = reports.deadline_list(_open(db), today=d, overdue_only=overdue)
     if as_json:
         _dump(recs)
         return
-    t = Table(title=f"deadlines on {d}")
-    for c in ("application", "parcel", "state", "deadline", "due", "status", "idle land"):
-        t.add_column(c)
+    t = Table(title=L("cli_deadlines_title", date=d), box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for c in ("cli_col_application", "code", "cli_col_state", "cli_col_deadline", "cli_col_due", "cli_col_due_status",
+              "cli_col_idle_land"):  # codes and dates whole; words wrap at 80 columns
+        t.add_column(L(c), no_wrap=c in ("cli_col_application", "code", "cli_col_due", "cli_col_due_status"),
+                     overflow="fold", ratio=1 if c in ("cli_col_state", "cli_col_deadline", "cli_col_idle_land") else None)
     for r in recs:
-        for item in r["deadlines"]:
+        for i, item in enumerate(r["deadlines"]):  # the application's own cells on its first line only
             colour = {"overdue": "red", "due": "yellow"}.get(item["status"], "green")
-            add_row(t, str(r["application_id"]), r["parcel_code"], r["state"], item["kind"], item["due"],
-                    lit(item["status"], colour), r["idle_land"]["stage"])
+            first = i == 0
+            idle = (r["idle_land"] or {}).get("stage")
+            add_row(t, str(r["application_id"]) if first else "", r["parcel_code"] if first else "",
+                    label(f"state_{r['state']}", lang(), default=r["state"]) if first else "",
+                    label(f"deadline_{item['kind']}", lang(), default=item["kind"]), item["due"],
+                    lit(label(f"due_{item['status']}", lang(), default=item["status"]), colour),
+                    (label(f"idle_stage_{idle}", lang(), default=idle) if idle else "–") if first else "")
     out.print(t)
 
 
+@app.command("register")
+@domain_errors
+def register_export(out_file: Path = typer.Argument(..., help="Output .xlsx (for people) or .csv (canonical)"),
+                    db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+    """Export the application register, one row per application: an .xlsx sheet named and headed in the
+    CLI's language (登记簿 by default; ``--lang en``), states and verdicts in words; a .csv keeps the
+    canonical columns and values."""
+    from .tables import write_table
+    from .workflow import applications
+
+    frame = applications.register_frame(_open(db))
+    if out_file.suffix.lower() == ".xlsx" and len(frame):
+        frame["state"] = frame["state"].map(lambda s: label(f"state_{s}", lang(), default=s))
+        frame["verdict"] = frame["verdict"].map(lambda v: label(v, lang(), default=v), na_action="ignore")
+    path = write_table(frame, out_file, sheet="sheet_register", lang=lang())
+    if as_json:
+        _dump({"file": str(path), "applications": len(frame)})
+    else:
+        say(L("cli_register_written", n=f"{len(frame):,}"), str(path))
+
+
 from .cli_analysis import register as _register_analysis; _register_analysis(app)  # noqa: E402,E702 size, whatif
+from .cli_promotion import register as _register_promotion; _register_promotion(app)  # noqa: E402,E702 scorecard
+from .cli_chains import register as _register_chains; _register_chains(app)  # noqa: E402,E702 chains
 
 
 def main():  # console-script entry point

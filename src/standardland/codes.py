@@ -17,6 +17,7 @@ def _rows(*parts: str) -> list[dict]:
 
 @dataclass(frozen=True)
 class LandUse:
+    """One entry of the land-use code list (GB/T 21010): code, name, level in the tree and parent code."""
     code: str
     name: str
     level: int
@@ -32,10 +33,6 @@ def land_use_codes() -> dict[str, LandUse]:
 
 #: 用地用海 2023: industrial class (一/二/三类工业用地) per code
 INDUSTRIAL_CLASS = {"100101": 1, "100102": 2, "100103": 3}
-
-
-def industrial_class(land_use_code: str | None) -> int | None:
-    return INDUSTRIAL_CLASS.get(land_use_code or "")
 
 
 def parcel_class(land_use_code) -> float:
@@ -56,6 +53,7 @@ def region_class_by_grade() -> dict[int, int]:
 
 
 def region_class(land_grade: int | None) -> int | None:
+    """The 2008 region class (1–7) of a 土地等别 (land grade 1–15); None when no grade is given."""
     if land_grade is None:
         return None
     return region_class_by_grade().get(int(land_grade))

@@ -115,6 +115,115 @@ def parse_crs(value, *, field: str = "crs") -> SourceCRS:
     return SourceCRS(epsg=epsg)
 
 
+def source_crs(named=None, declared=None) -> SourceCRS:
+    """The CRS an input is read in, from the CRS the user named and the one the file declares.
+
+    One rule for every reader: a CRS must come from somewhere (never guessed), and naming a CRS
+    never silently re-labels a file that declares another. The one exception is GCJ-02: it has no
+    EPSG code, so files in it always claim WGS84 (or CGCS2000); naming ``gcj02`` overrides that claim.
+
+    Parameters
+    ----------
+    named : int, str, pyproj.CRS, SourceCRS or None
+        The CRS named by the user (``--crs``, a form field, a request parameter).
+    declared : int, str, pyproj.CRS, SourceCRS or None
+        The CRS the file itself declares (a ``.prj``, GeoPackage metadata, a GeoJSON ``crs``).
+
+    Returns
+    -------
+    SourceCRS
+        The accepted CRS to read the input in.
+
+    Raises
+    ------
+    CRSError
+        When neither is given (field ``crs``), either is not an accepted CRS, or both are given and
+        disagree (other than GCJ-02 over a WGS84/CGCS2000 claim).
+
+    Examples
+    --------
+    >>> source_crs(declared="EPSG:4549")
+    SourceCRS(epsg=4549, gcj02=False)
+    >>> source_crs("4490", "EPSG:4490")
+    SourceCRS(epsg=4490, gcj02=False)
+    >>> source_crs("gcj02", "EPSG:4326")
+    SourceCRS(epsg=None, gcj02=True)
+    >>> source_crs("EPSG:4549", "EPSG:4326")
+    Traceback (most recent call last):
+    ...
+    standardland.errors.CRSError: crs: the file declares EPSG:4326 but EPSG:4549 was named (expected no --crs for files that declare one, or the same CRS)
+    >>> source_crs()
+    Traceback (most recent call last):
+    ...
+    standardland.errors.CRSError: crs: the input has no CRS (expected --crs EPSG:4490 (or 4326, 4491–4554, 3857, gcj02))
+    """
+    if declared is None and named is None:
+        raise CRSError("the input has no CRS", field="crs",
+                       expected="--crs EPSG:4490 (or 4326, 4491–4554, 3857, gcj02)")
+    if declared is None:
+        return parse_crs(named)
+    found = parse_crs(declared, field="file crs")
+    if named is None:
+        return found
+    chosen = parse_crs(named)
+    gcj_over_wgs = chosen.gcj02 and found.epsg in (4326, 4490)
+    if chosen != found and not gcj_over_wgs:
+        raise CRSError(f"the file declares {found} but {chosen} was named", field="crs",
+                       expected="no --crs for files that declare one, or the same CRS")
+    return chosen
+
+
+# -- CRSs served (OGC API – Features, part 2) ---------------------------------------------
+
+CRS84_URI = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+EPSG4490_URI = "http://www.opengis.net/def/crs/EPSG/0/4490"
+#: the CRSs features are served in: CRS84 (the default, lon/lat) and the storage CRS (lat/lon)
+SERVED_CRS = (CRS84_URI, EPSG4490_URI)
+
+
+@cache
+def latitude_first(uri: str) -> bool:
+    """Whether a CRS's authority axis order puts latitude (northing) first, as EPSG:4490 does.
+
+    Stored coordinates are always x = longitude; a served CRS whose first axis points north
+    gets its coordinates swapped on the way out (and a bbox in it swapped on the way in).
+
+    Examples
+    --------
+    >>> latitude_first(EPSG4490_URI), latitude_first(CRS84_URI)
+    (True, False)
+    """
+    return CRS.from_user_input(uri).axis_info[0].direction == "north"
+
+
+def to_axis_order(geoms_4490, uri: str) -> np.ndarray:
+    """Stored lon/lat geometries in the axis order of ``uri`` (one of :data:`SERVED_CRS`).
+
+    Examples
+    --------
+    >>> to_axis_order([shapely.Point(121.4, 37.5)], EPSG4490_URI)[0].wkt
+    'POINT (37.5 121.4)'
+    >>> to_axis_order([shapely.Point(121.4, 37.5)], CRS84_URI)[0].wkt
+    'POINT (121.4 37.5)'
+    """
+    geoms = np.asarray(geoms_4490, dtype=object)
+    return shapely.transform(geoms, lambda xy: xy[:, ::-1]) if latitude_first(uri) else geoms
+
+
+def bbox_lonlat(values, uri: str) -> tuple[float, float, float, float]:
+    """A bounding box given in the axis order of ``uri`` as ``(min_lon, min_lat, max_lon, max_lat)``.
+
+    Examples
+    --------
+    >>> bbox_lonlat([37.4, 121.4, 37.5, 121.5], EPSG4490_URI)
+    (121.4, 37.4, 121.5, 37.5)
+    >>> bbox_lonlat([121.4, 37.4, 121.5, 37.5], CRS84_URI)
+    (121.4, 37.4, 121.5, 37.5)
+    """
+    a, b, c, d = (float(v) for v in values)
+    return (b, a, d, c) if latitude_first(uri) else (a, b, c, d)
+
+
 # -- Gauss-Krüger zones --------------------------------------------------------------
 
 def gk3_zone(lon):

@@ -68,17 +68,21 @@ class Industry:
     suggestions: tuple[str, ...] = ()
 
     def codes_for(self, edition: str | None) -> tuple[str, ...]:
+        """The resolved GB/T 4754 divisions of ``edition`` (``"2017"`` or ``"2002"``); empty for any other."""
         return self.div2017 if edition == "2017" else self.div2002 if edition == "2002" else ()
 
     @property
     def key2017(self) -> str:
+        """The 2017 divisions joined by ``|`` (the engine's column form)."""
         return "|".join(self.div2017)
 
     @property
     def key2002(self) -> str:
+        """The 2002 divisions joined by ``|`` (the engine's column form)."""
         return "|".join(self.div2002)
 
     def to_dict(self) -> dict:
+        """The resolution as plain data, for JSON answers."""
         return {"label": self.label, "gbt4754_2017": list(self.div2017), "gbt4754_2002": list(self.div2002),
                 "error": self.error, "notes": list(self.notes), "edition": self.edition, "level": self.level,
                 "matched_code": self.matched_code, "sections_2017": list(self.section2017),

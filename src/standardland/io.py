@@ -11,7 +11,9 @@ EPSG:4490), GeoJSON (RFC 7946, CRS84), CSV (UTF-8 with a BOM), xlsx.
 from __future__ import annotations
 
 import codecs
+import csv
 import json
+import re
 import logging
 import zipfile
 from contextlib import contextmanager
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
@@ -36,6 +39,7 @@ log = logging.getLogger("standardland")
 
 @dataclass
 class ReadResult:
+    """What a reader returns: the frame, whether it has geometry, whether the file declared its CRS, and the text encoding and header mapping used."""
     frame: gpd.GeoDataFrame | pd.DataFrame
     has_geometry: bool
     crs_explicit: bool  # the file itself declared its CRS (not an RFC 7946 default)
@@ -146,6 +150,9 @@ def read_table(path: str | Path, *, limits: ReadLimits = NO_LIMITS, name: str | 
     name = name or path.name
     suffix = path.suffix.lower()
     nrows = None if limits.max_rows is None else limits.max_rows + 1
+    if suffix == ".csv" and scope == "project":
+        _check_empty(path, name)
+        return read_project_csv(path, encoding=detect_encoding(path, name), name=name, limits=limits)
     if suffix == ".csv":
         _check_empty(path, name)
         encoding = detect_encoding(path, name)
@@ -177,6 +184,224 @@ def read_table(path: str | Path, *, limits: ReadLimits = NO_LIMITS, name: str | 
         _check_project_headers(df.columns)
         df.attrs.update(encoding=encoding, renamed=renamed)
     return df
+
+
+# -- project tables (screening input): parsed by Arrow, typed by the field table ---------------------
+
+#: bytes of rows per partition when a project CSV is screened in pieces (local chunks, Dask tasks)
+PART_BYTES = 16 << 20
+#: Arrow's names for the encodings :func:`detect_encoding` answers with (Arrow skips a UTF-8 BOM itself;
+#: any other encoding is transcoded to UTF-8 block by block while the file streams)
+_ARROW_ENCODING = {"utf-8": "utf8", "utf-8-sig": "utf8", "gb18030": "gb18030"}
+_FIELDS_COUNT = re.compile(r"Expected (\d+) columns, got (\d+)")
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """A CSV's encoding, header line and where its rows are, so that it can be read in byte ranges."""
+
+    path: Path
+    name: str
+    encoding: str
+    header: bytes  # the header line as in the file (a BOM left out), with its line end
+    start: int  # offset of the first row
+    size: int
+
+    def ranges(self, part_bytes: int = PART_BYTES) -> list[tuple[int, int]]:
+        """Byte ranges ``[start, end)`` of whole rows, about ``part_bytes`` each, in file order.
+
+        A range ends at a line end outside quotes (the parity of the quote characters before it is
+        even: RFC 4180 escapes a quote as two); neither UTF-8 nor GB18030 uses the bytes of ``"`` or
+        a line feed inside a multi-byte character, so the scan works on bytes."""
+        if self.start >= self.size:
+            return []
+        mm = np.memmap(self.path, dtype=np.uint8, mode="r")
+        bounds, pos = [self.start], self.start
+        while pos + part_bytes < self.size:
+            quotes = int(np.count_nonzero(mm[pos:pos + part_bytes] == 34))
+            q, cut = pos + part_bytes, self.size
+            while q < self.size:
+                blk = np.asarray(mm[q:q + (1 << 20)])
+                acc = np.cumsum(blk == 34)
+                nl = np.flatnonzero(blk == 10)
+                even = nl[(quotes + acc[nl]) % 2 == 0]
+                if len(even):
+                    cut = q + int(even[0]) + 1
+                    break
+                quotes += int(acc[-1])
+                q += len(blk)
+            if cut >= self.size:
+                break
+            bounds.append(cut)
+            pos = cut
+        bounds.append(self.size)
+        return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+    def read_range(self, start: int, end: int, *, first_row: int = 0) -> pd.DataFrame:
+        """Rows in bytes ``[start, end)`` as :func:`read_project_csv` reads a whole file; ``first_row``
+        (0-based) is the first one's place in the file (``df.attrs["first_row"]``), so that a problem can
+    name the file's row."""
+        with open(self.path, "rb") as fh:
+            fh.seek(start)
+            data = fh.read(end - start)
+        return read_project_csv(self.header + data, encoding=self.encoding, name=self.name, first_row=first_row)
+
+
+def csv_layout(path: str | Path, name: str | None = None, encoding: str | None = None) -> CsvLayout:
+    """The :class:`CsvLayout` of a project CSV (its encoding from :func:`detect_encoding` unless given)."""
+    path = Path(path)
+    name = name or path.name
+    _check_empty(path, name)
+    encoding = encoding or detect_encoding(path, name)
+    header, start = _header_line(path)
+    return CsvLayout(path, name, encoding, header, start, path.stat().st_size)
+
+
+def _header_line(path: Path) -> tuple[bytes, int]:
+    """The first line (up to a line end outside quotes; a BOM left out) and the offset after it."""
+    with open(path, "rb") as fh:
+        data, end = b"", -1
+        while end < 0:
+            block = fh.read(1 << 16)
+            if not block:
+                break
+            base = len(data)
+            data += block
+            arr = np.frombuffer(data, dtype=np.uint8)
+            acc = np.cumsum(arr == 34)
+            nl = np.flatnonzero(arr[base:] == 10) + base
+            even = nl[acc[nl] % 2 == 0]
+            end = int(even[0]) + 1 if len(even) else -1
+    end = len(data) if end < 0 else end
+    skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    return data[skip:end], end
+
+
+def _header_names(header: bytes, encoding: str) -> list[str]:
+    """The header's names as pandas named them: a blank one ``Unnamed: j``, a repeated one ``x.1``."""
+    text = header.decode("utf-8-sig" if encoding.startswith("utf-8") else encoding)
+    row = next(csv.reader([text.rstrip("\r\n")]), [])
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for j, n in enumerate(row):
+        n = n or f"Unnamed: {j}"
+        k = n
+        while k in seen:
+            seen[n] += 1
+            k = f"{n}.{seen[n]}"
+        seen[k] = 0
+        names.append(k)
+    return names
+
+
+def read_project_csv(source: str | Path | bytes, *, encoding: str, name: str, limits: ReadLimits = NO_LIMITS,
+                     first_row: int = 0) -> pd.DataFrame:
+    """A project CSV (a file, or its bytes with the header line first) parsed by ``pyarrow.csv``, typed by
+    the field table (:mod:`standardland.rules.fields`) and with aliased headers renamed.
+
+    Every cell is read as text; a column whose field is a quantity or an integer choice becomes float64
+    when every cell is a plain number, and ``decision_date`` becomes ``datetime64[ns]`` when every cell
+    is a valid ``YYYY-MM-DD`` date (see :func:`_typed`). A column with a cell that is not stays text,
+    so :func:`standardland.rules.checks.parse_project_table` reports that cell with its row and field
+    exactly as for any table. The encoding is kept in ``df.attrs["encoding"]``, what was renamed in
+    ``df.attrs["renamed"]``."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if isinstance(source, (bytes, bytearray)):
+        header = bytes(source[:source.find(b"\n") + 1 or len(source)])
+        stream, no_rows = pa.BufferReader(source), len(source) <= len(header)
+    else:
+        header, start = _header_line(Path(source))
+        stream, no_rows = str(source), start >= Path(source).stat().st_size
+    names = _header_names(header, encoding)
+    if not names:
+        raise InputError(f"'{name}' has no header row", field="file", expected="a CSV with a header row")
+    ropts = pacsv.ReadOptions(column_names=names, skip_rows=1, encoding=_ARROW_ENCODING[encoding],
+                              block_size=1 << 22)
+    popts = pacsv.ParseOptions(newlines_in_values=True)
+    copts = pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[""],
+                                 strings_can_be_null=True, quoted_strings_can_be_null=True)
+    try:
+        if no_rows:  # a header alone (perhaps without its line end)
+            table = pa.table({n: pa.array([], pa.string()) for n in names})
+        elif limits.max_rows is None:
+            table = pacsv.read_csv(stream, read_options=ropts, parse_options=popts, convert_options=copts)
+        else:  # stop at the first batch beyond the limit
+            batches, n = [], 0
+            with pacsv.open_csv(stream, read_options=ropts, parse_options=popts, convert_options=copts) as rd:
+                for batch in rd:
+                    batches.append(batch)
+                    n += batch.num_rows
+                    _check_rows(n, name, limits)
+            table = pa.Table.from_batches(batches, schema=rd.schema)
+    except pa.ArrowInvalid as exc:
+        log.info("cannot parse %s: %s", name, exc)
+        m = _FIELDS_COUNT.search(str(exc))
+        detail = f" (a row has {m.group(2)} fields, the header {m.group(1)})" if m else ""
+        raise InputError(f"'{name}' is not a well-formed CSV table{detail}", field="file",
+                         expected="a CSV with a header row and the same number of fields on every row") from None
+    mapping, _ = aliases.resolve_headers(names, "project")  # problems are raised below, by apply_column_aliases
+    cols = {}
+    for header_name, col in zip(names, table.columns, strict=True):
+        canonical, unit = mapping.get(header_name, (header_name, None))
+        typed = _typed(col, canonical)
+        cols[header_name] = col.to_pandas().array if typed is None else typed  # text: pandas' str, no copy
+    df = pd.DataFrame(cols, copy=False) if cols else pd.DataFrame(index=pd.RangeIndex(table.num_rows))
+    df, renamed = aliases.apply_column_aliases(df, "project")
+    for header_name, field_name in renamed.items():  # a unit converted (亩 → m²): numbers stay float64
+        if cols[header_name].dtype.kind == "f" and df[field_name].dtype == object:
+            df[field_name] = df[field_name].to_numpy(dtype="float64")
+    _check_project_headers(df.columns)
+    df.attrs.update(encoding=encoding, renamed=renamed, first_row=first_row)
+    return df
+
+
+_PLAIN_DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def _typed(col, field: str) -> np.ndarray | None:
+    """A text column as its field's type when every cell reads cleanly, else None (kept as text).
+
+    Quantities and integer choices: float64 when Arrow casts every non-blank cell to a finite number
+    (blank cells are NaN, missing; ``nan``, ``inf`` and anything Arrow refuses keep the text path, whose
+    errors name the cell). ``decision_date``: ``datetime64[ns]`` when every cell is ``YYYY-MM-DD`` on the
+    calendar, within :data:`~standardland.rules.fields.YEARS`."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .rules.fields import YEARS, project_fields
+
+    spec = project_fields().get(field)
+    if spec is None or len(col) == 0:
+        return None
+    if spec.kind in ("quantity", "integer_choice"):
+        try:
+            num = pc.cast(col, pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+        out = num.to_numpy(zero_copy_only=False)
+        if not np.isfinite(out[~pc.is_null(num).to_numpy(zero_copy_only=False)]).all():
+            return None
+        if spec.kind == "integer_choice" and not np.isin(out[~np.isnan(out)], spec.choices).all():
+            return None
+        return np.asarray(out, dtype="float64")
+    if spec.kind == "date":
+        if col.null_count or not pc.all(pc.match_substring_regex(col, _PLAIN_DATE)).as_py():
+            return None
+        try:
+            parsed = pc.strptime(col, format="%Y-%m-%d", unit="s")
+        except pa.ArrowInvalid:
+            return None
+        month = pc.cast(pc.utf8_slice_codeunits(col, 5, 7), pa.int64())
+        if not pc.all(pc.equal(pc.month(parsed), month)).as_py():
+            return None  # 2024-02-30 rolled over to March: the text path names the day
+        days = parsed.to_numpy(zero_copy_only=False)
+        years = days.astype("datetime64[Y]").astype(np.int64) + 1970
+        if ((years < YEARS[0]) | (years > YEARS[1])).any():
+            return None
+        return days.astype("datetime64[ns]")
+    return None
 
 
 def _check_project_headers(columns) -> None:
@@ -398,8 +623,3 @@ def write_parcels_file(gdf: gpd.GeoDataFrame, path: str | Path, *, layer: str = 
         raise InputError(f"unsupported export type '{suffix}'", field="file",
                          expected=".gpkg, .geojson, .csv or .xlsx")
     return path
-
-
-def to_geojson_dict(gdf: gpd.GeoDataFrame) -> dict:
-    """A FeatureCollection in CRS84 (lon/lat), ids = parcel codes."""
-    return json.loads(gdf.to_json(na="null", show_bbox=False, drop_id=True))

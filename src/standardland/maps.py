@@ -42,26 +42,32 @@ from jinja2 import Environment
 
 from . import codes, units
 from .errors import InputError
-from .parcels import STATUS_LABELS
+from .labels import family, label, labels as all_labels, unit_names, unit_text
 from .resources import web
-from .rules.fields import project_fields
+from .rules.fields import PROMOTION_FIELDS, project_fields
 from .rules.indicators import catalogue
 
 EMBED_LIMIT = 10_000   # up to this many parcels the GeoJSON is embedded in the page
 SVG_LIMIT = 2_000      # above this, parcels draw on a canvas
 STATIC = "/static"
 CONFIG_ID = "sl-config"
-STATUS_COLOURS = {"planned": "#d9d9d9", "serviced": "#9ecae1", "published": "#fdae6b", "listed": "#fd8d3c",
-                  "transferred": "#bcbddc", "under_construction": "#ffd92f", "in_production": "#31a354",
-                  "recovered": "#636363"}
+
+
+@cache
+def palette() -> dict:
+    """The map's palette, one home (``web/palette.json``): status, verdict and choropleth colours, the
+    no-value grey and the parcels' fill opacity and strokes. Sent to the page in its configuration and
+    read by :mod:`standardland.styles` for the QGIS styles of an export."""
+    return json.loads(web("palette.json").read_text(encoding="utf-8"))
+
+
+STATUS_COLOURS = palette()["status"]
 #: parcel statuses drawn with the red "standard land" outline (已公告: offered with its indicators published)
 STANDARD_LAND_STATUSES = ("published",)
-VERDICT_COLOURS = {"pass": "#2ca02c", "fail": "#d62728", "incomplete": "#9467bd"}
+VERDICT_COLOURS = palette()["verdict"]
 #: a parcel's fill under a what-if (``/map?whatif=ID``): pass→fail, fail→pass, a threshold moved, unchanged
-WHATIF_COLOURS = {"to_fail": "#d62728", "to_pass": "#2ca02c", "threshold": "#ffbf00", "unchanged": "#e0e0e0"}
-SEQUENTIAL = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"]
-UNITS_EN = {"亩": "mu", "公顷": "ha", "亿元": "100M CNY", "吨标煤": "tce", "吨": "t", "m²": "m²", "万元/亩": "10k CNY/mu", "万元/吨标煤": "10k CNY/tce", "万元/吨": "10k CNY/t",
-            "万元": "10k CNY", "%": "%", "-": "", "class": "class"}
+WHATIF_COLOURS = palette()["whatif"]
+SEQUENTIAL = palette()["sequential"]
 PUBLIC_PROPS = ["code", "name", "park", "status", "land_use_code", "land_grade", "region_class", "area_m2",
                 "area_mu", "area_ha"]
 #: what every embedded feature carries (besides its code and geometry); the rest is per profile or derived
@@ -76,7 +82,7 @@ UNIT_CHOICES = {"m²": ("亩", "公顷", "m²"), "万元": ("万元", "亿元")}
 PREFERRED_UNIT = {"land_area_m2": "亩"}
 #: project fields the form leaves to the JSON editor ("advanced"): a list of industries with shares and
 #: its policy, and the screening-table parcel column
-FORM_ADVANCED_ONLY = ("industries", "multi_industry_policy", "parcel_code")
+FORM_ADVANCED_ONLY = ("industries", "multi_industry_policy", "parcel_code", *PROMOTION_FIELDS)  # not check inputs
 #: the longest ``?project=`` (base64url of the project's JSON) a shareable check URL may carry
 PROJECT_PARAM_LIMIT = 8000
 #: the page's own fixed templates: autoescaped; HTML composed by folium's fixed macros and the escaped JSON
@@ -84,11 +90,6 @@ PROJECT_PARAM_LIMIT = 8000
 _TEMPLATES = Environment(autoescape=True)
 _JSON_SCRIPT_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
                         ("\u2029", "\\u2029"))
-
-
-@cache
-def _i18n_doc() -> dict:
-    return json.loads(web("i18n.json").read_text(encoding="utf-8"))
 
 
 def language(lang: str | None, accept_language: str | None = None) -> str:
@@ -104,7 +105,7 @@ def language(lang: str | None, accept_language: str | None = None) -> str:
 
 def texts(lang: str) -> dict:
     """Every UI label of the map in ``lang`` (from ``web/i18n.json``, shared with the page's script)."""
-    return {k: v[lang] for k, v in _i18n_doc().items()}
+    return all_labels(lang)
 
 
 def json_script_text(obj=None, *, raw: str | None = None) -> str:
@@ -164,7 +165,9 @@ class _Map(_LiteralMacros, folium.Map):
     default_js = [("leaflet", f"{STATIC}/vendor/leaflet/leaflet.js"),
                   ("standardland_form_js", f"{STATIC}/standardland-form.js"),
                   ("standardland_beyond_js", f"{STATIC}/standardland-beyond.js"),
-                  ("standardland_js", f"{STATIC}/standardland-map.js")]
+                  ("standardland_js", f"{STATIC}/standardland-map.js"),
+                  ("standardland_scorecard_js", f"{STATIC}/standardland-scorecard.js"),
+                  ("standardland_chains_js", f"{STATIC}/standardland-chains.js")]
     default_css = [("leaflet_css", f"{STATIC}/vendor/leaflet/leaflet.css"),
                    ("standardland_css", f"{STATIC}/standardland-map.css")]
 
@@ -394,6 +397,9 @@ class MapConfig(TypedDict):
     loadLimit: int
     standardStatuses: list[str]
     statusColours: dict[str, str]
+    unknownStatusColour: str
+    parcelStyle: dict
+    standardStyle: dict
     verdictColours: dict[str, str]
     notAvailableColour: str
     noValueColour: str
@@ -415,8 +421,31 @@ class MapConfig(TypedDict):
     rulesetTitles: dict[str, dict]
     otherLanguageUrl: str
     bounds: list[list[float]]
+    chains: dict | None  # the industry-chain layer (standardland.chains.map_layer)
     sizing: dict | None
     whatif: dict | None
+
+
+def class_labels(colour: dict) -> list[str]:
+    """The legend's label of each class of a choropleth (:func:`colour_config`): ``−∞ – b0``,
+    ``b0 – b1`` … ``bn – +∞``, a value equal to a break belonging to the class below it."""
+    edges = colour["breaks"]
+    out = []
+    for i in range(len(colour["colours"])):
+        lo = "−∞" if i == 0 else f"{edges[i - 1]:,.2f}"
+        hi = "+∞" if i >= len(edges) else f"{edges[i]:,.2f}"
+        out.append(f"{lo} – {hi}")
+    return out
+
+
+def colour_title(prop: str, lang: str) -> str:
+    """The legend's title of a choropleth of ``prop``: 着色：亩均税收（万元/亩） / Coloured by: … (10k CNY/mu)."""
+    unit = _property_unit(prop)
+    shown = unit_text(unit, lang) if unit else ""
+    title = texts(lang)["colour_by"] + _property_label(prop, lang)
+    if shown:
+        title += label("parens_unit", lang, unit=shown)
+    return title
 
 
 def _legend(t: dict, lang: str, colour: dict | None, eligibility: dict | None) -> tuple[str, dict]:
@@ -424,24 +453,14 @@ def _legend(t: dict, lang: str, colour: dict | None, eligibility: dict | None) -
         return "eligibility", {
             "title": t["legend_eligibility"], "note": None,
             "items": [{"colour": VERDICT_COLOURS[v], "label": t[v]} for v in ("pass", "fail", "incomplete")]
-            + [{"colour": "#e0e0e0", "label": t["legend_not_available"]}]}
+            + [{"colour": palette()["notAvailable"], "label": t["legend_not_available"]}]}
     if colour is not None:
-        edges = colour["breaks"]
-        labels = []
-        for i, c in enumerate(colour["colours"]):
-            lo = "−∞" if i == 0 else f"{edges[i - 1]:,.2f}"
-            hi = "+∞" if i >= len(edges) else f"{edges[i]:,.2f}"
-            labels.append({"colour": c, "label": f"{lo} – {hi}"})
-        unit = _property_unit(colour["property"])
-        shown = (UNITS_EN.get(unit, unit) if lang == "en" else unit) if unit else ""
-        title = t["colour_by"] + _property_label(colour["property"], lang)
-        if shown:
-            title += f"（{shown}）" if lang == "zh" else f" ({shown})"
-        return "indicator", {"title": title,
-                             "items": labels + [{"colour": "#e0e0e0", "label": t["legend_no_value"]}],
+        labels = [{"colour": c, "label": lab} for c, lab in zip(colour["colours"], class_labels(colour), strict=True)]
+        return "indicator", {"title": colour_title(colour["property"], lang),
+                             "items": labels + [{"colour": palette()["noValue"], "label": t["legend_no_value"]}],
                              "note": colour["classification"]}
     return "status", {"title": t["legend_status"], "note": None,
-                      "items": [{"colour": c, "label": STATUS_LABELS[s][0 if lang == "zh" else 1]}
+                      "items": [{"colour": c, "label": label(f"status_{s}", lang)}
                                 for s, c in STATUS_COLOURS.items()]}
 
 
@@ -453,7 +472,7 @@ def render_map(*, lang: str, boundaries: gpd.GeoDataFrame | None = None,
                ruleset_titles: dict | None = None,
                other_language_url: str = "/map?lang=en", parcels_url: str = "/ogc/collections/parcels/items",
                basemap_url: str | None = None, basemap_attribution: str | None = None,
-               sizing: dict | None = None, whatif: dict | None = None) -> str:
+               chains: dict | None = None, sizing: dict | None = None, whatif: dict | None = None) -> str:
     """The map page's HTML. ``parcels=None`` means too many to embed: the page loads them by bbox.
 
     ``data`` is :func:`map_data` of (boundaries, parcels, props), computed here when not given.
@@ -482,26 +501,28 @@ def render_map(*, lang: str, boundaries: gpd.GeoDataFrame | None = None,
         colour_values = _values(data.props[colour["property"]], 6)
     config: MapConfig = {
         "lang": lang, "i18n": t, "mode": mode, "legend": legend,
-        "units": UNITS_EN if lang == "en" else {},
+        "units": unit_names(lang),
         "areaFactors": {"mu_m2": units.MU_M2, "ha_m2": units.HA_M2},
         "renderer": "canvas" if embedded and n > SVG_LIMIT else "svg",
         "parcelsUrl": parcels_url, "minLoadZoom": 15, "loadLimit": 5000,
         "standardStatuses": list(STANDARD_LAND_STATUSES),
-        "statusColours": STATUS_COLOURS, "verdictColours": VERDICT_COLOURS, "notAvailableColour": "#e0e0e0",
-        "noValueColour": "#e0e0e0", "colour": colour or {"property": None, "breaks": [], "colours": []},
+        "statusColours": STATUS_COLOURS, "unknownStatusColour": palette()["unknownStatus"],
+        "parcelStyle": palette()["parcel"], "standardStyle": palette()["standard"],
+        "verdictColours": VERDICT_COLOURS, "notAvailableColour": palette()["notAvailable"],
+        "noValueColour": palette()["noValue"], "colour": colour or {"property": None, "breaks": [], "colours": []},
         "colourLabel": _property_label(colour["property"], lang) if colour else None,
         "colourValues": colour_values,
-        "statusLabels": {k: v[0 if lang == "zh" else 1] for k, v in STATUS_LABELS.items()},
-        "landUse": {c: (lu.name if lang == "zh" else _LAND_USE_EN.get(c, "")) for c, lu in codes.land_use_codes().items()
+        "statusLabels": family("status_", lang),
+        "landUse": {c: label(f"land_use_{c}", lang) for c in codes.land_use_codes()
                     if c.startswith("10")},
         "indicators": [{"id": i.id, "name": i.name(lang), "unit": i.unit} for i in cat.indicators],
         "indicatorNames": {**{i.id: i.name(lang) for i in cat.indicators},
-                           "land_use_class": "用地类别" if lang == "zh" else "Land-use class"},
+                           "land_use_class": label("land_use_check", lang)},
         "eligibility": eligibility, "formProject": form_project, "formAction": form_action,
         "formFields": form_fields(lang), "formErrors": list(form_errors or []), "industriesUrl": industries_url,
         "projectParamLimit": PROJECT_PARAM_LIMIT, "today": today or date.today().isoformat(),
         "rulesetTitles": ruleset_titles or {},
-        "otherLanguageUrl": other_language_url, "bounds": [[s, w], [nn, e]],
+        "otherLanguageUrl": other_language_url, "bounds": [[s, w], [nn, e]], "chains": chains,
         "sizing": sizing, "whatif": whatif,  # standardland-beyond.js
     }
     # escaped fragments joined: escaping is per character, so the whole is escaped too
@@ -519,11 +540,6 @@ def _simplified(gdf: gpd.GeoDataFrame, tolerance_deg: float = 0.0008) -> gpd.Geo
     return gdf.set_geometry(shapely.set_precision(geoms, 1e-6))
 
 
-_LAND_USE_EN = {"10": "industrial and mining land", "1001": "industrial land", "100101": "class-1 industrial land",
-                "100102": "class-2 industrial land", "100103": "class-3 industrial land", "1002": "mining land",
-                "1003": "salt pans"}
-
-
 def _property_unit(prop: str) -> str | None:
     """The unit of a colourable property (an indicator, its published bounds, an area), if it has one."""
     cat = catalogue()
@@ -536,12 +552,8 @@ def _property_unit(prop: str) -> str | None:
 
 def _property_label(prop: str, lang: str) -> str:
     cat = catalogue()
-    for suffix, zh, en in (("_min", "下限", "minimum"), ("_max", "上限", "maximum"), ("", "", "")):
+    for suffix in ("_min", "_max", ""):
         base = prop[: -len(suffix)] if suffix and prop.endswith(suffix) else (prop if not suffix else None)
         if base and base in cat.ids:
-            ind = cat.get(base)
-            return (ind.name_zh + zh) if lang == "zh" else (ind.name_en + (" " + en if en else ""))
-    names = {"area_mu": ("面积（亩）", "area (mu)"), "area_m2": ("面积（m²）", "area (m²)"),
-             "area_ha": ("面积（公顷）", "area (ha)"), "land_grade": ("土地等别", "land grade"),
-             "region_class": ("地区类别", "region class")}
-    return names.get(prop, (prop, prop))[0 if lang == "zh" else 1]
+            return cat.get(base).name(lang) + (label(f"prop_suffix{suffix}", lang) if suffix else "")
+    return label(f"prop_{prop}", lang, default=prop)

@@ -21,18 +21,15 @@ import shapely
 
 from . import aliases, codes, crs as crsmod, units
 from .errors import DataValidationError, GeometryError, RowProblem
+from .labels import label
 
 STATUSES = ("planned", "serviced", "published", "listed", "transferred",
             "under_construction", "in_production", "recovered")
 #: statuses in which a parcel may still be offered to a project
 AVAILABLE_STATUSES = ("serviced", "published", "listed")
 
-STATUS_LABELS = {
-    "planned": ("规划", "planned"), "serviced": ("净地", "serviced"), "published": ("已公告", "published"),
-    "listed": ("挂牌中", "listed"), "transferred": ("已成交", "transferred"),
-    "under_construction": ("在建", "under construction"), "in_production": ("已投产", "in production"),
-    "recovered": ("已收回", "recovered"),
-}
+#: status → (zh, en) label, read from ``web/i18n.json`` (``status_*``)
+STATUS_LABELS = {s: (label(f"status_{s}", "zh"), label(f"status_{s}", "en")) for s in STATUSES}
 
 #: columns with a fixed meaning; everything else is kept in ``attrs``
 CORE_FIELDS = ("code", "name", "park", "land_use_code", "land_grade", "status", "transfer_price_wan_yuan")
@@ -118,17 +115,7 @@ def prepare_parcels(gdf: gpd.GeoDataFrame, *, crs=None, fix: bool = False, first
     A parcel may have at most ``max_vertices`` coordinates (default :func:`vertex_limit`).
     """
     report = PrepareReport(rows=len(gdf))
-    if gdf.crs is None and crs is None:
-        raise crsmod.CRSError("the input has no CRS", field="crs",
-                              expected="--crs EPSG:4490 (or 4326, 4491–4554, 3857, gcj02)")
-    if crs is not None and gdf.crs is not None:
-        named, found = crsmod.parse_crs(crs), crsmod.parse_crs(gdf.crs, field="file crs")
-        # GCJ-02 has no EPSG code: files in it always claim WGS84, so naming gcj02 may override that
-        gcj_over_wgs = named.gcj02 and found.epsg in (4326, 4490)
-        if named != found and not gcj_over_wgs:
-            raise crsmod.CRSError(f"the file declares {found} but {named} was named", field="crs",
-                                  expected="no --crs for files that declare one, or the same CRS")
-    src = crsmod.parse_crs(crs if crs is not None else gdf.crs)
+    src = crsmod.source_crs(crs, gdf.crs)
     report.source_crs = str(src)
 
     df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))

@@ -20,6 +20,7 @@ they fall in (:func:`assign_by_boundary`).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -200,6 +201,121 @@ def read_parks_file(path, *, rulesets: list[dict], crs=None, layer: str | None =
         seen.add(rec["code"])
         out.append(rec)
     return out
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A park's industry admission (准入 / 负面清单) in force on a date, as GB/T 4754-2017 divisions.
+
+    ``negative`` is every division a source puts on its negative list; ``admitted`` is ``None`` when
+    no source restricts admission, else the divisions every restricting source admits (possibly
+    none). ``sources`` names where the lists came from: ``park`` (the park record) and rule-set ids.
+
+    Examples
+    --------
+    >>> a = Admission("p", negative=frozenset({"26"}), admitted=frozenset({"39", "40"}), sources=("park",))
+    >>> a.refusal(["26"]), a.refusal(["13"]), a.refusal(["39"])
+    ('negative', 'not_admitted', None)
+    """
+
+    park: str
+    negative: frozenset[str]
+    admitted: frozenset[str] | None
+    sources: tuple[str, ...]
+
+    def refusal(self, divisions) -> str | None:
+        """``negative`` if any of the project's divisions is on the negative list; ``not_admitted`` if an
+        admitted list restricts and none of them is on it; else ``None`` (the negative list wins)."""
+        divs = set(divisions or ())
+        if divs & self.negative:
+            return "negative"
+        if self.admitted is not None and not divs & self.admitted:
+            return "not_admitted"
+        return None
+
+    def note(self, divisions, lang: str = "zh") -> dict | None:
+        """The check's note when the project's industry is refused (``kind`` ``industry_negative`` or
+        ``industry_not_admitted``), or ``None``."""
+        why = self.refusal(divisions)
+        if why is None:
+            return None
+        divs = "、".join(sorted(divisions or ())) or "—"
+        if why == "negative":
+            msg = (f"行业门类 {divs} 在园区 {self.park} 的负面清单上（{'、'.join(sorted(self.negative))}）"
+                   if lang == "zh" else f"industry division {divs} is on the negative list of park {self.park} "
+                   f"({', '.join(sorted(self.negative))})")
+        else:
+            listed = sorted(self.admitted or ())
+            msg = (f"行业门类 {divs} 不在园区 {self.park} 的准入行业内（{'、'.join(listed) or '无'}）"
+                   if lang == "zh" else f"industry division {divs} is not admitted by park {self.park} "
+                   f"(admitted: {', '.join(listed) or 'none'})")
+        return {"kind": f"industry_{why}", "message": msg, "park": self.park,
+                "negative": sorted(self.negative), "admitted": None if self.admitted is None else sorted(self.admitted),
+                "sources": list(self.sources)}
+
+
+def admission(parks, rulesets, on) -> dict[str, Admission]:
+    """Each park's admission on date ``on``: the one source matching and the check read.
+
+    The park record (``parks add --admit/--negative``, kept in ``attrs``) is the source; a park rule
+    set in force on ``on`` (``scope.park``, ``payload.admission``) may add to it:
+
+    - **negative lists: the union.** A division any source puts on a negative list is refused.
+    - **admitted lists: the intersection** of the sources that have one (an empty list restricts
+      nothing). A project must be admitted by the park *and* by every rule set that restricts, so
+      two disjoint lists admit nothing.
+
+    Parameters
+    ----------
+    parks : pandas.DataFrame or None
+        The parks table (``code``, ``attrs``).
+    rulesets : list of RuleSet
+        Loaded rule sets (``scope``, ``payload``, ``id``, ``in_force``).
+    on : datetime.date
+        The project's decision date (which rule sets are in force).
+
+    Returns
+    -------
+    dict
+        Park code → :class:`Admission`, for parks with at least one list.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> import pandas as pd
+    >>> from standardland.rules.rulesets import load_rulesets, shipped_rulesets
+    >>> parks = pd.DataFrame({"code": ["yantai-hitech-intl"],
+    ...                       "attrs": [{NEGATIVE: ["27"], ADMITTED: ["27", "39", "40"]}]})
+    >>> a = admission(parks, load_rulesets(shipped_rulesets()), date(2024, 1, 1))["yantai-hitech-intl"]
+    >>> sorted(a.negative), sorted(a.admitted), a.sources
+    (['25', '26', '27', '31', '32'], ['27', '39', '40'], ('park', 'yantai-hitech-intl-2021'))
+    """
+    neg: dict[str, set[str]] = {}
+    adm: dict[str, set[str] | None] = {}
+    src: dict[str, list[str]] = {}
+
+    def add(park: str, source: str, negative, admitted) -> None:
+        negative, admitted = set(negative or ()), set(admitted or ())
+        if not negative and not admitted:
+            return
+        neg.setdefault(park, set()).update(negative)
+        if admitted:
+            before = adm.get(park)
+            adm[park] = admitted if before is None else before & admitted
+        else:
+            adm.setdefault(park, None)
+        src.setdefault(park, []).append(source)
+
+    if parks is not None and len(parks):
+        for code, attrs in zip(parks["code"], parks["attrs"], strict=True):
+            attrs = attrs if isinstance(attrs, dict) else {}
+            add(code, "park", attrs.get(NEGATIVE), attrs.get(ADMITTED))
+    for rs in rulesets or ():
+        lists, park = rs.payload.get("admission"), rs.scope.get("park")
+        if lists and park and rs.in_force(on):
+            add(park, rs.id, lists.get(NEGATIVE), lists.get(ADMITTED))
+    return {p: Admission(p, frozenset(neg[p]), None if adm[p] is None else frozenset(adm[p]), tuple(src[p]))
+            for p in src}
 
 
 def put_park(store, park: dict) -> dict:

@@ -21,8 +21,10 @@ def _root(name: str) -> Path:
 
 
 def geodata(*parts: str) -> Path:
+    """A path under the reference data (``geodata/``), in the source tree or the installed wheel."""
     return _root("geodata").joinpath(*parts)
 
 
 def web(*parts: str) -> Path:
+    """A path under the web assets (``web/``), in the source tree or the installed wheel."""
     return _root("web").joinpath(*parts)

@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from . import chains
 from .rules import checks, matching
 from . import io as sio, tables
 from . import crs as crsmod
@@ -22,7 +23,8 @@ from .rules.engine import contexts
 from .rules.parcelfit import parcel_fit_notes
 from .rules.thresholds import Context, applicable_rulesets, effective_thresholds
 from .parcels import find_overlaps, outside_boundary, prepare_parcels, STATUSES
-from .rules.project import parse_decision_date, parse_project
+from .parks import admission as park_admission
+from .rules.project import parse_project
 from .rules.rulesets import load_rulesets, merge_rules, parse_ruleset, read_rule_table
 from .store import ParcelQuery, Store
 
@@ -99,7 +101,9 @@ def _refuse(gdf: gpd.GeoDataFrame, found: dict, allow: set) -> None:
     from .errors import DataValidationError, RowProblem
     from .parcels import TOLERANCE_TEXT
 
-    row = {c: i + 1 for i, c in enumerate(gdf["code"])}
+    if not (found["overlaps"] and "overlap" not in allow or found["outside_park"] and "outside-park" not in allow):
+        return
+    row = {c: i + 1 for i, c in enumerate(gdf["code"].tolist())}
     problems = []
     if "overlap" not in allow:
         for o in found["overlaps"]:
@@ -128,7 +132,7 @@ def store_checks(store: Store | None, gdf: gpd.GeoDataFrame, source_crs: str | N
     """
     from .parcels import is_sliver, overlaps_with
 
-    area = dict(zip(gdf["code"], gdf["area_m2"]))
+    area = dict(zip(gdf["code"].tolist(), gdf["area_m2"].tolist()))
     overlaps, slivers, outside, warnings = [], [], [], []
     within = find_overlaps(gdf)
     if within:
@@ -138,7 +142,7 @@ def store_checks(store: Store | None, gdf: gpd.GeoDataFrame, source_crs: str | N
     if store is None or not len(gdf):
         return {"overlaps": overlaps, "slivers": slivers, "outside_park": outside, "warnings": warnings}
     xmin, ymin, xmax, ymax = (float(v) for v in gdf.total_bounds)
-    stored = store.parcels(ParcelQuery(bbox=(xmin, ymin, xmax, ymax)))
+    stored = store.parcel_footprints((xmin, ymin, xmax, ymax))  # code, area and geometry only
     found, _, smaller = overlaps_with(gdf, stored)
     for o, tol in zip(found, is_sliver([o.area_m2 for o in found], smaller)):
         (slivers if tol else overlaps).append({"a": o.a, "b": o.b, "area_m2": o.area_m2, "with": "stored"})
@@ -328,6 +332,35 @@ def published_thresholds(store: Store, parcels: gpd.GeoDataFrame, *, on: date | 
     return frame.astype(object).where(frame.notna(), None)
 
 
+def export_parcels(store: Store, gdf: gpd.GeoDataFrame, path, *, lang: str = "zh", style: str | None = None) -> Path:
+    """Write parcels to a file (:func:`standardland.io.write_parcels_file`); a GeoPackage also gets the
+    QGIS styles of the map (:mod:`standardland.styles`): by status, or ``style="indicator:<property>"``
+    (default) with the status style beside it. The property is written as a column when it is not one."""
+    from . import maps, styles
+
+    kind, prop = styles.parse_style_option(style)
+    path = Path(path)
+    if path.suffix.lower() != ".gpkg":
+        if style is not None:
+            raise InputError("styles are written into a GeoPackage only", field="style",
+                             expected="a .gpkg file, or no --style")
+        return sio.write_parcels_file(gdf, path, lang=lang)
+    chosen = [styles.status_style(lang)]
+    if kind == "indicator":
+        props = maps.feature_properties(gdf, published_thresholds(store, gdf))
+        try:
+            colour = maps.colour_config(props, prop, lang)
+        except InputError as exc:
+            raise InputError(exc.message, field="style", expected=exc.expected) from None
+        values = pd.to_numeric(props[prop], errors="coerce").to_numpy(dtype="float64")
+        if prop not in gdf.columns:
+            gdf = gdf.assign(**{prop: values})
+        chosen.insert(0, styles.indicator_style(colour, values, lang))
+    out = sio.write_parcels_file(gdf, path, lang=lang)
+    styles.write_gpkg_styles(out, "parcels", chosen)
+    return out
+
+
 # -- check / match / screen ------------------------------------------------------------------
 
 def parcel_for_check(store: Store, code: str, versions: dict | None = None):
@@ -381,8 +414,13 @@ def check_project(store: Store, project: dict, parcel_code: str, *, checkpoint="
     parcel, pf, row = parcel_for_check(store, parcel_code, versions)
     rs = rulesets(store, versions=versions)
     require_rules_in_force(rs, row, p.decision_date)
-    v = checks.check(p, parcel, parks(store, versions), rs, checkpoint=checkpoint, lang=lang, frame=pf)
+    pk = parks(store, versions)
+    v = checks.check(p, parcel, pk, rs, checkpoint=checkpoint, lang=lang, frame=pf)
     v.setdefault("notes", []).extend(parcel_fit_notes(p, row, checkpoint=checkpoint, lang=lang))
+    adm = park_admission(pk, rs, p.decision_date).get(row.get("park"))
+    refused = adm.note(p.industry.div2017, lang) if adm is not None else None
+    if refused is not None:  # beside the verdict, as the parcel-fit notes: matching excludes the parcel
+        v["notes"].append(refused)
     from .rules.advice import check_advice
 
     v["advice"] = check_advice(p, pf, rs, checkpoint=checkpoint, lang=lang)
@@ -405,8 +443,10 @@ def check_document(store: Store, project: dict, parcel_code: str, *, checkpoint=
 
 def match_project(store: Store, project: dict, *, top=10, within=None, lang="zh", within_advice=None) -> dict:
     p = parse_project(project)
-    idx = matching.build_index(store.parcels(), parks(store), rulesets(store))
-    return matching.match(p, idx, top=top, within=within, lang=lang, within_advice=within_advice)
+    parcels = store.parcels()
+    idx = matching.build_index(parcels, parks(store), rulesets(store))
+    return matching.match(p, idx, top=top, within=within, lang=lang, within_advice=within_advice,
+                          chains=chains.match_context(store, parcels))  # industry-chain proximity
 
 
 def read_table(path) -> pd.DataFrame:
@@ -419,19 +459,36 @@ def read_table(path) -> pd.DataFrame:
     return sio.read_table(path)
 
 
-def write_table(df: pd.DataFrame, path) -> None:
-    """The screening output (.csv with a BOM or .xlsx), formulas neutralised (:mod:`standardland.tables`)."""
+def write_table(df: pd.DataFrame, path, *, lang: str | None = None) -> None:
+    """The screening output (.csv with a BOM or .xlsx), formulas neutralised (:mod:`standardland.tables`).
+
+    An xlsx's headers are labels in ``lang`` (zh by default); a CSV keeps the machine headers (it is
+    read back by programs) unless ``lang`` is given."""
+    from .screening import header_labels
+
+    if Path(path).suffix.lower() == ".csv" and lang:
+        df = df.rename(columns=header_labels(df.columns, lang))
+    elif Path(path).suffix.lower() == ".xlsx":
+        tables.write_xlsx(df, path, sheet_name=tables.label("sheet_screening", lang or "zh"),
+                          headers=header_labels(df.columns, lang or "zh"))
+        return
     tables.write_table(df, path, field="out", sheet="sheet_screening")
 
 
-def screen_table(store: Store, df: pd.DataFrame, *, ruleset_ids=None, engine="local", scheduler=None,
-                 checkpoint="screening", indicators=None, chunk: int = 100_000, progress=None) -> pd.DataFrame:
+def _screening_rulesets(store: Store, ruleset_ids=None) -> list:
     rs = rulesets(store, ruleset_ids)
     if not rs:
         from .errors import ConflictError
 
         raise ConflictError("no rule set is loaded, so there is nothing to screen against", field="rulesets",
                             expected=FIX_NO_RULES)
+    return rs
+
+
+def screen_table(store: Store, df: pd.DataFrame, *, ruleset_ids=None, engine="local", scheduler=None,
+                 checkpoint="screening", indicators=None, chunk: int = 100_000, progress=None) -> pd.DataFrame:
+    """Screen a table already read (:func:`read_table`, a request's rows) → the flat result table."""
+    rs = _screening_rulesets(store, ruleset_ids)
     projects = checks.parse_project_table(df)
     pf = None
     if "parcel_code" in projects.columns and projects["parcel_code"].notna().any():
@@ -456,6 +513,53 @@ def screen_table(store: Store, df: pd.DataFrame, *, ruleset_ids=None, engine="lo
     return out
 
 
+def screen_file(store: Store, path, out, *, ruleset_ids=None, engine: str = "local", scheduler=None,
+                checkpoint: str = "screening", indicators=None, lang: str | None = None, progress=None,
+                on_header=None) -> dict:
+    """Screen a project table file into ``out`` (the CLI's ``screen``).
+
+    A CSV is screened in pieces (:mod:`standardland.screening`: Arrow-parsed, typed, byte-identical
+    output with ``engine="local"`` or ``"dask"``); an xlsx is read whole (:func:`read_table`). Headers
+    of ``out``: see :func:`write_table`. ``on_header({"encoding", "renamed"})`` is called once the
+    header is read (before the rows); ``progress(done, total, stage)`` as the work goes.
+    Returns ``{"rows", "verdicts", "encoding", "renamed", "out"}``."""
+    from . import screening
+
+    path, out = Path(path), Path(out)
+    if not path.is_file():
+        raise InputError(f"file '{path}' does not exist", field="file", expected="a .csv or .xlsx file")
+    if out.suffix.lower() not in (".csv", ".xlsx"):
+        raise InputError(f"unsupported output '{out.suffix}'", field="out", expected=".csv or .xlsx")
+    if engine not in ("local", "dask"):
+        raise InputError(f"engine '{engine}' is unknown", field="engine", expected="local or dask")
+    rs = _screening_rulesets(store, ruleset_ids)
+    if path.suffix.lower() != ".csv":
+        df = read_table(path)
+        info = {"encoding": None, "renamed": df.attrs.get("renamed") or {}}
+        if on_header:
+            on_header(info)
+        res = screen_table(store, df, ruleset_ids=ruleset_ids, engine=engine, scheduler=scheduler,
+                           checkpoint=checkpoint, indicators=indicators)
+        if progress:
+            progress(1, 2, "written")
+        write_table(res, out, lang=lang)
+        if progress:
+            progress(2, 2, "done")
+        counts = res["verdict"].value_counts().to_dict()
+        return {"rows": len(res), "out": str(out), "verdicts": {str(k): int(v) for k, v in counts.items()}, **info}
+    layout = sio.csv_layout(path)
+    head = layout.read_range(layout.start, layout.start)  # the header: aliases, unknown columns refused
+    info = {"encoding": layout.encoding, "renamed": head.attrs.get("renamed") or {}}
+    if on_header:
+        on_header(info)
+    pf = None
+    if "parcel_code" in head.columns:
+        pf = checks.parcel_frame(store.parcels(), parks(store))
+    summary = screening.screen_csv(layout, out, rs, pf, engine=engine, scheduler=scheduler, checkpoint=checkpoint,
+                                   only=indicators, lang=lang, progress=progress)
+    return {"rows": summary["rows"], "out": str(out), "verdicts": summary["verdicts"], **info}
+
+
 def aoi_from_file(path):
     """An area-of-interest (multi)polygon in EPSG:4490 from a vector file with a declared CRS."""
     import shapely
@@ -470,4 +574,7 @@ def aoi_from_file(path):
 
 
 def decision_date(value) -> date:
-    return parse_decision_date(value, "date")
+    """A CLI date option (``--on``, ``--as-of``, ``--today``) in any form :mod:`standardland.dates` accepts."""
+    from .dates import parse_date
+
+    return parse_date(value, "date")

@@ -22,15 +22,14 @@ label source).
 from __future__ import annotations
 
 import io
-import json
 import re
 import unicodedata
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from . import labels
 from .errors import InputError
 
 #: the first characters that make a spreadsheet read a cell as a formula (OWASP)
@@ -91,6 +90,9 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
                 out[neutralise(str(name))] = col.cat.rename_categories(new)
                 continue
         textual = col.dtype == object or pd.api.types.is_string_dtype(col)
+        if textual and getattr(col.dtype, "storage", None) == "pyarrow" and not _arrow_needs_work(col):
+            out[neutralise(str(name))] = col  # Arrow-backed text with no cell to change: checked in C++
+            continue
         if isinstance(col.dtype, pd.CategoricalDtype) or textual:
             col = col.astype(object)
             mask = _text_mask(col)
@@ -104,6 +106,15 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
                     col[need] = sub
         out[neutralise(str(name))] = col
     return pd.DataFrame(out, index=df.index)
+
+
+def _arrow_needs_work(col: pd.Series) -> bool:
+    """Whether a text column held by Arrow has a cell that :func:`neutralise` would change."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(col.array)
+    return bool(pc.any(pc.match_substring_regex(arr, _NEEDS_WORK.pattern)).as_py())
 
 
 _BOM = "\ufeff"
@@ -132,6 +143,8 @@ def _arrow_columns(df: pd.DataFrame):
                 return None
             elif pd.api.types.is_numeric_dtype(dt):
                 arr = pa.Array.from_pandas(col)
+            elif getattr(dt, "storage", None) == "pyarrow":
+                arr = pa.array(col.array)  # Arrow-backed text: no copy
             else:
                 arr = pa.array(col.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # an object column holding non-text values
@@ -176,22 +189,14 @@ _MAX_WIDTH = 60
 _WIDTH_SAMPLE = 1000  # rows whose text decides a column's width
 
 
-@cache
-def _labels() -> dict:
-    from .resources import web
-
-    return json.loads(web("i18n.json").read_text(encoding="utf-8"))
-
-
 def label(key: str, lang: str = "zh") -> str:
-    """The ``lang`` (zh/en) label of ``key`` in ``web/i18n.json``; the key itself when it has none."""
-    entry = _labels().get(key)
-    return entry["en" if lang == "en" else "zh"] if entry else key
+    """The ``lang`` (zh/en) label of ``key`` (:func:`standardland.labels.label`); the key itself when it has none."""
+    return labels.label(key, lang, default=key)
 
 
 def column_labels(columns, lang: str = "zh") -> dict:
     """Header → its ``col_<name>`` label in ``lang``, for the columns that have one."""
-    return {c: label(f"col_{c}", lang) for c in columns if f"col_{c}" in _labels()}
+    return {c: label(f"col_{c}", lang) for c in columns if labels.has(f"col_{c}")}
 
 
 def _width(text: str) -> int:

@@ -27,6 +27,10 @@
  * @property {number} loadLimit                at most this many parcels per bbox request
  * @property {Array<string>} standardStatuses  statuses drawn as standard land (red outline)
  * @property {Object<string,string>} statusColours
+ * @property {string} unknownStatusColour      fill of a status outside statusColours
+ * @property {{fillOpacity:number, stroke:string, weight:number}} parcelStyle  every parcel's fill opacity
+ *           and outline (standardland.maps.palette, web/palette.json: the QGIS styles of an export read it too)
+ * @property {{stroke:string, weight:number}} standardStyle  the outline of standard land (standardStatuses)
  * @property {Object<string,string>} verdictColours
  * @property {string} notAvailableColour
  * @property {string} noValueColour
@@ -51,6 +55,7 @@
  * @property {Object<string,{title:?string,document_number:?string}>} rulesetTitles  rule sets in people's words
  * @property {string} otherLanguageUrl
  * @property {Array<Array<number>>} bounds     [[south, west], [north, east]]
+ * @property {?Object} chains                 the industry-chain layer, drawn by standardland-chains.js
  * @property {?{inside:Array<string>, intervals:Object<string,Array<?number>>}} sizing  after a check: the
  *           parcels whose area lies in their land-sizing interval [min_m2, max_m2] (standardland-beyond.js)
  * @property {?{id:number, draft:string, changes:Object<string,{change:string,lines:Array<Object>}>,
@@ -134,12 +139,13 @@
         var x = p[cfg.colour.property];
         return (x === null || x === undefined) ? cfg.noValueColour : cfg.colour.colours[classOf(x)];
       }
-      return cfg.statusColours[p.status] || "#999";
+      return cfg.statusColours[p.status] || cfg.unknownStatusColour;
     }
 
     function style(feature) {
       var p = feature.properties, standard = isStandard(p);
-      var st = {color: standard ? "#b30000" : "#333", weight: standard ? 3 : 1, fillColor: fillFor(p),
+      var line = standard ? cfg.standardStyle : cfg.parcelStyle;
+      var st = {color: line.stroke, weight: line.weight, fillColor: fillFor(p),
               fillOpacity: FILL_OPACITY, renderer: renderer,
               className: "sl-parcel sl-code-" + p.code + " sl-status-" + p.status +
                          (verdicts[p.code] ? " sl-verdict-" + verdicts[p.code] : "")};
@@ -156,18 +162,11 @@
 
     function isStandard(p) { return cfg.standardStatuses.indexOf(p.status) >= 0; }
 
-    // the requirement as the API rendered it (required_text), else built here
-    function requiredText(it) {
-      if (it.required_text) { return it.required_text; }
-      var r = it.required || {};
-      var req = it.operator === "between" ? fmt(r.min) + "–" + fmt(r.max)
-        : it.operator === ">=" ? "≥ " + fmt(r.min !== null && r.min !== undefined ? r.min : r.advisory_min)
-        : it.operator === "<=" ? "≤ " + fmt(r.max !== null && r.max !== undefined ? r.max : r.advisory_max) : "—";
-      return req + (it.unit && it.unit !== "-" ? " " + unit(it.unit) : "");
-    }
+    // the requirement as the server rendered it (rules/explain.required_text: the one rendering)
+    function requiredText(it) { return it.required_text || "—"; }
 
     // one fill opacity for the parcels and the legend's swatches (drawn over white, as the map's paper)
-    var FILL_OPACITY = 0.65;
+    var FILL_OPACITY = cfg.parcelStyle.fillOpacity;
 
     var REASON_STATUSES = ["missing", "incomplete", "not_applicable"];
 
@@ -299,7 +298,8 @@
     }
     parcels.on("click", function (e) { openPopupFor(e.layer, e.latlng); });
     var standard = L.geoJSON(null, {style: function () {
-      return {color: "#b30000", weight: 3, fill: false, renderer: renderer, className: "sl-standard"}; },
+      return {color: cfg.standardStyle.stroke, weight: cfg.standardStyle.weight, fill: false, renderer: renderer,
+              className: "sl-standard"}; },
       interactive: false});
     if (payload.parcels) {
       var feats = embeddedFeatures(payload.parcels, payload.parcelGeometry, cfg.colour.property, cfg.colourValues);

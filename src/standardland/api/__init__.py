@@ -15,11 +15,13 @@ from starlette.middleware.gzip import GZipMiddleware
 from .. import __version__
 from . import contract, jobs
 from .analysis import AnalysisFactory
+from .chains import ChainsFactory
 from .docs import DocsFactory
 from .limits import BodyLimitMiddleware
 from .ogc import OGCFeaturesFactory
 from .parks import ParksFactory
 from .problems import install as install_problems
+from .promotion import PromotionFactory
 from .reference import ReferenceFactory
 from .settings import Settings
 from .v1 import ChecksFactory, ParcelsFactory, RulesetsFactory
@@ -56,8 +58,10 @@ def create_app(settings: Settings | None = None, *, store=None) -> FastAPI:
     v1.include_router(RulesetsFactory(settings).router)
     v1.include_router(ParksFactory(settings).router)
     v1.include_router(WorkflowFactory(settings).router)
+    v1.include_router(PromotionFactory(settings).router)
     v1.include_router(ReferenceFactory(settings).router)
     v1.include_router(AnalysisFactory(settings).router)
+    v1.include_router(ChainsFactory(settings).router)
     app.include_router(v1)
     maps = MapFactory(settings)
     app.include_router(maps.router)

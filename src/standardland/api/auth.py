@@ -12,7 +12,7 @@ import secrets
 from fastapi import Request, Security
 from fastapi.security import HTTPBearer
 
-from .problems import Problem
+from ..errors import PermissionDenied, Unauthorized
 
 #: documents the scheme in OpenAPI; the checks themselves are below (a bad token is never anonymous)
 bearer_scheme = HTTPBearer(auto_error=False, description="An API token from `standardland tokens create`")
@@ -21,10 +21,12 @@ ROLES = ("viewer", "applicant", "planner", "reviewer", "admin")
 
 
 def new_token() -> str:
+    """A fresh random token (``sl_`` and 43 URL-safe characters)."""
     return "sl_" + secrets.token_urlsafe(32)
 
 
 def hash_token(token: str) -> str:
+    """The SHA-256 hex digest the store keeps instead of the token."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
@@ -54,12 +56,12 @@ def identity(request: Request) -> dict | None:
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise Problem(401, "Unauthorized", "the Authorization header must be 'Bearer <token>'",
-                          field="Authorization", headers={"WWW-Authenticate": "Bearer"})
+            raise Unauthorized("the Authorization header must be 'Bearer <token>'", field="Authorization",
+                               expected="Bearer <token>")
         ident = request.app.state.store.find_token(hash_token(token.strip()))
         if ident is None:
-            raise Problem(401, "Unauthorized", "the token is unknown or revoked", field="Authorization",
-                          headers={"WWW-Authenticate": "Bearer"})
+            raise Unauthorized("the token is unknown or revoked", field="Authorization",
+                               expected="a token from `standardland tokens create`")
     request.state.identity = ident
     return ident
 
@@ -71,15 +73,16 @@ def require(*roles: str):
     def dep(request: Request, _credentials=Security(bearer_scheme)) -> dict:
         ident = identity(request)
         if ident is None:
-            raise Problem(401, "Unauthorized", "this operation needs a bearer token", field="Authorization",
-                          headers={"WWW-Authenticate": "Bearer"})
+            raise Unauthorized("this operation needs a bearer token", field="Authorization",
+                               expected="Bearer <token>")
         if ident["role"] not in allowed:
-            raise Problem(403, "Forbidden", f"role '{ident['role']}' may not do this; allowed: "
-                                            + ", ".join(sorted(allowed)), field="Authorization")
+            raise PermissionDenied(f"role '{ident['role']}' may not do this", field="Authorization",
+                                   expected="a token of role " + ", ".join(sorted(allowed)))
         return ident
     dep.roles = tuple(sorted(allowed))
     return dep
 
 
 def optional(request: Request) -> dict | None:
+    """A dependency: the caller's token record, or None when anonymous (a bad token is still a 401)."""
     return identity(request)

@@ -52,6 +52,7 @@ class DocsFactory:
     """``/docs`` (Swagger UI), ``/redoc`` (ReDoc) and ``/`` (→ ``/map``); none is in the OpenAPI document."""
 
     def __init__(self, openapi_url: str = "/openapi.json"):
+        """Build the router: the contract as Swagger UI and ReDoc pages, from vendored assets (offline)."""
         self.router = APIRouter(include_in_schema=False)
         r = self.router
         swagger = _fixed_page(get_swagger_ui_html(

@@ -13,23 +13,28 @@ from urllib.parse import unquote_to_bytes
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .problems import PROBLEM, problem_bytes
+from ..errors import BadParameter, MalformedRequest, StandardlandError, TooLarge
+from .problems import PROBLEM, error_bytes
 
 _JSON_NUL = re.compile(rb"\\+u0000")
 
 
 class BodyLimitMiddleware:
+    """Refuse oversized bodies (413) and NUL characters (400) before any route runs."""
+
     def __init__(self, app, *, json_limit: int, upload_limit: int):
+        """Wrap ``app``; ``json_limit`` and ``upload_limit`` are the largest bodies in bytes."""
         self.app = app
         self.json_limit = json_limit
         self.upload_limit = upload_limit
 
     async def __call__(self, scope, receive, send):
+        """The ASGI entry point: refuse early, or pass the request on with a counting ``receive``."""
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         if "\x00" in scope.get("path", "") or b"\x00" in unquote_to_bytes(scope.get("query_string", b"")):
-            return await _reject(send, scope, 400, "Invalid parameter", "the path or query contains a NUL "
-                                 "character", field="query", expected="text without NUL (U+0000)")
+            return await _reject(send, scope, BadParameter("the path or query contains a NUL character",
+                                                           field="query", expected="text without NUL (U+0000)"))
         if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or [])
@@ -41,11 +46,12 @@ class BodyLimitMiddleware:
             try:
                 n = int(length)
             except ValueError:
-                return await _reject(send, scope, 400, "Invalid parameter", "Content-Length is not a number",
-                                     field="Content-Length", expected="a Content-Length in bytes")
+                return await _reject(send, scope, BadParameter("Content-Length is not a number",
+                                                               field="Content-Length",
+                                                               expected="a Content-Length in bytes"))
             if n > limit:
-                return await _reject(send, scope, 413, "Request too large",
-                                     f"the body has {n:,} bytes; the limit is {limit:,} bytes")
+                return await _reject(send, scope, TooLarge(f"the body has {n:,} bytes; the limit is {limit:,} bytes",
+                                                           field="body", expected="a smaller request"))
         seen = 0
         tail = b""
 
@@ -56,33 +62,34 @@ class BodyLimitMiddleware:
                 chunk = message.get("body", b"")
                 seen += len(chunk)
                 if seen > limit:
-                    raise _Refused(413, "Request too large", f"the body exceeds the limit of {limit:,} bytes")
+                    raise _Refused(TooLarge(f"the body exceeds the limit of {limit:,} bytes", field="body",
+                                            expected="a smaller request"))
                 if is_json:
                     window = tail + chunk
                     if any(len(m.group()) % 2 == 0 for m in _JSON_NUL.finditer(window)):  # \u0000, not \\u0000
-                        raise _Refused(400, "Invalid input", "a string in the body contains a NUL character "
-                                       "(\\u0000)", field="body", expected="text without NUL (U+0000)")
+                        raise _Refused(MalformedRequest("a string in the body contains a NUL character (\\u0000)",
+                                                        field="body", expected="text without NUL (U+0000)"))
                     tail = window[-64:]
             return message
 
         try:
             await self.app(scope, limited_receive, send)
         except _Refused as exc:
-            await _reject(send, scope, exc.status, exc.title, exc.detail, field=exc.field, expected=exc.expected)
+            await _reject(send, scope, exc.error)
 
 
 class _Refused(StarletteHTTPException):
-    """Raised from ``receive``: FastAPI re-raises HTTP exceptions met while it reads a body, so the
-    app's handler (:mod:`.problems`) renders it; outside a route, the middleware does."""
+    """Raised from ``receive`` with the domain error: FastAPI re-raises HTTP exceptions met while it
+    reads a body, so the app's handler (:mod:`.problems`) renders ``error``; outside a route, the
+    middleware does."""
 
-    def __init__(self, status, title, detail, *, field="body", expected="a smaller request"):
-        super().__init__(status, detail)
-        self.status, self.title, self.field, self.expected = status, title, field, expected
+    def __init__(self, error: StandardlandError):
+        super().__init__(error.status, error.message)
+        self.error = error
 
 
-async def _reject(send, scope, status, title, detail, *, field="body", expected="a smaller request"):
-    body = problem_bytes(status, title, detail, scope.get("path", ""),
-                         errors=[{"field": field, "message": detail, "expected": expected}])
-    await send({"type": "http.response.start", "status": status,
+async def _reject(send, scope, error: StandardlandError):
+    body = error_bytes(error, scope.get("path", ""))
+    await send({"type": "http.response.start", "status": error.status,
                 "headers": [(b"content-type", PROBLEM.encode()), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})

@@ -18,14 +18,13 @@ import shapely
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from .. import services
+from .. import crs as crsmod, services
 from ..errors import BadParameter, NotFoundError
 from ..store import ParcelQuery
 from .auth import optional
 from . import contract as c
 
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-EPSG4490 = "http://www.opengis.net/def/crs/EPSG/0/4490"
+CRS84, EPSG4490 = crsmod.CRS84_URI, crsmod.EPSG4490_URI
 GEOJSON = "application/geo+json"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -61,6 +60,7 @@ class OGCFeaturesFactory:
     """Owns an APIRouter serving OGC API – Features for the store behind ``app.state.store``."""
 
     def __init__(self, settings, *, prefix: str = "/ogc"):
+        """Register the OGC routes under ``prefix``, limited by ``settings`` (page sizes, offsets)."""
         self.settings = settings
         self.prefix = prefix
         self.router = APIRouter(prefix=prefix, tags=["OGC API – Features"])
@@ -83,12 +83,10 @@ class OGCFeaturesFactory:
         if len(vals) != 4 or not all(math.isfinite(v) for v in vals):
             raise BadParameter(f"bbox has {len(vals)} values", field="bbox",
                           expected="four finite numbers: minLon,minLat,maxLon,maxLat (6-value 3D boxes are not supported)")
-        if bbox_crs not in (None, CRS84, EPSG4490):
+        if bbox_crs not in (None, *crsmod.SERVED_CRS):
             raise BadParameter(f"bbox-crs '{bbox_crs}' is not supported", field="bbox-crs",
-                          expected=f"{CRS84} or {EPSG4490}")
-        if bbox_crs == EPSG4490:  # EPSG:4490 axis order is latitude, longitude
-            vals = [vals[1], vals[0], vals[3], vals[2]]
-        minx, miny, maxx, maxy = vals
+                               expected=" or ".join(crsmod.SERVED_CRS))
+        minx, miny, maxx, maxy = crsmod.bbox_lonlat(vals, bbox_crs or CRS84)  # EPSG:4490 is latitude first
         if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
             raise BadParameter("bbox coordinates are out of range", field="bbox",
                           expected="longitudes within ±180 and latitudes within ±90")
@@ -99,12 +97,11 @@ class OGCFeaturesFactory:
 
     @staticmethod
     def _crs(crs: str | None) -> str:
-        if crs in (None, CRS84):
+        if crs is None:
             return CRS84
-        if crs == EPSG4490:
-            return EPSG4490
-        raise BadParameter(f"crs '{crs}' is not offered", field="crs",
-                      expected=f"{CRS84} or {EPSG4490}")
+        if crs in crsmod.SERVED_CRS:
+            return crs
+        raise BadParameter(f"crs '{crs}' is not offered", field="crs", expected=" or ".join(crsmod.SERVED_CRS))
 
     def _limit(self, limit: int | None) -> int:
         lim = self.settings.ogc_default_limit if limit is None else limit
@@ -114,13 +111,10 @@ class OGCFeaturesFactory:
         return lim
 
     def _features_json(self, gdf, props: pd.DataFrame, ids, crs: str) -> str:
-        geoms = np.asarray(gdf.geometry.values, dtype=object)
-        if crs == EPSG4490:
-            geoms = shapely.transform(geoms, lambda xy: xy[:, ::-1])
-        gjson = shapely.to_geojson(geoms)
+        gjson = shapely.to_geojson(crsmod.to_axis_order(gdf.geometry.values, crs))
         recs = props.to_dict("records")
         parts = []
-        for fid, g, p in zip(ids, gjson, recs):
+        for fid, g, p in zip(ids, gjson, recs, strict=True):
             p = {k: _num(v) for k, v in p.items()}
             parts.append('{"type":"Feature","id":%s,"geometry":%s,"properties":%s}'
                          % (json.dumps(fid, ensure_ascii=False), g, json.dumps(p, ensure_ascii=False)))

@@ -1,7 +1,7 @@
 """RFC 9457 problem details: every error leaves as ``application/problem+json`` naming the field.
 
-One builder (:func:`problem_body`) serves the exception handlers below and the ASGI middleware of
-:mod:`.limits`. The status and title come from the error class (:mod:`standardland.errors`, as in
+One builder (:func:`problem_body`; :func:`error_body` for a domain error) serves the exception
+handlers below and the ASGI middleware of :mod:`.limits`. The status and title come from the error class (:mod:`standardland.errors`, as in
 pygeoapi); this module keeps no table of its own. Messages never carry server paths, temporary
 file names or library internals: an unexpected exception is logged and answered with a fixed text.
 """
@@ -18,28 +18,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import DataValidationError, StandardlandError
+from ..errors import BadParameter, DataValidationError, InputError, MalformedRequest, StandardlandError
 
 PROBLEM = "application/problem+json"
 TYPE_BASE = "https://standardland.invalid/problems/"
 #: how many row problems a response lists when the settings do not say
 DEFAULT_MAX_PROBLEMS = 100
 log = logging.getLogger("standardland")
-
-
-class Problem(StandardlandError):
-    """An HTTP problem raised by the service itself with an explicit status (auth, limits, conflicts)."""
-
-    kind = "http"
-
-    def __init__(self, status: int, title: str, detail: str, *, field: str | None = None,
-                 expected: str | None = None, headers: dict | None = None):
-        super().__init__(detail, field=field, expected=expected)
-        self.status, self.title, self.headers = status, title, headers or {}
-
-    @property
-    def detail(self) -> str:
-        return self.message
 
 
 def problem_body(status: int, title: str, detail: str, instance: str, *, errors: list | None = None,
@@ -57,19 +42,23 @@ def problem_body(status: int, title: str, detail: str, instance: str, *, errors:
     return body
 
 
-def problem_bytes(status: int, title: str, detail: str, instance: str, **kw) -> bytes:
-    """:func:`problem_body` serialised, for ASGI middleware that answers before any route runs."""
-    return json.dumps(problem_body(status, title, detail, instance, **kw), ensure_ascii=False).encode("utf-8")
-
-
 def problem_response(status: int, title: str, detail: str, instance: str, *, errors: list | None = None,
                      counts: dict | None = None, headers: dict | None = None) -> JSONResponse:
+    """:func:`problem_body` as an ``application/problem+json`` response with ``status``."""
     return JSONResponse(problem_body(status, title, detail, instance, errors=errors, counts=counts),
                         status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def error_response(exc: StandardlandError, instance: str, *, max_problems: int = DEFAULT_MAX_PROBLEMS) -> JSONResponse:
-    """A domain error as a problem: its class's status and title, its field, at most ``max_problems`` rows."""
+def error_body(exc: StandardlandError, instance: str, *, max_problems: int = DEFAULT_MAX_PROBLEMS) -> dict:
+    """A domain error as a problem body: its class's status and title, its field, at most ``max_problems`` rows.
+
+    Examples
+    --------
+    >>> from standardland.errors import BadParameter
+    >>> body = error_body(BadParameter("'x' is not a number", field="limit", expected="an integer"), "/p")
+    >>> body["status"], body["title"], body["errors"][0]["field"]
+    (400, 'Invalid parameter', 'limit')
+    """
     prefix = getattr(exc, "field_prefix", None)
     if prefix and exc.field and not isinstance(exc, DataValidationError):
         exc.field = f"{prefix}.{exc.field}"
@@ -80,11 +69,22 @@ def error_response(exc: StandardlandError, instance: str, *, max_problems: int =
             counts = dict(Counter(p.field for p in exc.problems))
     elif exc.field:
         errors = [{"field": exc.field, "message": exc.message, "expected": exc.expected}]
-    return problem_response(exc.status, exc.title, str(exc), instance, errors=errors, counts=counts,
-                            headers=getattr(exc, "headers", None) or None)
+    return problem_body(exc.status, exc.title, str(exc), instance, errors=errors, counts=counts)
+
+
+def error_bytes(exc: StandardlandError, instance: str) -> bytes:
+    """:func:`error_body` serialised, for ASGI middleware (:mod:`.limits`) that answers before any route runs."""
+    return json.dumps(error_body(exc, instance), ensure_ascii=False).encode("utf-8")
+
+
+def error_response(exc: StandardlandError, instance: str, *, max_problems: int = DEFAULT_MAX_PROBLEMS) -> JSONResponse:
+    """:func:`error_body` as a response with the error's status and headers (``WWW-Authenticate`` …)."""
+    return JSONResponse(error_body(exc, instance, max_problems=max_problems), status_code=exc.status,
+                        media_type=PROBLEM, headers=dict(exc.headers) or None)
 
 
 def install(app: FastAPI) -> None:
+    """Register the exception handlers: every error, expected or not, leaves as a problem."""
     def max_problems() -> int:
         settings = getattr(app.state, "settings", None)
         return getattr(settings, "max_problems_reported", DEFAULT_MAX_PROBLEMS)
@@ -106,37 +106,35 @@ def install(app: FastAPI) -> None:
             loc = [str(x) for x in e.get("loc", ()) if x not in ("body", "query", "path", "header")]
             errors.append({"field": ".".join(loc) or "body", "message": e.get("msg"), "expected": e.get("type")})
         detail = "; ".join(f"{x['field']}: {x['message']}" for x in errors[:5])
-        # a malformed query parameter, path parameter or header is a bad request (BadParameter, 400);
-        # a malformed body is unprocessable (422)
-        in_params = all((e.get("loc") or ("body",))[0] in ("query", "header", "path") for e in exc.errors())
-        status = 400 if in_params else 422
-        return problem_response(status, "Invalid parameter" if in_params else "Invalid input", detail,
-                                request.url.path, errors=errors[:max_problems()])
+        # a malformed query parameter, path parameter or header is a bad request (BadParameter, 400), also
+        # when the body is wrong too; a malformed body alone is unprocessable (422)
+        in_params = any((e.get("loc") or ("body",))[0] in ("query", "header", "path") for e in exc.errors())
+        kind = BadParameter if in_params else InputError
+        return problem_response(kind.status, kind.title, detail, request.url.path, errors=errors[:max_problems()])
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
-        title = getattr(exc, "title", None) or ("Not found" if exc.status_code == 404 else _phrase(exc.status_code))
-        if exc.status_code == 400 and not hasattr(exc, "title"):  # FastAPI's "error parsing the body"
-            title = "Invalid input"
+        error = getattr(exc, "error", None)  # a domain error carried through FastAPI's body reading (limits)
+        if isinstance(error, StandardlandError):
+            return error_response(error, request.url.path, max_problems=max_problems())
+        title = "Not found" if exc.status_code == 404 else _phrase(exc.status_code)
+        if exc.status_code == 400:  # FastAPI's "error parsing the body"
+            title = MalformedRequest.title
         detail = str(exc.detail)
-        field = getattr(exc, "field", None)
-        errors = [{"field": field, "message": detail, "expected": getattr(exc, "expected", None)}] if field else None
         headers = getattr(exc, "headers", None)
         if exc.status_code == 405:  # Allow: every method of the resource, not only the first route's
             headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
-        return problem_response(exc.status_code, title, detail, request.url.path, errors=errors, headers=headers)
+        return problem_response(exc.status_code, title, detail, request.url.path, headers=headers)
 
     @app.exception_handler(RecursionError)
     async def _too_deep(request: Request, exc: RecursionError):  # a 10,000-level JSON document
-        return problem_response(400, "Invalid input", "the document is nested too deeply", request.url.path,
-                                errors=[{"field": "body", "message": "the document is nested too deeply",
-                                         "expected": "JSON nested at most a few hundred levels"}])
+        return error_response(MalformedRequest("the document is nested too deeply", field="body",
+                                               expected="JSON nested at most a few hundred levels"), request.url.path)
 
     @app.exception_handler(OverflowError)
     async def _overflow(request: Request, exc: OverflowError):  # a number no store column can hold
-        return problem_response(400, "Invalid parameter", "a number is out of range", request.url.path,
-                                errors=[{"field": "number", "message": "a number is out of range",
-                                         "expected": "an integer within 64 bits"}])
+        return error_response(BadParameter("a number is out of range", field="number",
+                                           expected="an integer within 64 bits"), request.url.path)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):  # never leak a traceback; log it

@@ -7,6 +7,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
+    """The service's settings, read from ``STANDARDLAND_*`` variables and an optional ``.env`` file."""
     model_config = SettingsConfigDict(env_prefix="STANDARDLAND_", env_file=".env", extra="ignore")
 
     db: str = Field("sqlite:///standardland.db", description="Database URL (SQLite file or postgresql+psycopg)")

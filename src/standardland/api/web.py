@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from .. import analysis, maps, services
+from .. import analysis, chains as chainmod, maps, services
 from ..errors import BadParameter, DataValidationError, InputError, StandardlandError
 from ..resources import web
 from ..store import ParcelQuery
@@ -121,6 +121,8 @@ class MapFactory:
         def map_page(request: Request, lang: str | None = Query(None, pattern="^(zh|en)"),
                      color: str | None = Query(None, description="a numeric property for a choropleth"),
                      park: str | None = None,
+                     layer: str | None = Query(None, pattern="^chains$", description="chains: show the "
+                                               "industry-chain layer at first"),
                      project: str | None = Query(None, description="a check to show: base64url of the project's "
                                                  "UTF-8 JSON (the form's shareable URL); refused inline when "
                                                  f"longer than {maps.PROJECT_PARAM_LIMIT} characters or invalid"),
@@ -226,6 +228,7 @@ class MapFactory:
             form_project=form_project, form_action=f"/map?lang={lang}", form_errors=form_errors,
             ruleset_titles=ruleset_titles(rulesets, lang),
             other_language_url="/map?" + urlencode(params), basemap_url=self.settings.basemap_url,
-            basemap_attribution=self.settings.basemap_attribution)
+            basemap_attribution=self.settings.basemap_attribution,
+            chains=chainmod.map_layer(store, lang, show=request.query_params.get("layer") == "chains"))
         return HTMLResponse(page, status_code=status, headers={"Server-Timing": f"render;dur={(time.perf_counter() - t0) * 1000:.1f}",
                                            "Content-Language": "zh-CN" if lang == "zh" else "en"})

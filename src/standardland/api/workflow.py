@@ -15,12 +15,14 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..workflow import applications, documents, machine as workflow
+from ..workflow import applications, documents, machine as workflow, reports
 from .auth import ROLES, require
-from .problems import Problem
+from ..errors import BadParameter
 
 
 class NewApplication(BaseModel):
+    """A new application: the parcel applied for and the project (checked against the project fields)."""
+
     model_config = ConfigDict(extra="forbid")
     parcel_code: str = Field(..., min_length=19, max_length=28)
     project: dict[str, Any]
@@ -38,8 +40,8 @@ def _if_match(value: str | None) -> int | None:
         v = v[2:]
     v = v.strip('"')
     if not v.isdigit():
-        raise Problem(400, "Invalid header", f"If-Match '{value}' is not an application version",
-                      field="If-Match", expected='the ETag of the application, e.g. "3"')
+        raise BadParameter(f"If-Match '{value}' is not an application version", field="If-Match",
+                           expected='the ETag of the application, e.g. "3"')
     return int(v)
 
 
@@ -85,7 +87,10 @@ def _transition_route(router: APIRouter, t, anyone) -> None:
 
 
 class WorkflowFactory:
+    """Owns an APIRouter with the workflow routes over the store behind ``app.state.store``."""
+
     def __init__(self, settings):
+        """Register the routes (``settings``: the service's, for the same signature as every factory)."""
         self.router = APIRouter(tags=["workflow"])
         r = self.router
         anyone = Depends(require(*ROLES))
@@ -104,7 +109,7 @@ class WorkflowFactory:
 
         @r.get("/applications", summary="The application register")
         def list_(request: Request, state: str | None = None, ident=anyone):
-            return _json(applications.register(request.app.state.store, ident, state))
+            return _json(reports.register(request.app.state.store, ident, state))
 
         @r.get("/applications.xlsx", summary="The application register as Excel",
                response_class=Response, responses={200: {"content": {
@@ -112,7 +117,7 @@ class WorkflowFactory:
         def register(request: Request, ident=anyone):
             from ..tables import xlsx_bytes
 
-            body = xlsx_bytes(applications.register_frame(request.app.state.store, ident))
+            body = xlsx_bytes(reports.register_frame(request.app.state.store, ident))
             return Response(body, headers={"Content-Disposition": 'attachment; filename="applications.xlsx"'},
                             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -153,10 +158,11 @@ class WorkflowFactory:
             return Response(render.output(page, "pdf"), media_type="application/pdf",
                             headers={"Content-Disposition": f'inline; filename="{name}"'})
 
-        @r.get("/deadlines", summary="Agreed start, completion, review and rectification deadlines; idle land")
+        @r.get("/deadlines", summary="Agreed start, completion, review and rectification deadlines; idle land; "
+                                     "service-log follow-ups")
         def deadlines(request: Request, overdue: bool = False, today: date | None = None, ident=anyone):
-            return _json(applications.deadline_list(request.app.state.store, today=today, overdue_only=overdue,
-                                                    ident=ident))
+            return _json(reports.deadline_list(request.app.state.store, today=today, overdue_only=overdue,
+                                               ident=ident))
 
         @r.get("/parks/{park}/dashboard", summary="Counts, land offered and used, 亩均 figures, A–D classes")
         def dashboard(request: Request, park: str,
@@ -174,6 +180,6 @@ class WorkflowFactory:
                 except json.JSONDecodeError:
                     ok = False
                 if not ok:
-                    raise Problem(400, "Invalid parameter", f"weights '{weights}' is not a JSON object of "
-                                  "non-negative numbers", field="weights", expected='{"tax_per_mu": 0.6, ...}')
-            return _json(applications.park_dashboard(request.app.state.store, park, weights=w))
+                    raise BadParameter(f"weights '{weights}' is not a JSON object of non-negative numbers",
+                                       field="weights", expected='{"tax_per_mu": 0.6, ...}')
+            return _json(reports.park_dashboard(request.app.state.store, park, weights=w))

@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 
 from .. import industry as ind_mod
-from . import thresholds
+from . import explain, thresholds
 from ..units import m2_to_mu
 from .engine import Coded, columns_of, evaluate
 from ..errors import DataValidationError, InputError, RowProblem
 from .indicators import CHECKPOINTS, Catalogue, catalogue
-from .fields import Problem, quantity_fields, read_numbers
+from .fields import YEARS, Problem, project_fields, quantity_fields, read_numbers
 from .project import (INDUSTRY_FIELDS, Project, parse_project, resolve_industry, unknown_fields,
                       validate_columns)
 from .rulesets import RuleSet, load_rulesets
@@ -128,11 +128,27 @@ def parse_project_table(df: pd.DataFrame, cat: Catalogue | None = None) -> pd.Da
     quantities = {}
     for k, spec in qty.items():
         if k in df.columns:
+            if df[k].dtype.kind == "f":  # typed already (io.read_project_csv, a float column): nothing to read
+                quantities[k] = df[k].to_numpy(dtype="float64")
+                continue
             quantities[k], probs = read_numbers(df[k].to_numpy(dtype=object), spec)
             found += probs
+    dates, nuisance = _typed_dates(df), _typed_nuisance(df)
+    fields = project_fields(cat)
+    # Arrow-held text with no empty cell: what the text check gives (text kept, missing missing), not copied
+    plain = {k: df[k].array for k in df.columns
+             if k in fields and fields[k].kind in ("text", "code") and _arrow_text(df[k])}
     cells = {k: df[k].to_numpy(dtype=object) for k in df.columns
-             if k not in qty and k != "industries" and not unknown_fields([k], cat, table=True)}
+             if k not in qty and k != "industries" and not unknown_fields([k], cat, table=True)
+             and k not in plain and not (k == "decision_date" and dates is not None)
+             and not (k == "nuisance_class" and nuisance is not None)}
     cols, probs = validate_columns(cells, quantities, cat)
+    cols.update(plain)
+    if dates is not None:  # validated by the reader: the column's absence from cells is no problem
+        probs = [p for p in probs if not (p.field == "decision_date" and p.index == -1)]
+        cols["decision_date"] = dates
+    if nuisance is not None:
+        cols["nuisance_class"] = nuisance
     found += probs
     problems += [RowProblem(p.index + 1, p.field,
                             f"{p.message}; expected {p.expected}" if p.expected else p.message)
@@ -140,7 +156,7 @@ def parse_project_table(df: pd.DataFrame, cat: Catalogue | None = None) -> pd.Da
     out = pd.DataFrame(index=pd.RangeIndex(n))
     for c in ("id", "name", "parcel_code"):
         if c in cols:
-            out["project_name" if c == "name" else c] = cols[c]
+            out["project_name" if c == "name" else c] = _as_read(df[c], cols[c])
     for k in qty:
         if k in quantities:
             out[k] = quantities[k]
@@ -170,8 +186,47 @@ def parse_project_table(df: pd.DataFrame, cat: Catalogue | None = None) -> pd.Da
     out["industry_2017"] = pd.Categorical(np.array([r.key2017 for r in resolved], dtype=object)[codes])
     out["industry_2002"] = pd.Categorical(np.array([r.key2002 for r in resolved], dtype=object)[codes])
     out["industry_error"] = pd.Categorical(np.array([r.error for r in resolved], dtype=object)[codes])
-    out["industry_label"] = np.array([r.label or None for r in resolved], dtype=object)[codes]
+    out["industry_label"] = pd.Series(np.array([r.label or None for r in resolved], dtype=object)[codes],
+                                      dtype=object, copy=False)
     return out
+
+
+def _arrow_text(col: pd.Series) -> bool:
+    """Arrow-held text with no empty cell (as :func:`standardland.io.read_project_csv` gives it)."""
+    return getattr(col.dtype, "storage", None) == "pyarrow" and not col.eq("").any()
+
+
+def _as_read(raw: pd.Series, checked):
+    """A text column as :func:`~standardland.rules.fields.check_text` gives it (blank text missing),
+    or the column itself when it is Arrow-held text with no empty cell (the same cells, not copied)."""
+    return raw.array if _arrow_text(raw) else checked
+
+
+def _typed_nuisance(df: pd.DataFrame) -> np.ndarray | None:
+    """``nuisance_class`` when it is a float column of 1, 2, 3 or NaN (missing), as
+    :func:`standardland.io.read_project_csv` types it: what the check of an integer choice answers
+    for it; else None (checked cell by cell)."""
+    if "nuisance_class" not in df.columns or df["nuisance_class"].dtype.kind != "f":
+        return None
+    v = df["nuisance_class"].to_numpy(dtype="float64")
+    if not np.isin(v[~np.isnan(v)], project_fields(None)["nuisance_class"].choices).all():
+        return None
+    return v.copy()
+
+
+def _typed_dates(df: pd.DataFrame) -> np.ndarray | None:
+    """``decision_date`` when it is a datetime64 column that needs no checking (every row a day within
+    :data:`~standardland.rules.fields.YEARS`, as :func:`standardland.io.read_project_csv` types it),
+    normalised to the day as :func:`~standardland.rules.fields.parse_dates` does; else None."""
+    if "decision_date" not in df.columns or df["decision_date"].dtype.kind != "M":
+        return None
+    days = df["decision_date"].to_numpy().astype("datetime64[D]")
+    if np.isnat(days).any():
+        return None
+    years = days.astype("datetime64[Y]").astype(np.int64) + 1970
+    if ((years < YEARS[0]) | (years > YEARS[1])).any():
+        return None
+    return days.astype("datetime64[ns]")
 
 
 def _distinct_rows(arrays: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -179,7 +234,8 @@ def _distinct_rows(arrays: list[np.ndarray], n: int) -> tuple[np.ndarray, np.nda
     first row of each combination."""
     combined = np.zeros(n, dtype=np.int64)
     for a in arrays:
-        c, u = pd.factorize(pd.Series(a, dtype=object), use_na_sentinel=True)
+        held = isinstance(a, pd.api.extensions.ExtensionArray)  # Arrow text: factorized in C++
+        c, u = pd.factorize(a if held else pd.Series(a, dtype=object), use_na_sentinel=True)
         combined, _ = pd.factorize(combined * (len(u) + 1) + (c + 1))  # re-compacted: no overflow
         combined = combined.astype(np.int64)
     codes, uniq = pd.factorize(combined)
@@ -207,15 +263,17 @@ def join_parcels(projects: pd.DataFrame, pf: pd.DataFrame | None) -> pd.DataFram
 def screen_frame(pairs: pd.DataFrame, rulesets, *, checkpoint: str = "screening",
                  only: list[str] | None = None) -> pd.DataFrame:
     """Engine over a prepared pairs frame → the flat result table (id/name/parcel_code kept first)."""
-    ev = evaluate(columns_of(pairs), _rulesets(rulesets), checkpoint=_checkpoint(checkpoint),
-                  only=set(only) if only else None)
-    flat = ev.flat()
+    rs = _rulesets(rulesets)
+    ev = evaluate(columns_of(pairs), rs, checkpoint=_checkpoint(checkpoint), only=set(only) if only else None)
+    flat = explain.flat(ev, rs)  # columns fixed by the rule sets: every piece of a screening alike
     lead = [c for c in ("id", "project_name", "parcel_code", "industry_label", "industry_error") if c in pairs.columns]
     head = {}
-    for c in lead:  # a coded column (the industry's) stays coded: a dictionary array when written
+    for c in lead:  # coded (the industry's) or Arrow-held text stays so: written without a copy
         col = pairs[c]
-        head["name" if c == "project_name" else c] = (
-            col.array if isinstance(col.dtype, pd.CategoricalDtype) else col.to_numpy(dtype=object))
+        if c == "industry_label" and not isinstance(col.dtype, pd.CategoricalDtype):
+            col = col.astype("category")  # a few labels: written (and made formula-safe) once each
+        kept = isinstance(col.dtype, pd.CategoricalDtype) or getattr(col.dtype, "storage", None) == "pyarrow"
+        head["name" if c == "project_name" else c] = col.array if kept else col.to_numpy(dtype=object)
     head_frame = pd.DataFrame(head, copy=False)
     return pd.concat([head_frame, flat], axis=1)
 
@@ -245,8 +303,31 @@ def screen_dask(pairs: pd.DataFrame, rulesets, *, checkpoint: str = "screening",
             cluster.close()
     out = out.reset_index(drop=True)
     for c in meta.columns:  # dtypes may drift across partitions (categories, strings): align to local
-        if isinstance(meta[c].dtype, pd.CategoricalDtype):
+        if c == "industry_label":  # categories are the labels met: those of every partition, as locally
+            out[c] = out[c].astype(object).astype("category")
+        elif isinstance(meta[c].dtype, pd.CategoricalDtype):
             out[c] = out[c].astype(object).astype(pd.CategoricalDtype(meta[c].cat.categories))
         elif out[c].dtype != meta[c].dtype:
             out[c] = out[c].astype(meta[c].dtype)
     return out
+
+
+def screen_piece(df: pd.DataFrame, rulesets, pf: pd.DataFrame | None = None, *, checkpoint: str = "screening",
+                 only: list[str] | None = None) -> tuple[pd.DataFrame | None, str, list[RowProblem]]:
+    """One piece of a screening table (rows as read) → ``(flat table, "", [])``, or ``(None, stage,
+    problems)`` where ``stage`` is ``"parse"`` (:func:`parse_project_table`) or ``"join"``
+    (:func:`join_parcels`) and the problems' rows count from the piece's first row (1).
+
+    A whole table is one piece; a screening read in pieces gives the same rows and problems once the
+    caller numbers each piece's rows after the pieces before it (:mod:`standardland.screening`)."""
+    try:
+        projects = parse_project_table(df)
+    except DataValidationError as exc:
+        return None, "parse", list(exc.problems)
+    if "parcel_code" not in projects.columns or not projects["parcel_code"].notna().any():
+        pf = None  # as a whole table without parcel codes: no parcel columns
+    try:
+        pairs = join_parcels(projects, pf)
+    except DataValidationError as exc:
+        return None, "join", list(exc.problems)
+    return screen_frame(pairs, rulesets, checkpoint=checkpoint, only=only), "", []

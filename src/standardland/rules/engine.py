@@ -22,13 +22,14 @@ explanation of one row, requirement text) lives in :mod:`standardland.rules.expl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any, Mapping
+from datetime import date
+from typing import Any, Mapping, cast
 
 import numpy as np
 import pandas as pd
 
 from .. import codes as codelists
+from ..dates import parse_date
 from ..units import MU_M2
 from .catalogue import Catalogue, Indicator, catalogue
 from .thresholds import (
@@ -149,20 +150,10 @@ def _clean(v):
     return v
 
 
-def _as_date(v) -> date:
-    if isinstance(v, datetime):
-        return v.date()
-    if isinstance(v, date):
-        return v
-    if isinstance(v, np.datetime64):
-        return pd.Timestamp(v).date()
-    return date.fromisoformat(str(v)[:10])
-
-
 def _context(get) -> Context:
     rc = get("region_class")
     return Context(
-        decision_date=_as_date(get("decision_date")),
+        decision_date=cast(date, parse_date(get("decision_date"), "decision_date")),
         industry_2017=tuple(x for x in (get("industry_2017") or "").split("|") if x),
         industry_2002=tuple(x for x in (get("industry_2002") or "").split("|") if x),
         industry_error=get("industry_error") or None,
@@ -758,6 +749,7 @@ def evaluate(
     bnd: dict[str, Bounds] = {}
     any_fail = np.zeros(n, bool)
     any_missing = np.zeros(n, bool)
+    any_judged = np.zeros(n, bool)  # a row on which nothing was judged is not a pass
     for ind in cat.indicators:
         bnd[ind.id] = b = bounds(ind, ths, cols, label)
         act[ind.id] = a = actuals(ind, cols, base, n)
@@ -765,12 +757,14 @@ def evaluate(
             st[ind.id] = s = status(b, a, kidx)
             any_fail |= s == FAIL
             any_missing |= s == MISSING
+            any_judged |= s != NA
         else:
             st[ind.id] = np.full(n, NA, dtype=np.int8)
     lu = land_use(cols, n, checkpoint == "screening" and (only is None or LAND_USE_CHECK in only))
     any_fail |= lu.status == FAIL
     any_missing |= lu.status == MISSING
-    verdict = np.where(any_fail, np.int8(1), np.where(any_missing, np.int8(2), np.int8(0)))
+    any_judged |= lu.status != NA
+    verdict = np.where(any_fail, np.int8(1), np.where(any_missing | ~any_judged, np.int8(2), np.int8(0)))
     return Evaluation(
         n=n,
         checkpoint=checkpoint,

@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..labels import label
 from .engine import LAND_USE_CHECK, STATUSES, VERDICTS, Evaluation
 from .rulesets import provenance
 from .thresholds import ROW_LAYERS, Threshold, row_layer_value
 
-ADVISORY = {"zh": "（推荐值）", "en": " (recommended)"}
 NO_REQUIREMENT = "—"
 
 
@@ -57,7 +57,7 @@ def required_text(required: dict, operator: str | None, unit: str | None = None,
         if r.get(side) is not None:
             return f"{sign} {_num(r[side])}{suffix}"
         if r.get(f"advisory_{side}") is not None:
-            return f"{sign} {_num(r[f'advisory_{side}'])}{suffix}{ADVISORY[lang]}"
+            return f"{sign} {_num(r[f'advisory_{side}'])}{suffix}{label('advisory_suffix', lang)}"
     return NO_REQUIREMENT
 
 
@@ -71,9 +71,16 @@ def _f(v):
 # -- the flat table ---------------------------------------------------------------------------
 
 
-def flat(ev: Evaluation) -> pd.DataFrame:
+def flat(ev: Evaluation, rulesets=None) -> pd.DataFrame:
     """One row per pair: ``verdict`` and ``<id>_status/_actual/_required/_layer`` per indicator
-    (``_required_max`` too where a range applies). Columns are the engine's arrays, not copies."""
+    (``_required_max`` too where a range applies). Columns are the engine's arrays, not copies.
+
+    With ``rulesets`` (the candidates given to the engine) the columns are fixed by them and the
+    catalogue, not by the rows: ``<id>_required_max`` is there when a binding rule of one of them, or
+    a per-row layer column, gives that indicator a maximum; so every part of a screening read in
+    pieces has the same columns. Without them, it is there when some row has such a maximum."""
+    maxed = None if rulesets is None else {r.indicator for rs in rulesets for r in rs.rules
+                                           if r.max is not None and r.severity != "advisory"}
     statuses = pd.CategoricalDtype(STATUSES)
     layers = pd.CategoricalDtype([""] + ev.labels)  # code −1 (no layer) → ""
 
@@ -92,7 +99,8 @@ def flat(ev: Evaluation) -> pd.DataFrame:
             req, by, side = hi, by_hi, 1
         else:
             req, by, side = lo, by_lo, 0
-            if not np.isnan(b.max).all() or any(s == "max" for _, s in b.own):  # decided per context
+            ranged = (not np.isnan(b.max).all()) if maxed is None else i in maxed  # see the docstring
+            if ranged or any(s == "max" for _, s in b.own):
                 cols[f"{i}_required_max"] = np.ascontiguousarray(hi)
         if not np.isnan(b.advisory_max if side else b.advisory_min).all():
             adv = ev.advisory(i)[side]
@@ -129,26 +137,29 @@ def _worded(layer: dict) -> dict:
     return layer
 
 
-def _reason(ev: Evaluation, ind, th: Threshold, status: str) -> str | None:
+def _reason(ev: Evaluation, ind, th: Threshold, status: str, lang: str) -> tuple[str | None, str | None]:
+    """(``reason_code``, reason in ``lang``) of a ``missing``, ``not_applicable`` or ``warn`` status.
+
+    A rule set's own reason (an unresolved industry, a scope that leaves the project out) is its
+    text as the rule set words it, under the codes ``unresolved`` and ``out_of_scope``."""
     if status == "missing":
-        return th.unresolved or (
-            f"no value for {ind.id} (give it, or {ind.numerator} and {ind.denominator.replace('_mu', '_m2')})"
-        )
+        if th.unresolved:
+            return "unresolved", th.unresolved
+        return "missing_value", label("reason_missing_value", lang, name=ind.name(lang), id=ind.id,
+                                      numerator=ind.numerator, denominator=ind.denominator.replace("_mu", "_m2"))
     if status == "not_applicable":
         if ev.checkpoint not in ind.checkpoints:
-            return "not checked at " + ev.checkpoint
+            checkpoint = label(f"checkpoint_{ev.checkpoint}", lang, default=ev.checkpoint)
+            return "not_at_checkpoint", label("reason_not_at_checkpoint", lang, checkpoint=checkpoint)
         if ev.only is not None and ind.id not in ev.only:
-            return "not among the indicators asked for"
+            return "not_asked", label("reason_not_asked", lang)
         if th.out_of_scope:
-            return th.out_of_scope
-        return "no value on file in any layer"
+            return "out_of_scope", th.out_of_scope
+        return "no_value_on_file", label("reason_no_value_on_file", lang)
     if status == "warn":
-        return (
-            "below the recommended (advisory) value"
-            if ind.direction != "max"
-            else "above the recommended (advisory) value"
-        )
-    return None
+        code = "below_advisory" if ind.direction != "max" else "above_advisory"
+        return code, label(f"reason_{code}", lang)
+    return None, None
 
 
 #: per-context pieces of an explanation, keyed by the identity of the context's threshold dict (which
@@ -186,7 +197,8 @@ def explain(ev: Evaluation, row: int, lang: str = "zh") -> dict:
     (in ``lang``), the governing layer with provenance (``title`` and ``document_number`` of its
     document, the rule-set id only as ``governing_ruleset``), every layer's value (each with its
     ``title`` and ``document_number``) and the reason for a
-    ``missing``, ``not_applicable`` or ``warn``. ``notes`` carries verdict-level notes (a rule set
+    ``missing``, ``not_applicable`` or ``warn``: ``reason`` in ``lang`` (from ``web/i18n.json``) and a
+    stable ``reason_code`` (``missing_value``, ``no_value_on_file``, ``below_advisory`` …). ``notes`` carries verdict-level notes (a rule set
     whose scope leaves the project's industry out).
     """
     ths = ev.key_thresholds[ev.key_index[row]]
@@ -218,6 +230,7 @@ def explain(ev: Evaluation, row: int, lang: str = "zh") -> dict:
             op, governing = None, None
         gov = next((lv for lv in layers if lv["ruleset"] == governing), None)
         required = {"min": lo, "max": hi, "advisory_min": alo, "advisory_max": ahi}
+        reason_code, reason = _reason(ev, ind, th, status, lang)
         items.append(
             {
                 "id": i,
@@ -235,7 +248,8 @@ def explain(ev: Evaluation, row: int, lang: str = "zh") -> dict:
                 "clause": gov.get("clause") if gov else None,
                 "verified": gov.get("verified") if gov else None,
                 "layers": layers,
-                "reason": _reason(ev, ind, th, status),
+                "reason": reason,
+                "reason_code": reason_code,
             }
         )
     lu = ev.land_use
@@ -251,7 +265,7 @@ def explain(ev: Evaluation, row: int, lang: str = "zh") -> dict:
     items.append(
         {
             "id": LAND_USE_CHECK,
-            "name": "用地类别" if lang.startswith("zh") else "Land-use class",
+            "name": label("land_use_check", lang),
             "status": lus,
             "actual": _f(lu.nuisance[row]),
             "required": lu_required,
@@ -265,27 +279,31 @@ def explain(ev: Evaluation, row: int, lang: str = "zh") -> dict:
             "clause": f"parcel land use {code}",
             "verified": "V",
             "layers": [],
-            "reason": _land_use_reason(lus, code, lu.nuisance[row], pc),
+            **_land_use_reason(lus, code, lu.nuisance[row], pc, lang),
         }
     )
+    notes = [dict(n) for n in ctx_notes]
+    if all(it["status"] == "not_applicable" for it in items):
+        notes.append({"kind": "nothing_judged", "message": label("message_nothing_judged", lang)})
     return {
         "verdict": VERDICTS[ev.verdict[row]],
         "checkpoint": ev.checkpoint,
         "rulesets": sorted(ctx_rulesets),
         "indicators": items,
-        "notes": [dict(n) for n in ctx_notes],
+        "notes": notes,
     }
 
 
-def _land_use_reason(status, code, nuisance, pclass):
+def _land_use_reason(status, code, nuisance, pclass, lang: str) -> dict:
+    """``reason_code`` and ``reason`` (in ``lang``) of the land-use check's status."""
     if status == "fail" and (pclass is not None and not np.isnan(pclass) and pclass <= 0):
-        return f"parcel land use {code} is not industrial land (1001xx)"
-    if status == "fail":
-        return (
-            f"a class-{int(nuisance)} project is inadmissible on class-{int(pclass)} industrial land ({code})"
-        )
-    if status == "missing":
-        return "parcel land-use code or the project's nuisance_class is missing"
-    if status == "not_applicable":
-        return f"parcel land use {code} does not name an industrial class"
-    return None
+        rc, fmt = "land_use_not_industrial", {"code": code}
+    elif status == "fail":
+        rc, fmt = "land_use_inadmissible", {"nuisance": int(nuisance), "pclass": int(pclass), "code": code}
+    elif status == "missing":
+        rc, fmt = "land_use_missing", {}
+    elif status == "not_applicable":
+        rc, fmt = "land_use_unclassed", {"code": code}
+    else:
+        return {"reason": None, "reason_code": None}
+    return {"reason": label(f"reason_{rc}", lang, **fmt), "reason_code": rc}

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .. import industry as ind_mod
+from ..labels import label
 from .indicators import Catalogue, catalogue
 
 #: quantities that may be negative (net tax in a refund year, DOMAIN.md §11)
@@ -52,7 +53,7 @@ class FieldSpec:
     """One project field.
 
     ``kind`` is one of ``quantity`` (a number in ``unit``), ``text``, ``code`` (text or an
-    integer), ``choice`` (one of ``choices``), ``integer_choice``, ``date`` or ``industries``
+    integer), ``choice`` (one of ``choices``), ``integer_choice``, ``date``, ``year`` or ``industries``
     (a list of industries with shares; in a table, a JSON text cell).
     ``constraint`` (quantities): ``positive``, ``non_negative`` or ``finite`` (any sign).
     """
@@ -85,26 +86,111 @@ class FieldSpec:
             return "a list of {industry_code, industry_code_edition?, industry_name?, share}"
         if self.kind == "code":
             return "a string or an integer"
+        if self.kind == "year":
+            return f"a year from {YEARS[0]} to {YEARS[1]}"
         return "a string"
 
 
+def _label(name: str) -> tuple[str, str]:
+    """A static field's (zh, en) label: ``field_<name>`` of ``web/i18n.json``."""
+    return label(f"field_{name}", "zh"), label(f"field_{name}", "en")
+
+
 _STATIC = (
-    FieldSpec("name", "text", "项目名称", "Project name"),
-    FieldSpec("industry_code", "code", "行业代码", "GB/T 4754 industry code"),
-    FieldSpec("industry_code_edition", "choice", "行业代码版本", "Edition of the industry code",
+    FieldSpec("name", "text", *_label("name")),
+    FieldSpec("industry_code", "code", *_label("industry_code")),
+    FieldSpec("industry_code_edition", "choice", *_label("industry_code_edition"),
               choices=ind_mod.EDITIONS, default="2017"),
-    FieldSpec("industry_name", "text", "行业名称", "Official industry name"),
-    FieldSpec("industries", "industries", "多个行业", "Several industries with their investment shares"),
-    FieldSpec("multi_industry_policy", "choice", "多行业规则", "Multi-industry policy",
+    FieldSpec("industry_name", "text", *_label("industry_name")),
+    FieldSpec("industries", "industries", *_label("industries")),
+    FieldSpec("multi_industry_policy", "choice", *_label("multi_industry_policy"),
               choices=("dominant", "strictest"), default="dominant"),
-    FieldSpec("nuisance_class", "integer_choice", "工业类别（一/二/三类）",
-              "Nuisance class (1 negligible, 2 some, 3 serious)", choices=(1, 2, 3)),
-    FieldSpec("decision_date", "date", "决策日期", "Decision date (chooses the rule-set versions)",
+    FieldSpec("nuisance_class", "integer_choice", *_label("nuisance_class"), choices=(1, 2, 3)),
+    FieldSpec("decision_date", "date", *_label("decision_date"),
               required=True),
-    FieldSpec("parcel_code", "text", "地块代码",
-              "Parcel code (screening tables: the parcel to check against)"),
-    FieldSpec("id", "text", "行标识", "Row identifier (tables only)", tables_only=True),
+    FieldSpec("parcel_code", "text", *_label("parcel_code")),
+    FieldSpec("id", "text", *_label("id"), tables_only=True),
 )
+
+# -- the promotion record (招商, issue 13 §3): investor, total investment, 500-强, promotion dates ----
+# A project document or table may carry these; an application keeps them as its promotion record
+# (:mod:`standardland.workflow.promotion`), which the annual scorecard reads
+# (:func:`standardland.workflow.reports.scorecard`). Cross-field rules: :func:`check_promotion`.
+
+#: the promotion stages in order; the date of each is the field ``<stage>_on``
+PROMOTION_STAGES = ("intended", "signed", "registered", "started", "commissioned")
+INVESTOR_ORIGINS = ("domestic", "foreign")
+#: the 500-强 lists a top-500 flag names
+TOP500_LISTS = ("fortune_global_500", "fortune_china_500", "china_enterprise_500", "china_private_500")
+
+PROMOTION = (
+    FieldSpec("investor_name", "text", "投资方", "Investor"),
+    FieldSpec("investor_origin", "choice", "投资来源（内资/外资）", "Investor origin (domestic or foreign)",
+              choices=INVESTOR_ORIGINS),
+    FieldSpec("investor_country", "text", "外资来源国别", "Investor's country (foreign investment, e.g. 韩国)"),
+    FieldSpec("total_investment_wan_yuan", "quantity", "总投资", "Total investment (not only fixed assets)",
+              unit="万元", constraint="non_negative"),
+    FieldSpec("top500_list", "choice", "500强榜单", "Top-500 list of the investor", choices=TOP500_LISTS),
+    FieldSpec("top500_year", "year", "500强榜单年份", "Year of that top-500 list"),
+    FieldSpec("intended_on", "date", "意向日期", "Date of intent (意向)"),
+    FieldSpec("signed_on", "date", "签约日期", "Date signed"),
+    FieldSpec("registered_on", "date", "注册日期", "Date registered"),
+    FieldSpec("started_on", "date", "开工日期", "Construction started"),
+    FieldSpec("commissioned_on", "date", "投产日期", "Commissioned (投产)"),
+)
+PROMOTION_FIELDS = tuple(f.name for f in PROMOTION)
+
+
+def check_year(raw, spec: FieldSpec) -> tuple[np.ndarray, list[Problem]]:
+    """A calendar year (an integer from :data:`YEARS`), from a number or its text; float64, NaN = missing."""
+    c = _Cells(raw)
+    num = c.numbers(~c.na)
+    blank = c.blank_among(np.isnan(num) & ~c.na)
+    with np.errstate(invalid="ignore"):
+        ok = blank | ((num == np.floor(num)) & (num >= YEARS[0]) & (num <= YEARS[1]) & ~c.is_bool())
+    num[~ok | blank] = np.nan
+    return num, _refused(c, ~ok, spec, "is not a year")
+
+
+def check_promotion(cols: dict[str, np.ndarray]) -> list[Problem]:
+    """The cross-field rules of the promotion record, column-wise over the converted columns: a
+    foreign investor names its country; a 500-强 list comes with its year and a year with its list;
+    each promotion date is not before the date of an earlier stage."""
+    out: list[Problem] = []
+
+    def given(k: str) -> np.ndarray | None:
+        return None if k not in cols else ~pd.isna(np.asarray(cols[k]))
+
+    origin = cols.get("investor_origin")
+    if origin is not None:
+        country = given("investor_country")
+        foreign = np.asarray(origin == "foreign", dtype=bool)
+        missing = foreign & (~country if country is not None else True)
+        out += [Problem(int(i), "investor_country", "missing for a foreign investor",
+                        "the investor's country, e.g. 韩国") for i in np.flatnonzero(missing)]
+    lst, yr = given("top500_list"), given("top500_year")
+    if lst is not None or yr is not None:
+        n = len(lst if lst is not None else yr)
+        lst = lst if lst is not None else np.zeros(n, dtype=bool)
+        yr = yr if yr is not None else np.zeros(n, dtype=bool)
+        out += [Problem(int(i), "top500_year", "missing: a 500-强 list is named by its year", "a year, e.g. 2021")
+                for i in np.flatnonzero(lst & ~yr)]
+        out += [Problem(int(i), "top500_list", "missing: the year belongs to a 500-强 list",
+                        ", ".join(TOP500_LISTS)) for i in np.flatnonzero(yr & ~lst)]
+    seen: list[tuple[str, np.ndarray]] = []
+    for stage in PROMOTION_STAGES:
+        k = f"{stage}_on"
+        if k not in cols:
+            continue
+        d = np.asarray(cols[k], dtype="datetime64[D]")
+        for prev, pd_ in seen:
+            with np.errstate(invalid="ignore"):
+                early = ~np.isnat(d) & ~np.isnat(pd_) & (d < pd_)
+            out += [Problem(int(i), k, f"{d[i]} is before {prev} {pd_[i]}", f"a date on or after {prev}")
+                    for i in np.flatnonzero(early)]
+        seen.append((k, d))
+    return out
+
 
 _DESCRIPTIONS = {
     "name": "项目名称 project name",
@@ -125,7 +211,7 @@ def _constraint(name: str) -> str:
 
 
 def _fields(cat: Catalogue) -> dict[str, FieldSpec]:
-    out = {f.name: f for f in _STATIC}
+    out = {f.name: f for f in _STATIC + PROMOTION}
     for k, v in cat.inputs.items():
         out[k] = FieldSpec(k, "quantity", v.get("name_zh", k), v.get("name_en", k), unit=v["unit"],
                            constraint=_constraint(k), upper=100.0 if k in AT_MOST_100 else None)
@@ -386,7 +472,7 @@ def read_numbers(raw, spec: FieldSpec) -> tuple[np.ndarray, list[Problem]]:
 
 
 CHECKERS = {"choice": check_choice, "integer_choice": check_integer_choice, "text": check_text,
-            "code": check_text, "date": parse_dates}
+            "code": check_text, "date": parse_dates, "year": check_year}
 
 
 # -- the JSON schema -----------------------------------------------------------------------------
@@ -419,6 +505,8 @@ def _schema_of(f: FieldSpec) -> dict:
         sch = {"enum": [*f.choices, None]}
     elif f.kind == "date":
         sch = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+    elif f.kind == "year":
+        sch = {"type": ["integer", "null"], "minimum": YEARS[0], "maximum": YEARS[1]}
     else:  # industries
         sch = {"type": "array", "items": {"type": "object", "additionalProperties": False, "properties": {
             "industry_code": {"type": ["string", "integer"]},

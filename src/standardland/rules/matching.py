@@ -6,7 +6,10 @@
 2. The engine evaluates the project on every remaining parcel (the project's investment and
    output are spread over *that parcel's* area).
 3. Ranking: pass before incomplete before fail; then fewer failures and gaps; then the
-   mean headroom over the minimum thresholds; then the closest area fit.
+   mean headroom over the minimum thresholds plus, when the project belongs to an industry chain
+   segment, the chain-proximity bonus (:func:`standardland.chains.proximity`: nearer the chain's
+   members in metres, higher; explained per parcel); then the closest area fit. The bonus only
+   reorders parcels of the same verdict and counts: it never lifts one over a failure.
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ import pandas as pd
 import shapely
 
 from .. import codes as codelists
+from ..chains import ChainContext, proximity
 from .catalogue import catalogue
 from .checks import parcel_columns, project_columns
 from .engine import FAIL, MISSING, VERDICTS, evaluate
 from ..parcels import AVAILABLE_STATUSES
+from ..parks import Admission, admission
 from .project import Project, parse_project
 from .rulesets import RuleSet, load_rulesets
 from ..units import m2_to_mu
@@ -32,8 +37,9 @@ from ..units import m2_to_mu
 class ParcelIndex:
     """Parcels prepared once for repeated matching: engine columns, an STRtree, the rule sets.
 
-    Built by :func:`build_index`; the park admission lists are read from ``rulesets`` per match
-    (by the project's decision date).
+    Built by :func:`build_index`; the park admission lists are read from the park records
+    (``parks``) and the park rule sets in force on the project's decision date, per match
+    (:func:`standardland.parks.admission`).
 
     Examples
     --------
@@ -53,6 +59,7 @@ class ParcelIndex:
     parcel_class: np.ndarray
     park: np.ndarray
     rulesets: list[RuleSet] = field(default_factory=list)
+    parks: pd.DataFrame | None = None  # the parks table: admission lists of the park records
 
 
 def build_index(parcels, parks, rulesets) -> ParcelIndex:
@@ -86,22 +93,20 @@ def build_index(parcels, parks, rulesets) -> ParcelIndex:
     return ParcelIndex(parcels=parcels.drop(columns=parcels.geometry.name), frame=parcel_columns(parcels, parks),
                        tree=shapely.STRtree(geoms), geoms=geoms, status=parcels["status"].to_numpy(dtype=object),
                        area_m2=parcels["area_m2"].to_numpy(dtype="float64"), parcel_class=pclass,
-                       park=parcels["park"].to_numpy(dtype=object), rulesets=rs)
+                       park=parcels["park"].to_numpy(dtype=object), rulesets=rs, parks=parks)
 
 
-def _admission(rulesets: list[RuleSet], project: Project) -> dict[str, dict]:
-    out = {}
-    for rs in rulesets:
-        adm = rs.payload.get("admission")
-        park = rs.scope.get("park")
-        if adm and park and rs.in_force(project.decision_date):
-            out[park] = adm
-    return out
+def _admission(index: ParcelIndex, project: Project) -> dict[str, Admission]:
+    """Park code → admission on the project's decision date: the park record's lists with those of
+    the park rule sets in force (negative lists united, admitted lists intersected), the one source
+    the check reads too (:func:`standardland.parks.admission`)."""
+    return admission(index.parks, index.rulesets, project.decision_date)
 
 
 def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=None,
           statuses=AVAILABLE_STATUSES, area_min_ratio: float = 0.9, area_max_ratio: float = 1.5,
-          lang: str = "zh", within_advice: float | None = None) -> dict:
+          lang: str = "zh", within_advice: float | None = None, chains: ChainContext | None = None,
+          chain_weight: float | None = None) -> dict:
     """Rank the available parcels of ``index`` for a project (see the module docstring).
 
     Parameters
@@ -124,6 +129,11 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
         A share (0.1 = 10 %): only parcels that pass or would pass with at most that relative change
         of one lever per failing indicator (:mod:`standardland.rules.advice`, the parcel's area held)
         are ranked, the smallest change first, and each result carries its ``advice``.
+    chains : standardland.chains.ChainContext, optional
+        Industry chains and their members' parcels: a project in a chain segment gets the
+        chain-proximity bonus, each result its ``chain`` detail and a ``notes`` entry.
+    chain_weight : float, optional
+        Overrides the chain's configured bonus weight (0 turns the term off).
 
     Returns
     -------
@@ -169,14 +179,11 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
     drop(index.parcel_class == 0, "not industrial land")
     if p.nuisance_class is not None:
         drop(index.parcel_class < p.nuisance_class, "land-use class too low for the project's nuisance class")
-    for park, adm in _admission(index.rulesets, p).items():
-        in_park = index.park == park
-        neg = set(adm.get("negative_industries_2017") or [])
-        if neg and set(p.industry.div2017) & neg:
-            drop(in_park, f"industry on the negative list of {park}")
-        allow = set(adm.get("admitted_industries_2017") or [])
-        if allow and not set(p.industry.div2017) & allow:
-            drop(in_park, f"industry not admitted by {park}")
+    for park, adm in _admission(index, p).items():
+        why = adm.refusal(p.industry.div2017)
+        if why is not None:
+            drop(index.park == park, f"industry on the negative list of {park}" if why == "negative"
+                 else f"industry not admitted by {park}")
 
     cand = np.flatnonzero(keep)
     result: dict[str, Any] = {"project": p.name, "decision_date": p.decision_date.isoformat(), "industry": p.industry.to_dict(),
@@ -208,10 +215,14 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
     headroom = np.where(head_n > 0, head_sum / np.maximum(head_n, 1), 0.0)
     areas = index.area_m2[cand]
     fit = np.abs(areas - req) / req if req else np.zeros(len(cand))
+    prox = proximity(chains, p.industry, index.geoms[cand], weight=chain_weight)
+    if prox.chain is not None:
+        result["chain"] = prox.info(lang)
+    score = headroom + prox.bonus
     cand_codes = index.parcels["code"].to_numpy()[cand]
     result["verdicts"] = dict(zip(cand_codes.tolist(), VERDICTS[ev.verdict].tolist(), strict=True))
     vorder = np.array([0, 2, 1])[ev.verdict]  # pass, incomplete, fail
-    order = np.lexsort((fit, -headroom, nmiss, nfail, vorder))[:top]
+    order = np.lexsort((fit, -score, nmiss, nfail, vorder))[:top]
     adv = rel = None
     if within_advice is not None:
         from .advice import advise, advice_row, input_units
@@ -219,7 +230,7 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
         adv = advise(ev, cols)
         rel = adv.relative_change(land=False)
         near = np.flatnonzero(rel <= within_advice * (1 + 1e-9))
-        order = near[np.lexsort((fit[near], -headroom[near], rel[near]))][:top]
+        order = near[np.lexsort((fit[near], -score[near], rel[near]))][:top]
         result["within_advice"] = within_advice
     for rank, j in enumerate(order, 1):
         row = index.parcels.iloc[cand[j]]
@@ -234,6 +245,10 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
                     for it in exp["indicators"] if it["status"] in ("fail", "missing", "warn")],
             "indicators": exp["indicators"],
         })
+        chain_note = prox.detail(int(j), lang)
+        if chain_note is not None:
+            result["results"][-1]["chain"] = chain_note
+            result["results"][-1]["notes"] = [{"kind": "chain", "message": chain_note["note"]}]
         if adv is not None and rel is not None:
             a = advice_row(adv, int(j), units=input_units(p.raw), lang=lang)
             a["land"], a["within"] = None, float(rel[j])

@@ -19,8 +19,8 @@ import pandas as pd
 
 from .. import industry as ind_mod
 from ..errors import InputError
-from .fields import (CHECKERS, DATE_FORMAT, Problem, check_integer_choice, check_quantities, parse_dates,
-                     project_fields, quantity_fields)
+from .fields import (CHECKERS, DATE_FORMAT, Problem, check_integer_choice, check_promotion, check_quantities,
+                     parse_dates, project_fields, quantity_fields)
 from .indicators import Catalogue, catalogue
 from ..units import quantity
 
@@ -112,6 +112,7 @@ def validate_columns(cells: dict[str, object], quantities: dict[str, np.ndarray]
             out[k] = np.asarray(raw, dtype=object)
     out.update(quantities)
     problems += check_quantities([fields[k] for k in quantities], list(quantities.values()))
+    problems += check_promotion(out)
     if "decision_date" not in cells:
         problems.append(Problem(-1, "decision_date", "missing; the rule-set version is chosen by this date",
                                 DATE_FORMAT))

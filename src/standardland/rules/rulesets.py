@@ -26,9 +26,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
+from ..dates import parse_date
 from ..errors import RuleSetError
 from .catalogue import Catalogue, catalogue
 from .thresholds import RULESET_LAYERS, Context, LayerValue
@@ -193,17 +195,6 @@ class RuleSet:
         return self.payload
 
 
-def _date(v, fieldname: str) -> date | None:
-    if v is None or v == "":
-        return None
-    if isinstance(v, date):
-        return v
-    try:
-        return date.fromisoformat(str(v)[:10])
-    except ValueError as exc:
-        raise RuleSetError(f"'{v}' is not a date", field=fieldname, expected="YYYY-MM-DD") from exc
-
-
 def parse_ruleset(doc: dict, cat: Catalogue | None = None) -> RuleSet:
     """Validate and normalise a rule-set document (values converted to canonical units)."""
     cat = cat or catalogue()
@@ -215,10 +206,8 @@ def parse_ruleset(doc: dict, cat: Catalogue | None = None) -> RuleSet:
     layer = doc.get("layer")
     if layer not in RULESET_LAYERS:
         raise RuleSetError(f"layer {layer!r} is unknown", field="layer", expected="national, province, city or park")
-    eff_from = _date(doc.get("effective_from"), "effective_from")
-    if eff_from is None:
-        raise RuleSetError("missing", field="effective_from", expected="YYYY-MM-DD")
-    eff_to = _date(doc.get("effective_to"), "effective_to")
+    eff_from = cast(date, parse_date(doc.get("effective_from"), "effective_from", error=RuleSetError))
+    eff_to = parse_date(doc.get("effective_to"), "effective_to", required=False, error=RuleSetError)
     if eff_to and eff_to < eff_from:
         raise RuleSetError("ends before it starts", field="effective_to", expected=f"a date ≥ {eff_from}")
     edition = doc.get("industry_edition")
@@ -254,7 +243,9 @@ def parse_ruleset(doc: dict, cat: Catalogue | None = None) -> RuleSet:
             raise RuleSetError(f"{v!r} is not a document {k.replace('_', ' ')}", field=k,
                                expected="a non-empty string of at most 300 characters, or null")
         words[k] = v.strip() if isinstance(v, str) else None
-    payload = dict(doc)
+    payload = dict(doc, effective_from=eff_from.isoformat())  # dates kept in ISO form, whatever form was given
+    if eff_to:
+        payload["effective_to"] = eff_to.isoformat()
     rs = RuleSet(rid, layer, str(doc.get("version") or eff_from.year), str(doc.get("series") or rid), eff_from,
                  eff_to, str(edition) if edition else None, scope, doc.get("source"), rules, payload,
                  title=words["title"], document_number=words["document_number"])

@@ -15,6 +15,7 @@ DEFAULT_DB = "standardland.db"
 
 
 def default_url() -> str:
+    """The store URL: ``$STANDARDLAND_DB``, else the SQLite file in the working directory."""
     return os.environ.get("STANDARDLAND_DB") or f"sqlite:///{DEFAULT_DB}"
 
 

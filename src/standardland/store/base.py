@@ -17,10 +17,13 @@ import pandas as pd
 
 @dataclass
 class ImportResult:
+    """What a parcel import or update wrote: how many rows were inserted and how many updated."""
+
     inserted: int = 0
     updated: int = 0
 
     def to_dict(self) -> dict:
+        """The counts as plain data."""
         return {"inserted": self.inserted, "updated": self.updated}
 
 
@@ -36,6 +39,8 @@ class Idempotency(NamedTuple):
 
 @dataclass(frozen=True)
 class ParcelQuery:
+    """Which parcels to read: by codes, a lon/lat bbox (EPSG:4490), statuses, park, land-use code, and a page."""
+
     codes: tuple[str, ...] | None = None
     bbox: tuple[float, float, float, float] | None = None  # lon/lat, EPSG:4490
     status: tuple[str, ...] | None = None
@@ -53,10 +58,12 @@ class Store(ABC):
 
     # -- lifecycle
     @abstractmethod
-    def migrate(self) -> None: ...
+    def migrate(self) -> None:
+        """Create the schema or bring it to the newest revision (safe when several processes start at once)."""
 
     @abstractmethod
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release the connections; the store is not used afterwards."""
 
     @abstractmethod
     def initialised(self) -> bool:
@@ -86,12 +93,20 @@ class Store(ABC):
         """Write validated :class:`~standardland.parcels.AttributeUpdate` rows; every code must exist."""
 
     @abstractmethod
-    def parcels(self, query: ParcelQuery | None = None) -> gpd.GeoDataFrame: ...
+    def parcels(self, query: ParcelQuery | None = None) -> gpd.GeoDataFrame:
+        """The parcels ``query`` selects (all when None), in EPSG:4490, ordered by code."""
 
     @abstractmethod
-    def count_parcels(self, query: ParcelQuery | None = None) -> int: ...
+    def count_parcels(self, query: ParcelQuery | None = None) -> int:
+        """How many parcels ``query`` selects, ignoring its page (``limit``/``offset``)."""
+
+    @abstractmethod
+    def parcel_footprints(self, bbox: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
+        """``code``, ``area_m2`` and geometry of the parcels meeting ``bbox`` (EPSG:4490): what a
+        topology check needs, without decoding every attribute (:meth:`parcels` does)."""
 
     def parcel(self, code: str) -> gpd.GeoDataFrame:
+        """The parcel ``code`` as a one-row frame; :class:`~standardland.errors.NotFoundError` when absent."""
         from ..errors import NotFoundError
 
         gdf = self.parcels(ParcelQuery(codes=(code,)))
@@ -100,7 +115,8 @@ class Store(ABC):
         return gdf
 
     @abstractmethod
-    def delete_parcels(self, codes: list[str]) -> int: ...
+    def delete_parcels(self, codes: list[str]) -> int:
+        """Delete the parcels ``codes``; how many there were."""
 
     @abstractmethod
     def parcel_extent(self) -> tuple[float, float, float, float] | None:
@@ -108,10 +124,12 @@ class Store(ABC):
 
     # -- parks and context layers
     @abstractmethod
-    def upsert_park(self, park: dict) -> None: ...
+    def upsert_park(self, park: dict) -> None:
+        """Insert or replace a park record (code, names, county, zone tier, attributes, boundary in EPSG:4490)."""
 
     @abstractmethod
-    def parks(self) -> gpd.GeoDataFrame: ...
+    def parks(self) -> gpd.GeoDataFrame:
+        """Every park with its boundary (EPSG:4490), ordered by code."""
 
     @abstractmethod
     def delete_park(self, code: str) -> int:
@@ -119,10 +137,12 @@ class Store(ABC):
         (:func:`standardland.parks.delete_park`)."""
 
     @abstractmethod
-    def replace_boundaries(self, gdf: gpd.GeoDataFrame) -> int: ...
+    def replace_boundaries(self, gdf: gpd.GeoDataFrame) -> int:
+        """Replace the district context layer (adcode, name, level, source, geometry); rows written."""
 
     @abstractmethod
-    def boundaries(self) -> gpd.GeoDataFrame: ...
+    def boundaries(self) -> gpd.GeoDataFrame:
+        """The district context layer in EPSG:4490."""
 
     # -- change counters and API tokens
     @abstractmethod
@@ -135,55 +155,105 @@ class Store(ABC):
         """Every counter of :meth:`version` in one round-trip."""
 
     @abstractmethod
-    def create_token(self, name: str, role: str, token_hash: str) -> int: ...
+    def create_token(self, name: str, role: str, token_hash: str) -> int:
+        """Record an API token by its hash (never the token); its id."""
 
     @abstractmethod
-    def find_token(self, token_hash: str) -> dict | None: ...
+    def find_token(self, token_hash: str) -> dict | None:
+        """The unrevoked token with this hash as ``{id, name, role}``, or None."""
 
     @abstractmethod
-    def list_tokens(self) -> list[dict]: ...
+    def list_tokens(self) -> list[dict]:
+        """Every token (id, name, role, created, revoked), never a hash."""
 
     @abstractmethod
-    def revoke_token(self, token_id: int) -> bool: ...
+    def revoke_token(self, token_id: int) -> bool:
+        """Revoke a token; False when there is no such token."""
 
     # -- workflow (applications, agreements, inspections, audit trail, idempotency keys)
     @abstractmethod
-    def create_application(self, parcel_code: str, applicant: str, project: dict, audit_row: dict) -> int: ...
+    def create_application(self, parcel_code: str, applicant: str, project: dict, audit_row: dict, *,
+                           promotion: dict | None = None) -> int:
+        """A new draft application (and its first audit row); ``promotion``: its initial promotion record."""
 
     @abstractmethod
-    def application(self, app_id: int) -> dict | None: ...
+    def application(self, app_id: int) -> dict | None:
+        """The application ``app_id`` (state, version, project, verdict …), or None."""
 
     @abstractmethod
-    def applications(self, state: str | None = None) -> list[dict]: ...
+    def applications(self, state: str | None = None) -> list[dict]:
+        """Every application, or those in ``state``, ordered by id."""
 
     @abstractmethod
     def apply_transition(self, app_id: int, expected_version: int, changes: dict, audit_row: dict, *,
                          agreement: dict | None = None, inspection: dict | None = None,
                          idempotency: Idempotency | None = None,
-                         parcel_status: tuple[str, str] | None = None) -> bool: ...
+                         parcel_status: tuple[str, str] | None = None) -> bool:
+        """Apply a state change if the application is still at ``expected_version``; False when stale.
+
+        The changes, the agreement or inspection, the chained audit row, the parcel's new status and
+        the idempotency record are written in one transaction."""
 
     @abstractmethod
     def idempotent_response(self, key: str, caller: str) -> dict | None:
         """The record of ``key`` as ``caller`` stored it, or None (another caller's key is unknown)."""
 
     @abstractmethod
-    def agreement(self, app_id: int) -> dict | None: ...
+    def agreement(self, app_id: int) -> dict | None:
+        """The signed agreement's terms of application ``app_id``, or None."""
 
     @abstractmethod
-    def agreements(self) -> dict[int, dict]: ...
+    def agreements(self) -> dict[int, dict]:
+        """Every agreement's terms by application id."""
 
     @abstractmethod
-    def inspections(self, app_id: int) -> list[dict]: ...
+    def inspections(self, app_id: int) -> list[dict]:
+        """The inspections (acceptance, production review) of application ``app_id``, oldest first."""
 
     @abstractmethod
-    def audit_rows(self, app_id: int) -> list[dict]: ...
+    def audit_rows(self, app_id: int) -> list[dict]:
+        """The audit trail of application ``app_id`` in order, with the chained hashes."""
+
+    # -- promotion record and service log (issue 13 §3; validated by standardland.workflow.promotion)
+    @abstractmethod
+    def set_promotion(self, app_id: int, record: dict) -> None:
+        """Replace the application's promotion record (fields of ``rules.fields.PROMOTION``; dates as
+        ISO text); it is read back as ``application["promotion"]``."""
+
+    @abstractmethod
+    def set_service_officer(self, app_id: int, name: str | None) -> None:
+        """Assign (or, with None, unassign) the application's service officer."""
+
+    @abstractmethod
+    def add_service_entry(self, app_id: int, entry: dict) -> int:
+        """Append a service-log entry (``entry_on``, ``kind``, ``text``, ``follow_up_due``, ``answers``,
+        ``author``, ``role``); returns its id."""
+
+    @abstractmethod
+    def service_entries(self, app_id: int | None = None) -> list[dict]:
+        """The service log of one application (or of all, for deadlines and reports), oldest first."""
+
+    # -- industry chains (documents validated by :func:`standardland.chains.parse_chain`)
+    @abstractmethod
+    def put_chains(self, payloads: list[dict]) -> None:
+        """Create or replace chains by ``code``, all or nothing."""
+
+    @abstractmethod
+    def chains(self) -> list[dict]:
+        """Every stored chain document, by code."""
+
+    @abstractmethod
+    def delete_chain(self, code: str) -> int:
+        """Delete a chain (1, or 0 when there is none)."""
 
     # -- rule sets
     @abstractmethod
-    def put_ruleset(self, payload: dict) -> None: ...
+    def put_ruleset(self, payload: dict) -> None:
+        """Insert or replace a parsed rule set (its normalised document) by id."""
 
     @abstractmethod
-    def rulesets(self) -> list[dict]: ...
+    def rulesets(self) -> list[dict]:
+        """Every stored rule-set document, ordered by layer and id."""
 
     # -- what-if reports
     @abstractmethod

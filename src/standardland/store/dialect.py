@@ -80,6 +80,7 @@ class SQLiteDialect(Dialect):
     extra_columns = ("tile",)
 
     def make_engine(self, url):
+        """A SQLAlchemy engine whose connections wait up to 30 s for the file's write lock and begin transactions themselves."""
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -100,12 +101,15 @@ class SQLiteDialect(Dialect):
         """Nothing to do: the migration's transaction began with ``BEGIN IMMEDIATE``."""
 
     def geom_values(self, geoms):
+        """WKB bytes (a BLOB column)."""
         return list(shapely.to_wkb(geoms))
 
     def extra_values(self, bounds):
+        """The grid-cell key of each parcel's bounds (the ``tile`` column, :mod:`.tiles`)."""
         return [tiles.tile_keys(bounds).tolist()]
 
     def bbox_clause(self, params):
+        """Candidates by grid-cell key ranges (a B-tree), then the bounds columns; exact intersection is left to shapely."""
         params["tile_ranges"] = tiles.query_ranges((params["bminx"], params["bminy"], params["bmaxx"],
                                                     params["bmaxy"]))
         return ("id IN (SELECT p.id FROM json_each(:tile_ranges) AS r JOIN parcels AS p "
@@ -113,10 +117,12 @@ class SQLiteDialect(Dialect):
                 "AND maxx >= :bminx AND minx <= :bmaxx AND maxy >= :bminy AND miny <= :bmaxy")
 
     def bulk_insert(self, conn, table, columns, rows):
+        """``executemany`` of one INSERT with positional parameters."""
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         conn.exec_driver_sql(sql, rows)
 
     def offset_clause(self, with_limit):
+        """SQLite needs a LIMIT before OFFSET: ``LIMIT -1`` when the page has none."""
         return " OFFSET :offset" if with_limit else " LIMIT -1 OFFSET :offset"
 
     def change_probe(self, engine):
@@ -147,22 +153,28 @@ class PostGISDialect(Dialect):
     geom_select = "ST_AsBinary(geometry)"
 
     def make_engine(self, url):
+        """A SQLAlchemy engine that checks pooled connections before use."""
         return create_engine(url, pool_pre_ping=True)
 
     def lock_for_migration(self, conn) -> None:
+        """Take a transaction-scoped advisory lock, so concurrent migrations run one after another."""
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727170490)")  # released at commit
 
     def geom_values(self, geoms):
+        """Hex EWKB with SRID 4490, as PostGIS reads it in COPY and parameters."""
         return list(shapely.to_wkb(shapely.set_srid(geoms, STORAGE_EPSG), hex=True, include_srid=True))
 
     def extra_values(self, bounds):
+        """None: the GIST index needs no extra columns."""
         return []
 
     def bbox_clause(self, params):
+        """Index-assisted (``&&``) and exact (``ST_Intersects``) intersection with the box, in SQL."""
         return ("geometry && ST_MakeEnvelope(:bminx, :bminy, :bmaxx, :bmaxy, 4490) AND "
                 "ST_Intersects(geometry, ST_MakeEnvelope(:bminx, :bminy, :bmaxx, :bmaxy, 4490))")
 
     def bulk_insert(self, conn, table, columns, rows):
+        """``COPY … FROM STDIN`` through psycopg, row by row into one stream."""
         raw = conn.connection.driver_connection
         with raw.cursor() as cur:
             with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
@@ -170,6 +182,7 @@ class PostGISDialect(Dialect):
                     cp.write_row(row)
 
     def offset_clause(self, with_limit):
+        """PostgreSQL takes an OFFSET alone."""
         return " OFFSET :offset"
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.exc import IntegrityError
 
 from ..crs import STORAGE_EPSG
+from ..dates import parse_date
 from ..errors import ConflictError, DataValidationError, InputError, RowProblem
 from ..parcels import AttributeUpdate, with_derived
 from .base import Idempotency, ImportResult, ParcelQuery, Store
@@ -76,6 +77,7 @@ class SQLStore(Store):
     dialect: Dialect
 
     def __init__(self, url: str, dialect: Dialect | None = None):
+        """Connect to ``url`` with the backend's ``dialect`` (the class's own unless given)."""
         self.url = url
         if dialect is not None:
             self.dialect = dialect
@@ -83,6 +85,7 @@ class SQLStore(Store):
 
     @property
     def backend(self) -> str:
+        """The backend's name: ``sqlite`` or ``postgis``."""
         return self.dialect.name
 
     # -- lifecycle -----------------------------------------------------------------
@@ -105,6 +108,7 @@ class SQLStore(Store):
             return inspect(conn).has_table("alembic_version")
 
     def close(self) -> None:
+        """Close the change probe and dispose of the engine's pool."""
         getattr(self.__dict__.pop("_versions_probe", None), "close", lambda: None)()
         self.engine.dispose()
 
@@ -124,7 +128,7 @@ class SQLStore(Store):
         cols.append(self.dialect.geom_values(geoms))
         cols.extend(b.T.tolist())
         cols.extend(self.dialect.extra_values(b))
-        return list(zip(*cols))
+        return list(zip(*cols, strict=True))
 
     def _existing_codes(self, conn, codes: list[str]) -> set[str]:
         found: set[str] = set()
@@ -138,6 +142,7 @@ class SQLStore(Store):
         return found
 
     def import_parcels(self, gdf, *, mode="insert", progress=None) -> ImportResult:
+        """Bulk-write the prepared parcels in one transaction, in chunks (see :meth:`Store.import_parcels`)."""
         if mode not in ("insert", "upsert"):
             raise InputError(f"unknown import mode '{mode}'", field="mode", expected="insert or upsert")
         codes = gdf["code"].tolist()
@@ -172,6 +177,7 @@ class SQLStore(Store):
         return ImportResult(inserted=len(codes) - len(existing), updated=len(existing))
 
     def apply_attribute_updates(self, updates: list[AttributeUpdate]) -> ImportResult:
+        """Write attribute-only updates in one transaction; a code not in the store refuses them all."""
         with self.engine.begin() as conn:
             self._bump(conn, "parcels_version")
             existing = self._existing_codes(conn, [u.code for u in updates])
@@ -207,7 +213,7 @@ class SQLStore(Store):
             elif value:
                 where.append("1 = 0")
         if q.bbox is not None:
-            params.update(dict(zip(("bminx", "bminy", "bmaxx", "bmaxy"), map(float, q.bbox))))
+            params.update(dict(zip(("bminx", "bminy", "bmaxx", "bmaxy"), map(float, q.bbox), strict=True)))
             where.append(self.dialect.bbox_clause(params))
         return where
 
@@ -219,6 +225,7 @@ class SQLStore(Store):
         return stmt
 
     def parcels(self, query: ParcelQuery | None = None) -> gpd.GeoDataFrame:
+        """Select by the query's filters in SQL, ordered by code, paged (see :meth:`Store.parcels`)."""
         q = query or ParcelQuery()
         params: dict = {}
         where = self._where(q, params)
@@ -242,9 +249,27 @@ class SQLStore(Store):
             gdf = gdf.iloc[q.offset:end].reset_index(drop=True)
         return gdf
 
+    def parcel_footprints(self, bbox: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
+        """Code, area and geometry (EPSG:4490) of the stored parcels meeting ``bbox``: the overlap check."""
+        params: dict = {}
+        where = self._where(ParcelQuery(bbox=bbox), params)
+        sql = (f"SELECT code, area_m2, {self.dialect.geom_select} AS wkb FROM parcels WHERE "
+               + " AND ".join(where))
+        with self.engine.connect() as conn:
+            rows = conn.execute(self._stmt(sql, params), params).fetchall()
+        code, area, wkb = (list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [])
+        geoms = shapely.from_wkb([bytes(w) for w in wkb]) if rows else np.array([], dtype=object)
+        gdf = gpd.GeoDataFrame({"code": pd.Series(code, dtype=object),
+                                "area_m2": pd.to_numeric(pd.Series(area, dtype=object)).astype("float64")},
+                               geometry=gpd.GeoSeries(geoms, crs=STORAGE_EPSG), crs=STORAGE_EPSG)
+        if not self.dialect.bbox_exact_in_sql and len(gdf):
+            gdf = gdf[shapely.intersects(gdf.geometry.values, shapely.box(*bbox))].reset_index(drop=True)
+        return gdf
+
     def _frame(self, rows) -> gpd.GeoDataFrame:
         cols = PARCEL_COLUMNS + ("updated_at", "wkb")
-        df = pd.DataFrame.from_records(rows, columns=list(cols))
+        # plain tuples: pandas probes every Row for attributes, each a slow miss in SQLAlchemy
+        df = pd.DataFrame.from_records([tuple(r) for r in rows], columns=list(cols))
         geoms = shapely.from_wkb([bytes(w) for w in df["wkb"]]) if len(df) else np.array([], dtype=object)
         df = df.drop(columns=["wkb"])
         _text_columns(df, ("code", "name", "park", "land_use_code", "status"))
@@ -256,6 +281,7 @@ class SQLStore(Store):
         return with_derived(gdf)
 
     def count_parcels(self, query: ParcelQuery | None = None) -> int:
+        """Count in SQL, or by reading the bbox candidates when the backend's bbox test is not exact in SQL."""
         q = query or ParcelQuery()
         if q.bbox is not None and not self.dialect.bbox_exact_in_sql:
             return len(self.parcels(ParcelQuery(codes=q.codes, bbox=q.bbox, status=q.status, park=q.park,
@@ -267,6 +293,7 @@ class SQLStore(Store):
             return int(conn.execute(self._stmt(sql, params), params).scalar())
 
     def parcel_extent(self) -> tuple[float, float, float, float] | None:
+        """The bounds of all parcels from the bounds columns, or None when there are none."""
         with self.engine.connect() as conn:
             row = conn.execute(text("SELECT MIN(minx), MIN(miny), MAX(maxx), MAX(maxy) FROM parcels")).first()
         return None if row is None or row[0] is None else tuple(float(v) for v in row)
@@ -292,6 +319,7 @@ class SQLStore(Store):
 
     # -- parks, boundaries -------------------------------------------------------------
     def upsert_park(self, park: dict) -> None:
+        """Insert or replace the park by code, its boundary and bounds included."""
         geom = park.get("geometry")
         gval, b = (None, (None,) * 4)
         if geom is not None:
@@ -307,6 +335,7 @@ class SQLStore(Store):
                                 gval) + b])
 
     def parks(self) -> gpd.GeoDataFrame:
+        """Every park with its boundary, ordered by code."""
         with self.engine.connect() as conn:
             rows = conn.execute(text(f"SELECT code, name, name_en, county_code, zone_tier, attrs, "
                                      f"{self.dialect.geom_select} AS wkb FROM parks ORDER BY code")).fetchall()
@@ -319,6 +348,7 @@ class SQLStore(Store):
                                 crs=STORAGE_EPSG)
 
     def delete_park(self, code: str) -> int:
+        """Delete the park record by code; 1, or 0 when there is none."""
         with self.engine.begin() as conn:
             self._bump(conn, "parks_version")
             # never while parcels belong to it, even if one arrived since the caller counted
@@ -326,6 +356,7 @@ class SQLStore(Store):
                                      "(SELECT 1 FROM parcels WHERE park = :code)"), {"code": code}).rowcount
 
     def replace_boundaries(self, gdf: gpd.GeoDataFrame) -> int:
+        """Replace every boundary row in one transaction; rows written."""
         geoms = np.asarray(gdf.geometry.values, dtype=object)
         b = shapely.bounds(geoms)
         gvals = self.dialect.geom_values(geoms)
@@ -337,6 +368,7 @@ class SQLStore(Store):
         return len(rows)
 
     def boundaries(self) -> gpd.GeoDataFrame:
+        """The boundaries, ordered by adcode."""
         with self.engine.connect() as conn:
             rows = conn.execute(text(f"SELECT adcode, name, level, source, {self.dialect.geom_select} AS wkb "
                                      "FROM boundaries ORDER BY adcode")).fetchall()
@@ -351,6 +383,7 @@ class SQLStore(Store):
         conn.execute(text("UPDATE store_meta SET value = value + 1 WHERE key = :k"), {"k": key})
 
     def version(self, key: str) -> int:
+        """The counter ``key`` of ``store_meta`` (0 when absent)."""
         with self.engine.connect() as conn:
             return int(conn.execute(text("SELECT value FROM store_meta WHERE key = :k"), {"k": key}).scalar() or 0)
 
@@ -372,33 +405,44 @@ class SQLStore(Store):
         return dict(snap)
 
     def create_token(self, name: str, role: str, token_hash: str) -> int:
+        """Insert the token record; its id."""
         with self.engine.begin() as conn:
             return int(conn.execute(text("INSERT INTO api_tokens (name, role, token_hash) VALUES (:n, :r, :h) "
                                          "RETURNING id"), {"n": name, "r": role, "h": token_hash}).scalar_one())
 
     def find_token(self, token_hash: str) -> dict | None:
+        """The unrevoked token with this hash, or None."""
         with self.engine.connect() as conn:
             row = conn.execute(text("SELECT id, name, role FROM api_tokens WHERE token_hash = :h AND NOT revoked"),
                                {"h": token_hash}).first()
         return None if row is None else {"id": row[0], "name": row[1], "role": row[2]}
 
     def list_tokens(self) -> list[dict]:
+        """Every token record, ordered by id."""
         with self.engine.connect() as conn:
             rows = conn.execute(text("SELECT id, name, role, created_at, revoked FROM api_tokens ORDER BY id")).all()
         return [{"id": r[0], "name": r[1], "role": r[2], "created_at": str(r[3]), "revoked": bool(r[4])}
                 for r in rows]
 
     def revoke_token(self, token_id: int) -> bool:
+        """Mark the token revoked; False when there is no such token."""
         with self.engine.begin() as conn:
             return conn.execute(text("UPDATE api_tokens SET revoked = :t WHERE id = :i"),
                                 {"t": True, "i": token_id}).rowcount == 1
 
     # -- workflow ------------------------------------------------------------------------------
+    _PROMOTION_DATES = ("intended_on", "signed_on", "registered_on", "started_on", "commissioned_on")
     _APP_COLS = ("id", "parcel_code", "applicant", "state", "version", "project", "verdict", "exception_reason",
-                 "rectify_due", "facts", "created_at", "updated_at")
+                 "rectify_due", "facts", "created_at", "updated_at", "promotion", "service_officer") + _PROMOTION_DATES
 
     def _app(self, row) -> dict:
-        d = dict(zip(self._APP_COLS, row))
+        d = dict(zip(self._APP_COLS, row, strict=True))
+        promo = json.loads(d["promotion"]) if d["promotion"] else {}
+        for k in self._PROMOTION_DATES:
+            v = d.pop(k)
+            if v is not None:
+                promo[k] = str(v)[:10]
+        d["promotion"] = promo
         d["project"] = json.loads(d["project"])
         d["verdict"] = json.loads(d["verdict"]) if d["verdict"] else None
         d["facts"] = json.loads(d["facts"]) if d["facts"] else {}
@@ -406,7 +450,12 @@ class SQLStore(Store):
         d["created_at"], d["updated_at"] = str(d["created_at"]), str(d["updated_at"])
         return d
 
-    def create_application(self, parcel_code: str, applicant: str, project: dict, audit_row: dict) -> int:
+    def create_application(self, parcel_code: str, applicant: str, project: dict, audit_row: dict, *,
+                           promotion: dict | None = None) -> int:
+        """Insert a draft application and its first audit row (chained to the genesis hash) in one transaction.
+
+        ``promotion`` is the application's initial promotion record (investor, 500-强, promotion dates).
+        """
         from ..workflow import audit
 
         with self.engine.begin() as conn:
@@ -418,6 +467,8 @@ class SQLStore(Store):
             row = {**audit_row, "application_id": app_id, "seq": 1, "prev_hash": audit.GENESIS}
             row["row_hash"] = audit.row_hash(row, audit.GENESIS)
             self._insert_audit(conn, row)
+            if promotion:
+                self._write_promotion(conn, app_id, promotion)
         return app_id
 
     def _insert_audit(self, conn, row: dict) -> None:
@@ -427,12 +478,14 @@ class SQLStore(Store):
                      row)
 
     def application(self, app_id: int) -> dict | None:
+        """The application row as a dict (JSON columns decoded), or None."""
         with self.engine.connect() as conn:
             row = conn.execute(text(f"SELECT {', '.join(self._APP_COLS)} FROM applications WHERE id = :i"),
                                {"i": app_id}).first()
         return None if row is None else self._app(row)
 
     def applications(self, state: str | None = None) -> list[dict]:
+        """Every application, or those in ``state``, ordered by id."""
         sql = f"SELECT {', '.join(self._APP_COLS)} FROM applications"
         params = {}
         if state:
@@ -503,6 +556,7 @@ class SQLStore(Store):
         return True
 
     def idempotent_response(self, key: str, caller: str) -> dict | None:
+        """The stored response of ``key`` for ``caller``, or None."""
         if not (_storable(key) and _storable(caller)):
             return None
         with self.engine.connect() as conn:
@@ -511,16 +565,19 @@ class SQLStore(Store):
         return None if row is None else {"application_id": row[0], "action": row[1], "response": json.loads(row[2])}
 
     def agreement(self, app_id: int) -> dict | None:
+        """The agreement's terms with its signing time, or None."""
         with self.engine.connect() as conn:
             row = conn.execute(text("SELECT terms, signed_at FROM agreements WHERE application_id = :i"),
                                {"i": app_id}).first()
         return None if row is None else {**json.loads(row[0]), "signed_at": str(row[1])}
 
     def agreements(self) -> dict[int, dict]:
+        """Every agreement's terms by application id."""
         with self.engine.connect() as conn:
             return {r[0]: json.loads(r[1]) for r in conn.execute(text("SELECT application_id, terms FROM agreements"))}
 
     def inspections(self, app_id: int) -> list[dict]:
+        """The application's inspections, oldest first, JSON columns decoded."""
         with self.engine.connect() as conn:
             rows = conn.execute(text("SELECT id, kind, actuals, verdict, result, penalties, inspected_on FROM "
                                      "inspections WHERE application_id = :i ORDER BY id"), {"i": app_id}).all()
@@ -529,28 +586,108 @@ class SQLStore(Store):
                 for r in rows]
 
     def audit_rows(self, app_id: int) -> list[dict]:
+        """The application's audit rows in sequence."""
         cols = ("application_id", "seq", "actor", "role", "at", "action", "from_state", "to_state", "comment",
                 "snapshot_hash", "prev_hash", "row_hash")
         with self.engine.connect() as conn:
             rows = conn.execute(text(f"SELECT {', '.join(cols)} FROM audit_log WHERE application_id = :i "
                                      "ORDER BY seq"), {"i": app_id}).all()
-        return [dict(zip(cols, r)) for r in rows]
+        return [dict(zip(cols, r, strict=True)) for r in rows]
+
+    # -- promotion record and service log ------------------------------------------------------
+    def _write_promotion(self, conn, app_id: int, record: dict) -> bool:
+        dates = {k: parse_date(record.get(k), k, required=False) for k in self._PROMOTION_DATES}
+        rest = {k: v for k, v in record.items() if k not in self._PROMOTION_DATES and v is not None}
+        sets = ", ".join(f"{k} = :{k}" for k in dates)
+        return conn.execute(text(f"UPDATE applications SET promotion = :p, {sets} WHERE id = :i"),
+                            {"p": json.dumps(rest, ensure_ascii=False) if rest else None, **dates,
+                             "i": app_id}).rowcount == 1
+
+    def set_promotion(self, app_id: int, record: dict) -> None:
+        """Replace the promotion record (investor, 500-强, promotion dates) of application ``app_id``."""
+        from ..errors import NotFoundError
+
+        with self.engine.begin() as conn:
+            if not self._write_promotion(conn, app_id, record):
+                raise NotFoundError(f"no application {app_id}", field="application_id")
+
+    def set_service_officer(self, app_id: int, name: str | None) -> None:
+        """Assign (or with ``None`` clear) the service officer of application ``app_id``."""
+        from ..errors import NotFoundError
+
+        with self.engine.begin() as conn:
+            n = conn.execute(text("UPDATE applications SET service_officer = :n WHERE id = :i"),
+                             {"n": name, "i": app_id}).rowcount
+        if n != 1:
+            raise NotFoundError(f"no application {app_id}", field="application_id")
+
+    _LOG_COLS = ("id", "application_id", "entry_on", "kind", "text", "follow_up_due", "answers", "author", "role",
+                 "created_at")
+
+    def add_service_entry(self, app_id: int, entry: dict) -> int:
+        """Append a service-log entry to application ``app_id``; its id."""
+        row = {k: entry.get(k) for k in self._LOG_COLS[2:-1]}
+        for k in ("entry_on", "follow_up_due"):
+            row[k] = parse_date(row[k], k, required=False)
+        with self.engine.begin() as conn:
+            return int(conn.execute(text("INSERT INTO service_log (application_id, entry_on, kind, text, "
+                                         "follow_up_due, answers, author, role) VALUES (:a, :entry_on, :kind, "
+                                         ":text, :follow_up_due, :answers, :author, :role) RETURNING id"),
+                                    {"a": app_id, **row}).scalar_one())
+
+    def service_entries(self, app_id: int | None = None) -> list[dict]:
+        """The service-log entries of one application (or of all), oldest first, dates as ISO text."""
+        sql = f"SELECT {', '.join(self._LOG_COLS)} FROM service_log"
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(sql + (" WHERE application_id = :a" if app_id is not None else "")
+                                     + " ORDER BY id"), {"a": app_id}).all()
+        out = []
+        for r in rows:
+            d = dict(zip(self._LOG_COLS, r, strict=True))
+            for k in ("entry_on", "follow_up_due"):
+                d[k] = str(d[k])[:10] if d[k] is not None else None
+            d["created_at"] = str(d["created_at"])
+            out.append(d)
+        return out
+
+    # -- industry chains ---------------------------------------------------------------------
+    def put_chains(self, payloads: list[dict]) -> None:
+        """Store (replace by code) validated chain documents, in one transaction."""
+        with self.engine.begin() as conn:
+            self._bump(conn, "chains_version")
+            for doc in payloads:
+                conn.execute(text("DELETE FROM chains WHERE code = :c"), {"c": doc["code"]})
+                conn.execute(text("INSERT INTO chains (code, park, payload) VALUES (:c, :p, :j)"),
+                             {"c": doc["code"], "p": doc.get("park"), "j": json.dumps(doc, ensure_ascii=False)})
+
+    def chains(self) -> list[dict]:
+        """Every stored chain document, by code."""
+        with self.engine.connect() as conn:
+            return [json.loads(r[0]) for r in conn.execute(text("SELECT payload FROM chains ORDER BY code"))]
+
+    def delete_chain(self, code: str) -> int:
+        """Delete the chain ``code``; the number of rows deleted (0 when there is none)."""
+        if not _storable(code):
+            return 0
+        with self.engine.begin() as conn:
+            self._bump(conn, "chains_version")
+            return conn.execute(text("DELETE FROM chains WHERE code = :c"), {"c": code}).rowcount
 
     # -- rule sets -----------------------------------------------------------------------
     def put_ruleset(self, payload: dict) -> None:
-        from datetime import date
-
+        """Replace the rule set by id (its dates in their own columns, the document as JSON)."""
         with self.engine.begin() as conn:
             self._bump(conn, "rulesets_version")
             conn.execute(text("DELETE FROM rulesets WHERE id = :id"), {"id": payload["id"]})
             conn.execute(text("INSERT INTO rulesets (id, layer, effective_from, effective_to, payload) "
                               "VALUES (:id, :layer, :f, :t, :p)"),
                          {"id": payload["id"], "layer": payload["layer"],
-                          "f": date.fromisoformat(payload["effective_from"]),
-                          "t": date.fromisoformat(payload["effective_to"]) if payload.get("effective_to") else None,
+                          "f": parse_date(payload["effective_from"], "effective_from"),
+                          "t": parse_date(payload.get("effective_to"), "effective_to", required=False),
                           "p": json.dumps(payload, ensure_ascii=False)})
 
     def rulesets(self) -> list[dict]:
+        """Every rule-set document, ordered by layer and id."""
         with self.engine.connect() as conn:
             rows = conn.execute(text("SELECT payload FROM rulesets ORDER BY layer, id")).fetchall()
         return [json.loads(r[0]) for r in rows]
@@ -558,6 +695,7 @@ class SQLStore(Store):
 
     # -- what-if reports -------------------------------------------------------------------
     def put_whatif(self, report: dict, created_by: str | None = None) -> int:
+        """Store a what-if report (JSON) with its draft's name and author; its new id."""
         with self.engine.begin() as conn:
             return int(conn.execute(text("INSERT INTO whatif_reports (draft, report, created_by) VALUES (:d, :r, :c) "
                                          "RETURNING id"),
@@ -565,6 +703,7 @@ class SQLStore(Store):
                                      "r": json.dumps(report, ensure_ascii=False, default=str)}).scalar_one())
 
     def whatif_report(self, report_id: int) -> dict | None:
+        """The stored what-if report ``report_id`` with its id and creation time (None when unknown)."""
         with self.engine.connect() as conn:
             row = conn.execute(text("SELECT report, created_at FROM whatif_reports WHERE id = :i"),
                                {"i": int(report_id)}).first()

@@ -12,14 +12,17 @@ FIELDS = ("application_id", "seq", "actor", "role", "at", "action", "from_state"
 
 
 def canonical(obj) -> str:
+    """The canonical JSON text of ``obj`` (sorted keys, no spaces) that hashes are taken over."""
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
 def snapshot_hash(snapshot: dict) -> str:
+    """SHA-256 of a snapshot's canonical JSON."""
     return hashlib.sha256(canonical(snapshot).encode("utf-8")).hexdigest()
 
 
 def row_hash(row: dict, prev_hash: str) -> str:
+    """The chained hash of an audit row: SHA-256 of the previous row's hash and this row's fields."""
     body = {k: row.get(k) for k in FIELDS}
     return hashlib.sha256((prev_hash + canonical(body)).encode("utf-8")).hexdigest()
 

@@ -11,16 +11,14 @@ template variables only. :mod:`standardland.render` prints the same HTML to PDF.
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
-from functools import cache
 
 import numpy as np
 import shapely
 
+from .. import labels
 from ..errors import InputError, NotFoundError
 from ..render import html as render_html
-from ..resources import web
 from ..rules.catalogue import catalogue
 from ..rules.explain import required_text
 from ..rules.rulesets import document_text
@@ -31,15 +29,9 @@ KINDS = ("check", "agreement", "inspection")
 MAP_SIZE = 220
 
 
-@cache
-def _labels() -> dict:
-    return json.loads(web("i18n.json").read_text(encoding="utf-8"))
-
-
 def label(key: str, lang: str, default: str | None = None) -> str:
-    """A label from ``web/i18n.json`` (the one label source); ``default`` (or the key) if absent."""
-    hit = _labels().get(key)
-    return hit["zh" if lang == "zh" else "en"] if hit else (default if default is not None else key)
+    """A label from ``web/i18n.json`` (:func:`standardland.labels.label`); ``default`` (or the key) if absent."""
+    return labels.label(key, lang, default=default if default is not None else key)
 
 
 def long_date(value, lang: str) -> str:

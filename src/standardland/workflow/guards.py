@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import deadlines
 from .. import services
+from ..dates import parse_date
 from ..errors import InputError, StandardlandError
 from ..rules import thresholds
 from ..rules.catalogue import catalogue
@@ -30,16 +31,18 @@ def _not_future(d: date, field: str, today: date) -> None:
 
 def _not_before(d: date, field: str, floor: str | None, what: str) -> None:
     """Refuse a date before ``floor`` (an ISO date recorded earlier, e.g. the agreement's signing date)."""
-    if floor and d < date.fromisoformat(floor):
+    if floor and d < parse_date(floor, field):
         raise InputError(f"{d} is before {what} {floor}", field=field, expected=f"a date ≥ {floor}")
 
 
 def submit(store, app, body, today):
+    """Guard of ``submit``: check the project against the parcel and record the verdict."""
     verdict = services.check_project(store, app["project"], app["parcel_code"])
     return {"state": "submitted", "verdict": verdict}, {}
 
 
 def approve(store, app, body, today):
+    """Guard of ``approve``: a verdict other than pass needs a written exception reason."""
     v = (app.get("verdict") or {}).get("verdict")
     reason = body.exception_reason
     if v != "pass" and not reason:
@@ -57,6 +60,8 @@ def simple(target: str):
 
 
 def sign(store, app, body, today):
+    """Guard of ``sign_agreement``: the signing date, the price (the parcel's own when none is given) and
+    the penalty terms, with the commitments and rule sets in force recorded for later review."""
     _not_future(body.signed_on, "signed_on", today)
     start, completion, years = body.agreed_start, body.agreed_completion, body.operating_years
     parcel = store.parcel(app["parcel_code"]).iloc[0]

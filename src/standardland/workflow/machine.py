@@ -40,6 +40,7 @@ class Transition:
     body: type[b.TransitionBody] = b.TransitionBody  # the request body's model
 
     def to_dict(self) -> dict:
+        """The transition as plain data (the ``/workflow`` description and the docs)."""
         return {"action": self.action, "from": list(self.sources), "to": list(self.targets),
                 "roles": list(self.roles), "guard": self.description, "parcel_status": self.parcel_status,
                 "body": self.body.__name__,
@@ -97,19 +98,23 @@ BY_ACTION = {t.action: t for t in TRANSITIONS}
 
 
 def transition_for(action: str) -> Transition | None:
+    """The transition named ``action``, or None."""
     return BY_ACTION.get(action)
 
 
 def allowed_actions(state: str, role: str) -> list[str]:
+    """The actions ``role`` may take from ``state``."""
     return [t.action for t in TRANSITIONS if state in t.sources and role in t.roles]
 
 
 def describe() -> dict:
+    """The whole machine as plain data: states, terminal states, transitions and a Mermaid diagram."""
     return {"states": list(STATES), "terminal": list(TERMINAL), "initial": "draft",
             "transitions": [t.to_dict() for t in TRANSITIONS], "mermaid": diagram()}
 
 
 def diagram() -> str:
+    """The machine as a Mermaid ``stateDiagram-v2``."""
     lines = ["stateDiagram-v2", "    [*] --> draft"]
     for t in TRANSITIONS:
         for s in t.sources:

@@ -24,11 +24,13 @@ PROPORTIONAL = ("investment_intensity", "far", "building_coefficient")
 
 @dataclass
 class PenaltyLine:
+    """One line of a penalty notice: why, how it was computed (in words and figures), the amount in 万元."""
     reason: str
     basis: str
     amount_wan_yuan: float
 
     def to_dict(self) -> dict:
+        """The line as plain data (amount rounded to 6 decimals)."""
         return {"reason": self.reason, "basis": self.basis, "amount_wan_yuan": round(self.amount_wan_yuan, 6)}
 
 
@@ -40,6 +42,7 @@ def _shortfall(agreed, actual) -> float:
 
 
 def proportional(terms: dict, indicator: str, agreed, actual) -> PenaltyLine | None:
+    """Liquidated damages proportional to an indicator's shortfall: price × (agreed − actual) ÷ agreed."""
     share = _shortfall(agreed, actual)
     price = float(terms.get("price_wan_yuan") or 0)
     if share <= 0 or price <= 0:
@@ -48,6 +51,7 @@ def proportional(terms: dict, indicator: str, agreed, actual) -> PenaltyLine | N
 
 
 def late(terms: dict, which: str, days_late: int) -> PenaltyLine | None:
+    """Damages for a late start or completion: price × the agreed ‰ per day × days late."""
     rate = float(terms.get(f"late_{which}_per_mille_per_day") or 0)
     price = float(terms.get("price_wan_yuan") or 0)
     if days_late <= 0 or rate <= 0 or price <= 0:
@@ -56,6 +60,7 @@ def late(terms: dict, which: str, days_late: int) -> PenaltyLine | None:
 
 
 def tax_shortfall(terms: dict, agreed_per_mu, actual_per_mu, area_mu: float) -> PenaltyLine | None:
+    """The tax shortfall per 亩 times the parcel's area, when the terms provide for it."""
     if not terms.get("tax_shortfall_per_mu") or agreed_per_mu is None or actual_per_mu is None:
         return None
     gap = agreed_per_mu - actual_per_mu
@@ -65,6 +70,7 @@ def tax_shortfall(terms: dict, agreed_per_mu, actual_per_mu, area_mu: float) -> 
 
 
 def combine(terms: dict, lines: list[PenaltyLine]) -> dict:
+    """The notice's lines and total under the terms' combination policy (sum, or capped)."""
     total = sum(line.amount_wan_yuan for line in lines)
     policy = terms.get("combine", "sum")
     capped = False

@@ -1,14 +1,14 @@
 """Stored what-if reports: each run of a draft rule set against the store keeps its report under an id
 (the map colours the parcels of ``/map?whatif=ID`` from it)
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
