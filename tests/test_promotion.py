@@ -249,6 +249,9 @@ def test_the_sample_2021_card_is_the_parks_published_shape(park_store):
     assert (f["signed"], f["foreign"], f["foreign_share"], f["top500"], f["over_1bn"]) == (14, 10, 71.43, 4, 8)
     assert f["registered_started_rate"] == 100.0
     assert sum(v["parcels"] for v in card["mu_classes"].values()) == 24  # the in-production parcels
+    # commissioned in 2021: A (2720, biomedicine midstream) and D (1492, 大健康 midstream), by chain
+    assert card["output_grouped_by"] == "chain"
+    assert sorted(g["chain"] for g in card["output_by_chain"]) == ["大健康产业链（示例）", "生物医药产业链（示例）"]
     rows = R.scorecard_records(s, SAMPLE_PARK_CODE, 2021, "foreign")
     assert len(rows) == 10 and all(r["investor_origin"] == "foreign" and r["investor_name"] is None for r in rows)
     mine = R.scorecard_records(s, SAMPLE_PARK_CODE, 2021, "foreign", {"name": "示例企业 A（示例）", "role": "applicant"})
