@@ -2,6 +2,7 @@
 intensity ≥ 350 万元/亩, FAR 1.2–2.5, tax ≥ 25 万元/亩) and the park context."""
 
 import json
+import os
 
 import httpx
 import numpy as np
@@ -130,6 +131,17 @@ def test_cli_size(sample_store, tmp_path):
     p = subprocess.run([sys.executable, "-m", "standardland.cli", "size", str(path), "--park", "nope",
                         "--db", sample_store.url], capture_output=True, text=True, timeout=120)
     assert p.returncode == 2 and "park 'nope'" in p.stderr
+    # the human table: Chinese by default (the binding indicator by name), English with --lang en
+    env = {**os.environ, "COLUMNS": "100"}
+    zh = subprocess.run([sys.executable, "-m", "standardland.cli", "size", str(path), "--parcel", P1,
+                         "--db", sample_store.url], capture_output=True, text=True, timeout=120, env=env)
+    assert zh.returncode == 0, zh.stderr
+    assert "有可行用地规模" in zh.stdout and "约束指标" in zh.stdout and "上限" in zh.stdout
+    assert "feasible" not in zh.stdout and "binding" not in zh.stdout
+    en = subprocess.run([sys.executable, "-m", "standardland.cli", "size", str(path), "--parcel", P1, "--lang", "en",
+                         "--db", sample_store.url], capture_output=True, text=True, timeout=120, env=env)
+    assert en.returncode == 0, en.stderr
+    assert "feasible" in en.stdout and "binding" in en.stdout and "max" in en.stdout
 
 
 def test_api_sizing(api):

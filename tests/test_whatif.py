@@ -4,6 +4,7 @@ on 10,000 m² parcels with FAR 0.65, 0.7, 0.75, 0.7999, 0.8 and 0.9: exactly the
 published FAR floor moves 0.7 → 0.8. Both store backends; the local engine and Dask agree."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -101,6 +102,18 @@ def test_cli_whatif(far_store, store_url, tmp_path):
     p = subprocess.run([sys.executable, "-m", "standardland.cli", "whatif", "--ruleset", "nope", "--db", store_url],
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 2 and "ruleset" in p.stderr
+    # the human output speaks the CLI's language: Chinese by default, English with STANDARDLAND_LANG=en
+    path.write_text(json.dumps(park_set(0.8, rid="cli-draft-2", effective_from="2099-01-01")), encoding="utf-8")
+    zh = subprocess.run([sys.executable, "-m", "standardland.cli", "whatif", "--ruleset", str(path), "--db", store_url],
+                        capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "100"})
+    assert zh.returncode == 0, zh.stderr
+    assert "政策模拟 #" in zh.stdout and "变化情况" in zh.stdout and "通过→不通过" in zh.stdout
+    assert "what-if" not in zh.stdout and "population" not in zh.stdout
+    en = subprocess.run([sys.executable, "-m", "standardland.cli", "whatif", "--ruleset", str(path), "--db", store_url],
+                        capture_output=True, text=True, timeout=120,
+                        env={**os.environ, "COLUMNS": "100", "STANDARDLAND_LANG": "en"})
+    assert en.returncode == 0, en.stderr
+    assert "what-if #" in en.stdout and "transitions" in en.stdout and "stored as what-if" in en.stdout
 
 
 def test_api_whatif_is_for_planners(api):

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from . import analysis, services
 from .analysis import parse_share  # noqa: F401  (``match --within-advice``)
+from .labels import label
 from .store import open_store
 from .units import display
 
@@ -26,7 +27,7 @@ def _area(a: dict | None) -> str:
 
 def print_advice(v: dict) -> None:
     """The advice of a failing or incomplete check, one line per lever, under the check's table."""
-    from .cli import say
+    from .cli import L, say
 
     adv = v.get("advice")
     if not adv:
@@ -36,16 +37,16 @@ def print_advice(v: dict) -> None:
         lines.append(adv["land"]["text"])
     if not lines:
         return
-    say(("advice", "bold cyan"), " (the smallest change per lever, holding the rest):")
+    say((L("cli_advice_head"), "bold cyan"))
     for line in lines:
         say("  • ", line)
     if adv.get("within") is not None:
-        say(f"  passes with a change of at most {adv['within']:.1%} (cheapest lever per failing indicator)")
+        say("  ", L("cli_advice_within", share=f"{adv['within']:.1%}"))
 
 
 def register(app: typer.Typer) -> None:
     """Add ``size`` and ``whatif`` to the CLI's app."""
-    from .cli import DbOpt, JsonOpt, _dump, _read_json, add_row, domain_errors, out, say
+    from .cli import DbOpt, JsonOpt, L, _dump, _read_json, add_row, domain_errors, out, say, use_lang
 
     @app.command()
     @domain_errors
@@ -55,32 +56,38 @@ def register(app: typer.Typer) -> None:
              region_class: Optional[int] = typer.Option(None, "--region-class", help="土地等别 1–15 (with --park)"),
              on: Optional[str] = typer.Option(None, "--date", help="Decision date YYYY-MM-DD (default: the project's)"),
              checkpoint: str = typer.Option("screening", help="screening | acceptance | production_review"),
-             lang: str = typer.Option("zh", help="zh | en"), db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+             lang: Optional[str] = typer.Option(None, "--lang", help="zh | en (default: $STANDARDLAND_LANG, else zh)"),
+             db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
         """核定用地规模: the land area this project may use, [min, max], and the indicator binding each end."""
+        from .cli import lang as out_lang
+
+        use_lang(lang)
         store = open_store(db)
         r = analysis.size_project(store, _read_json(project, "project"), parcel=parcel, park=park,
                                   region_class=region_class, on=services.decision_date(on) if on else None,
-                                  checkpoint=checkpoint, lang=lang)
+                                  checkpoint=checkpoint, lang=out_lang())
         if as_json:
             _dump(r)
             return
         where = r["context"].get("parcel_code") or r["context"].get("park")
-        say("\n", (r["project"] or "project", "bold"), " in ", str(where), f", decided {r['decision_date']}: ",
-            ("feasible" if r["feasible"] else "NO FEASIBLE AREA", "bold green" if r["feasible"] else "bold red"))
+        say("\n", (L("cli_size_head", project=r["project"] or L("cli_project"), where=str(where),
+                      date=str(r["decision_date"])), "bold"),
+            (L("cli_size_feasible") if r["feasible"] else L("cli_size_infeasible"),
+             "bold green" if r["feasible"] else "bold red"))
         t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         for c in ("end", "area", "binding", "required", "by", "source"):
-            t.add_column(c, overflow="fold")
+            t.add_column(L(f"col_size_{c}"), overflow="fold")
         for end, area, b in (("min", r["min_area"], r["min_by"]), ("max", r["max_area"], r["max_by"])):
-            add_row(t, end, _area(area) if area or end == "max" else "0", b["indicator"] if b else "—",
+            add_row(t, L(f"size_end_{end}"), _area(area) if area or end == "max" else "0",
+                    (b.get("name") or b["indicator"]) if b else "—",
                     b["required_text"] if b else "", b["ruleset"] if b else "", (b or {}).get("source") or "")
         out.print(t)
         if r["conflict"]:
-            say(("conflict", "bold red"), ": ", r["conflict"]["message"])
+            say((L("cli_size_conflict"), "bold red"), r["conflict"]["message"])
         if r["area"] is not None:
-            say("current area ", _area(r["area"]), ": ", "inside" if r["area_in_interval"] else "outside",
-                " the interval")
+            say(L("cli_size_inside" if r["area_in_interval"] else "cli_size_outside", area=_area(r["area"])))
         if r["unsized"]:
-            say("not sized (numerator missing): ", ", ".join(r["unsized"]))
+            say(L("cli_size_unsized", names=", ".join(r["unsized"])))
 
     @app.command()
     @domain_errors
@@ -93,6 +100,7 @@ def register(app: typer.Typer) -> None:
                db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
         """Policy what-if: who changes status if a draft rule set comes into force, and by how much."""
         from . import tables, whatif as wi
+        from .cli import lang as out_lang
 
         store = open_store(db)
         r = wi.run(store, ruleset, as_of=services.decision_date(as_of) if as_of else None, engine=engine,
@@ -102,27 +110,37 @@ def register(app: typer.Typer) -> None:
         if as_json:
             _dump(r)
             return
-        say("\n", ("what-if", "bold"), f" #{r['id']} ", r["draft"], " (series ", r["series"], ")",
-            f", as of {r['as_of']}" if r["as_of"] else ", each on its own decision date")
+        when = L("cli_whatif_as_of", date=str(r["as_of"])) if r["as_of"] else L("cli_whatif_own_dates")
+        say("\n", (L("cli_whatif_head", id=r["id"], draft=str(r["draft"]), series=str(r["series"])), "bold"), when)
         t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         for c in ("population", "rows", "changed", "transitions"):
-            t.add_column(c, overflow="fold")
+            t.add_column(L(f"col_whatif_{c}"), overflow="fold")
+
+        def word(v) -> str:  # pass/fail/incomplete … in words
+            return label(str(v), out_lang(), default=str(v))
+
+        def trans_words(k: str) -> str:  # "pass→fail" in words
+            return "→".join(word(x) for x in str(k).split("→"))
+
         for pop, s in r["summary"].items():
-            trans = ", ".join(f"{k} {v}" for k, v in (s.get("by_transition") or {}).items())
-            add_row(t, pop, str(s.get("rows", 0)), str(s.get("changed", 0)), trans)
+            trans = ", ".join(f"{trans_words(k)} {v}" for k, v in (s.get("by_transition") or {}).items())
+            add_row(t, label(f"whatif_kind_{pop}", out_lang(), default=pop), str(s.get("rows", 0)),
+                    str(s.get("changed", 0)), trans)
         out.print(t)
         for e in r["changed"][:20]:
-            moved = ", ".join(f"{i['id']} {i['before']}→{i['after']}"
-                              + (f" (margin {i['margin']:+.2f})" if i.get("margin") is not None else "")
+            moved = ", ".join(f"{i['id']} {word(i['before'])}→{word(i['after'])}"
+                              + (L("cli_whatif_margin", margin=f"{i['margin']:+.2f}")
+                                 if i.get("margin") is not None else "")
                               for i in e.get("indicators", []))
             moved = moved or ", ".join(f"{t['column']} {t['before']}→{t['after']}" for t in e.get("thresholds", []))
-            say("  ", e["kind"], " ", str(e.get("id") or e.get("parcel_code")), ": ",
-                f"{e['before']}→{e['after']} " if e.get("before") else "", moved)
+            say("  ", label(f"whatif_kind_{e['kind']}", out_lang(), default=e["kind"]), " ",
+                str(e.get("id") or e.get("parcel_code")), ": ",
+                f"{word(e['before'])}→{word(e['after'])} " if e.get("before") else "", moved)
         mu = r["summary"].get("mu_classes")
         if mu and mu["changed"]:
-            say("亩均 classes: ", ", ".join(f"{k} {v}" for k, v in mu["by_transition"].items()))
+            say(L("cli_whatif_classes"), ", ".join(f"{k} {v}" for k, v in mu["by_transition"].items()))
         if len(r["changed"]) > 20:
-            say(f"  … {len(r['changed']) - 20} more (--json or --out for all)")
+            say(L("cli_whatif_more", n=len(r["changed"]) - 20))
         if out_file is not None:
-            say("written → ", str(out_file))
-        say(f"stored as what-if {r['id']}: /map?whatif={r['id']}")
+            say(L("cli_whatif_written"), str(out_file))
+        say(L("cli_whatif_stored", id=r["id"]))
