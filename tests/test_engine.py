@@ -354,3 +354,14 @@ def test_a_row_on_which_nothing_is_judged_is_incomplete_not_pass():
     # with the shipped rule sets the same project is judged (FAR passes), and the note is gone
     ok = check({"floor_area_m2": 20_000}, parcel(land_use="1001"))
     assert item(ok, "far")["status"] == "pass" and "nothing_judged" not in [n["kind"] for n in ok["notes"]]
+
+
+def test_published_requirement_texts_are_the_one_rendering():
+    # the map's popups and OGC items show <id>_text rendered by the same required_text a check uses
+    from standardland.rules.explain import required_text, required_texts
+
+    lo = [240.0, None, 1.2, None, 240.0, 1234.5]
+    hi = [None, 7.0, 3.0, None, None, None]
+    got = required_texts(lo, hi).tolist()
+    assert got == ["≥ 240", "≤ 7", "1.2–3", None, "≥ 240", "≥ 1,234.5"]
+    assert got[2] == required_text({"min": 1.2, "max": 3.0, "advisory_min": None, "advisory_max": None}, "between")

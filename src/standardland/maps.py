@@ -296,7 +296,7 @@ def parcels_payload(parcels: gpd.GeoDataFrame, props: pd.DataFrame) -> dict:
     """The embedded parcels as columns: ``code`` (the feature id), :data:`FEATURE_COLUMNS` and
     ``profile`` (index into ``profiles``: the park and the published thresholds, each set sent once)."""
     cat = catalogue()
-    threshold_cols = [f"{i.id}_{k}" for i in cat.indicators for k in ("min", "max", "by")]
+    threshold_cols = [f"{i.id}_{k}" for i in cat.indicators for k in ("min", "max", "by", "text")]
     shared_cols = [c for c in (*PROFILE_COLUMNS, *threshold_cols) if c in props.columns]
     profile, profiles = _profiles(props[shared_cols])
     columns = {"name": _values(props["name"]), "status": _values(props["status"]),
@@ -399,6 +399,7 @@ class MapConfig(TypedDict):
     statusColours: dict[str, str]
     unknownStatusColour: str
     parcelStyle: dict
+    sizingStyle: dict  # the outline of parcels inside their sizing interval (standardland-beyond.js)
     standardStyle: dict
     verdictColours: dict[str, str]
     notAvailableColour: str
@@ -508,6 +509,7 @@ def render_map(*, lang: str, boundaries: gpd.GeoDataFrame | None = None,
         "standardStatuses": list(STANDARD_LAND_STATUSES),
         "statusColours": STATUS_COLOURS, "unknownStatusColour": palette()["unknownStatus"],
         "parcelStyle": palette()["parcel"], "standardStyle": palette()["standard"],
+        "sizingStyle": palette()["sizing"],
         "verdictColours": VERDICT_COLOURS, "notAvailableColour": palette()["notAvailable"],
         "noValueColour": palette()["noValue"], "colour": colour or {"property": None, "breaks": [], "colours": []},
         "colourLabel": _property_label(colour["property"], lang) if colour else None,

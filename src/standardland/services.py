@@ -332,6 +332,18 @@ def published_thresholds(store: Store, parcels: gpd.GeoDataFrame, *, on: date | 
     return frame.astype(object).where(frame.notna(), None)
 
 
+def published_properties(store: Store, parcels: gpd.GeoDataFrame, *, on: date | None = None) -> pd.DataFrame:
+    """:func:`published_thresholds` as a browser shows them: the numbers plus ``<id>_text``, the
+    requirement rendered once on the server (:func:`standardland.rules.explain.required_texts`,
+    e.g. ``≥ 240``; the page adds the unit) — for the map's popups and the OGC items."""
+    from .rules.explain import required_texts
+
+    frame = published_thresholds(store, parcels, on=on)
+    texts = {f"{ind.id}_text": required_texts(frame[f"{ind.id}_min"].to_numpy(), frame[f"{ind.id}_max"].to_numpy())
+             for ind in catalogue().indicators}
+    return pd.concat([frame, pd.DataFrame(texts, index=frame.index)], axis=1)
+
+
 def export_parcels(store: Store, gdf: gpd.GeoDataFrame, path, *, lang: str = "zh", style: str | None = None) -> Path:
     """Write parcels to a file (:func:`standardland.io.write_parcels_file`); a GeoPackage also gets the
     QGIS styles of the map (:mod:`standardland.styles`): by status, or ``style="indicator:<property>"``
@@ -347,7 +359,7 @@ def export_parcels(store: Store, gdf: gpd.GeoDataFrame, path, *, lang: str = "zh
         return sio.write_parcels_file(gdf, path, lang=lang)
     chosen = [styles.status_style(lang)]
     if kind == "indicator":
-        props = maps.feature_properties(gdf, published_thresholds(store, gdf))
+        props = maps.feature_properties(gdf, published_properties(store, gdf))
         try:
             colour = maps.colour_config(props, prop, lang)
         except InputError as exc:

@@ -10,7 +10,6 @@
 (function () {
   "use strict";
 
-  var SIZING_COLOUR = "#0055ff";
   var WHATIF_ORDER = ["to_fail", "to_pass", "threshold", "unchanged"];
 
   window.standardlandBeyond = function (cfg, T, el, fmt) {
@@ -127,12 +126,13 @@
         var feats = [];
         parcels.eachLayer(function (l) { if (inside[l.feature.properties.code]) { feats.push(l.feature); } });
         var layer = L.geoJSON({type: "FeatureCollection", features: feats}, {interactive: false, style: function (f) {
-          return {color: SIZING_COLOUR, weight: 3, dashArray: "6 4", fill: false, renderer: renderer,
+          var line = cfg.sizingStyle;  // web/palette.json, sent in the page's config
+          return {color: line.stroke, weight: line.weight, dashArray: line.dashArray, fill: false, renderer: renderer,
                   className: "sl-sizing sl-sizing-" + f.properties.code};
         }});
         layer.addTo(map);
         layersControl.addOverlay(layer, T("advice_sizing_layer"));
-        addLegend(map, legendBox(T("advice_sizing"), [{key: "sizing", colour: SIZING_COLOUR,
+        addLegend(map, legendBox(T("advice_sizing"), [{key: "sizing", colour: cfg.sizingStyle.stroke,
                                                        label: T("advice_sizing_legend")}], true));
       }
       if (whatif) {

@@ -29,6 +29,8 @@
  * @property {Object<string,string>} statusColours
  * @property {string} unknownStatusColour      fill of a status outside statusColours
  * @property {{fillOpacity:number, stroke:string, weight:number}} parcelStyle  every parcel's fill opacity
+ * @property {{stroke:string, weight:number, dashArray:string}} sizingStyle  the outline of parcels inside
+ *           their sizing interval (standardland-beyond.js)
  *           and outline (standardland.maps.palette, web/palette.json: the QGIS styles of an export read it too)
  * @property {{stroke:string, weight:number}} standardStyle  the outline of standard land (standardStatuses)
  * @property {Object<string,string>} verdictColours
@@ -262,11 +264,10 @@
       var it = el("table");
       var any = false;
       cfg.indicators.forEach(function (ind) {
-        var lo = p[ind.id + "_min"], hi = p[ind.id + "_max"];
-        if ((lo === null || lo === undefined) && (hi === null || hi === undefined)) { return; }
+        // the requirement as the server rendered it (rules/explain.required_texts), the page adds the unit
+        var req = p[ind.id + "_text"];
+        if (req === null || req === undefined) { return; }
         any = true;
-        var req = (lo !== null && lo !== undefined && hi !== null && hi !== undefined) ? fmt(lo) + "–" + fmt(hi)
-          : (lo !== null && lo !== undefined) ? "≥ " + fmt(lo) : "≤ " + fmt(hi);
         it.appendChild(el("tr", null, [el("td", {text: ind.name}), el("td", {text: req + " " + unit(ind.unit)}),
                                       sourceCell(p[ind.id + "_by"])]));
       });

@@ -216,7 +216,7 @@ class OGCFeaturesFactory:
                 fields = PUBLIC_FIELDS + (PRIVATE_FIELDS if ident else [])
                 props = gdf[fields].copy()
                 if len(gdf):
-                    props = pd.concat([props, services.published_thresholds(store, gdf)], axis=1)
+                    props = pd.concat([props, services.published_properties(store, gdf)], axis=1)
                 ids = gdf["code"].tolist()
             else:
                 gdf = store.boundaries()
@@ -248,7 +248,7 @@ class OGCFeaturesFactory:
                 fields = PUBLIC_FIELDS + (PRIVATE_FIELDS if optional(request) else [])
                 props = gdf[fields]
                 if len(gdf):
-                    props = pd.concat([props, services.published_thresholds(store, gdf)], axis=1)
+                    props = pd.concat([props, services.published_properties(store, gdf)], axis=1)
             else:
                 gdf = store.boundaries()
                 gdf = gdf[gdf["adcode"] == feature_id]

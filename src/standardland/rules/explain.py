@@ -61,6 +61,34 @@ def required_text(required: dict, operator: str | None, unit: str | None = None,
     return NO_REQUIREMENT
 
 
+def required_texts(lo, hi) -> np.ndarray:
+    """:func:`required_text` of many (min, max) pairs without unit, ``None`` where both are missing;
+    each distinct pair is rendered once (the published thresholds of a map page, OGC items).
+
+    Examples
+    --------
+    >>> required_texts([240.0, None, 1.2, None], [None, 7.0, 3.0, None]).tolist()
+    ['≥ 240', '≤ 7', '1.2–3', None]
+    """
+    lo = np.asarray(pd.to_numeric(pd.Series(lo, dtype=object), errors="coerce"), dtype="float64")
+    hi = np.asarray(pd.to_numeric(pd.Series(hi, dtype=object), errors="coerce"), dtype="float64")
+    out = np.full(len(lo), None, dtype=object)
+    have = ~(np.isnan(lo) & np.isnan(hi))
+    if not have.any():
+        return out
+    pairs = np.column_stack([lo[have], hi[have]])
+    uniq, inv = np.unique(pairs, axis=0, return_inverse=True)
+    texts = []
+    for a, b in uniq:
+        req = {"min": None if np.isnan(a) else float(a), "max": None if np.isnan(b) else float(b),
+               "advisory_min": None, "advisory_max": None}
+        op = "between" if req["min"] is not None and req["max"] is not None else (
+            ">=" if req["min"] is not None else "<=")
+        texts.append(required_text(req, op, None))
+    out[have] = np.asarray(texts, dtype=object)[np.asarray(inv).reshape(-1)]
+    return out
+
+
 def _f(v):
     if v is None:
         return None
