@@ -446,21 +446,27 @@ def in_park_states() -> tuple[str, ...]:
     return tuple(s for s in STATES[STATES.index("agreement_signed"):] if s not in TERMINAL)
 
 
+def _industries(applications: list[dict]) -> list[Industry]:
+    """Each application's project industry, resolved (an unreadable one as an error that no segment covers)."""
+    from .rules.project import resolve_industry
+
+    out = []
+    for a in applications:
+        try:
+            out.append(resolve_industry(a.get("project") or {}))
+        except InputError:
+            out.append(Industry(error="unreadable"))
+    return out
+
+
 def application_members(chains: list[Chain], applications: list[dict], *, reveal: bool = True) -> list[Member]:
     """Members by their project's industry: the applications whose enterprise is in the park
     (:func:`in_park_states`). ``reveal=False`` (anonymous readers, who may not see the application
     register) names each by its number only."""
-    from .rules.project import resolve_industry
 
     states = in_park_states()
     apps = [a for a in applications if a.get("state") in states]
-    inds = []
-    for a in apps:
-        try:
-            inds.append(resolve_industry(a.get("project") or {}))
-        except InputError:
-            inds.append(Industry(error="unreadable"))
-    hits = classify(chains, inds)
+    hits = classify(chains, _industries(apps))
     out = []
     for r, c, s in hits.itertuples(index=False):
         a = apps[r]
@@ -705,20 +711,13 @@ def application_chains(store, park: str | None = None, lang: str = "zh") -> dict
     or lies in no chain, is left out. Every application is classified, whatever its state: the
     scorecard decides which ones it counts. ``None`` when the park has no chain at all.
     """
-    from .rules.project import resolve_industry
 
     chains = sorted((c for c in stored_chains(store) if park is None or c.park in (None, park)),
                     key=lambda c: c.code)
     if not chains:
         return None
     apps = store.applications()
-    inds = []
-    for a in apps:
-        try:
-            inds.append(resolve_industry(a.get("project") or {}))
-        except InputError:
-            inds.append(Industry(error="unreadable"))
-    hits = classify(chains, inds).drop_duplicates("row")
+    hits = classify(chains, _industries(apps)).drop_duplicates("row")
     names = {c.code: c.display(lang) for c in chains}
     return {int(apps[r]["id"]): names[c] for r, c in zip(hits["row"], hits["chain"], strict=True)}
 

@@ -225,32 +225,22 @@ def _local(layout, ranges, rulesets, pf, fh, tick, kw) -> list[Piece]:
 
 def _on_dask(layout, ranges, out: Path, rulesets, pf, scheduler, xlsx: bool, tick, kw):
     """Run the pieces on Dask workers; each writes its part file into a folder next to ``out``."""
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import as_completed
+
+    from .rules.checks import dask_client
 
     docs = [rs.to_dict() if hasattr(rs, "to_dict") else rs for rs in rulesets]
-    cluster = None
-    if isinstance(scheduler, Client):
-        client = scheduler
-    elif scheduler:
-        client = Client(scheduler)
-    else:
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
-        client = Client(cluster)
     parts = Path(tempfile.mkdtemp(prefix=f".{out.name}.parts-", dir=out.parent))
     try:
-        pf_ = client.scatter(pf, broadcast=True) if pf is not None else None
-        futs = [client.submit(run_piece, layout, a, b, docs, pf_, first=k == 0,
-                              sink="frame" if xlsx else str(parts / f"part-{k:05d}.csv"), pure=False, **kw)
-                for k, (a, b) in enumerate(ranges)]
-        for _ in as_completed(futs):
-            tick("piece", 3)
-        pieces = [f.result() for f in futs]
+        with dask_client(scheduler) as client:
+            pf_ = client.scatter(pf, broadcast=True) if pf is not None else None
+            futs = [client.submit(run_piece, layout, a, b, docs, pf_, first=k == 0,
+                                  sink="frame" if xlsx else str(parts / f"part-{k:05d}.csv"), pure=False, **kw)
+                    for k, (a, b) in enumerate(ranges)]
+            for _ in as_completed(futs):
+                tick("piece", 3)
+            pieces = [f.result() for f in futs]
     except BaseException:
         shutil.rmtree(parts, ignore_errors=True)
         raise
-    finally:
-        if client is not scheduler:
-            client.close()
-        if cluster is not None:
-            cluster.close()
     return pieces, parts

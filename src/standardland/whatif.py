@@ -207,20 +207,14 @@ def _screen(pairs: pd.DataFrame, rs: list, *, checkpoint: str, only, engine: str
     if engine != "dask":
         raise InputError(f"engine '{engine}' is unknown", field="engine", expected="local or dask")
     import dask.dataframe as dd
-    from distributed import Client, LocalCluster
+
+    from .rules.checks import dask_client
 
     docs = [r.to_dict() for r in rs]
     meta = _flat(pairs.iloc[:1], docs, checkpoint, only).iloc[:0]
-    cluster = None if scheduler else LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                                  dashboard_address=None)
-    client = Client(scheduler or cluster)
-    try:
+    with dask_client(scheduler) as client:
         ddf = dd.from_pandas(pairs.reset_index(drop=True), npartitions=max(2, len(pairs) // 250_000 + 1))
         out = client.compute(ddf.map_partitions(_flat, docs, checkpoint, only, meta=meta)).result()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
     return out.reset_index(drop=True)
 
 

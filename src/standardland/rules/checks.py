@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -278,29 +279,39 @@ def screen_frame(pairs: pd.DataFrame, rulesets, *, checkpoint: str = "screening"
     return pd.concat([head_frame, flat], axis=1)
 
 
-def screen_dask(pairs: pd.DataFrame, rulesets, *, checkpoint: str = "screening", scheduler: str | None = None,
-                npartitions: int | None = None, only: list[str] | None = None) -> pd.DataFrame:
-    """The same engine on Dask partitions (a LocalCluster unless ``scheduler`` names one)."""
-    import dask.dataframe as dd
+@contextmanager
+def dask_client(scheduler=None):
+    """The Dask client of a distributed run, the one place that decides it: ``scheduler`` (a
+    :class:`distributed.Client`, left open, or an address) or else a LocalCluster of two
+    single-threaded worker processes; what this opened is closed on exit."""
     from distributed import Client, LocalCluster
 
-    docs = [rs.to_dict() if isinstance(rs, RuleSet) else rs for rs in rulesets]
-    meta = screen_frame(pairs.iloc[:1], docs, checkpoint=checkpoint, only=only).iloc[:0]
-    cluster = None
-    if scheduler:
-        client = Client(scheduler)
-    else:
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
-        client = Client(cluster)
+    if isinstance(scheduler, Client):
+        yield scheduler
+        return
+    cluster = None if scheduler else LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                                  dashboard_address=None)
+    client = Client(scheduler or cluster)
     try:
-        nparts = npartitions or max(2, len(pairs) // 250_000 + 1)
-        ddf = dd.from_pandas(pairs.reset_index(drop=True), npartitions=nparts)
-        res = ddf.map_partitions(screen_frame, docs, checkpoint=checkpoint, only=only, meta=meta)
-        out = client.compute(res).result()
+        yield client
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def screen_dask(pairs: pd.DataFrame, rulesets, *, checkpoint: str = "screening", scheduler: str | None = None,
+                npartitions: int | None = None, only: list[str] | None = None) -> pd.DataFrame:
+    """The same engine on Dask partitions (a LocalCluster unless ``scheduler`` names one)."""
+    import dask.dataframe as dd
+
+    docs = [rs.to_dict() if isinstance(rs, RuleSet) else rs for rs in rulesets]
+    meta = screen_frame(pairs.iloc[:1], docs, checkpoint=checkpoint, only=only).iloc[:0]
+    with dask_client(scheduler) as client:
+        nparts = npartitions or max(2, len(pairs) // 250_000 + 1)
+        ddf = dd.from_pandas(pairs.reset_index(drop=True), npartitions=nparts)
+        res = ddf.map_partitions(screen_frame, docs, checkpoint=checkpoint, only=only, meta=meta)
+        out = client.compute(res).result()
     out = out.reset_index(drop=True)
     for c in meta.columns:  # dtypes may drift across partitions (categories, strings): align to local
         if c == "industry_label":  # categories are the labels met: those of every partition, as locally
