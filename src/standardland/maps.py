@@ -163,6 +163,7 @@ class _Map(_LiteralMacros, folium.Map):
     """A folium map whose assets are standardland's own (vendored Leaflet, the page script and style)."""
 
     default_js = [("leaflet", f"{STATIC}/vendor/leaflet/leaflet.js"),
+                  ("standardland_dom_js", f"{STATIC}/standardland-dom.js"),
                   ("standardland_form_js", f"{STATIC}/standardland-form.js"),
                   ("standardland_beyond_js", f"{STATIC}/standardland-beyond.js"),
                   ("standardland_js", f"{STATIC}/standardland-map.js"),

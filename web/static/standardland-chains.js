@@ -17,15 +17,7 @@
 (function () {
   "use strict";
 
-  function el(tag, props, children) {
-    var node = document.createElement(tag);
-    Object.keys(props || {}).forEach(function (k) {
-      if (k === "text") { node.textContent = props[k]; } else if (k === "style") { node.style.cssText = props[k]; }
-      else { node.setAttribute(k === "className" ? "class" : k, props[k]); }
-    });
-    (children || []).forEach(function (c) { node.appendChild(c); });
-    return node;
-  }
+  var el = window.standardlandDom.el;  // standardland-dom.js
 
   function drawChains(map, configId) {
     var payload = JSON.parse(document.getElementById(configId).textContent);

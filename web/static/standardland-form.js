@@ -12,16 +12,7 @@
 (function () {
   "use strict";
 
-  function el(tag, props, children) {
-    var node = document.createElement(tag);
-    Object.keys(props || {}).forEach(function (k) {
-      if (k === "text") { node.textContent = props[k]; }
-      else if (k === "className") { node.className = props[k]; }
-      else { node.setAttribute(k, props[k]); }
-    });
-    (children || []).forEach(function (c) { if (c) { node.appendChild(c); } });
-    return node;
-  }
+  var el = window.standardlandDom.el;  // standardland-dom.js
 
   /** base64url (no padding) of the UTF-8 bytes of text. */
   function base64url(text) {

@@ -72,18 +72,7 @@
 (function () {
   "use strict";
 
-  function el(tag, props, children) {
-    var node = document.createElement(tag);
-    if (props) {
-      Object.keys(props).forEach(function (k) {
-        if (k === "text") { node.textContent = props[k]; }
-        else if (k === "className") { node.className = props[k]; }
-        else { node.setAttribute(k, props[k]); }
-      });
-    }
-    (children || []).forEach(function (c) { if (c) { node.appendChild(c); } });
-    return node;
-  }
+  var el = window.standardlandDom.el;  // standardland-dom.js
 
   function fmt(v, digits) {
     if (v === null || v === undefined || (typeof v === "number" && isNaN(v))) { return "—"; }

@@ -15,16 +15,7 @@
     try { return node ? JSON.parse(node.textContent).config : null; } catch (e) { return null; }
   }
 
-  function el(tag, props, children) {
-    var node = document.createElement(tag);
-    Object.keys(props || {}).forEach(function (k) {
-      if (k === "text") { node.textContent = props[k]; }
-      else if (k === "className") { node.className = props[k]; }
-      else { node.setAttribute(k, props[k]); }
-    });
-    (children || []).forEach(function (c) { if (c) { node.appendChild(c); } });
-    return node;
-  }
+  var el = window.standardlandDom.el;  // standardland-dom.js
 
   function number(v, lang) {
     if (v === null || v === undefined) { return null; }
