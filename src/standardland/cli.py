@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -744,26 +743,9 @@ def _print_check(v: dict) -> None:
     print_advice(v)
 
 
-#: ``match``'s exclusion reasons (as rules/matching words them) → their label and its fields
-_EXCLUDED = (
-    (re.compile(r"status: not available"), "excluded_status"),
-    (re.compile(r"outside the area of interest"), "excluded_outside_aoi"),
-    (re.compile(r"area below (?P<ratio>\S+)× the requested area"), "excluded_area_below"),
-    (re.compile(r"area above (?P<ratio>\S+)× the requested area"), "excluded_area_above"),
-    (re.compile(r"not industrial land"), "excluded_not_industrial"),
-    (re.compile(r"land-use class too low for the project's nuisance class"), "excluded_class_too_low"),
-    (re.compile(r"industry on the negative list of (?P<park>.+)"), "excluded_negative"),
-    (re.compile(r"industry not admitted by (?P<park>.+)"), "excluded_not_admitted"),
-)
-
-
-def _excluded_text(why: str) -> str:
-    """One exclusion reason of ``match`` in the output language (an unknown one as it is)."""
-    for pattern, key in _EXCLUDED:
-        hit = pattern.fullmatch(why)
-        if hit:
-            return L(key, **hit.groupdict())
-    return why
+def _excluded_text(ex: dict) -> str:
+    """One exclusion of ``match`` (its ``code`` and ``params``, see rules/matching) in the output language."""
+    return label(f"excluded_{ex['code']}", lang(), default=ex.get("message") or ex["code"], **ex.get("params", {}))
 
 
 def _why(indicators: list[dict]) -> str:
@@ -782,7 +764,7 @@ def _why(indicators: list[dict]) -> str:
 def _print_match(m: dict) -> None:
     say("\n", (L("cli_match"), "bold"), " ", m["project"] or "",
         L("cli_match_head", candidates=m["candidates"], considered=m["considered"]),
-        L("cli_match_excluded") + L("cli_list_sep").join(f"{_excluded_text(why)} × {n}" for why, n in m["excluded"].items())
+        L("cli_match_excluded") + L("cli_list_sep").join(f"{_excluded_text(ex)} × {ex['count']}" for ex in m.get("exclusions", []))
         if m["excluded"] else "")
     t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     for key in ("cli_col_rank", "code", "unit_mu", "verdict", "cli_col_fails", "cli_col_gaps", "cli_col_headroom"):

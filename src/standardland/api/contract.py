@@ -141,10 +141,22 @@ class CheckResult(_Open):
     verdict: str
 
 
+class Exclusion(BaseModel):
+    """Parcels a match left out for one reason, before any indicator was judged."""
+
+    code: str = Field(description="status, outside_aoi, area_below, area_above, not_industrial, class_too_low, "
+                                  "negative or not_admitted")
+    count: int
+    params: dict[str, Any] = Field(description="the reason's parameters, e.g. {\"park\": …} or {\"ratio\": \"0.5\"}")
+    message: str = Field(description="the reason in English words (the key of `excluded`)")
+
+
 class MatchResult(_Open):
     """The available parcels ranked for a project."""
 
     results: list[dict[str, Any]]
+    excluded: dict[str, int] = Field(description="reason (English words) → parcels left out for it")
+    exclusions: list[Exclusion] = Field(description="the same reasons as stable codes with their parameters")
 
 
 class ParcelThresholds(_Open):

@@ -139,7 +139,9 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
     -------
     dict
         ``project``, ``decision_date``, ``industry``, ``considered``, ``candidates``,
-        ``excluded`` (reason → count), ``verdicts`` (code → verdict of every candidate) and
+        ``excluded`` (reason → count), ``exclusions`` (the same as ``{"code", "count", "params",
+        "message"}``: a stable code such as ``status`` or ``negative`` and its parameters, for
+        people's words in any language), ``verdicts`` (code → verdict of every candidate) and
         ``results`` (ranked, each with ``rank``, ``parcel_code``, ``verdict``, ``failed``,
         ``missing``, ``headroom``, ``area_fit``, ``why`` and the explained ``indicators``).
 
@@ -160,34 +162,41 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
     n = len(index.status)
     keep = np.ones(n, bool)
     excluded: dict[str, int] = {}
+    exclusions: list[dict] = []
 
-    def drop(mask, reason):
+    def drop(mask, reason, code, **params):
         newly = keep & mask
         if newly.any():
             excluded[reason] = excluded.get(reason, 0) + int(newly.sum())
+            exclusions.append({"code": code, "count": int(newly.sum()), "params": params, "message": reason})
         keep[newly] = False
 
-    drop(~np.isin(index.status, list(statuses)), "status: not available")
+    drop(~np.isin(index.status, list(statuses)), "status: not available", "status")
     if within is not None:
         inside = np.zeros(n, bool)
         inside[index.tree.query(within, predicate="intersects")] = True
-        drop(~inside, "outside the area of interest")
+        drop(~inside, "outside the area of interest", "outside_aoi")
     req = p.values.get("land_area_m2")
     if req:
-        drop(index.area_m2 < req * area_min_ratio, f"area below {area_min_ratio:g}× the requested area")
-        drop(index.area_m2 > req * area_max_ratio, f"area above {area_max_ratio:g}× the requested area")
-    drop(index.parcel_class == 0, "not industrial land")
+        drop(index.area_m2 < req * area_min_ratio, f"area below {area_min_ratio:g}× the requested area",
+             "area_below", ratio=f"{area_min_ratio:g}")
+        drop(index.area_m2 > req * area_max_ratio, f"area above {area_max_ratio:g}× the requested area",
+             "area_above", ratio=f"{area_max_ratio:g}")
+    drop(index.parcel_class == 0, "not industrial land", "not_industrial")
     if p.nuisance_class is not None:
-        drop(index.parcel_class < p.nuisance_class, "land-use class too low for the project's nuisance class")
+        drop(index.parcel_class < p.nuisance_class, "land-use class too low for the project's nuisance class",
+             "class_too_low")
     for park, adm in _admission(index, p).items():
         why = adm.refusal(p.industry.div2017)
         if why is not None:
             drop(index.park == park, f"industry on the negative list of {park}" if why == "negative"
-                 else f"industry not admitted by {park}")
+                 else f"industry not admitted by {park}", "negative" if why == "negative" else "not_admitted",
+                 park=park)
 
     cand = np.flatnonzero(keep)
     result: dict[str, Any] = {"project": p.name, "decision_date": p.decision_date.isoformat(), "industry": p.industry.to_dict(),
-              "considered": n, "candidates": int(len(cand)), "excluded": excluded, "results": []}
+              "considered": n, "candidates": int(len(cand)), "excluded": excluded, "exclusions": exclusions,
+              "results": []}
     if not len(cand):
         return result
     cols = {k: v[cand] for k, v in index.frame.items()}
