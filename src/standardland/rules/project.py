@@ -20,7 +20,7 @@ import pandas as pd
 from .. import industry as ind_mod
 from ..errors import InputError
 from .fields import (CHECKERS, DATE_FORMAT, Problem, check_integer_choice, check_promotion, check_quantities,
-                     parse_dates, project_fields, quantity_fields)
+                     project_fields, quantity_fields)
 from .indicators import Catalogue, catalogue
 from ..units import quantity
 
@@ -42,14 +42,6 @@ class Project:
 def schema_fields(cat: Catalogue | None = None) -> dict[str, str]:
     """Quantity fields and their canonical units: raw inputs and indicator ids."""
     return {k: f.unit for k, f in quantity_fields(cat).items()}
-
-
-def parse_decision_date(v, fieldname: str = "decision_date") -> date:
-    """A strict ``YYYY-MM-DD`` date (or a date object); the same rule as every project parser."""
-    spec = replace(project_fields()["decision_date"], name=fieldname)
-    out, problems = parse_dates([v], spec)
-    _raise_first(problems)
-    return pd.Timestamp(out[0]).date()
 
 
 def parse_nuisance(v, fieldname: str = "nuisance_class") -> int | None:
