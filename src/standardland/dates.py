@@ -119,7 +119,14 @@ def _match(text: str, forms) -> tuple[int, int, int] | None:
 
 @dataclass(frozen=True)
 class DateCells:
-    """What :func:`read_date_cells` made of a column: the days and, per cell, why it has none."""
+    """What :func:`read_date_cells` made of a column: the days and, per cell, why it has none.
+
+    Examples
+    --------
+    >>> r = read_date_cells(["2024年6月1日", "2024-13-01", None])
+    >>> r.days[0], r.no_such_day.tolist(), r.blank.tolist(), r.text.tolist()
+    (np.datetime64('2024-06-01'), [False, True, False], [False, False, True], [True, True, False])
+    """
 
     cells: np.ndarray  #: the cells as given (object)
     days: np.ndarray  #: ``datetime64[D]``, NaT where blank, refused or no such day
