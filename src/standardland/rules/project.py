@@ -31,6 +31,9 @@ INDUSTRY_FIELDS = ("industry_code", "industry_code_edition", "industry_name", "i
 
 @dataclass
 class Project:
+    """A validated project: its decision date, resolved industry, nuisance class and quantities
+    (canonical units; ``None`` when not given), and the document it was read from (``raw``)."""
+
     name: str | None
     decision_date: date
     industry: ind_mod.Industry
@@ -45,6 +48,8 @@ def schema_fields(cat: Catalogue | None = None) -> dict[str, str]:
 
 
 def parse_nuisance(v, fieldname: str = "nuisance_class") -> int | None:
+    """The nuisance class (1, 2 or 3; ``None`` when blank) from a number or its text.
+    Raises :class:`InputError` on ``fieldname`` for anything else."""
     spec = replace(project_fields()["nuisance_class"], name=fieldname)
     out, problems = check_integer_choice([v], spec)
     _raise_first(problems)
@@ -112,6 +117,8 @@ def validate_columns(cells: dict[str, object], quantities: dict[str, np.ndarray]
 
 
 def unknown_fields(names, cat: Catalogue | None = None, *, table: bool = False) -> list[str]:
+    """The names that are no project field of ``cat`` (``tables_only`` fields count only when
+    ``table``), in the order given."""
     fields = project_fields(cat)
     return [k for k in names if k not in fields or (fields[k].tables_only and not table)]
 
