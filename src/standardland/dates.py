@@ -210,10 +210,10 @@ def read_date_cells(values, forms=FORMATS) -> DateCells:
         if not len(rest):
             break
         if len(rest) <= _SMALL:
-            for i in rest:
-                got = _match(stripped[i], (form,))
+            for j in rest:
+                got = _match(stripped[j], (form,))
                 if got is not None:
-                    ymd[:, i], read[i] = got, True
+                    ymd[:, j], read[j] = got, True
         else:
             ex = pd.Series(stripped[rest], dtype=object).str.extract(_WHOLE[form])
             hit = ex[0].notna().to_numpy()
