@@ -170,7 +170,7 @@ def python_loop(pairs: pd.DataFrame, ev) -> list[list[str]]:
     kidx = ev.key_index.tolist()
     recs = pairs.to_dict("records")
     out = []
-    for r, k in zip(recs, kidx):
+    for r, k in zip(recs, kidx, strict=True):
         th = ths[k]
         area = r["parcel_area_m2"]
         base = {"land_area_m2": area, "land_area_mu": area * 3 / 2000}
@@ -294,7 +294,7 @@ def main(n: int = 1_000_000, sample: int = 20_000) -> dict:
     engine = zen.ZenEngine({"loader": lambda key: content})
     ctx_cols = [c for c in sub.columns if sub[c].dtype.kind == "f"]
     ctxs = [{**{c: float(r[j]) for j, c in enumerate(ctx_cols)}, "ctx": str(k)}
-            for r, k in zip(sub[ctx_cols].to_numpy().tolist(), ev_sub.key_index.tolist())]
+            for r, k in zip(sub[ctx_cols].to_numpy().tolist(), ev_sub.key_index.tolist(), strict=True)]
     zsample = min(sample, 2_000)
     engine.evaluate("standard-land", ctxs[0])
     t0 = time.perf_counter()

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
-from standardland import dates
+from standardland import dates, services
 from standardland.errors import DataValidationError, InputError, RuleSetError
+from standardland.rules.checks import parse_project_table
+from standardland.rules.fields import project_schema
+from standardland.rules.project import parse_project
 from standardland.rules.rulesets import parse_ruleset
+from standardland.workflow.documents import long_date
 
 
 @pytest.mark.parametrize("value", ["2024-03-01", " 2024-03-01 ", "2024/3/1", "2024/03/01", "2024年3月1日",
@@ -74,3 +80,69 @@ def test_the_cli_date_options_take_every_accepted_form():
     with pytest.raises(InputError) as e:
         services.decision_date("1.3.2024")
     assert e.value.field == "date" and "YYYY-MM-DD" in e.value.expected
+
+
+# -- the project fields read dates by the same rule (issue 14) -----------------------------------------
+
+@pytest.mark.parametrize("text", ["2024-06-01", "2024/6/1", "2024年6月1日", " 2024 年 6 月 1 日 ", "2024/06/01"])
+def test_a_project_document_takes_every_accepted_form(text):
+    p = parse_project({"decision_date": text, "industry_code": "39", "signed_on": text})
+    assert p.decision_date == date(2024, 6, 1)
+
+
+@pytest.mark.parametrize("text, says", [("6/1/2024", "is not in the format YYYY-MM-DD, YYYY/M/D or YYYY年M月D日"),
+                                        ("2024年2月30日", "'2024年2月30日': no such day"),
+                                        ("1899/12/31", "year 1899 is out of range")])
+def test_a_project_document_refuses_the_rest_naming_the_field_and_forms(text, says):
+    with pytest.raises(InputError) as e:
+        parse_project({"decision_date": text, "industry_code": "39"})
+    assert e.value.field == "decision_date" and says in e.value.message
+
+
+def test_a_gbk_csv_column_in_every_form_is_read_and_a_bad_row_named(tmp_path):
+    forms = ["2024/6/1", "2024年6月1日", "2024-06-01", "2024/06/01"]
+    body = "".join(f"{f},39,1.5\n" for f in forms * 10)  # 40 rows: the vectorized path
+    path = tmp_path / "项目.csv"
+    path.write_bytes(("决策日期,行业代码,容积率\n" + body).encode("gbk"))
+    df = services.read_table(path)
+    assert df.attrs["encoding"] == "gb18030"
+    got = parse_project_table(df)["decision_date"]
+    assert (got == pd.Timestamp("2024-06-01")).all() and len(got) == 40
+    path.write_bytes(("决策日期,行业代码,容积率\n" + body + "6/1/2024,39,1.5\n2024年13月1日,39,1.5\n").encode("gbk"))
+    with pytest.raises(DataValidationError) as e:
+        parse_project_table(services.read_table(path))
+    assert [(p.row, p.field) for p in e.value.problems] == [(41, "decision_date"), (42, "decision_date")]
+    assert "YYYY年M月D日" in e.value.problems[0].message and "no such day" in e.value.problems[1].message
+
+
+_CELL = st.one_of(st.text(alphabet="0123456789２０/-年月日 T:", max_size=14),
+                  st.builds(date.strftime, st.dates(min_value=date(1000, 1, 1)),
+                            st.sampled_from(["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y/%-m/%-d", "%Y-%m-%d 08:%M"])),
+                  st.none(), st.integers(), st.dates())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_CELL, min_size=1, max_size=40))
+def test_a_column_reads_each_cell_as_parse_date_reads_it(cells):
+    """The vectorized reader (small and large columns) is the scalar rule, cell for cell."""
+    r = dates.read_date_cells(cells)
+    for i, v in enumerate(cells):
+        try:
+            want = dates.parse_date(v, "d", required=False)
+        except InputError:
+            assert np.isnat(r.days[i]) and (r.refused[i] or r.no_such_day[i])
+            continue
+        if want is None:
+            assert r.blank[i] and np.isnat(r.days[i])
+        else:
+            assert r.days[i] == np.datetime64(want) and not (r.refused[i] or r.no_such_day[i] or r.blank[i])
+
+
+def test_the_schema_and_the_documents_take_the_same_forms():
+    pattern = project_schema()["properties"]["decision_date"]["pattern"]
+    assert all(re.search(pattern, t) for t in ("2024-06-01", "2024/6/1", "2024年6月1日"))
+    assert not re.search(pattern, "6/1/2024")
+    assert long_date("2024/6/1", "zh") == long_date("2024年6月1日", "zh") == "2024年6月1日"
+    assert long_date(" 2024-06-01T08:00:00 ", "en") == "1 June 2024" and long_date(None, "en") == ""
+    with pytest.raises(InputError):
+        long_date("1.6.2024", "zh")

@@ -172,3 +172,38 @@ def test_workflow_example_runs_on_a_store_built_from_files(tmp_path):
                                              "REVIEWER_TOKEN": tokens["reviewer"], "TOKEN": tokens["planner"],
                                              "PATH": "/usr/bin:/bin"})
     assert p.returncode == 0, p.stdout[-1500:] + p.stderr[-1500:]
+
+
+def test_a_boundary_declared_wgs84_may_be_named_gcj02_as_parcels_may(tmp_path):
+    """Park boundaries take their CRS by the parcels' rule (crs.source_crs): GCJ-02 named over a WGS84
+    declaration is read as GCJ-02; any other CRS named over a declared one is refused."""
+    from standardland import crs as crsmod
+    from standardland import parks
+    from standardland.errors import CRSError
+
+    box = shapely.box(121.40, 37.40, 121.42, 37.42)  # Yantai, coordinates as a GCJ-02 web map gives them
+    path = tmp_path / "gcj.gpkg"
+    pyogrio.write_dataframe(gpd.GeoDataFrame({"code": ["g-park"], "name": ["甲园"]}, geometry=[box], crs=4326), path)
+    as_gcj = parks.read_boundary(path, crs="gcj02")
+    want = crsmod.to_storage(box, crsmod.parse_crs("gcj02"))
+    assert as_gcj.equals_exact(want, 1e-9)
+    as_wgs = parks.read_boundary(path)  # the declaration alone
+    shift = as_gcj.centroid.distance(as_wgs.centroid) * 111_000
+    assert 100 < shift < 1000  # GCJ-02 is some hundreds of metres off WGS84 here, and was undone
+    assert parks.read_parks_file(path, rulesets=[], crs="gcj02")[0]["geometry"].equals_exact(want, 1e-9)
+    for reader in (lambda: parks.read_boundary(path, crs="EPSG:4549"),
+                   lambda: services.prepare_parcels(gpd.read_file(path).assign(code=["p1"]), crs="EPSG:4549")):
+        with pytest.raises(CRSError) as e:  # the same refusal, in the same words, for parks and parcels
+            reader()
+        assert e.value.field == "crs" and "the file declares EPSG:4326 but EPSG:4549 was named" in e.value.message
+    # GeoJSON's RFC 7946 default is no declaration: a named CRS applies
+    plain = tmp_path / "plain.geojson"
+    plain.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(box)}]}), encoding="utf-8")
+    assert parks.read_boundary(plain, crs="EPSG:4490").equals_exact(box, 1e-9)
+    # a file with no CRS at all needs one named
+    gk = tmp_path / "gk.csv"
+    gk.write_text('wkt\n"' + shapely.box(X0 - 10, Y0 - 10, X0 + 10, Y0 + 10).wkt + '"\n', encoding="utf-8")
+    with pytest.raises(CRSError):
+        parks.read_boundary(gk)
+    assert parks.read_boundary(gk, crs="EPSG:4549").area > 0

@@ -311,7 +311,7 @@ def test_http_scorecard_promotion_and_service_log(api, tmp_path):
         assert r.status_code == 201 and r.json()["follow_up"]["status"] == "overdue"
         r = c.post(path + "/service-log", json={**entry, "kind": "call"}, headers=H["planner"])
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "kind"
-        r = c.post(path + "/service-log", json={**entry, "entry_on": "2024/01/02"}, headers=H["planner"])
+        r = c.post(path + "/service-log", json={**entry, "entry_on": "01/02/2024"}, headers=H["planner"])
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "entry_on"
         due = c.get("/api/v1/deadlines", params={"overdue": True}, headers=H["viewer"]).json()
         assert any(i["kind"] == "service_follow_up" and i["status"] == "overdue"

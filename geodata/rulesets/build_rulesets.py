@@ -14,11 +14,14 @@ IND = HERE.parent / "indicators"
 
 
 def rows(name):
+    """The rows of ``geodata/indicators/<name>`` (a UTF-8 CSV) as dicts keyed by its header."""
     with open(IND / name, encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
 
 
 def national_2008_rules(carried_over: bool):
+    """The national 2008 FAR and investment-intensity floors as rule dicts, by GB/T 4754-2002
+    code; ``carried_over`` marks them unverified (``U``) with a note, for the 2023 revision."""
     out = []
     note = " — carried over from 2008; not verified for the 2023 revision" if carried_over else ""
     for r in rows("national_2008_far_min.csv"):

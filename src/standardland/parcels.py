@@ -476,7 +476,7 @@ def find_overlaps(gdf: gpd.GeoDataFrame, *, min_area_m2: float = 0.01) -> list[O
     area = crsmod.areas_m2(inter)
     sel = area > min_area_m2
     codes_ = gdf["code"].to_numpy()
-    return [Overlap(codes_[i], codes_[j], float(a)) for i, j, a in zip(left[sel], right[sel], area[sel])]
+    return [Overlap(codes_[i], codes_[j], float(a)) for i, j, a in zip(left[sel], right[sel], area[sel], strict=True)]
 
 
 #: digitising slivers: an overlap below 1 m², or below 0.1 % of the smaller parcel, is tolerated (and reported)
@@ -516,7 +516,7 @@ def overlaps_with(new: gpd.GeoDataFrame, stored: gpd.GeoDataFrame, *,
     left, right, area = left[sel], right[sel], area[sel]
     smaller = np.minimum(new["area_m2"].to_numpy(dtype="float64")[left],
                          stored["area_m2"].to_numpy(dtype="float64")[right])
-    return ([Overlap(ncodes[i], scodes[j], float(a)) for i, j, a in zip(left, right, area)], left, smaller)
+    return ([Overlap(ncodes[i], scodes[j], float(a)) for i, j, a in zip(left, right, area, strict=True)], left, smaller)
 
 
 def outside_boundary(gdf: gpd.GeoDataFrame, boundary, *, min_area_m2: float = 0.01) -> list[tuple[str, float]]:
@@ -532,7 +532,7 @@ def outside_boundary(gdf: gpd.GeoDataFrame, boundary, *, min_area_m2: float = 0.
     diff = shapely.difference(geoms[idx], boundary)
     area = crsmod.areas_m2(diff)
     codes_ = gdf["code"].to_numpy()
-    return [(codes_[i], float(a)) for i, a in zip(idx, area) if a > min_area_m2]
+    return [(codes_[i], float(a)) for i, a in zip(idx, area, strict=True) if a > min_area_m2]
 
 
 __all__ = ["STATUSES", "AVAILABLE_STATUSES", "validate_code", "prepare_parcels", "prepare_attribute_updates",

@@ -88,20 +88,11 @@ def boundary_geometry(geom, crs, *, field: str = "boundary"):
     return shapely.make_valid(out) if not out.is_valid else out
 
 
-def _source_crs(file_crs, named, explicit: bool):
-    """The CRS a boundary is in: the parcel import policy (a named CRS never silently re-labels one the
-    file declares; GCJ-02 may be named over a WGS84 declaration)."""
-    if named is not None and file_crs is not None and explicit:
-        n, f = crsmod.parse_crs(named), crsmod.parse_crs(file_crs, field="file crs")
-        if n != f and not (n.gcj02 and f.epsg in (4326, 4490)):
-            raise crsmod.CRSError(f"the file declares {f} but {n} was named", field="crs",
-                                  expected="no --crs for files that declare one, or the same CRS")
-    if named is not None:
-        return named
-    if file_crs is None:
-        raise crsmod.CRSError("the boundary has no CRS", field="crs",
-                              expected="--crs EPSG:4490 (or 4326, 4491–4554, 3857, gcj02)")
-    return file_crs
+def _source_crs(file_crs, named, explicit: bool) -> crsmod.SourceCRS:
+    """The CRS a boundary is in, by the one rule of every reader (:func:`standardland.crs.source_crs`:
+    never guessed, a named CRS never silently re-labels a declared one, GCJ-02 may be named over a
+    WGS84/CGCS2000 claim). GeoJSON's RFC 7946 default (not ``explicit``) is no claim when one is named."""
+    return crsmod.source_crs(named, file_crs if explicit or named is None else None)
 
 
 def park_record(doc: dict, *, rulesets: list[dict], crs=None) -> dict:

@@ -38,6 +38,8 @@ def add_sample_chains(store) -> int:
 
 
 def sample_parcels() -> gpd.GeoDataFrame:
+    """The shipped sample park's parcels, prepared for storage (EPSG:4490) by
+    :func:`~standardland.parcels.prepare_parcels`."""
     res = sio.read_parcels_file(geodata("park", "sample_park_parcels.geojson"))
     gdf, _ = prepare_parcels(res.frame)
     return gdf

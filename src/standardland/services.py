@@ -132,22 +132,22 @@ def store_checks(store: Store | None, gdf: gpd.GeoDataFrame, source_crs: str | N
     """
     from .parcels import is_sliver, overlaps_with
 
-    area = dict(zip(gdf["code"].tolist(), gdf["area_m2"].tolist()))
+    area = dict(zip(gdf["code"].tolist(), gdf["area_m2"].tolist(), strict=True))
     overlaps, slivers, outside, warnings = [], [], [], []
     within = find_overlaps(gdf)
     if within:
         smaller = [min(area[o.a], area[o.b]) for o in within]
-        for o, tol in zip(within, is_sliver([o.area_m2 for o in within], smaller)):
+        for o, tol in zip(within, is_sliver([o.area_m2 for o in within], smaller), strict=True):
             (slivers if tol else overlaps).append({"a": o.a, "b": o.b, "area_m2": o.area_m2, "with": "file"})
     if store is None or not len(gdf):
         return {"overlaps": overlaps, "slivers": slivers, "outside_park": outside, "warnings": warnings}
     xmin, ymin, xmax, ymax = (float(v) for v in gdf.total_bounds)
     stored = store.parcel_footprints((xmin, ymin, xmax, ymax))  # code, area and geometry only
     found, _, smaller = overlaps_with(gdf, stored)
-    for o, tol in zip(found, is_sliver([o.area_m2 for o in found], smaller)):
+    for o, tol in zip(found, is_sliver([o.area_m2 for o in found], smaller), strict=True):
         (slivers if tol else overlaps).append({"a": o.a, "b": o.b, "area_m2": o.area_m2, "with": "stored"})
     pk = parks(store)
-    bounds = {c: b for c, b in zip(pk["code"], pk.geometry) if b is not None}
+    bounds = {c: b for c, b in zip(pk["code"], pk.geometry, strict=True) if b is not None}
     if "park" not in gdf.columns or not bounds:
         return {"overlaps": overlaps, "slivers": slivers, "outside_park": outside, "warnings": warnings}
     before = after = 0.0
@@ -157,8 +157,8 @@ def store_checks(store: Store | None, gdf: gpd.GeoDataFrame, source_crs: str | N
             continue
         out_ = outside_boundary(sub, boundary)
         if out_:
-            own = dict(zip(sub["code"], sub["area_m2"]))
-            for (c, a), tol in zip(out_, is_sliver([a for _, a in out_], [own[c] for c, _ in out_])):
+            own = dict(zip(sub["code"], sub["area_m2"], strict=True))
+            for (c, a), tol in zip(out_, is_sliver([a for _, a in out_], [own[c] for c, _ in out_]), strict=True):
                 rec = {"code": c, "park": code, "outside_m2": a}
                 (slivers if tol else outside).append(rec)
             before += sum(a for _, a in out_)
@@ -207,6 +207,8 @@ def parcel_records(gdf: gpd.GeoDataFrame) -> list[dict]:
 
 
 def park_summary(store: Store) -> dict:
+    """Parcel counts and areas (mu, m²) in the store, by status (statuses with parcels only),
+    and the park codes."""
     gdf = store.parcels()
     by_status = {s: {"parcels": int((gdf["status"] == s).sum()),
                      "area_mu": float(gdf.loc[gdf["status"] == s, "area_mu"].sum())} for s in STATUSES}
@@ -233,12 +235,15 @@ def _cached(store: Store, key: str, load, versions: dict | None = None):
 
 
 def parks(store: Store, versions: dict | None = None):
+    """The store's parks (a GeoDataFrame), cached until the store's parks change."""
     return _cached(store, "parks_version", store.parks, versions)
 
 
 # -- rules -------------------------------------------------------------------------------
 
 def rulesets(store: Store, only: list[str] | None = None, versions: dict | None = None):
+    """The store's rule sets, parsed (cached until they change); ``only`` keeps those ids, and an
+    id not in the store raises :class:`NotFoundError`."""
     if not only:
         return _cached(store, "rulesets_version", lambda: load_rulesets(store.rulesets()), versions)
     docs = store.rulesets()
@@ -253,6 +258,10 @@ def rulesets(store: Store, only: list[str] | None = None, versions: dict | None 
 
 
 def load_rule_file(store: Store, path, *, into: str | None = None) -> dict:
+    """Store a rule set from a JSON document, or from a CSV/xlsx rule table merged into the stored
+    set ``into``; validated fully before writing. Returns its id, layer, rule count and dates.
+    Raises :class:`RuleSetError` (a table without ``into``, an invalid set) or
+    :class:`NotFoundError` (``into`` not stored)."""
     path = Path(path)
     if path.suffix.lower() == ".json":
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -454,6 +463,8 @@ def check_document(store: Store, project: dict, parcel_code: str, *, checkpoint=
 
 
 def match_project(store: Store, project: dict, *, top=10, within=None, lang="zh", within_advice=None) -> dict:
+    """The stored parcels that suit ``project`` best (at most ``top``, optionally ``within`` a geometry),
+    ranked by :func:`standardland.rules.matching.match` with industry-chain proximity."""
     p = parse_project(project)
     parcels = store.parcels()
     idx = matching.build_index(parcels, parks(store), rulesets(store))

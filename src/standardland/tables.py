@@ -230,6 +230,7 @@ def write_xlsx(df: pd.DataFrame, target, *, sheet_name: str = "Sheet1", headers:
 
 
 def xlsx_bytes(df: pd.DataFrame, *, sheet_name: str = "Sheet1", headers: dict | None = None) -> bytes:
+    """``df`` as the bytes of an .xlsx workbook written by :func:`write_xlsx` (formula-safe cells)."""
     buf = io.BytesIO()
     write_xlsx(df, buf, sheet_name=sheet_name, headers=headers)
     return buf.getvalue()

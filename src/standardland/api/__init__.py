@@ -30,6 +30,8 @@ from .workflow import WorkflowFactory
 
 
 def create_app(settings: Settings | None = None, *, store=None) -> FastAPI:
+    """The FastAPI application over ``settings`` (or the environment's): every router, the offline
+    docs and map, RFC 9457 errors; ``store`` replaces the one ``settings.db`` would open."""
     from ..sample import load_reference_data
     from ..store import open_store
 

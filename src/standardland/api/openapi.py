@@ -11,6 +11,7 @@ import tempfile
 
 
 def document() -> dict:
+    """The service's OpenAPI document, from an app over a throwaway SQLite store."""
     from . import Settings, create_app
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -21,6 +22,7 @@ def document() -> dict:
 
 
 def render() -> str:
+    """:func:`document` as the committed ``api/openapi.json`` text (sorted keys, UTF-8, indented)."""
     return json.dumps(document(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 

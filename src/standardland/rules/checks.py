@@ -246,6 +246,8 @@ def _distinct_rows(arrays: list[np.ndarray], n: int) -> tuple[np.ndarray, np.nda
 
 
 def join_parcels(projects: pd.DataFrame, pf: pd.DataFrame | None) -> pd.DataFrame:
+    """``projects`` with the store's parcel columns (``pf``) joined on ``parcel_code``; unchanged when
+    there is no ``parcel_code`` column or no ``pf``. Raises :class:`DataValidationError` naming each row whose parcel is unknown."""
     if "parcel_code" not in projects.columns or pf is None:
         return projects
     codes = projects["parcel_code"]

@@ -19,8 +19,9 @@ Constraints of the quantities (decided per field, see ``SIGNED`` and ``POSITIVE`
   ``green_ratio``) are also at most 100 %;
 - every quantity is finite (``inf`` is refused; a blank cell / ``null`` is *missing*, not zero).
 
-Dates are strict ``YYYY-MM-DD`` (surrounding blanks ignored) or a date cell of a spreadsheet;
-``10-05-2023`` is "not in the format", ``2024-02-30`` is "no such day".
+Dates are read by :mod:`standardland.dates` (the one rule): ``YYYY-MM-DD``, ``YYYY/M/D`` or
+``YYYY年M月D日`` (surrounding blanks ignored) or a date cell of a spreadsheet; ``10-05-2023`` is "not in
+the format", ``2024-02-30`` is "no such day".
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .. import industry as ind_mod
+from ..dates import EXPECTED, FORMS, PATTERNS, read_date_cells
 from ..labels import label
 from .indicators import Catalogue, catalogue
 
@@ -45,7 +47,8 @@ POSITIVE = frozenset({"land_area_m2"})
 AT_MOST_100 = frozenset({"building_coefficient", "office_land_share", "green_ratio"})
 #: decision dates outside these years are refused (the engine's calendar, and plausibility)
 YEARS = (1900, 2199)
-DATE_FORMAT = "YYYY-MM-DD"
+#: what a date field expects (the one rule for dates: :mod:`standardland.dates`)
+DATE_FORMAT = EXPECTED
 
 
 @dataclass(frozen=True)
@@ -201,7 +204,7 @@ _DESCRIPTIONS = {
     "multi_industry_policy": "how several industries combine: the dominant one by investment share, or the "
                              "strictest value of each indicator",
     "nuisance_class": "一/二/三类工业: negligible, some, serious nuisance",
-    "decision_date": "the date the rule-set versions are chosen by (YYYY-MM-DD)",
+    "decision_date": f"the date the rule-set versions are chosen by ({FORMS})",
     "parcel_code": "screening tables only: the parcel to check against",
 }
 
@@ -374,42 +377,17 @@ def check_quantities(specs: list[FieldSpec], columns: list[np.ndarray]) -> list[
     return [p for s, col in zip(specs, columns, strict=True) for p in check_quantity(s, col)]
 
 
-_DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9])
-
-
 def parse_dates(raw, spec: FieldSpec) -> tuple[np.ndarray, list[Problem]]:
-    """Strict ``YYYY-MM-DD`` text or spreadsheet date cells → ``datetime64[ns]`` (NaT where refused)."""
-    c = _Cells(raw)
-    n = len(c.a)
-    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
-    problems: list[Problem] = []
-    # text: the strict form (10 characters, digits and two dashes), then the calendar
-    ten = c.is_str & (c.lengths() == 10)
-    text10 = np.where(ten, c.txt, "0000-00-00").astype("U10")
-    chars = text10.view(np.uint32).reshape(n, 10).astype(np.int64) - 48  # code points − '0'
-    digits = chars[:, _DIGITS]
-    shaped = ten & np.all((digits >= 0) & (digits <= 9), axis=1) & (chars[:, 4] == -3) & (chars[:, 7] == -3)
-    y = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
-    m = digits[:, 4] * 10 + digits[:, 5]
-    d = digits[:, 6] * 10 + digits[:, 7]
-    ok_m = shaped & (m >= 1) & (m <= 12)
-    month = ((np.where(ok_m, y, 1970) - 1970) * 12 + (np.where(ok_m, m, 1) - 1)).astype("datetime64[M]")
-    days_in = ((month + 1).astype("datetime64[D]") - month.astype("datetime64[D]")).astype(np.int64)
-    ok_d = ok_m & (d >= 1) & (d <= days_in)
-    out[ok_d] = month[ok_d].astype("datetime64[D]") + (d[ok_d] - 1)
-    # spreadsheet date cells (datetime/date objects); numbers and anything else are refused
-    cells = np.flatnonzero(c.value)
-    if len(cells):
-        sub = c.a[cells]
-        is_num = ~np.isnan(c.numbers(c.value)[cells]) | c.is_bool()[cells]
-        conv = pd.to_datetime(pd.Series(np.where(is_num, None, sub), dtype=object), errors="coerce")
-        good = conv.notna().to_numpy() & ~is_num
-        out[cells[good]] = conv[good].dt.normalize().to_numpy().astype("datetime64[D]")
-        problems += _refused(c, np.isin(np.arange(n), cells[~good]), spec, "is not a date")
-    problems += [Problem(int(i), spec.name, f"'{c.a[i]}' is not in the format {DATE_FORMAT}", DATE_FORMAT)
-                 for i in np.flatnonzero(c.is_str & ~c.blank & ~shaped)]
-    problems += [Problem(int(i), spec.name, f"'{c.txt[i]}': no such day", f"a calendar date, {DATE_FORMAT}")
-                 for i in np.flatnonzero(shaped & ~ok_d)]
+    """Dates in the forms :mod:`standardland.dates` accepts (each tried in turn, vectorized) or spreadsheet
+    date cells → ``datetime64[ns]`` (NaT where blank or refused), and the refused cells' problems."""
+    r = read_date_cells(raw)
+    out = r.days.copy()
+    problems = [Problem(int(i), spec.name, f"{r.cells[i]!r} is not a date", DATE_FORMAT)
+                for i in np.flatnonzero(r.refused & ~r.text)]
+    problems += [Problem(int(i), spec.name, f"'{r.cells[i]}' is not in the format {FORMS}", DATE_FORMAT)
+                 for i in np.flatnonzero(r.refused & r.text)]
+    problems += [Problem(int(i), spec.name, f"'{r.stripped[i]}': no such day", f"a calendar date as {FORMS}")
+                 for i in np.flatnonzero(r.no_such_day)]
     years = out.astype("datetime64[Y]").astype(np.int64) + 1970
     far = ~np.isnat(out) & ((years < YEARS[0]) | (years > YEARS[1]))
     problems += [Problem(int(i), spec.name, f"year {int(years[i])} is out of range",
@@ -417,7 +395,7 @@ def parse_dates(raw, spec: FieldSpec) -> tuple[np.ndarray, list[Problem]]:
     out[far] = np.datetime64("NaT")
     if spec.required:
         problems += [Problem(int(i), spec.name, "missing; the rule-set version is chosen by this date",
-                             DATE_FORMAT) for i in np.flatnonzero(c.blank)]
+                             DATE_FORMAT) for i in np.flatnonzero(r.blank)]
     return out.astype("datetime64[ns]"), problems
 
 
@@ -504,7 +482,7 @@ def _schema_of(f: FieldSpec) -> dict:
     elif f.kind == "integer_choice":
         sch = {"enum": [*f.choices, None]}
     elif f.kind == "date":
-        sch = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+        sch = {"type": "string", "pattern": r"^\s*(?:" + "|".join(PATTERNS.values()) + r")\s*$"}
     elif f.kind == "year":
         sch = {"type": ["integer", "null"], "minimum": YEARS[0], "maximum": YEARS[1]}
     else:  # industries

@@ -20,7 +20,7 @@ import pandas as pd
 from .. import industry as ind_mod
 from ..errors import InputError
 from .fields import (CHECKERS, DATE_FORMAT, Problem, check_integer_choice, check_promotion, check_quantities,
-                     parse_dates, project_fields, quantity_fields)
+                     project_fields, quantity_fields)
 from .indicators import Catalogue, catalogue
 from ..units import quantity
 
@@ -31,6 +31,9 @@ INDUSTRY_FIELDS = ("industry_code", "industry_code_edition", "industry_name", "i
 
 @dataclass
 class Project:
+    """A validated project: its decision date, resolved industry, nuisance class and quantities
+    (canonical units; ``None`` when not given), and the document it was read from (``raw``)."""
+
     name: str | None
     decision_date: date
     industry: ind_mod.Industry
@@ -44,15 +47,9 @@ def schema_fields(cat: Catalogue | None = None) -> dict[str, str]:
     return {k: f.unit for k, f in quantity_fields(cat).items()}
 
 
-def parse_decision_date(v, fieldname: str = "decision_date") -> date:
-    """A strict ``YYYY-MM-DD`` date (or a date object); the same rule as every project parser."""
-    spec = replace(project_fields()["decision_date"], name=fieldname)
-    out, problems = parse_dates([v], spec)
-    _raise_first(problems)
-    return pd.Timestamp(out[0]).date()
-
-
 def parse_nuisance(v, fieldname: str = "nuisance_class") -> int | None:
+    """The nuisance class (1, 2 or 3; ``None`` when blank) from a number or its text.
+    Raises :class:`InputError` on ``fieldname`` for anything else."""
     spec = replace(project_fields()["nuisance_class"], name=fieldname)
     out, problems = check_integer_choice([v], spec)
     _raise_first(problems)
@@ -120,6 +117,8 @@ def validate_columns(cells: dict[str, object], quantities: dict[str, np.ndarray]
 
 
 def unknown_fields(names, cat: Catalogue | None = None, *, table: bool = False) -> list[str]:
+    """The names that are no project field of ``cat`` (``tables_only`` fields count only when
+    ``table``), in the order given."""
     fields = project_fields(cat)
     return [k for k in names if k not in fields or (fields[k].tables_only and not table)]
 

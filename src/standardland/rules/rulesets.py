@@ -77,6 +77,9 @@ def _division_name(edition: str, code: str) -> str | None:
 
 @dataclass
 class Rule:
+    """One rule of a rule set: a ``min`` and/or ``max`` of an indicator, optionally for one industry,
+    region class or zone tier, with its severity, verification mark and source clause."""
+
     indicator: str
     min: float | None = None
     max: float | None = None
@@ -91,6 +94,9 @@ class Rule:
 
 @dataclass
 class RuleSet:
+    """A parsed rule set (:func:`parse_ruleset`): its layer, version, dates in force, scope and rules;
+    ``payload`` is the document as stored."""
+
     id: str
     layer: str
     version: str
@@ -108,6 +114,7 @@ class RuleSet:
 
     def __post_init__(self):
         # the industries this set governs (scope.edition + scope.divisions); None: every industry
+        """Index the rules by indicator and note what each indicator's value depends on."""
         self.industry_scope = parse_divisions(self.scope["divisions"]) if self.scope.get("divisions") else None
         by: dict[str, list[Rule]] = {}
         for r in self.rules:
@@ -119,9 +126,11 @@ class RuleSet:
         self._memo: dict = {}
 
     def in_force(self, d: date) -> bool:
+        """Whether the set is in force on ``d`` (both ends of its effective range included)."""
         return self.effective_from <= d and (self.effective_to is None or d <= self.effective_to)
 
     def covers(self, ctx: Context) -> bool:
+        """Whether the set's scope (``admin_prefix``, ``park``) covers the context's parcel."""
         pref = self.scope.get("admin_prefix")
         if pref and not (ctx.admin_code or "").startswith(str(pref)):
             return False
@@ -192,6 +201,7 @@ class RuleSet:
                           clause), None, None
 
     def to_dict(self) -> dict:
+        """The rule-set document as stored (``payload``)."""
         return self.payload
 
 
@@ -358,6 +368,8 @@ def shipped_rulesets() -> list[dict]:
 
 
 def load_rulesets(docs: list[dict]) -> list[RuleSet]:
+    """Each document parsed by :func:`parse_ruleset`; the first invalid one raises
+    :class:`RuleSetError`."""
     return [parse_ruleset(d) for d in docs]
 
 

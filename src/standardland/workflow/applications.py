@@ -38,6 +38,7 @@ def _snapshot(app: dict) -> dict:
 
 
 def get(store, app_id: int) -> dict:
+    """The stored application ``app_id``; :class:`NotFoundError` when there is none."""
     app = store.application(app_id)
     if app is None:
         raise NotFoundError(f"no application {app_id}", field="application_id")
@@ -56,6 +57,8 @@ def caller_of(ident: dict) -> str:
 
 
 def view(store, app_id: int, ident: dict | None = None) -> dict:
+    """Application ``app_id`` with its agreement and inspections, and the actions ``ident`` may take;
+    :class:`NotFoundError` also when ``ident`` may not see it (its existence is not revealed)."""
     app = get(store, app_id)
     if not visible_to(app, ident):
         raise NotFoundError(f"no application {app_id}", field="application_id")  # not even its existence
@@ -66,6 +69,9 @@ def view(store, app_id: int, ident: dict | None = None) -> dict:
 
 
 def create(store, ident: dict, parcel_code: str, project: dict) -> dict:
+    """Create a draft application for ``parcel_code`` with a validated ``project`` (audited, its promotion
+    fields the start of the promotion record) and return its :func:`view`. Only an applicant or admin may
+    (else :class:`PermissionDenied`); the parcel must exist."""
     if ident["role"] not in ("applicant", "admin"):
         raise PermissionDenied(f"role '{ident['role']}' may not create applications", field="Authorization",
                                expected="applicant or admin")
@@ -169,6 +175,9 @@ def inspect(ag: dict, app: dict, actuals: dict, kind: str) -> dict:
 
 
 def penalty_for(ag: dict, app: dict, result: dict, kind: str) -> dict:
+    """The penalty notice (:func:`~standardland.workflow.penalties.combine`: lines and total) an agreement's
+    terms impose for a check ``result``: each failed indicator (proportional, or the tax shortfall), and at
+    ``acceptance`` a late start or completion."""
     terms = ag["penalty_terms"]
     lines = []
     facts = app.get("facts") or {}
@@ -189,6 +198,8 @@ def penalty_for(ag: dict, app: dict, result: dict, kind: str) -> dict:
 
 
 def audit_trail(store, app_id: int, ident: dict | None = None) -> dict:
+    """The audit rows of application ``app_id`` (if ``ident`` may see it, as for :func:`view`) and their
+    hash-chain verification (:func:`~standardland.workflow.audit.verify`)."""
     view(store, app_id, ident)
     rows = store.audit_rows(app_id)
     return {"rows": rows, "verification": audit.verify(rows)}

@@ -12,12 +12,14 @@ from datetime import date
 
 
 def add_years(d: date, years: int) -> date:
+    """``d`` plus ``years`` calendar years; 29 February becomes 28 February in a common year."""
     y = d.year + years
     day = min(d.day, calendar.monthrange(y, d.month)[1])
     return date(y, d.month, day)
 
 
 def add_months(d: date, months: int) -> date:
+    """``d`` plus ``months`` calendar months; the day is clipped to the month's last day."""
     m = d.month - 1 + months
     y, m = d.year + m // 12, m % 12 + 1
     return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
@@ -45,6 +47,8 @@ def idle_stage(agreed_start: date, actual_start: date | None, today: date) -> di
 
 
 def due_status(due: date | None, done: date | None, today: date) -> str:
+    """``none`` (no due date), ``met`` / ``met_late`` (done on or before / after ``due``), else
+    ``overdue`` (after ``due``) or ``due``."""
     if due is None:
         return "none"
     if done is not None:

@@ -11,12 +11,13 @@ template variables only. :mod:`standardland.render` prints the same HTML to PDF.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import numpy as np
 import shapely
 
 from .. import labels
+from ..dates import parse_date
 from ..errors import InputError, NotFoundError
 from ..render import html as render_html
 from ..rules.catalogue import catalogue
@@ -35,10 +36,11 @@ def label(key: str, lang: str, default: str | None = None) -> str:
 
 
 def long_date(value, lang: str) -> str:
-    """``2024-03-01`` → ``2024年3月1日`` (zh) or ``1 March 2024`` (en); blank stays blank."""
-    if value in (None, ""):
+    """``2024-03-01`` (any form :func:`standardland.dates.parse_date` reads) → ``2024年3月1日`` (zh) or
+    ``1 March 2024`` (en); blank stays blank."""
+    d = parse_date(value, "date", required=False)
+    if d is None:
         return ""
-    d = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
     if lang == "zh":
         return f"{d.year}年{d.month}月{d.day}日"
     return f"{d.day} {d.strftime('%B')} {d.year}"

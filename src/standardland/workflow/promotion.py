@@ -154,7 +154,7 @@ def assign_officer(store, ident: dict | None, app_id: int, name: str | None) -> 
 
 
 def _date(v, field: str, *, required: bool = False) -> str | None:
-    """A date of a log entry, read by the field spec's date checker (strict ``YYYY-MM-DD``)."""
+    """A date of a log entry, read by the field spec's date checker (the forms of :mod:`standardland.dates`)."""
     if required and (v is None or (isinstance(v, str) and not v.strip())):
         raise InputError("missing", field=field, expected=DATE_FORMAT)
     out, problems = parse_dates([v], replace(SPECS["signed_on"], name=field))
