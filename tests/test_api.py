@@ -173,6 +173,12 @@ def test_match_and_indicators(api):
     th = httpx.get(f"{base}/api/v1/parcels/{STD}/indicators", params={"date": "2024-01-01", "industry_code": "39"})
     far = next(i for i in th.json()["indicators"] if i["id"] == "far")
     assert (far["min"], far["max"], far["min_by"]) == (1.2, 2.5, "parcel")
+    # the date by the one date rule (dates.py): the three forms are the same day; anything else is a 400
+    for form in ("2024/1/1", "2024年1月1日"):
+        same = httpx.get(f"{base}/api/v1/parcels/{STD}/indicators", params={"date": form, "industry_code": "39"})
+        assert same.status_code == 200 and same.json() == th.json(), form
+    bad = httpx.get(f"{base}/api/v1/parcels/{STD}/indicators", params={"date": "1709251200"})
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "date"
 
 
 def test_screening_json_and_row_limit(api):

@@ -146,3 +146,17 @@ def test_the_schema_and_the_documents_take_the_same_forms():
     assert long_date(" 2024-06-01T08:00:00 ", "en") == "1 June 2024" and long_date(None, "en") == ""
     with pytest.raises(InputError):
         long_date("1.6.2024", "zh")
+
+
+def test_workflow_body_dates_follow_the_one_rule():
+    """A transition body's date (workflow/bodies.Day) takes the forms of dates.py; never a number."""
+    import pydantic
+
+    from standardland.workflow.bodies import Day
+
+    ta = pydantic.TypeAdapter(Day)
+    assert ta.validate_python("2024-06-01") == ta.validate_python("2024/6/1") == ta.validate_python("2024年6月1日") \
+        == date(2024, 6, 1)
+    for bad in (1717200000, "06/01/2024", "2024-02-30", True):
+        with pytest.raises(pydantic.ValidationError):
+            ta.validate_python(bad)

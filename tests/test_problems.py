@@ -40,8 +40,8 @@ def _wrong(where: str, param: dict) -> str | None:
     if kind == "string":
         if s.get("enum") or s.get("pattern"):
             return "no-such-choice"
-        if s.get("format") == "date":
-            return "not-a-date"
+        if s.get("format") == "date" or "YYYY/M/D" in (param.get("description") or ""):
+            return "not-a-date"  # a date parameter (the three forms of standardland.dates)
         if "maxLength" in s:
             return "x" * (s["maxLength"] + 1)
     return None

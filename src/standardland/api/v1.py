@@ -22,8 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from .. import io as sio
-from .. import analysis, services
-from ..errors import InputError, NotFoundError, TooLarge
+from .. import analysis, dates, services
+from ..errors import BadParameter, InputError, NotFoundError, TooLarge
 from ..parcels import prepare_parcels
 from ..store import ParcelQuery
 from .auth import require
@@ -179,11 +179,14 @@ class ChecksFactory:
 
         @r.get("/parcels/{code}/indicators", summary="Effective thresholds with provenance",
                responses=c.responses(200, c.ParcelThresholds, 404))
-        def indicators(request: Request, code: str, date_: date | None = Query(None, alias="date"),
+        def indicators(request: Request, code: str,
+                       date_: str | None = Query(None, alias="date", description=f"the decision date, {dates.FORMS} "
+                                                                               "(default: today)"),
                        industry_code: str | None = None, industry_code_edition: Literal["2017", "2002"] = "2017"):
             ind = {"industry_code": industry_code, "industry_code_edition": industry_code_edition} \
                 if industry_code else None
-            return services.parcel_thresholds(request.app.state.store, code, on=date_ or date.today(), industry=ind)
+            on = dates.parse_date(date_, "date", required=False, error=BadParameter) or date.today()
+            return services.parcel_thresholds(request.app.state.store, code, on=on, industry=ind)
 
     def _row_limit(self, n: int) -> None:
         if n > self.settings.screening_max_rows:

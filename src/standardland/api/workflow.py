@@ -8,7 +8,6 @@ its row of :data:`standardland.workflow.machine.TRANSITIONS` with the row's body
 from __future__ import annotations
 
 import inspect
-from datetime import date
 from typing import Any, Optional
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
@@ -17,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..workflow import applications, documents, machine as workflow, reports
 from .auth import ROLES, require
+from .. import dates
 from ..errors import BadParameter
 
 
@@ -160,8 +160,12 @@ class WorkflowFactory:
 
         @r.get("/deadlines", summary="Agreed start, completion, review and rectification deadlines; idle land; "
                                      "service-log follow-ups")
-        def deadlines(request: Request, overdue: bool = False, today: date | None = None, ident=anyone):
-            return _json(reports.deadline_list(request.app.state.store, today=today, overdue_only=overdue,
+        def deadlines(request: Request, overdue: bool = False,
+                      today: str | None = Query(None, description=f"judge as of this day, {dates.FORMS} "
+                                                                  "(default: today)"),
+                      ident=anyone):
+            day = dates.parse_date(today, "today", required=False, error=BadParameter)
+            return _json(reports.deadline_list(request.app.state.store, today=day, overdue_only=overdue,
                                                ident=ident))
 
         @r.get("/parks/{park}/dashboard", summary="Counts, land offered and used, 亩均 figures, A–D classes")

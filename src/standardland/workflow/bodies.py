@@ -19,8 +19,8 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
                       ValidationError,
                       ValidationInfo, field_validator, model_validator)
 
-from .. import values
-from ..errors import InputError
+from .. import dates, values
+from ..errors import InputError, StandardlandError
 
 
 def _plain_text(v: str) -> str:
@@ -29,16 +29,23 @@ def _plain_text(v: str) -> str:
     return v
 
 
-def _iso_date(v):
-    if isinstance(v, date) or (isinstance(v, str) and len(v) == 10):
+def _day(v):
+    """A body's date by the one date rule (:func:`standardland.dates.parse_date`): text in one of its
+    forms or a date; never a number (JSON has no dates, and a number is not read as a timestamp)."""
+    if isinstance(v, date):
         return v
-    raise ValueError(f"{v!r} is {values.kind(v)}; expected a date YYYY-MM-DD")
+    if isinstance(v, str):
+        try:
+            return dates.parse_date(v, "date")
+        except StandardlandError:
+            pass
+    raise ValueError(f"{v!r} is {values.kind(v)}; expected {dates.EXPECTED}")
 
 
 #: free text without control characters (tab and newlines allowed), trimmed
 Text = Annotated[str, Strict(), StringConstraints(strip_whitespace=True, max_length=4000), AfterValidator(_plain_text)]
-#: a calendar date written YYYY-MM-DD (not a timestamp, not a number)
-Day = Annotated[date, BeforeValidator(_iso_date)]
+#: a calendar date in one of the forms of :mod:`standardland.dates` (not a timestamp, not a number)
+Day = Annotated[date, BeforeValidator(_day)]
 #: a finite number (an integer or a decimal; not text, not a boolean)
 Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 
