@@ -312,11 +312,14 @@ def test_concurrent_first_starts_migrate_once(store_url, tmp_path):
 
 def test_versions_snapshot_moves_with_writes(store):
     before = store.versions()
-    assert set(before) == {"rulesets_version", "parks_version", "parcels_version"}
+    assert set(before) == {"rulesets_version", "parks_version", "parcels_version", "chains_version"}
     store.import_parcels(_prepared(1))
     after = store.versions()
     assert after["parcels_version"] == before["parcels_version"] + 1
     assert after["rulesets_version"] == before["rulesets_version"]
+    assert after["chains_version"] == before["chains_version"]
+    store.put_chains([])  # a chain write moves its own counter (the map's chain layer is cached by it)
+    assert store.versions()["chains_version"] == before["chains_version"] + 1
 
 
 def test_parcel_footprints_are_the_bbox_parcels_code_area_and_geometry(park_store):
