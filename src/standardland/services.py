@@ -436,15 +436,14 @@ def check_project(store: Store, project: dict, parcel_code: str, *, checkpoint="
     rs = rulesets(store, versions=versions)
     require_rules_in_force(rs, row, p.decision_date)
     pk = parks(store, versions)
-    v = checks.check(p, parcel, pk, rs, checkpoint=checkpoint, lang=lang, frame=pf)
+    v = checks.check(p, parcel, pk, rs, checkpoint=checkpoint, lang=lang, frame=pf, advice=True)
+    adv = v.pop("advice")  # kept last in the answer, after the notes
     v.setdefault("notes", []).extend(parcel_fit_notes(p, row, checkpoint=checkpoint, lang=lang))
     adm = park_admission(pk, rs, p.decision_date).get(row.get("park"))
     refused = adm.note(p.industry.div2017, lang) if adm is not None else None
     if refused is not None:  # beside the verdict, as the parcel-fit notes: matching excludes the parcel
         v["notes"].append(refused)
-    from .rules.advice import check_advice
-
-    v["advice"] = check_advice(p, pf, rs, checkpoint=checkpoint, lang=lang)
+    v["advice"] = adv
     return v
 
 

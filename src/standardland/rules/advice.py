@@ -366,22 +366,3 @@ def sizing_text(interval: dict, lang: str) -> str:
     lo, hi = interval["min_area"], interval["max_area"]
     return tx["sizing_interval"].format(min=_fmt(_round(lo["mu"], True)) if lo else "0",
                                         max=_fmt(_round(hi["mu"], False)) if hi else "+∞")
-
-
-def check_advice(project, frame, rulesets, *, checkpoint: str = "screening", lang: str = "zh") -> dict | None:
-    """The ``advice`` of one check (a project on a parcel's engine columns ``frame``), None when it
-    passes. Evaluated by the same engine over the same columns :func:`standardland.rules.checks.check`
-    builds; the texts use the units of the project document."""
-    from .checks import _checkpoint, _rulesets, project_columns
-    from .engine import columns_of, evaluate
-    from .project import Project, parse_project
-
-    import pandas as pd
-
-    p = project if isinstance(project, Project) else parse_project(project)
-    cols = dict(columns_of(frame) if isinstance(frame, pd.DataFrame) else frame)
-    cols.update(project_columns(p))
-    ev = evaluate(cols, _rulesets(rulesets), checkpoint=_checkpoint(checkpoint))
-    if ev.verdict[0] == 0:
-        return None
-    return advice_row(advise(ev, cols), 0, units=input_units(p.raw), lang=lang)

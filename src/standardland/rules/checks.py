@@ -78,12 +78,14 @@ def _checkpoint(cp: str) -> str:
 
 
 def check(project: dict | Project, parcel, parks, rulesets, *, checkpoint: str = "screening",
-          lang: str = "zh", frame=None, layers: dict | None = None, only=None) -> dict:
+          lang: str = "zh", frame=None, layers: dict | None = None, only=None, advice: bool = False) -> dict:
     """Explained verdict of one project on one parcel (a one-row GeoDataFrame; ``frame`` is its
     :func:`parcel_columns` (or :func:`parcel_frame`) when the caller has it cached).
 
     ``layers`` adds per-row layers, e.g. ``{"agreement": {"far_min": 1.2}}`` (an agreement's
-    commitments as limits); ``only`` restricts the indicators judged.
+    commitments as limits); ``only`` restricts the indicators judged. ``advice`` adds the smallest
+    change that passes (:mod:`standardland.rules.advice`; None when the check passes), from the same
+    evaluation.
     """
     p = project if isinstance(project, Project) else parse_project(project)
     if frame is None:
@@ -102,13 +104,19 @@ def check(project: dict | Project, parcel, parks, rulesets, *, checkpoint: str =
         return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
 
     rc = get("region_class")
-    return {"project": p.name, "parcel_code": get("parcel_code"), "decision_date": p.decision_date.isoformat(),
-            "industry": p.industry.to_dict(),
-            "parcel": {"code": get("parcel_code"), "name": get("parcel_name"),
-                       "area_m2": float(get("parcel_area_m2")), "area_mu": float(get("parcel_area_mu")),
-                       "land_use_code": get("land_use_code"),
-                       "region_class": None if rc is None else int(rc), "park": get("park")},
-            **out}
+    result = {"project": p.name, "parcel_code": get("parcel_code"), "decision_date": p.decision_date.isoformat(),
+              "industry": p.industry.to_dict(),
+              "parcel": {"code": get("parcel_code"), "name": get("parcel_name"),
+                         "area_m2": float(get("parcel_area_m2")), "area_mu": float(get("parcel_area_mu")),
+                         "land_use_code": get("land_use_code"),
+                         "region_class": None if rc is None else int(rc), "park": get("park")},
+              **out}
+    if advice:
+        from .advice import advice_row, advise, input_units
+
+        result["advice"] = None if ev.verdict[0] == 0 else advice_row(advise(ev, cols), 0,
+                                                                        units=input_units(p.raw), lang=lang)
+    return result
 
 
 # -- batch screening -----------------------------------------------------------------------
