@@ -133,6 +133,8 @@ def _dump(obj) -> None:
 
 
 def domain_errors(fn):
+    """Run a command so that a domain error is one line on stderr (field, what, expected) and exit 2,
+    never a traceback."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
@@ -144,7 +146,7 @@ def domain_errors(fn):
                 say((L("cli_error_line"), "bold red"), str(exc), console=err)
                 for p in getattr(exc, "problems", [])[5:50]:
                     say("  ", str(p), console=err)
-            raise typer.Exit(EXIT_INPUT)
+            raise typer.Exit(EXIT_INPUT) from None  # the one line above is the whole story
     return wrapper
 
 
@@ -1054,6 +1056,7 @@ from .cli_chains import register as _register_chains; _register_chains(app)  # n
 
 
 def main():  # console-script entry point
+    """Run the CLI (the ``standardland`` console script)."""
     app()
 
 

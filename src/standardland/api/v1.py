@@ -39,6 +39,8 @@ INLINE_ROWS = 1_000
 
 
 class CheckRequest(BaseModel):
+    """A project and the stored parcel to check it on."""
+
     model_config = ConfigDict(extra="forbid")
     project: dict[str, Any] = Field(..., description="A project (api/project.schema.json)")
     parcel_code: str = Field(..., min_length=19, max_length=28)
@@ -47,6 +49,8 @@ class CheckRequest(BaseModel):
 
 
 class MatchRequest(BaseModel):
+    """A project to rank the available parcels for, with the matching options."""
+
     model_config = ConfigDict(extra="forbid")
     project: dict[str, Any]
     limit: int = Field(10, ge=1, le=100)
@@ -68,6 +72,8 @@ class MatchRequest(BaseModel):
 
 
 class ScreeningRequest(BaseModel):
+    """A screening table sent as JSON rows (one project per row, with its parcel code)."""
+
     model_config = ConfigDict(extra="forbid")
     rows: list[dict[str, Any]] = Field(..., description="one project per row, project-schema fields (+ parcel_code)")
     ruleset_ids: list[str] | None = None
@@ -76,6 +82,8 @@ class ScreeningRequest(BaseModel):
 
 
 class ParcelFeature(BaseModel):
+    """One parcel as a GeoJSON Feature (geometry in CRS84 unless the request names another CRS)."""
+
     model_config = ConfigDict(extra="forbid")
     type: Literal["Feature"]
     geometry: dict[str, Any]
@@ -118,6 +126,7 @@ class ChecksFactory:
     """/checks, /matches, /screenings and /parcels/{code}/indicators."""
 
     def __init__(self, settings):
+        """Build the router over the app\'s ``settings``."""
         self.settings = settings
         self.router = APIRouter(tags=["checks"])
         r = self.router
@@ -199,6 +208,7 @@ class ParcelsFactory:
     """Parcel registry: list/show for everyone (public fields), writes for planners."""
 
     def __init__(self, settings):
+        """Build the router over the app\'s ``settings``."""
         self.settings = settings
         self.router = APIRouter(prefix="/parcels", tags=["parcels"])
         r = self.router
@@ -283,7 +293,10 @@ class ParcelsFactory:
 
 
 class RulesetsFactory:
+    """The ``/rulesets`` router: list, show and load rule sets (writes: planner or admin)."""
+
     def __init__(self, settings):
+        """Build the router over the app\'s ``settings``."""
         self.router = APIRouter(prefix="/rulesets", tags=["rule sets"])
         r = self.router
 

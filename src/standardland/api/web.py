@@ -111,7 +111,11 @@ def ruleset_titles(rulesets: list[dict], lang: str) -> dict:
 
 
 class MapFactory:
+    """The map page's router (``/map`` GET and POST) and the static assets it serves, with the
+    parcels serialised once per change of the store and per day."""
+
     def __init__(self, settings):
+        """Build the router over the app\'s ``settings``."""
         self.settings = settings
         self._cache: dict[str | None, tuple] = {}
         self.router = APIRouter(tags=["map"])
@@ -191,6 +195,7 @@ class MapFactory:
         return value
 
     def mount_static(self, app) -> None:
+        """Serve ``web/static`` (vendored Leaflet, the page scripts and styles) at ``/static``."""
         app.mount("/static", StaticFiles(directory=str(web("static"))), name="static")
 
     def _render(self, request: Request, *, lang, color=None, park=None, eligibility=None, form_project=None,

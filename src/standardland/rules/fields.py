@@ -236,6 +236,7 @@ def project_fields(cat: Catalogue | None = None) -> dict[str, FieldSpec]:
 
 
 def quantity_fields(cat: Catalogue | None = None) -> dict[str, FieldSpec]:
+    """The project fields that carry a unit (values converted to the canonical one), by name."""
     return {k: f for k, f in project_fields(cat).items() if f.kind == "quantity"}
 
 
@@ -515,6 +516,7 @@ def project_schema(cat: Catalogue | None = None) -> dict:
 
 
 def render_schema() -> str:
+    """The project JSON Schema as written to ``api/project.schema.json`` (checked for drift)."""
     return json.dumps(project_schema(), ensure_ascii=False, indent=2) + "\n"
 
 
