@@ -77,3 +77,12 @@ def number(value, field: str, *, minimum: float | None = None, expected: str = "
     if minimum is not None and value < minimum:
         raise InputError(f"{value!r} is below {minimum:g}", field=field, expected=expected)
     return float(value)
+
+
+def same_code(body_code: str | None, path_code: str, field: str = "code") -> str:
+    """The code of a ``PUT …/{code}`` write: the path's, which a code in the body may repeat but not
+    contradict (an :class:`InputError` on ``field`` if it does)."""
+    if body_code and body_code != path_code:
+        raise InputError(f"body code '{body_code}' differs from the path's '{path_code}'", field=field,
+                         expected="the same code, or none in the body")
+    return path_code

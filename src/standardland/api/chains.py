@@ -14,7 +14,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from .. import chains as chainmod
+from .. import chains as chainmod, values
 from ..errors import InputError
 from .auth import identity, require
 
@@ -113,10 +113,7 @@ class ChainsFactory:
 
         @r.put("/chains/{code}", summary="Create or replace the chain at this code (planner, admin)")
         def put_chain(request: Request, code: str, body: ChainIn, _=writer):
-            if body.code and body.code != code:
-                raise InputError(f"body code '{body.code}' differs from the path's '{code}'", field="code",
-                                 expected="the same code, or none in the body")
-            return _json(_write(request, body, code))
+            return _json(_write(request, body, values.same_code(body.code, code)))
 
         @r.delete("/chains/{code}", summary="Delete a chain (planner, admin)")
         def delete_chain(request: Request, code: str, _=writer):

@@ -13,7 +13,7 @@ import shapely
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from .. import parks as parkmod
+from .. import parks as parkmod, values
 from ..errors import InputError, NotFoundError
 from .auth import require
 
@@ -101,10 +101,7 @@ class ParksFactory:
 
         @r.put("/parks/{code}", summary="Create or replace the park at this code (planner, admin)")
         def put_park(request: Request, code: str, body: ParkIn, _=writer):
-            if body.code and body.code != code:
-                raise InputError(f"body code '{body.code}' differs from the path's '{code}'", field="code",
-                                 expected="the same code, or none in the body")
-            return _json(_write(request, body, code))
+            return _json(_write(request, body, values.same_code(body.code, code)))
 
         @r.delete("/parks/{code}", summary="Delete a park (planner, admin); refused while parcels belong to it")
         def delete_park(request: Request, code: str, _=writer):
