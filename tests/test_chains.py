@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +24,6 @@ from standardland.sample import sample_parcels
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 EXAMPLE = json.loads((ROOT / "api/examples/project.json").read_text("utf-8"))
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 CHAIN = {"code": "bio", "name": "生物医药", "leader": {"name": "链主甲", "segment": "mid"},
          "segments": [{"id": "up", "name": "原料药", "stage": "upstream", "industry_codes": ["271", "2730"]},
@@ -249,22 +247,10 @@ def test_chains_over_http(api):
 
 # -- the map layer in Chromium ----------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def browser():
-    pw = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail("chromium is required in CI (apt-get install chromium)")
-        pytest.skip("no chromium on this machine (apt-get install chromium)")
-    with pw.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        yield b
-        b.close()
+from test_map import browser  # noqa: E402,F401  (the shared module-scoped headless Chromium)
 
 
-def test_chain_layer_renders_with_the_leader_markers(browser, tmp_path):
+def test_chain_layer_renders_with_the_leader_markers(browser, tmp_path):  # noqa: F811
     """``/map?layer=chains`` in headless Chromium: member parcels coloured by chain, a ★ per leader, the
     gaps in the panel; the toggle hides and shows the layer. ``STANDARDLAND_SCREENSHOT=docs/img/chains.png``
     regenerates the README screenshot."""
