@@ -17,6 +17,7 @@ from .. import analysis, chains as chainmod, maps, services
 from ..errors import BadParameter, DataValidationError, InputError, StandardlandError
 from ..resources import web
 from ..store import ParcelQuery
+from . import contract as c
 
 
 #: what the page reads of each indicator result (the rest of an explanation stays in the JSON API)
@@ -121,7 +122,8 @@ class MapFactory:
         self.router = APIRouter(tags=["map"])
         r = self.router
 
-        @r.get("/map", response_class=HTMLResponse, summary="The park map (zh by default; ?lang=en)")
+        @r.get("/map", response_class=HTMLResponse, summary="The park map (zh by default; ?lang=en)",
+               responses=c.responses(401, 403, 404))  # ?whatif=ID: planners and admins, a stored report
         def map_page(request: Request, lang: str | None = Query(None, pattern="^(zh|en)"),
                      color: str | None = Query(None, description="a numeric property for a choropleth"),
                      park: str | None = None,
