@@ -239,6 +239,16 @@ def _tol(x):
     return REL_TOL * np.maximum(1.0, np.abs(x))
 
 
+def _uniform(karr: np.ndarray):
+    """The scalar every context shares, else the per-context array itself."""
+    if len(karr) == 0:
+        return karr
+    v = karr[0]
+    if len(karr) == 1 or (np.isnan(v) and np.all(np.isnan(karr))) or np.all(karr == v):
+        return v
+    return karr
+
+
 def _gather(karr: np.ndarray, kidx: np.ndarray):
     """Row values of a per-context array; the scalar itself when every context shares it."""
     if len(karr) == 1:
@@ -274,6 +284,29 @@ class Bounds:
     unresolved: np.ndarray  # bool per context: a layer could not be determined
     judged: np.ndarray  # bool per context: some value (or an unresolved one) exists
     own: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)  # (layer, side) → row values
+    _prep: dict = field(default_factory=dict, repr=False, compare=False)  # per-context values, shared
+
+    def with_own(self, own: dict[tuple[str, str], np.ndarray]) -> Bounds:
+        """The same context bounds with other per-row layers (the prepared values are shared)."""
+        return Bounds(self.min, self.max, self.advisory_min, self.advisory_max, self.min_by, self.max_by,
+                      self.unresolved, self.judged, own, self._prep)
+
+    def prepared(self) -> dict:
+        """What :func:`status` needs of the context arrays, computed once per :class:`Bounds`: whether
+        each side has a value somewhere, and the decision bounds with the tolerance applied (a scalar
+        when every context shares it)."""
+        p = self._prep
+        if not p:
+            for name, k, sign in (("min", self.min, -1.0), ("max", self.max, 1.0),
+                                  ("advisory_min", self.advisory_min, -1.0),
+                                  ("advisory_max", self.advisory_max, 1.0)):
+                p["has_" + name] = not bool(np.all(np.isnan(k)))
+                p["d_" + name] = _uniform(k + sign * _tol(k))
+            p["unresolved_any"] = bool(self.unresolved.any())
+            j = self.judged
+            p["judged_all"] = bool(j.all())
+            p["judged"] = bool(j[0]) if len(j) == 1 or j.all() or not j.any() else None
+        return p
 
 
 def bounds(ind: Indicator, ths: list[dict[str, Threshold]], cols: Columns, label) -> Bounds:
@@ -323,20 +356,38 @@ def bounds(ind: Indicator, ths: list[dict[str, Threshold]], cols: Columns, label
     b.judged = b.unresolved | ~(
         np.isnan(b.min) & np.isnan(b.max) & np.isnan(b.advisory_min) & np.isnan(b.advisory_max)
     )
-    for layer in ROW_LAYERS:
-        for side in SIDES:
-            col = cols.get(limit_column(i, side, layer))
-            if col is not None:
-                b.own[(layer, side)] = np.asarray(col, dtype="float64")
+    b.own = _own_layers(i, cols)
     return b
+
+
+def _own_layers(ind_id: str, cols: Columns) -> dict[tuple[str, str], np.ndarray]:
+    """The per-row layers' columns of one indicator present in ``cols``: (layer, side) → values."""
+    own = {}
+    for layer, side, name in _LIMIT_COLUMNS[ind_id]:
+        col = cols.get(name)
+        if col is not None:
+            own[(layer, side)] = np.asarray(col, dtype="float64")
+    return own
+
+
+class _LimitColumns(dict):
+    """Indicator id → its (layer, side, column name) triples, built on first use."""
+
+    def __missing__(self, ind_id: str):
+        v = self[ind_id] = [(layer, side, limit_column(ind_id, side, layer))
+                            for layer in ROW_LAYERS for side in SIDES]
+        return v
+
+
+_LIMIT_COLUMNS = _LimitColumns()
 
 
 def _decision_bound(b: Bounds, side: str, kidx: np.ndarray):
     """The row-level bound of one side with the tolerance applied (min lowered, max raised), tightened
     by the per-row layers (:func:`~standardland.rules.thresholds.tighten_rows`)."""
     sign = -1.0 if side == "min" else 1.0
-    k = b.min if side == "min" else b.max
-    v = _gather(k + sign * _tol(k), kidx)
+    d = b.prepared()["d_" + side]
+    v = d[kidx] if np.ndim(d) else d
     for (_, s), own in b.own.items():
         if s == side:
             v = tighten_rows(v, None, own + sign * _tol(own), None, side)[0]
@@ -391,7 +442,7 @@ def land_area(cols: Columns, n: int) -> dict[str, np.ndarray]:
     return {"land_area_m2": m2, "land_area_mu": m2 / MU_M2}
 
 
-def actuals(ind: Indicator, cols: Columns, base: dict, n: int) -> np.ndarray:
+def actuals(ind: Indicator, cols: Columns, base: dict, n: int, memo: dict | None = None) -> np.ndarray:
     """Step 3: the project's value of one indicator: given directly, else numerator × scale ÷ denominator.
 
     A zero denominator is missing data (NaN), not infinity.
@@ -406,6 +457,8 @@ def actuals(ind: Indicator, cols: Columns, base: dict, n: int) -> np.ndarray:
         Derived inputs shared by all indicators (:func:`land_area`).
     n : int
         The number of rows.
+    memo : dict, optional
+        Float columns already read, shared between the indicators of one evaluation.
 
     Returns
     -------
@@ -420,10 +473,17 @@ def actuals(ind: Indicator, cols: Columns, base: dict, n: int) -> np.ndarray:
     [300.0]
     """
 
+    def floats(name):
+        if memo is None:
+            return _float(cols, name, n)
+        if name not in memo:
+            memo[name] = _float(cols, name, n)
+        return memo[name]
+
     def get(name):
         v = base.get(name)
         if v is None:
-            v = _float(cols, name, n)
+            v = floats(name)
         return np.full(n, np.nan) if v is None else v
 
     num, den = get(ind.numerator), get(ind.denominator)
@@ -434,7 +494,7 @@ def actuals(ind: Indicator, cols: Columns, base: dict, n: int) -> np.ndarray:
     zero = den == 0
     if zero.any():
         derived = np.where(zero, np.nan, derived)
-    direct = _float(cols, ind.id, n)
+    direct = floats(ind.id)
     return derived if direct is None else np.where(np.isnan(direct), derived, direct)
 
 
@@ -466,28 +526,30 @@ def status(b: Bounds, actual: np.ndarray, kidx: np.ndarray) -> np.ndarray:
     ['pass', 'fail', 'missing']
     """
     n = len(actual)
+    p = b.prepared()
     fail = None
-    if not np.all(np.isnan(b.min)) or any(s == "min" for _, s in b.own):
+    if p["has_min"] or any(s == "min" for _, s in b.own):
         fail = actual < _decision_bound(b, "min", kidx)
-    if not np.all(np.isnan(b.max)) or any(s == "max" for _, s in b.own):
+    if p["has_max"] or any(s == "max" for _, s in b.own):
         over = actual > _decision_bound(b, "max", kidx)
         fail = over if fail is None else fail | over
     missing = np.isnan(actual)
-    if b.unresolved.any():
+    if p["unresolved_any"]:
         missing |= b.unresolved if len(b.unresolved) == 1 else b.unresolved[kidx]
     warn = None
-    if not np.all(np.isnan(b.advisory_min)):
-        warn = actual < _gather(b.advisory_min - _tol(b.advisory_min), kidx)
-    if not np.all(np.isnan(b.advisory_max)):
-        above = actual > _gather(b.advisory_max + _tol(b.advisory_max), kidx)
+    if p["has_advisory_min"]:
+        d = p["d_advisory_min"]
+        warn = actual < (d[kidx] if np.ndim(d) else d)
+    if p["has_advisory_max"]:
+        d = p["d_advisory_max"]
+        above = actual > (d[kidx] if np.ndim(d) else d)
         warn = above if warn is None else warn | above
     st = np.where(warn, WARN, PASS) if warn is not None else PASS
     st = np.where(missing, MISSING, st)
     if fail is not None:
         st = np.where(fail, FAIL, st)
-    if not b.judged.all() or b.own:
-        j = b.judged
-        judged = bool(j[0]) if len(j) == 1 or j.all() or not j.any() else j[kidx]
+    if not p["judged_all"] or b.own:
+        judged = p["judged"] if p["judged"] is not None else b.judged[kidx]
         for own in b.own.values():
             judged = judged | ~np.isnan(own)
         st = np.where(judged, st, NA)
@@ -661,6 +723,41 @@ class Evaluation:
         return explain(self, row, lang)
 
 
+_CONTEXT_MEMO: dict = {}
+_CONTEXT_MEMO_MAX = 256
+
+
+def _context_bounds(ctxs: list[Context], rulesets: list, cat: Catalogue):
+    """(thresholds per context, layer labels, per-indicator context :class:`Bounds` without per-row
+    layers) for the distinct contexts: shared between evaluations with the same contexts and
+    rule-set objects (a single check of a known context costs a dictionary lookup). Read-only."""
+    key = (tuple(ctxs), tuple(map(id, rulesets)), id(cat))
+    hit = _CONTEXT_MEMO.get(key)
+    if hit is not None:
+        return hit[1]
+    ths = [effective_thresholds(c, rulesets, cat) for c in ctxs]
+    # every rule set gets a fixed label slot, so layer columns have the same categories in every
+    # partition of a distributed run
+    labels: list[str] = list(ROW_LAYERS) + sorted({rs.id for rs in rulesets})
+    label_ix = {name: k for k, name in enumerate(labels)}
+
+    def label(lv) -> int:
+        if lv is None:
+            return -1
+        if lv.ruleset not in label_ix:
+            label_ix[lv.ruleset] = len(labels)
+            labels.append(lv.ruleset)
+        return label_ix[lv.ruleset]
+
+    out = (ths, tuple(labels), {ind.id: bounds(ind, ths, {}, label) for ind in cat.indicators})
+    for b in out[2].values():
+        b.prepared()
+    if len(_CONTEXT_MEMO) >= _CONTEXT_MEMO_MAX:
+        _CONTEXT_MEMO.clear()
+    _CONTEXT_MEMO[key] = ((tuple(rulesets), cat), out)  # holding the objects keeps their ids from being reused
+    return out
+
+
 def _judged_at(ind: Indicator, checkpoint: str, only) -> bool:
     return checkpoint in ind.checkpoints and (only is None or ind.id in only)
 
@@ -728,21 +825,8 @@ def evaluate(
     n = len(next(iter(cols.values()))) if cols else 0
     kidx, ctxs = contexts(cols, n)
     judged_ids = [ind.id for ind in cat.indicators if _judged_at(ind, checkpoint, only)]
-    ths = [effective_thresholds(c, rulesets, cat) for c in ctxs]
-
-    # every rule set gets a fixed label slot, so layer columns have the same categories in every
-    # partition of a distributed run
-    labels: list[str] = list(ROW_LAYERS) + sorted({rs.id for rs in rulesets})
-    label_ix = {name: k for k, name in enumerate(labels)}
-
-    def label(lv) -> int:
-        if lv is None:
-            return -1
-        if lv.ruleset not in label_ix:
-            label_ix[lv.ruleset] = len(labels)
-            labels.append(lv.ruleset)
-        return label_ix[lv.ruleset]
-
+    ths, labels, ctx_bounds = _context_bounds(ctxs, rulesets, cat)
+    labels = list(labels)
     base = land_area(cols, n)
     st: dict[str, np.ndarray] = {}
     act: dict[str, np.ndarray] = {}
@@ -750,9 +834,10 @@ def evaluate(
     any_fail = np.zeros(n, bool)
     any_missing = np.zeros(n, bool)
     any_judged = np.zeros(n, bool)  # a row on which nothing was judged is not a pass
+    fl: dict = {}  # float columns, read once for every indicator that uses them
     for ind in cat.indicators:
-        bnd[ind.id] = b = bounds(ind, ths, cols, label)
-        act[ind.id] = a = actuals(ind, cols, base, n)
+        bnd[ind.id] = b = ctx_bounds[ind.id].with_own(_own_layers(ind.id, cols))
+        act[ind.id] = a = actuals(ind, cols, base, n, fl)
         if ind.id in judged_ids:
             st[ind.id] = s = status(b, a, kidx)
             any_fail |= s == FAIL
