@@ -67,3 +67,33 @@ def test_a_write_in_another_process_is_seen_by_the_servers_next_checks(store_url
                 time.sleep(0.05)
     finally:
         s.close()
+
+
+def test_the_checks_cached_park_admission_follows_a_park_edit(store_url):
+    """The admission a check reads is kept per (parks, rule sets) version: putting the project's
+    division on the park's negative list shows in the very next check, and taking it off clears it."""
+    from standardland import services
+    from standardland.parks import NEGATIVE
+
+    s = open_store(store_url)
+    try:
+        load_reference_data(s, with_sample=True)
+        project = json.loads((ROOT / "api/examples/project.json").read_text("utf-8"))
+        row = services.parcel_for_check(s, PARCEL)[2]
+        park = next(p for p in s.parks().to_dict("records") if p["code"] == row["park"])
+
+        def refusals():
+            v = services.check_project(s, project, PARCEL, lang="en")
+            return [n for n in v["notes"] if n.get("kind") == "industry_negative"]
+
+        assert refusals() == []
+        division = services.parse_project(project).industry.div2017
+        for listed, expect in (([*division], 1), ([], 0)):
+            park["attrs"] = {**(park.get("attrs") or {}), NEGATIVE: listed}
+            s.upsert_park(park)
+            got = refusals()
+            assert len(got) == expect, got
+            if expect:
+                assert all(d in got[0]["message"] for d in division)
+    finally:
+        s.close()

@@ -239,6 +239,23 @@ def parks(store: Store, versions: dict | None = None):
     return _cached(store, "parks_version", store.parks, versions)
 
 
+def admission_on(store: Store, on: date, versions: dict | None = None) -> dict:
+    """Each park's admission on ``on`` (:func:`standardland.parks.admission` over the stored parks and
+    rule sets), kept until the parks or the rule sets change."""
+    versions = versions if versions is not None else store.versions()
+    key = (versions["parks_version"], versions["rulesets_version"])
+    slot = _CACHE.get((store.url, "admission"))
+    if slot is None or slot[0] != key:
+        slot = (key, {})
+        _CACHE[(store.url, "admission")] = slot
+    by_date = slot[1]
+    if on not in by_date:
+        if len(by_date) > 4096:
+            by_date.clear()
+        by_date[on] = park_admission(parks(store, versions), rulesets(store, versions=versions), on)
+    return by_date[on]
+
+
 # -- rules -------------------------------------------------------------------------------
 
 def rulesets(store: Store, only: list[str] | None = None, versions: dict | None = None):
@@ -439,7 +456,7 @@ def check_project(store: Store, project: dict, parcel_code: str, *, checkpoint="
     v = checks.check(p, parcel, pk, rs, checkpoint=checkpoint, lang=lang, frame=pf, advice=True)
     adv = v.pop("advice")  # kept last in the answer, after the notes
     v.setdefault("notes", []).extend(parcel_fit_notes(p, row, checkpoint=checkpoint, lang=lang))
-    adm = park_admission(pk, rs, p.decision_date).get(row.get("park"))
+    adm = admission_on(store, p.decision_date, versions).get(row.get("park"))
     refused = adm.note(p.industry.div2017, lang) if adm is not None else None
     if refused is not None:  # beside the verdict, as the parcel-fit notes: matching excludes the parcel
         v["notes"].append(refused)
