@@ -93,7 +93,7 @@ def _f(v):
     if v is None:
         return None
     v = float(v)
-    return None if np.isnan(v) else v
+    return None if v != v else v  # NaN (no ufunc call on a scalar)
 
 
 # -- the flat table ---------------------------------------------------------------------------
