@@ -115,6 +115,7 @@ def park_dashboard(store, park: str, *, weights: dict | None = None) -> dict:
     offered = gdf[gdf["status"].isin(("serviced", "published", "listed"))]["area_mu"].sum()
     used = gdf[gdf["status"].isin(("transferred", "under_construction", "in_production"))]["area_mu"].sum()
     flat, scores = mu_classes(gdf, weights)
+    codes = set(gdf["code"])  # once, not per application
     mean = {k: (None if flat[k].isna().all() else round(float(pd.to_numeric(flat[k]).mean()), 4))
             for k in flat.columns if k != "code"}
     return {"park": park, "parcels": int(len(gdf)),
@@ -125,7 +126,7 @@ def park_dashboard(store, park: str, *, weights: dict | None = None) -> dict:
             "classes": {c: int((scores["class"] == c).sum()) for c in ("A", "B", "C", "D")},
             "scores": scores.to_dict("records"),
             "applications": {s: n for s, n in pd.Series([a["state"] for a in store.applications()
-                                                          if a["parcel_code"] in set(gdf["code"])]).value_counts()
+                                                          if a["parcel_code"] in codes]).value_counts()
                              .items()}}
 
 
