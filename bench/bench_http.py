@@ -139,7 +139,7 @@ def viewport_paths(extent, n: int = 200, seed: int = 5) -> list[str]:
 
 
 def main(n_parcels: int = 100_000, duration: float = 10, connections=(1, 32), workers: int = 2,
-         threads: int = 1, repeat: int = 1, access_log: bool = False, warmup: float = 2) -> dict:
+         threads: int = 1, repeat: int = 1, access_log: bool = False, warmup: float = 5) -> dict:
     import httpx
     import numpy as np
 

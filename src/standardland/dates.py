@@ -203,7 +203,9 @@ def read_date_cells(values, forms=FORMATS) -> DateCells:
     ymd = np.zeros((3, n), dtype=np.int64)
     read = np.zeros(n, dtype=bool)
     todo = is_text & ~blank
-    if "YYYY-MM-DD" in forms:  # the common case by array arithmetic: ten ASCII characters
+    if "YYYY-MM-DD" in forms and np.count_nonzero(todo) > _SMALL:
+        # the common case by array arithmetic (ten ASCII characters); a few cells go to the patterns
+        # below, which read the same cells (the arithmetic is only faster on many)
         read |= _plain_iso(stripped, todo, ymd)
     for form in forms:  # each form in turn, on the cells no earlier form read
         rest = np.flatnonzero(todo & ~read)
