@@ -305,7 +305,7 @@ class Bounds:
             p["unresolved_any"] = bool(self.unresolved.any())
             j = self.judged
             p["judged_all"] = bool(j.all())
-            p["judged"] = bool(j[0]) if len(j) == 1 or j.all() or not j.any() else None
+            p["judged"] = bool(j[0]) if len(j) and (len(j) == 1 or j.all() or not j.any()) else None
         return p
 
 
