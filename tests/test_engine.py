@@ -105,7 +105,7 @@ def test_missing_data_is_missing_not_fail():
 
 
 def test_unknown_industry_makes_industry_keyed_indicators_missing():
-    r = check({"industry_code": "98", "far": 5}, parcel(ZJ))
+    r = check({"industry_code": "98", "far": 5}, parcel(ZJ), lang="en")
     far = item(r, "far")
     assert far["status"] == "missing" and "industry unknown" in far["reason"]
     assert r["industry"]["error"]
@@ -295,8 +295,12 @@ def test_an_industry_outside_the_standards_scope_is_not_applicable_with_the_reas
                      PARKS, RULESETS)
     far = item(r, "far")
     assert far["status"] == "not_applicable"
-    assert far["reason"].startswith("国土资发〔2008〕24号 covers manufacturing, 2002 divisions 13–43; ")
-    assert far["reason"].endswith("is 2002-58")
+    assert far["reason"].startswith("国土资发〔2008〕24号 covers manufacturing, 2002 divisions 13–43；")  # zh
+    assert far["reason"].endswith("仓储业属于 2002-58")  # every 2002 division is named, not only manufacturing
+    en = item(checks.check(_project(("58",), ("59",), "58 仓储业", far=0.2, building_coefficient=10), parcel(ZJ),
+                           PARKS, RULESETS, lang="en"), "far")
+    assert en["reason"].startswith("国土资发〔2008〕24号 covers manufacturing, 2002 divisions 13–43; ")
+    assert en["reason"].endswith("仓储业 is 2002-58")
     assert [n["kind"] for n in r["notes"]] == ["scope"] and r["notes"][0]["message"] == far["reason"]
     # the set's indicators that do not depend on industry still apply; the verdict is not "incomplete"
     assert item(r, "building_coefficient")["status"] == "fail" and r["verdict"] == "fail"

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..labels import label
 from .engine import LAND_USE_CHECK, STATUSES, VERDICTS, Evaluation
-from .rulesets import provenance
+from .rulesets import provenance, reason_text
 from .thresholds import ROW_LAYERS, Threshold, row_layer_value
 
 NO_REQUIREMENT = "—"
@@ -172,7 +172,7 @@ def _reason(ev: Evaluation, ind, th: Threshold, status: str, lang: str) -> tuple
     text as the rule set words it, under the codes ``unresolved`` and ``out_of_scope``."""
     if status == "missing":
         if th.unresolved:
-            return "unresolved", th.unresolved
+            return "unresolved", reason_text(th.unresolved, lang)
         return "missing_value", label("reason_missing_value", lang, name=ind.name(lang), id=ind.id,
                                       numerator=ind.numerator, denominator=ind.denominator.replace("_mu", "_m2"))
     if status == "not_applicable":
@@ -182,7 +182,7 @@ def _reason(ev: Evaluation, ind, th: Threshold, status: str, lang: str) -> tuple
         if ev.only is not None and ind.id not in ev.only:
             return "not_asked", label("reason_not_asked", lang)
         if th.out_of_scope:
-            return "out_of_scope", th.out_of_scope
+            return "out_of_scope", reason_text(th.out_of_scope, lang)
         return "no_value_on_file", label("reason_no_value_on_file", lang)
     if status == "warn":
         code = "below_advisory" if ind.direction != "max" else "above_advisory"
@@ -209,8 +209,8 @@ def _context_pieces(ths: dict, cat, lang: str) -> tuple:
         _PIECES.clear()
     per = {ind.id: (ind.name(lang), tuple(_worded(lv.to_dict()) for lv in ths[ind.id].layers))
            for ind in cat.indicators}
-    notes = tuple({"kind": "scope", "message": m} for m in sorted({th.out_of_scope for th in ths.values()
-                                                                   if th.out_of_scope}))
+    notes = tuple({"kind": "scope", "message": m}
+                  for m in sorted({reason_text(th.out_of_scope, lang) for th in ths.values() if th.out_of_scope}))
     rulesets = frozenset(lv["ruleset"] for _, lvs in per.values() for lv in lvs if lv["layer"] not in ROW_LAYERS)
     out = (per, notes, rulesets)
     _PIECES[key] = (ths, out)

@@ -63,13 +63,87 @@ def parse_divisions(spec, fieldname: str = "scope.divisions") -> frozenset[str]:
     return frozenset(out)
 
 
+class Reason(str):
+    """Why a rule set cannot give a value: its English text (what the str is, as before) and a ``code``
+    with ``params``, so :meth:`text` words it in any language from ``web/i18n.json``
+    (``ruleset_reason_<code>``).
+
+    Examples
+    --------
+    >>> r = Reason.of("no_land_grade")
+    >>> r.code, r.text("en") == r
+    ('no_land_grade', True)
+    >>> r.text("zh")
+    '地块没有土地等别，无法确定其所在地区类别（1–7）'
+    """
+
+    code: str
+    params: dict
+
+    def __new__(cls, text: str, code: str = "", params: dict | None = None):
+        """A reason worded ``text`` (English), under ``code`` with ``params``."""
+        obj = super().__new__(cls, text)
+        obj.code, obj.params = code, dict(params or {})
+        return obj
+
+    @classmethod
+    def of(cls, code: str, **params) -> Reason:
+        """The reason ``code`` with its ``params``, its English text from the labels."""
+        from ..labels import label
+
+        return cls(label(f"ruleset_reason_{code}", "en", **params), code, params)
+
+    def text(self, lang: str = "zh") -> str:
+        """The reason in ``lang``."""
+        from ..labels import label
+
+        return label(f"ruleset_reason_{self.code}", lang, **self.params) if self.code else str(self)
+
+    def __reduce__(self):
+        """Pickled with its code and parameters (Dask workers get the same reasons)."""
+        return (Reason, (str(self), self.code, self.params))
+
+
+class _ScopeReason(Reason):
+    """A scope that leaves the project's industry out: the set's title (or what it covers) and the
+    project's divisions, each worded in the language."""
+
+    def __new__(cls, title, ruleset: str, edition: str, divisions: str, named: list):
+        """The reason of ``ruleset``'s scope for the project's ``named`` (name or None, code) divisions."""
+        params = {"title": title, "ruleset": ruleset, "edition": edition, "divisions": divisions, "named": named}
+        return super().__new__(cls, _scope_text(params, "en"), "scope", params)
+
+    def text(self, lang: str = "zh") -> str:
+        """The reason in ``lang``."""
+        return _scope_text(self.params, lang)
+
+    def __reduce__(self):
+        """Pickled by its parts."""
+        p = self.params
+        return (_ScopeReason, (p["title"], p["ruleset"], p["edition"], p["divisions"], p["named"]))
+
+
+def _scope_text(p: dict, lang: str) -> str:
+    from ..labels import label
+
+    title = p["title"] or label("ruleset_reason_scope_covers", lang, ruleset=p["ruleset"], edition=p["edition"],
+                                divisions=p["divisions"])
+    named = [label("ruleset_reason_scope_named", lang, name=n, code=c) if n else
+             label("ruleset_reason_scope_code", lang, code=c) for n, c in p["named"]]
+    return label("ruleset_reason_scope", lang, title=title,
+                 named=label("list_separator", lang).join(named))
+
+
+def reason_text(why: str | None, lang: str = "zh") -> str | None:
+    """A threshold's reason (:class:`Reason` or plain text) in ``lang``."""
+    return why.text(lang) if isinstance(why, Reason) else why
+
+
 def _division_name(edition: str, code: str) -> str | None:
     from .. import codes
 
     try:
-        if edition == "2002":
-            return codes.divisions_2002().get(code)
-        hit = codes.industries_2017().get(code)
+        hit = (codes.industries_2002() if edition == "2002" else codes.industries_2017()).get(code)
         return hit[0] if hit else None
     except Exception:  # a code list that cannot be read names nothing; the code still says it
         return None
@@ -149,10 +223,9 @@ class RuleSet:
         codes = ctx.industry_2017 if edition == "2017" else ctx.industry_2002
         if not codes or any(c[:2] in self.industry_scope for c in codes):
             return None
-        title = self.scope.get("title") or f"{self.id} covers {edition} divisions {self.scope['divisions']}"
-        named = ", ".join(f"{n} is {edition}-{c[:2]}" if (n := _division_name(edition, c[:2])) else
-                          f"the project's industry is {edition}-{c[:2]}" for c in codes)
-        return f"{title}; {named}"
+        title = self.scope.get("title")
+        named = [(n, f"{edition}-{c[:2]}") for c in codes for n in (_division_name(edition, c[:2]),)]
+        return _ScopeReason(title, self.id, edition, str(self.scope["divisions"]), named)
 
     def value_for(self, ind_id: str, rules: list[Rule], ctx: Context) -> tuple[LayerValue | None, str | None,
                                                                              str | None]:
@@ -172,10 +245,10 @@ class RuleSet:
         if industry_keyed:
             codes = ctx.industry_2017 if self.industry_edition == "2017" else ctx.industry_2002
             if ctx.industry_error:
-                return None, f"industry unknown ({ctx.industry_error})", "unresolved"
+                return None, Reason.of("industry_unknown", error=ctx.industry_error), "unresolved"
             if not codes:
-                return None, (f"the project's industry has no GB/T 4754-{self.industry_edition} counterpart; "
-                              f"{self.id} cannot be applied"), "unresolved"
+                return None, Reason.of("no_counterpart", edition=self.industry_edition, ruleset=self.id), \
+                    "unresolved"
             outside = self.outside_scope(ctx)
             if outside:
                 return None, outside, "out_of_scope"
@@ -185,7 +258,7 @@ class RuleSet:
                     and (r.zone_tier is None or r.zone_tier == ctx.zone_tier)]
         if any(r.region_class is not None for r in matching):
             if ctx.region_class is None:
-                return None, "the parcel has no land grade, so its region class (1–7) is unknown", "unresolved"
+                return None, Reason.of("no_land_grade"), "unresolved"
             matching = [r for r in matching if r.region_class is None or r.region_class == ctx.region_class]
         if not matching:
             return None, None, None
