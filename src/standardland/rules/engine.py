@@ -831,25 +831,19 @@ def evaluate(
     st: dict[str, np.ndarray] = {}
     act: dict[str, np.ndarray] = {}
     bnd: dict[str, Bounds] = {}
-    any_fail = np.zeros(n, bool)
-    any_missing = np.zeros(n, bool)
-    any_judged = np.zeros(n, bool)  # a row on which nothing was judged is not a pass
+    judged = set(judged_ids)
     fl: dict = {}  # float columns, read once for every indicator that uses them
     for ind in cat.indicators:
         bnd[ind.id] = b = ctx_bounds[ind.id].with_own(_own_layers(ind.id, cols))
         act[ind.id] = a = actuals(ind, cols, base, n, fl)
-        if ind.id in judged_ids:
-            st[ind.id] = s = status(b, a, kidx)
-            any_fail |= s == FAIL
-            any_missing |= s == MISSING
-            any_judged |= s != NA
-        else:
-            st[ind.id] = np.full(n, NA, dtype=np.int8)
+        st[ind.id] = status(b, a, kidx) if ind.id in judged else np.full(n, NA, dtype=np.int8)
     lu = land_use(cols, n, checkpoint == "screening" and (only is None or LAND_USE_CHECK in only))
-    any_fail |= lu.status == FAIL
-    any_missing |= lu.status == MISSING
-    any_judged |= lu.status != NA
-    verdict = np.where(any_fail, np.int8(1), np.where(any_missing | ~any_judged, np.int8(2), np.int8(0)))
+    # one (checks × rows) table: a fail anywhere fails the row; a missing value, or nothing judged at
+    # all, leaves it incomplete
+    table = np.stack([st[i] for i in judged_ids] + [lu.status])
+    any_fail = (table == FAIL).any(axis=0)
+    incomplete = (table == MISSING).any(axis=0) | (table == NA).all(axis=0)
+    verdict = np.where(any_fail, np.int8(1), np.where(incomplete, np.int8(2), np.int8(0)))
     return Evaluation(
         n=n,
         checkpoint=checkpoint,
