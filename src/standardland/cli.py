@@ -15,6 +15,7 @@ initialised is one line naming the URL and the fix (exit 2); only ``init``, ``de
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import os
 import sys
@@ -29,12 +30,35 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__, services
+from . import __version__
+
 from .errors import StandardlandError
 from .labels import label, lang_from_env, unit_text
 from .tables import clean_text
 from .store import default_url, open_store
 from .units import display
+
+
+def _lazy_module(name: str):
+    """The module ``name``, executed when one of its attributes is first used (``importlib``'s
+    ``LazyLoader``), and registered so that every ``import`` of it gets the same module: ``--help`` and
+    commands that do not need it never import :mod:`standardland.services` and what it imports
+    (geopandas, the parcel checks)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:  # pragma: no cover - a broken installation
+        return importlib.import_module(name)
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    parent, _, child = name.rpartition(".")
+    setattr(sys.modules[parent], child, module)
+    return module
+
+
+services = _lazy_module("standardland.services")
 
 app = typer.Typer(help="standardland: 标准地 planner — parcels, indicators, checks and matching.",
                   no_args_is_help=True, add_completion=False)

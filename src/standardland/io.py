@@ -20,14 +20,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import geopandas as gpd
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-import pyogrio
-import shapely
 
 from . import aliases, tables
 from .errors import DataValidationError, EncodingError, InputError, RowProblem, TooLarge
+
+if TYPE_CHECKING:  # geopandas, pyogrio and shapely are imported by the parcel readers and writers that use
+    import geopandas as gpd  # them: a project CSV (screen, a Dask worker's piece) is read without them
 
 VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".zip"}
 TABLE_SUFFIXES = {".csv", ".xlsx"}
@@ -86,6 +88,8 @@ def read_parcels_file(path: str | Path, *, layer: str | None = None, limits: Rea
             _check_utf8(path, name)
         _check_empty(path, name)
         encoding = _shapefile_encoding(path, name) if suffix in (".zip", ".shp") else None
+        import pyogrio
+
         try:
             gdf = pyogrio.read_dataframe(path, layer=layer, use_arrow=True,
                                          encoding=None if encoding is None else _PYOGRIO_ENCODING[encoding],
@@ -117,6 +121,9 @@ def read_parcels_file(path: str | Path, *, layer: str | None = None, limits: Rea
     col = next((c for c in WKT_COLUMNS if c in df.columns), None)
     if col is None:
         return ReadResult(df, False, False, encoding, renamed)
+    import geopandas as gpd
+    import shapely
+
     problems = []
     geoms = []
     for i, w in enumerate(df[col]):
@@ -597,6 +604,9 @@ def write_parcels_file(gdf: gpd.GeoDataFrame, path: str | Path, *, layer: str = 
 
     An xlsx has ``lang`` (zh/en) headers (宗地代码 …, which read back through the aliases) in a
     sheet named 宗地 / parcels; other formats keep the canonical field names."""
+    import pyogrio
+    import shapely
+
     path = Path(path)
     suffix = path.suffix.lower()
     gdf = gdf.copy()

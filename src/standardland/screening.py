@@ -69,14 +69,19 @@ class Piece:
     frame: pd.DataFrame | None = None
 
 
+def write_rows(res: pd.DataFrame, fh, *, first: bool, lang: str | None = None) -> None:
+    """``res`` as :func:`~standardland.tables.write_csv` writes it, into the binary file ``fh`` as the rows
+    are formatted; without the BOM and header unless ``first`` (so pieces join into one file). ``lang``
+    translates the headers (:func:`header_labels`)."""
+    frame = res.rename(columns=header_labels(res.columns, lang)) if lang and first else res
+    tables.write_csv(frame, fh, header=first)
+
+
 def csv_rows(res: pd.DataFrame, *, first: bool, lang: str | None = None) -> bytes:
-    """``res`` as :func:`~standardland.tables.write_csv` writes it; without the BOM and header unless
-    ``first`` (so pieces join into one file). ``lang`` translates the headers (:func:`header_labels`)."""
-    frame = res.rename(columns=header_labels(res.columns, lang)) if lang else res
+    """The bytes :func:`write_rows` writes."""
     buf = io.BytesIO()
-    tables.write_csv(frame, buf)
-    raw = buf.getvalue()
-    return raw if first else raw[raw.index(b"\r\n") + 2:]  # headers are names or labels: one line
+    write_rows(res, buf, first=first, lang=lang)
+    return buf.getvalue()
 
 
 def run_piece(layout: CsvLayout, start: int, end: int, rulesets, pf=None, *, checkpoint="screening",
@@ -96,14 +101,15 @@ def run_piece(layout: CsvLayout, start: int, end: int, rulesets, pf=None, *, che
     counts = {str(k): int(v) for k, v in res["verdict"].value_counts(sort=False).items()}
     if sink == "frame":
         return Piece(len(df), counts=counts, frame=res)
-    data = csv_rows(res, first=first, lang=lang)
+    if sink is None:
+        data = csv_rows(res, first=first, lang=lang)
+    else:
+        data = None
+        with open(sink, "wb") as fh:
+            write_rows(res, fh, first=first, lang=lang)
     if step:
         step("written")
-    if sink is None:
-        return Piece(len(df), counts=counts, data=data)
-    with open(sink, "wb") as fh:
-        fh.write(data)
-    return Piece(len(df), counts=counts)
+    return Piece(len(df), counts=counts, data=data)
 
 
 def problems_of(pieces: list[Piece]) -> list[RowProblem]:
@@ -186,9 +192,10 @@ def screen_csv(layout: CsvLayout, out: Path, rulesets, pf=None, *, engine: str =
 
 def _local(layout, ranges, rulesets, pf, fh, tick, kw) -> list[Piece]:
     """The pieces one after another, their rows written to ``fh`` in order (None: a workbook, the
-    pieces keep their frames). A piece's CSV is made by a second thread (Arrow's writer releases the
-    GIL) while the next piece is read and evaluated; at most two wait. Once a piece has a problem
-    nothing more is written (the caller removes the file), but every piece is still checked."""
+    pieces keep their frames). A piece's rows are written by a second thread (one: the pieces' writes
+    run in file order; Arrow's writer releases the GIL) while the next piece is read and evaluated; at
+    most two wait. Once a piece has a problem no more are written (the caller removes the file), but
+    every piece is still checked."""
     from concurrent.futures import ThreadPoolExecutor
 
     lang = kw.pop("lang")
@@ -199,8 +206,7 @@ def _local(layout, ranges, rulesets, pf, fh, tick, kw) -> list[Piece]:
     def written(k: int) -> None:
         fut = writing[k]
         if fut is not None:
-            if not failed:
-                fh.write(fut.result())
+            fut.result()  # a write that failed raises here
             writing[k] = None
             tick("written")
 
@@ -210,7 +216,7 @@ def _local(layout, ranges, rulesets, pf, fh, tick, kw) -> list[Piece]:
             failed = failed or bool(p.problems)
             fut = None
             if fh is not None and p.frame is not None:
-                fut = None if failed else pool.submit(csv_rows, p.frame, first=k == 0, lang=lang)
+                fut = None if failed else pool.submit(write_rows, p.frame, fh, first=k == 0, lang=lang)
                 p.frame = None
             elif fh is None:
                 tick("written")  # a workbook's piece: kept for the one write at the end

@@ -153,9 +153,11 @@ def _arrow_columns(df: pd.DataFrame):
     return pa.Table.from_arrays(arrays, names=[str(c) for c in df.columns])
 
 
-def write_csv(df: pd.DataFrame, target) -> None:
+def write_csv(df: pd.DataFrame, target, *, header: bool = True) -> None:
     """CSV, UTF-8 with a BOM, cells neutralised, CRLF line ends (RFC 4180: a cell holding a CR or
-    LF is quoted, so it cannot split a row). ``target``: a path or a text/binary buffer.
+    LF is quoted, so it cannot split a row). ``target``: a path or a text/binary buffer (a binary one is
+    written to as the rows are formatted, without a copy of the whole text). ``header=False`` writes the
+    rows alone (no BOM, no header line): rows that continue a file written with one.
 
     Written by ``pyarrow.csv`` (numbers in their shortest round-trip form, text cells quoted, a missing
     value empty; the header quoted only where a name needs it); a table with booleans, dates or
@@ -163,24 +165,27 @@ def write_csv(df: pd.DataFrame, target) -> None:
     safe = safe_frame(df)
     table = _arrow_columns(safe)
     if table is None:
-        safe.to_csv(target, index=False, encoding=CSV_ENCODING, lineterminator="\r\n")
+        safe.to_csv(target, index=False, header=header, encoding=CSV_ENCODING if header else "utf-8",
+                    lineterminator="\r\n")
         return
     import pyarrow.csv as pacsv
 
     plain = all(_PLAIN_HEADER.match(c) for c in table.column_names)
     opts = pacsv.WriteOptions(eol="\r\n", quoting_header="none" if plain else "needed",
-                              batch_size=65_536)
+                              batch_size=65_536, include_header=header)
+    bom = _BOM if header else ""
     if isinstance(target, (str, Path)):
         with open(target, "wb") as out:
-            out.write(_BOM.encode("utf-8"))
+            out.write(bom.encode("utf-8"))
             pacsv.write_csv(table, out, opts)
         return
-    buf = io.BytesIO()
-    pacsv.write_csv(table, buf, opts)
     if isinstance(target, io.TextIOBase):
-        target.write(_BOM + buf.getvalue().decode("utf-8"))
-    else:
-        target.write(_BOM.encode("utf-8") + buf.getvalue())
+        buf = io.BytesIO()
+        pacsv.write_csv(table, buf, opts)
+        target.write(bom + buf.getvalue().decode("utf-8"))
+        return
+    target.write(bom.encode("utf-8"))
+    pacsv.write_csv(table, target, opts)
 
 
 #: how a float cell is displayed (the cell keeps every digit)

@@ -271,11 +271,16 @@ def join_parcels(projects: pd.DataFrame, pf: pd.DataFrame | None) -> pd.DataFram
     return merged
 
 
+#: columns of a screening table that only its lead shows: the engine reads none of them
+_SHOWN_ONLY = frozenset({"id", "project_name", "industry_label"})
+
+
 def screen_frame(pairs: pd.DataFrame, rulesets, *, checkpoint: str = "screening",
                  only: list[str] | None = None) -> pd.DataFrame:
     """Engine over a prepared pairs frame → the flat result table (id/name/parcel_code kept first)."""
     rs = _rulesets(rulesets)
-    ev = evaluate(columns_of(pairs), rs, checkpoint=_checkpoint(checkpoint), only=set(only) if only else None)
+    inputs = pairs[[c for c in pairs.columns if c not in _SHOWN_ONLY]]  # no text copied to Python objects
+    ev = evaluate(columns_of(inputs), rs, checkpoint=_checkpoint(checkpoint), only=set(only) if only else None)
     flat = explain.flat(ev, rs)  # columns fixed by the rule sets: every piece of a screening alike
     lead = [c for c in ("id", "project_name", "parcel_code", "industry_label", "industry_error") if c in pairs.columns]
     head = {}

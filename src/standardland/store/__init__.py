@@ -7,11 +7,30 @@
 from __future__ import annotations
 
 import os
+import re
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import StandardlandError
-from .base import Idempotency, ImportResult, ParcelQuery, Store
+
+if TYPE_CHECKING:
+    from .base import Idempotency, ImportResult, ParcelQuery, Store
 
 DEFAULT_DB = "standardland.db"
+#: the Alembic revision scripts (:mod:`.migrations`)
+VERSIONS = Path(__file__).parent / "migrations" / "versions"
+_BASE_NAMES = ("Store", "ParcelQuery", "ImportResult", "Idempotency")
+
+
+def __getattr__(name: str):
+    """The store interface's names (:mod:`.base`, which needs geopandas), imported when first asked for:
+    a command that never touches parcels does not pay for geopandas' import."""
+    if name in _BASE_NAMES:
+        from . import base
+
+        return getattr(base, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def default_url() -> str:
@@ -35,8 +54,40 @@ def shown_url(url: str) -> str:
         return url.split("@")[-1] if "@" in url else url
 
 
+@cache
+def head_revision() -> str | None:
+    """The newest schema revision, read from the revision scripts' ``revision`` and ``down_revision``
+    lines without importing Alembic; None when the scripts do not name one head plainly (a merge, a
+    branch, a line not in that form): then the store is always handed to Alembic."""
+    revs: dict[str, str | None] = {}
+    for f in sorted(VERSIONS.glob("*.py")):
+        src = f.read_text(encoding="utf-8")
+        rev = re.search(r"^revision\s*(?::[^=]*)?=\s*[\"']([^\"']+)[\"']\s*$", src, re.M)
+        down = re.search(r"^down_revision\s*(?::[^=]*)?=\s*(None|[\"']([^\"']+)[\"'])\s*$", src, re.M)
+        if rev is None or down is None:
+            return None
+        revs[rev.group(1)] = down.group(2)
+    heads = set(revs) - set(revs.values())
+    return heads.pop() if len(heads) == 1 else None
+
+
+def stored_revision(store: Store) -> str | None:
+    """The schema revision recorded in the store (``alembic_version``), or None when there is none (a
+    new store). A store that cannot be reached raises as any query does."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    with store.engine.connect() as conn:
+        try:
+            rows = conn.execute(text("SELECT version_num FROM alembic_version")).fetchall()
+        except DBAPIError:  # no such table: never initialised
+            return None
+    return rows[0][0] if len(rows) == 1 else None
+
+
 def open_store(url: str | None = None, *, migrate: bool = True, create: bool = True) -> Store:
-    """The store at ``url`` (default :func:`default_url`), its schema brought to the newest revision.
+    """The store at ``url`` (default :func:`default_url`), its schema brought to the newest revision
+    (by Alembic, unless the store's recorded revision is already :func:`head_revision`).
 
     With ``create=False`` (read commands) a store that does not exist is an error and is not
     created: a missing SQLite file, or a database that was never initialised. Any store problem
@@ -66,11 +117,12 @@ def open_store(url: str | None = None, *, migrate: bool = True, create: bool = T
         raise InputError(f"unsupported database URL '{url.split(':', 1)[0]}:…'", field="db",
                          expected="sqlite:///FILE or postgresql+psycopg://…")
     try:
-        if not create and not store.initialised():
+        current = stored_revision(store)
+        if not create and current is None and not store.initialised():
             store.close()
             raise StoreUnavailable(f"the store {shown} was never initialised", field="db",
                                    expected=f"run `standardland init --db {shown}` first")
-        if migrate:
+        if migrate and (current is None or current != head_revision()):  # current: Alembic is not loaded
             store.migrate()
     except StoreUnavailable:
         raise
@@ -88,4 +140,4 @@ def open_store(url: str | None = None, *, migrate: bool = True, create: bool = T
     return store
 
 
-__all__ = ["open_store", "default_url", "shown_url", "StoreUnavailable", "Store", "ParcelQuery", "ImportResult", "Idempotency"]
+__all__ = ["open_store", "default_url", "shown_url", "StoreUnavailable", "head_revision", "stored_revision", "Store", "ParcelQuery", "ImportResult", "Idempotency"]

@@ -18,8 +18,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import bindparam, text
 from sqlalchemy.exc import IntegrityError
 
@@ -93,6 +91,9 @@ class SQLStore(Store):
         """Bring the schema to the newest revision. Safe when several processes start at once (app
         workers, CLI runs): the first takes the database's write lock, the others wait and find the
         schema current."""
+        from alembic import command  # imported here: a store already current is opened without Alembic
+        from alembic.config import Config
+
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.connect().execution_options(migration_lock=True) as conn, conn.begin():
