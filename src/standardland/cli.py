@@ -74,7 +74,7 @@ app.add_typer(parks_app, name="parks")
 out = Console()
 err = Console(stderr=True)
 
-DbOpt = typer.Option(None, "--db", help="Database URL (default: sqlite:///standardland.db, or $STANDARDLAND_DB)")
+DbOpt = typer.Option(None, "--db", help="Store: a SQLite file path or a database URL (default: standardland.db, or $STANDARDLAND_DB)")
 JsonOpt = typer.Option(False, "--json", help="Machine-readable JSON on stdout")
 
 
@@ -269,8 +269,9 @@ def _serve(host: str, port: int, db: Optional[str], workers: int = 1, *, access_
     import uvicorn
 
     from .sample import load_reference_data
+    from .store import as_url
 
-    os.environ["STANDARDLAND_DB"] = db or default_url()
+    os.environ["STANDARDLAND_DB"] = as_url(db or default_url())
     load_reference_data(open_store(os.environ["STANDARDLAND_DB"]), with_sample=False)  # migrate once, up front
     say("serving ", os.environ["STANDARDLAND_DB"], f" on http://{host}:{port}/  (map: /map, OGC API: /ogc, "
         "API docs: /docs)", console=err)

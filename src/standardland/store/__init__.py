@@ -44,6 +44,22 @@ class StoreUnavailable(StandardlandError):
     kind = "store"
 
 
+def as_url(db: str) -> str:
+    """A ``--db`` value as a store URL: a URL as given, a plain file path (no ``scheme://``) as the
+    SQLite file it names (``park.db`` → ``sqlite:////abs/park.db``).
+
+    Examples
+    --------
+    >>> as_url("postgresql+psycopg://localhost/test")
+    'postgresql+psycopg://localhost/test'
+    >>> as_url("/data/park.db")
+    'sqlite:////data/park.db'
+    """
+    if "://" in db or db.startswith(("sqlite:", "postgresql:")):
+        return db
+    return "sqlite:///" + os.path.abspath(os.path.expanduser(db))
+
+
 def shown_url(url: str) -> str:
     """``url`` as it may be printed: any password masked."""
     try:
@@ -97,7 +113,7 @@ def open_store(url: str | None = None, *, migrate: bool = True, create: bool = T
     from ..errors import InputError
     from .sql import PostGISStore, SQLiteStore
 
-    url = url or default_url()
+    url = as_url(url or default_url())
     shown = shown_url(url)
     if url.startswith("sqlite"):
         from sqlalchemy.engine import make_url

@@ -1,0 +1,47 @@
+"""``--db`` takes a plain SQLite file path as well as a URL (a newcomer types ``--db park.db``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from standardland.store import as_url, open_store
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+def _cli(*args, cwd):
+    env = {**os.environ, "PYTHONPATH": str(SRC), "COLUMNS": "80"}
+    env.pop("STANDARDLAND_DB", None)
+    return subprocess.run([sys.executable, "-m", "standardland.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_a_plain_path_is_the_sqlite_file_it_names(tmp_path):
+    r = _cli("init", "--db", "park.db", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "park.db").is_file()
+    r = _cli("parcels", "list", "--db", str(tmp_path / "park.db"), "--json", cwd=tmp_path.parent)
+    assert r.returncode == 0, r.stderr
+    assert isinstance(json.loads(r.stdout), (list, dict))
+    s = open_store(str(tmp_path / "park.db"), create=False)
+    try:
+        assert s.backend == "sqlite" and s.url == as_url(str(tmp_path / "park.db"))
+    finally:
+        s.close()
+
+
+def test_a_path_in_a_missing_folder_is_refused_naming_the_folder(tmp_path):
+    r = _cli("init", "--db", "no/such/folder/park.db", cwd=tmp_path)
+    assert r.returncode != 0
+    assert "no/such/folder" in r.stderr and "does not exist" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert not (tmp_path / "no").exists()
+
+
+def test_an_unknown_scheme_is_still_refused(tmp_path):
+    r = _cli("init", "--db", "mysql://localhost/x", cwd=tmp_path)
+    assert r.returncode != 0 and "mysql" in r.stderr and "Traceback" not in r.stderr
