@@ -51,6 +51,10 @@ EMBED_LIMIT = 10_000   # up to this many parcels the GeoJSON is embedded in the 
 SVG_LIMIT = 2_000      # above this, parcels draw on a canvas
 STATIC = "/static"
 CONFIG_ID = "sl-config"
+#: where the page's JSON goes once the (fixed) page is rendered: the 2.5 MB of 10,000 parcels are
+#: joined in by one string operation, never handed to Jinja or MarkupSafe. Escaped JSON cannot
+#: contain it (``<`` is ``\\u003c`` there), so it occurs once in a page, where the template put it.
+PAYLOAD_SLOT = "<!--sl-payload-->"
 
 
 @cache
@@ -182,17 +186,17 @@ class _Layers(_LiteralMacros, MacroElement):
 
     _template = _TEMPLATES.from_string("""
         {% macro html(this, kwargs) -%}
-        <script type="application/json" id="{{ this.config_id }}">{{ this.payload|safe }}</script>
+        <script type="application/json" id="{{ this.config_id }}">{{ this.slot|safe }}</script>
         {%- endmacro %}
         {% macro script(this, kwargs) -%}
         standardlandMap({{ this._parent.get_name() }}, "{{ this.config_id }}");
         {%- endmacro %}""")
 
-    def __init__(self, payload: str):
+    def __init__(self):
         super().__init__()
         self._name = "StandardlandLayers"
         self.config_id = CONFIG_ID   # a constant
-        self.payload = payload       # escaped by json_script_text
+        self.slot = PAYLOAD_SLOT     # a constant, replaced by the escaped JSON after rendering
 
 
 class _Page(Figure):
@@ -280,11 +284,16 @@ def _geometry_json(geoms, decimals: int = COORD_DECIMALS) -> str:
 
 
 def _profiles(shared: pd.DataFrame) -> tuple[np.ndarray, list[dict]]:
-    """Rows of ``shared`` factorised: each row's profile number and each profile once (nulls left out)."""
-    if not len(shared):
+    """Rows of ``shared`` factorised: each row's profile number (in order of first appearance) and each
+    profile once (nulls left out). Each column is factorised on its own (missing values, ``None`` or
+    NaN, are one code) and the codes are combined column by column, so no row is hashed as a whole."""
+    n = len(shared)
+    if not n:
         return np.zeros(0, dtype=np.intp), []
-    hashes = pd.util.hash_pandas_object(shared.astype(object).where(shared.notna(), None), index=False)
-    idx, _ = pd.factorize(hashes.to_numpy())
+    idx = np.zeros(n, dtype=np.int64)
+    for name in shared.columns:
+        codes, uniques = pd.factorize(shared[name], use_na_sentinel=True)  # missing: -1
+        idx, _ = pd.factorize(idx * (len(uniques) + 1) + (codes + 1))       # stays < n: no overflow
     first = np.unique(idx, return_index=True)[1]
     profiles = []
     for rec in shared.iloc[first].to_dict("records"):
@@ -293,13 +302,33 @@ def _profiles(shared: pd.DataFrame) -> tuple[np.ndarray, list[dict]]:
     return idx, profiles
 
 
+def _profile_texts(profiles: list[dict]) -> None:
+    """Add ``<id>_text`` (:func:`standardland.rules.explain.required_texts`, the one rendering of a
+    requirement) to each profile that has a published bound and no text yet: once per profile, not per
+    parcel."""
+    from .rules.explain import required_texts
+
+    for ind in catalogue().indicators:
+        i = ind.id
+        todo = [p for p in profiles if f"{i}_text" not in p and (f"{i}_min" in p or f"{i}_max" in p)]
+        if not todo:
+            continue
+        texts = required_texts([p.get(f"{i}_min") for p in todo], [p.get(f"{i}_max") for p in todo])
+        for p, text in zip(todo, texts.tolist(), strict=True):
+            if text is not None:
+                p[f"{i}_text"] = text
+
+
 def parcels_payload(parcels: gpd.GeoDataFrame, props: pd.DataFrame) -> dict:
     """The embedded parcels as columns: ``code`` (the feature id), :data:`FEATURE_COLUMNS` and
-    ``profile`` (index into ``profiles``: the park and the published thresholds, each set sent once)."""
+    ``profile`` (index into ``profiles``: the park and the published thresholds with their requirement
+    texts, each set sent once). ``props`` may carry ``<id>_text`` already
+    (:func:`standardland.services.published_properties`); otherwise the texts are rendered per profile."""
     cat = catalogue()
     threshold_cols = [f"{i.id}_{k}" for i in cat.indicators for k in ("min", "max", "by", "text")]
     shared_cols = [c for c in (*PROFILE_COLUMNS, *threshold_cols) if c in props.columns]
     profile, profiles = _profiles(props[shared_cols])
+    _profile_texts(profiles)
     columns = {"name": _values(props["name"]), "status": _values(props["status"]),
                "land_use_code": _values(props["land_use_code"]), "area_m2": _values(props["area_m2"], 2),
                "profile": profile.tolist()}
@@ -533,8 +562,10 @@ def render_map(*, lang: str, boundaries: gpd.GeoDataFrame | None = None,
                        ',"parcelGeometry":', data.parcel_geometry_json,
                        ',"boundaries":', data.boundaries_json,
                        ',"boundaryGeometry":', data.boundary_geometry_json, "}"])
-    _Layers(payload).add_to(m)
-    return page.render()
+    _Layers().add_to(m)
+    head, slot, tail = page.render().partition(PAYLOAD_SLOT)
+    assert slot and PAYLOAD_SLOT not in tail, "the page has one payload slot"
+    return "".join((head, payload, tail))
 
 
 def _simplified(gdf: gpd.GeoDataFrame, tolerance_deg: float = 0.0008) -> gpd.GeoDataFrame:

@@ -185,7 +185,8 @@ class MapFactory:
         parcels = props = ext = None
         if total <= self.settings.map_embed_limit:
             parcels = store.parcels(q)
-            props = maps.feature_properties(parcels, services.published_properties(store, parcels))
+            # the numbers; each requirement's text is rendered once per profile (maps.parcels_payload)
+            props = maps.feature_properties(parcels, services.published_thresholds(store, parcels))
             if len(parcels):
                 ext = tuple(float(x) for x in parcels.total_bounds)
         elif total:
