@@ -25,6 +25,7 @@ search and the project form from a configuration that reaches the browser as **d
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from typing import TypedDict
 import folium
 import geopandas as gpd
 import numpy as np
+import orjson
 import pandas as pd
 import shapely
 from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
@@ -335,13 +337,13 @@ def parcels_payload(parcels: gpd.GeoDataFrame, props: pd.DataFrame) -> dict:
     return {"code": _values(props["code"]), "columns": columns, "profiles": profiles}
 
 
+_ORJSON = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+
+
 def _dumps(obj) -> str:
-    """Compact UTF-8 JSON; numpy scalars as numbers, NaN and infinities as null (JSON has none)."""
-    try:
-        return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_plain)
-    except ValueError:
-        return json.dumps(_finite(obj), ensure_ascii=False, separators=(",", ":"), allow_nan=False,
-                          default=_plain)
+    """Compact UTF-8 JSON (orjson); numpy scalars as numbers, NaN and infinities as null (JSON has none),
+    dates as ISO text."""
+    return orjson.dumps(obj, default=_plain, option=_ORJSON).decode("utf-8")
 
 
 def _plain(o):
@@ -382,10 +384,30 @@ def map_data(boundaries: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None,
     if parcels is not None:
         pj = json_script_text(parcels_payload(parcels, props))
         gj = json_script_text(raw=_geometry_json(parcels.geometry.values))
-    simple = _simplified(boundaries)
-    bj = json_script_text({"code": _values(boundaries["adcode"]), "name": _values(boundaries["name"])})
-    bgj = json_script_text(raw=_geometry_json(simple.geometry.values, 6))
+    bj, bgj = _boundaries_json(boundaries)
     return MapData(parcels, props, pj, gj, bj, bgj)
+
+
+_BOUNDARIES: dict[bytes, tuple[str, str]] = {}
+
+
+def _boundaries_json(boundaries: gpd.GeoDataFrame) -> tuple[str, str]:
+    """The context boundaries' escaped JSON (codes and names; simplified geometry): made once per content
+    of the layer (a digest of its geometry, codes and names), as it changes far less often than parcels."""
+    codes, names = _values(boundaries["adcode"]), _values(boundaries["name"])
+    digest = hashlib.sha256()
+    digest.update(_dumps([codes, names]).encode("utf-8"))
+    for wkb in shapely.to_wkb(np.asarray(boundaries.geometry.values, dtype=object)).tolist() if len(boundaries) else []:
+        digest.update(len(wkb).to_bytes(8, "little") + wkb)
+    key = digest.digest()
+    hit = _BOUNDARIES.get(key)
+    if hit is None:
+        simple = _simplified(boundaries)
+        hit = (json_script_text({"code": codes, "name": names}), json_script_text(raw=_geometry_json(simple.geometry.values, 6)))
+        if len(_BOUNDARIES) >= 4:
+            _BOUNDARIES.pop(next(iter(_BOUNDARIES)))
+        _BOUNDARIES[key] = hit
+    return hit
 
 
 def form_fields(lang: str) -> list[dict]:
