@@ -20,7 +20,9 @@ search and the project form from a configuration that reaches the browser as **d
   the subclass hook folium offers; folium's class lists are left untouched for other maps.
 - **Light**: parcels travel as columns (code, name, status, land use, area in m²; the page
   derives 亩/公顷 from ``area_m2`` with the factors of :mod:`standardland.units`), the park and the
-  published thresholds once per distinct profile, geometry serialised once by GEOS.
+  published thresholds once per distinct profile (their requirement texts rendered once per profile
+  too), geometry serialised once by GEOS with coordinates rounded to :data:`COORD_DECIMALS`, JSON by
+  orjson, and the finished payload joined into the rendered page (:data:`PAYLOAD_SLOT`).
 """
 
 from __future__ import annotations

@@ -124,7 +124,8 @@ def accepts_gzip(accept_encoding: str) -> bool:
 
 class MapFactory:
     """The map page's router (``/map`` GET and POST) and the static assets it serves, with the
-    parcels serialised once per change of the store and per day."""
+    parcels serialised once per change of the store and per day, and each plain GET's page (HTML and
+    gzip) kept until then."""
 
     def __init__(self, settings):
         """Build the router over the app\'s ``settings``."""
