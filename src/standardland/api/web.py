@@ -272,8 +272,11 @@ class MapFactory:
         t1 = time.perf_counter()
         # compressed here once (level 5, as the GZip middleware would on every request), not per request
         pair = (body, gzip.compress(body, compresslevel=5, mtime=0))
-        if len(self._pages) >= 6:
-            self._pages.pop(next(iter(self._pages)))
+        try:
+            while len(self._pages) >= 6:  # the oldest first; another thread may be evicting too
+                self._pages.pop(next(iter(self._pages)), None)
+        except (StopIteration, RuntimeError):
+            pass
         self._pages[key] = pair
         return self._response(request, lang, status, pair, {"render": t0, "gzip": t1})
 
