@@ -20,11 +20,14 @@ search and the project form from a configuration that reaches the browser as **d
   the subclass hook folium offers; folium's class lists are left untouched for other maps.
 - **Light**: parcels travel as columns (code, name, status, land use, area in m²; the page
   derives 亩/公顷 from ``area_m2`` with the factors of :mod:`standardland.units`), the park and the
-  published thresholds once per distinct profile, geometry serialised once by GEOS.
+  published thresholds once per distinct profile (their requirement texts rendered once per profile
+  too), geometry serialised once by GEOS with coordinates rounded to :data:`COORD_DECIMALS`, JSON by
+  orjson, and the finished payload joined into the rendered page (:data:`PAYLOAD_SLOT`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass
@@ -35,6 +38,7 @@ from typing import TypedDict
 import folium
 import geopandas as gpd
 import numpy as np
+import orjson
 import pandas as pd
 import shapely
 from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
@@ -51,6 +55,10 @@ EMBED_LIMIT = 10_000   # up to this many parcels the GeoJSON is embedded in the 
 SVG_LIMIT = 2_000      # above this, parcels draw on a canvas
 STATIC = "/static"
 CONFIG_ID = "sl-config"
+#: where the page's JSON goes once the (fixed) page is rendered: the 2.5 MB of 10,000 parcels are
+#: joined in by one string operation, never handed to Jinja or MarkupSafe. Escaped JSON cannot
+#: contain it (``<`` is ``\\u003c`` there), so it occurs once in a page, where the template put it.
+PAYLOAD_SLOT = "<!--sl-payload-->"
 
 
 @cache
@@ -182,17 +190,17 @@ class _Layers(_LiteralMacros, MacroElement):
 
     _template = _TEMPLATES.from_string("""
         {% macro html(this, kwargs) -%}
-        <script type="application/json" id="{{ this.config_id }}">{{ this.payload|safe }}</script>
+        <script type="application/json" id="{{ this.config_id }}">{{ this.slot|safe }}</script>
         {%- endmacro %}
         {% macro script(this, kwargs) -%}
         standardlandMap({{ this._parent.get_name() }}, "{{ this.config_id }}");
         {%- endmacro %}""")
 
-    def __init__(self, payload: str):
+    def __init__(self):
         super().__init__()
         self._name = "StandardlandLayers"
         self.config_id = CONFIG_ID   # a constant
-        self.payload = payload       # escaped by json_script_text
+        self.slot = PAYLOAD_SLOT     # a constant, replaced by the escaped JSON after rendering
 
 
 class _Page(Figure):
@@ -280,11 +288,16 @@ def _geometry_json(geoms, decimals: int = COORD_DECIMALS) -> str:
 
 
 def _profiles(shared: pd.DataFrame) -> tuple[np.ndarray, list[dict]]:
-    """Rows of ``shared`` factorised: each row's profile number and each profile once (nulls left out)."""
-    if not len(shared):
+    """Rows of ``shared`` factorised: each row's profile number (in order of first appearance) and each
+    profile once (nulls left out). Each column is factorised on its own (missing values, ``None`` or
+    NaN, are one code) and the codes are combined column by column, so no row is hashed as a whole."""
+    n = len(shared)
+    if not n:
         return np.zeros(0, dtype=np.intp), []
-    hashes = pd.util.hash_pandas_object(shared.astype(object).where(shared.notna(), None), index=False)
-    idx, _ = pd.factorize(hashes.to_numpy())
+    idx = np.zeros(n, dtype=np.int64)
+    for name in shared.columns:
+        codes, uniques = pd.factorize(shared[name], use_na_sentinel=True)  # missing: -1
+        idx, _ = pd.factorize(idx * (len(uniques) + 1) + (codes + 1))       # stays < n: no overflow
     first = np.unique(idx, return_index=True)[1]
     profiles = []
     for rec in shared.iloc[first].to_dict("records"):
@@ -293,26 +306,46 @@ def _profiles(shared: pd.DataFrame) -> tuple[np.ndarray, list[dict]]:
     return idx, profiles
 
 
+def _profile_texts(profiles: list[dict]) -> None:
+    """Add ``<id>_text`` (:func:`standardland.rules.explain.required_texts`, the one rendering of a
+    requirement) to each profile that has a published bound and no text yet: once per profile, not per
+    parcel."""
+    from .rules.explain import required_texts
+
+    for ind in catalogue().indicators:
+        i = ind.id
+        todo = [p for p in profiles if f"{i}_text" not in p and (f"{i}_min" in p or f"{i}_max" in p)]
+        if not todo:
+            continue
+        texts = required_texts([p.get(f"{i}_min") for p in todo], [p.get(f"{i}_max") for p in todo])
+        for p, text in zip(todo, texts.tolist(), strict=True):
+            if text is not None:
+                p[f"{i}_text"] = text
+
+
 def parcels_payload(parcels: gpd.GeoDataFrame, props: pd.DataFrame) -> dict:
     """The embedded parcels as columns: ``code`` (the feature id), :data:`FEATURE_COLUMNS` and
-    ``profile`` (index into ``profiles``: the park and the published thresholds, each set sent once)."""
+    ``profile`` (index into ``profiles``: the park and the published thresholds with their requirement
+    texts, each set sent once). ``props`` may carry ``<id>_text`` already
+    (:func:`standardland.services.published_properties`); otherwise the texts are rendered per profile."""
     cat = catalogue()
     threshold_cols = [f"{i.id}_{k}" for i in cat.indicators for k in ("min", "max", "by", "text")]
     shared_cols = [c for c in (*PROFILE_COLUMNS, *threshold_cols) if c in props.columns]
     profile, profiles = _profiles(props[shared_cols])
+    _profile_texts(profiles)
     columns = {"name": _values(props["name"]), "status": _values(props["status"]),
                "land_use_code": _values(props["land_use_code"]), "area_m2": _values(props["area_m2"], 2),
                "profile": profile.tolist()}
     return {"code": _values(props["code"]), "columns": columns, "profiles": profiles}
 
 
+_ORJSON = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+
+
 def _dumps(obj) -> str:
-    """Compact UTF-8 JSON; numpy scalars as numbers, NaN and infinities as null (JSON has none)."""
-    try:
-        return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_plain)
-    except ValueError:
-        return json.dumps(_finite(obj), ensure_ascii=False, separators=(",", ":"), allow_nan=False,
-                          default=_plain)
+    """Compact UTF-8 JSON (orjson); numpy scalars as numbers, NaN and infinities as null (JSON has none),
+    dates as ISO text."""
+    return orjson.dumps(obj, default=_plain, option=_ORJSON).decode("utf-8")
 
 
 def _plain(o):
@@ -353,10 +386,30 @@ def map_data(boundaries: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None,
     if parcels is not None:
         pj = json_script_text(parcels_payload(parcels, props))
         gj = json_script_text(raw=_geometry_json(parcels.geometry.values))
-    simple = _simplified(boundaries)
-    bj = json_script_text({"code": _values(boundaries["adcode"]), "name": _values(boundaries["name"])})
-    bgj = json_script_text(raw=_geometry_json(simple.geometry.values, 6))
+    bj, bgj = _boundaries_json(boundaries)
     return MapData(parcels, props, pj, gj, bj, bgj)
+
+
+_BOUNDARIES: dict[bytes, tuple[str, str]] = {}
+
+
+def _boundaries_json(boundaries: gpd.GeoDataFrame) -> tuple[str, str]:
+    """The context boundaries' escaped JSON (codes and names; simplified geometry): made once per content
+    of the layer (a digest of its geometry, codes and names), as it changes far less often than parcels."""
+    codes, names = _values(boundaries["adcode"]), _values(boundaries["name"])
+    digest = hashlib.sha256()
+    digest.update(_dumps([codes, names]).encode("utf-8"))
+    for wkb in shapely.to_wkb(np.asarray(boundaries.geometry.values, dtype=object)).tolist() if len(boundaries) else []:
+        digest.update(len(wkb).to_bytes(8, "little") + wkb)
+    key = digest.digest()
+    hit = _BOUNDARIES.get(key)
+    if hit is None:
+        simple = _simplified(boundaries)
+        hit = (json_script_text({"code": codes, "name": names}), json_script_text(raw=_geometry_json(simple.geometry.values, 6)))
+        if len(_BOUNDARIES) >= 4:
+            _BOUNDARIES.pop(next(iter(_BOUNDARIES)))
+        _BOUNDARIES[key] = hit
+    return hit
 
 
 def form_fields(lang: str) -> list[dict]:
@@ -533,8 +586,10 @@ def render_map(*, lang: str, boundaries: gpd.GeoDataFrame | None = None,
                        ',"parcelGeometry":', data.parcel_geometry_json,
                        ',"boundaries":', data.boundaries_json,
                        ',"boundaryGeometry":', data.boundary_geometry_json, "}"])
-    _Layers(payload).add_to(m)
-    return page.render()
+    _Layers().add_to(m)
+    head, slot, tail = page.render().partition(PAYLOAD_SLOT)
+    assert slot and PAYLOAD_SLOT not in tail, "the page has one payload slot"
+    return "".join((head, payload, tail))
 
 
 def _simplified(gdf: gpd.GeoDataFrame, tolerance_deg: float = 0.0008) -> gpd.GeoDataFrame:

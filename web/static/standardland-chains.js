@@ -20,7 +20,7 @@
   var el = window.standardlandDom.el;  // standardland-dom.js
 
   function drawChains(map, configId) {
-    var payload = JSON.parse(document.getElementById(configId).textContent);
+    var payload = window.standardlandDom.payload(configId);  // parsed once for every script
     var cfg = payload.config;
     var data = cfg.chains;
     if (!data) { return null; }

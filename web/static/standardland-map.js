@@ -99,7 +99,7 @@
   }
 
   window.standardlandMap = function (map, configId) {
-    var payload = JSON.parse(document.getElementById(configId).textContent);
+    var payload = window.standardlandDom.payload(configId);  // parsed once, shared with chains and scorecard
     var cfg = payload.config;
     var T = function (key, vars) {
       var s = (cfg.i18n[key] || key);
@@ -294,8 +294,11 @@
     if (payload.parcels) {
       var feats = embeddedFeatures(payload.parcels, payload.parcelGeometry, cfg.colour.property, cfg.colourValues);
       parcels.addData({type: "FeatureCollection", features: feats});
-      standard.addData({type: "FeatureCollection", features: feats.filter(function (f) {
-        return isStandard(f.properties); })});
+      // the overlay is off at first: its layers are built when it is first switched on, not at load
+      standard.once("add", function () {
+        standard.addData({type: "FeatureCollection", features: feats.filter(function (f) {
+          return isStandard(f.properties); })});
+      });
     }
     var boundaryFeatures = payload.boundaries.code.map(function (c, i) {
       return {type: "Feature", id: c, geometry: payload.boundaryGeometry[i],

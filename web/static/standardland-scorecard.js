@@ -11,8 +11,7 @@
   "use strict";
 
   function config() {
-    var node = document.getElementById("sl-config");
-    try { return node ? JSON.parse(node.textContent).config : null; } catch (e) { return null; }
+    try { var p = window.standardlandDom.payload("sl-config"); return p ? p.config : null; } catch (e) { return null; }
   }
 
   var el = window.standardlandDom.el;  // standardland-dom.js

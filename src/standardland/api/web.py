@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gzip
 import json
 import time
 from datetime import date
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from .. import analysis, chains as chainmod, maps, services
@@ -111,14 +112,27 @@ def ruleset_titles(rulesets: list[dict], lang: str) -> dict:
     return out
 
 
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an ``Accept-Encoding`` header takes gzip (``gzip`` or ``*`` listed without ``q=0``)."""
+    for part in accept_encoding.lower().split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip() in ("gzip", "*"):
+            q = params.strip()
+            return not (q.startswith("q=") and q[2:].strip() in ("0", "0.", "0.0", "0.00", "0.000"))
+    return False
+
+
 class MapFactory:
     """The map page's router (``/map`` GET and POST) and the static assets it serves, with the
-    parcels serialised once per change of the store and per day."""
+    parcels serialised once per change of the store and per day, and each plain GET's page (HTML and
+    gzip) kept until then."""
 
     def __init__(self, settings):
         """Build the router over the app\'s ``settings``."""
         self.settings = settings
         self._cache: dict[str | None, tuple] = {}
+        #: finished pages (UTF-8 and gzip bytes) of plain GETs, by store stamp, language and query
+        self._pages: dict[tuple, tuple[bytes, bytes]] = {}
         self.router = APIRouter(tags=["map"])
         r = self.router
 
@@ -176,7 +190,7 @@ class MapFactory:
     def _data(self, store, park: str | None):
         """(count, :class:`maps.MapData`, extent) for ``?park=``: loaded and serialised once per change
         of the store (its version counters, shared by every process) and per day (thresholds in force)."""
-        stamp = (tuple(sorted(store.versions().items())), date.today())
+        stamp = self._stamp(store)
         hit = self._cache.get(park)
         if hit is not None and hit[0] == stamp:
             return hit[1]
@@ -185,7 +199,8 @@ class MapFactory:
         parcels = props = ext = None
         if total <= self.settings.map_embed_limit:
             parcels = store.parcels(q)
-            props = maps.feature_properties(parcels, services.published_properties(store, parcels))
+            # the numbers; each requirement's text is rendered once per profile (maps.parcels_payload)
+            props = maps.feature_properties(parcels, services.published_thresholds(store, parcels))
             if len(parcels):
                 ext = tuple(float(x) for x in parcels.total_bounds)
         elif total:
@@ -196,6 +211,11 @@ class MapFactory:
         self._cache[park] = (stamp, value)
         return value
 
+    @staticmethod
+    def _stamp(store) -> tuple:
+        """What a page's data depends on: the store's version counters and the day (thresholds in force)."""
+        return (tuple(sorted(store.versions().items())), date.today())
+
     def mount_static(self, app) -> None:
         """Serve ``web/static`` (vendored Leaflet, the page scripts and styles) at ``/static``."""
         app.mount("/static", StaticFiles(directory=str(web("static"))), name="static")
@@ -205,6 +225,15 @@ class MapFactory:
         t0 = time.perf_counter()
         lang = maps.language(lang, request.headers.get("accept-language"))
         store = request.app.state.store
+        # a plain GET (no check, form errors, sizing or what-if) is the same page until the store or
+        # the day changes: kept once rendered and compressed, keyed by everything it is made of
+        key = None
+        if eligibility is None and form_errors is None and sizing is None and whatif is None \
+                and form_project is None and status == 200:
+            key = (self._stamp(store), lang, tuple(sorted(request.query_params.multi_items())))
+            hit = self._pages.get(key)
+            if hit is not None:
+                return self._response(request, lang, status, hit, {"render": t0})
         total, data, ext, rulesets = self._data(store, park)
         props = data.props
         colour = None
@@ -237,5 +266,31 @@ class MapFactory:
             other_language_url="/map?" + urlencode(params), basemap_url=self.settings.basemap_url,
             basemap_attribution=self.settings.basemap_attribution,
             chains=chainmod.map_layer(store, lang, show=request.query_params.get("layer") == "chains"))
-        return HTMLResponse(page, status_code=status, headers={"Server-Timing": f"render;dur={(time.perf_counter() - t0) * 1000:.1f}",
-                                           "Content-Language": "zh-CN" if lang == "zh" else "en"})
+        body = page.encode("utf-8")
+        if key is None:
+            return self._response(request, lang, status, (body, b""), {"render": t0})
+        t1 = time.perf_counter()
+        # compressed here once (level 5, as the GZip middleware would on every request), not per request
+        pair = (body, gzip.compress(body, compresslevel=5, mtime=0))
+        try:
+            while len(self._pages) >= 6:  # the oldest first; another thread may be evicting too
+                self._pages.pop(next(iter(self._pages)), None)
+        except (StopIteration, RuntimeError):
+            pass
+        self._pages[key] = pair
+        return self._response(request, lang, status, pair, {"render": t0, "gzip": t1})
+
+    @staticmethod
+    def _response(request: Request, lang: str, status: int, pair: tuple[bytes, bytes], marks: dict) -> Response:
+        """The page, gzip-encoded when the client accepts it and it was compressed; ``Server-Timing``
+        gives each step's milliseconds (``render`` until the HTML was made, ``gzip`` its compression)."""
+        now = time.perf_counter()
+        steps = list(marks.items())
+        timing = ", ".join(f"{name};dur={((steps[i + 1][1] if i + 1 < len(steps) else now) - start) * 1000:.1f}"
+                           for i, (name, start) in enumerate(steps))
+        headers = {"Server-Timing": timing, "Content-Language": "zh-CN" if lang == "zh" else "en"}
+        body, packed = pair
+        if packed and accepts_gzip(request.headers.get("accept-encoding", "")):
+            headers.update({"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+            return Response(packed, status_code=status, media_type="text/html; charset=utf-8", headers=headers)
+        return HTMLResponse(body, status_code=status, headers=headers)
