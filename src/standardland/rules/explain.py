@@ -76,10 +76,12 @@ def required_texts(lo, hi) -> np.ndarray:
     have = ~(np.isnan(lo) & np.isnan(hi))
     if not have.any():
         return out
-    pairs = np.column_stack([lo[have], hi[have]])
-    uniq, inv = np.unique(pairs, axis=0, return_inverse=True)
+    # distinct pairs by their bits, every NaN made the one canonical NaN first: np.unique on floats
+    # would keep each (x, NaN) pair apart, as NaN != NaN
+    canon = np.column_stack([np.where(np.isnan(v), np.nan, v) for v in (lo[have], hi[have])])
+    uniq, inv = np.unique(np.ascontiguousarray(canon).view(np.int64), axis=0, return_inverse=True)
     texts = []
-    for a, b in uniq:
+    for a, b in uniq.view(np.float64):
         req = {"min": None if np.isnan(a) else float(a), "max": None if np.isnan(b) else float(b),
                "advisory_min": None, "advisory_max": None}
         op = "between" if req["min"] is not None and req["max"] is not None else (
