@@ -232,19 +232,26 @@ class ParcelsFactory:
 
         @r.post("", status_code=201, summary="Create a parcel from a GeoJSON Feature (CRS84)",
                 responses=c.responses(201, c.Parcel, 401, 403))
-        def create(request: Request, feature: ParcelFeature, _=_dep(require(*WRITERS))):
+        def create(request: Request, feature: ParcelFeature, allow: list[Literal["overlap", "outside-park"]] = Query(
+                       [], description="Create anyway: an overlap beyond the sliver tolerance, a parcel outside "
+                                       "its park"), _=_dep(require(*WRITERS))):
             gdf = self._prepare(feature)
+            services.refuse_unchecked(request.app.state.store, gdf, allow)  # the checks an import runs
             request.app.state.store.import_parcels(gdf, mode="insert")
             return services.parcel_records(request.app.state.store.parcel(gdf["code"].iloc[0]))[0]
 
         @r.put("/{code}", summary="Replace a parcel (GeoJSON Feature, CRS84)",
                responses=c.responses(200, c.Parcel, 401, 403, 404))
-        def replace(request: Request, code: str, feature: ParcelFeature, _=_dep(require(*WRITERS))):
+        def replace(request: Request, code: str, feature: ParcelFeature,
+                    allow: list[Literal["overlap", "outside-park"]] = Query(
+                        [], description="Replace anyway: an overlap beyond the sliver tolerance, a parcel "
+                                        "outside its park"), _=_dep(require(*WRITERS))):
             if feature.properties.get("code", code) != code:
                 raise InputError("the body's code differs from the path's", field="properties.code",
                                  expected=code)
             request.app.state.store.parcel(code)  # 404 when absent
             gdf = self._prepare(feature, code=code)
+            services.refuse_unchecked(request.app.state.store, gdf, allow)  # the checks an import runs
             request.app.state.store.import_parcels(gdf, mode="upsert")
             return services.parcel_records(request.app.state.store.parcel(code))[0]
 
