@@ -169,11 +169,14 @@ def _admin_create_empty():
     return _pg_url(name), lambda: _drop_pg(name)
 
 
-# -- one headless Chromium per session ---------------------------------------------------------------
+# -- the headless Chromium ---------------------------------------------------------------------------
+# Module-scoped, not session-scoped: playwright's sync API allows one instance per thread at a time, and
+# tests/test_map.py still starts its own (a module fixture of the same name). Once it uses this one, the
+# scope can be "session" (one Chromium per run instead of one per browser-testing module).
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """The session's headless Chromium (playwright); fails in CI and skips elsewhere without one."""
+    """A headless Chromium (playwright) for the module; fails in CI and skips elsewhere without one."""
     from helpers import CHROMIUM, CHROMIUM_ARGS
 
     pw = pytest.importorskip("playwright.sync_api")
