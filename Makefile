@@ -23,10 +23,12 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# Lint first, then the suite. pytest exits 5 when it collected no tests; that must fail, and it
-# does (any non-zero exit fails make).
+# Lint first, then the suite, in parallel: one pytest-xdist worker per CPU, each test file kept on one
+# worker (its module-scoped servers start once); `make test PYTEST_XDIST=` runs it in one process.
+# pytest exits 5 when it collected no tests; that must fail, and it does (any non-zero exit fails make).
+PYTEST_XDIST ?= -n auto --dist loadfile
 test: lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 bench: venv
 	$(BIN)/python bench/run_all.py

@@ -9,6 +9,7 @@ Without a reachable server they skip with the reason — unless ``STANDARDLAND_R
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -76,22 +77,57 @@ def _drop_pg(name: str) -> None:
     eng.dispose()
 
 
+@pytest.fixture(scope="session")
+def pg_sample_template(pg_template):
+    """Name of a template database holding the reference data and the sample park (made once)."""
+    name = _fresh_pg(pg_template)
+    store = open_store(_pg_url(name))
+    from standardland.sample import load_reference_data
+
+    load_reference_data(store, with_sample=True)
+    store.close()
+    yield name
+    _drop_pg(name)
+
+
+@pytest.fixture(scope="session")
+def sqlite_seeds(tmp_path_factory):
+    """SQLite files made once per session, by ``load_reference_data``: ``{False: reference data only,
+    True: with the sample park}``. Tests get byte copies (a closed SQLite database is its one file)."""
+    from standardland.sample import load_reference_data
+
+    d = tmp_path_factory.mktemp("seeds")
+    seeds = {}
+    for with_sample in (False, True):
+        path = d / f"seed-{'sample' if with_sample else 'reference'}.db"
+        s = open_store(f"sqlite:///{path}")
+        load_reference_data(s, with_sample=with_sample)
+        s.close()
+        leftovers = [p.name for p in d.glob(path.name + "-*")]
+        assert not leftovers, f"the seed store left {leftovers} next to it: copying only the file would lose data"
+        seeds[with_sample] = path
+    return seeds
+
+
+def seeded_url(request, backend: str, directory: Path, *, with_sample: bool, name: str = "standardland.db"):
+    """(URL, cleanup) of a fresh store on ``backend`` equal to one just given ``load_reference_data``:
+    a copy of the session's seed file (SQLite) or a database made from the seed template (PostGIS)."""
+    if backend == "sqlite":
+        path = directory / name
+        shutil.copyfile(request.getfixturevalue("sqlite_seeds")[with_sample], path)
+        return f"sqlite:///{path}", lambda: None
+    db = _fresh_pg(request.getfixturevalue("pg_sample_template" if with_sample else "pg_template"))
+    return _pg_url(db), lambda: _drop_pg(db)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
 def store_url(request, tmp_path):
-    """A URL to an empty, migrated store with the shipped rule sets and boundaries, per backend."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'standardland.db'}"
-        s = open_store(url)
-        from standardland.sample import load_reference_data
+    """A URL to an empty, migrated store with the shipped rule sets and boundaries, per backend.
 
-        load_reference_data(s, with_sample=False)
-        s.close()
-        yield url
-    else:
-        tmpl = request.getfixturevalue("pg_template")
-        name = _fresh_pg(tmpl)
-        yield _pg_url(name)
-        _drop_pg(name)
+    A test that also asks for ``park_store`` gets the sample park in it too."""
+    url, cleanup = seeded_url(request, request.param, tmp_path, with_sample="park_store" in request.fixturenames)
+    yield url
+    cleanup()
 
 
 @pytest.fixture
@@ -103,10 +139,7 @@ def store(store_url):
 
 @pytest.fixture
 def park_store(store):
-    """A store with the sample park loaded."""
-    from standardland.sample import load_reference_data
-
-    load_reference_data(store, with_sample=True)
+    """A store with the sample park loaded (``store_url`` copies it from the session's seed)."""
     return store
 
 
@@ -115,22 +148,15 @@ def api(request, tmp_path_factory):
     """(base URL, db URL, tokens by role) of a real uvicorn serving a store with the sample park."""
     from server import running_server
     from standardland.api.auth import ROLES, issue
-    from standardland.sample import load_reference_data
 
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('api') / 'api.db'}"
-        name = None
-    else:
-        name = _fresh_pg(request.getfixturevalue("pg_template"))
-        url = _pg_url(name)
+    url, cleanup = seeded_url(request, request.param, tmp_path_factory.mktemp("api"), with_sample=True,
+                              name="api.db")
     store = open_store(url)
-    load_reference_data(store, with_sample=True)
     tokens = {role: issue(store, name=f"test-{role}", role=role) for role in ROLES}
     store.close()
     with running_server(url) as base:
         yield base, url, tokens
-    if name:
-        _drop_pg(name)
+    cleanup()
 
 
 def _admin_create_empty():
@@ -141,3 +167,39 @@ def _admin_create_empty():
         c.execute(text(f'CREATE DATABASE "{name}"'))
     eng.dispose()
     return _pg_url(name), lambda: _drop_pg(name)
+
+
+# -- the headless Chromium ---------------------------------------------------------------------------
+# Module-scoped, not session-scoped: playwright's sync API allows one instance per thread at a time, and
+# tests/test_map.py still starts its own (a module fixture of the same name). Once it uses this one, the
+# scope can be "session" (one Chromium per run instead of one per browser-testing module).
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium (playwright) for the module; fails in CI and skips elsewhere without one."""
+    from helpers import CHROMIUM, CHROMIUM_ARGS
+
+    pw = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("chromium is required in CI (apt-get install chromium)")
+        pytest.skip("no chromium on this machine (apt-get install chromium)")
+    with pw.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    """``open_page(base, path, **options)`` → :class:`helpers.OfflinePage`; its contexts close after the test."""
+    from helpers import open_page as _open
+
+    pages = []
+
+    def opener(base, path, **options):
+        pages.append(_open(browser, base, path, **options))
+        return pages[-1]
+    yield opener
+    for p in pages:
+        p.page.context.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -15,9 +16,23 @@ import httpx
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port free on 127.0.0.1 now. Under pytest-xdist each worker draws from its own block of 1,000 ports
+    below Linux's ephemeral range (32768+), so two workers never hand a server the same port and a
+    worker's /healthz probe cannot reach another worker's server."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+    first = 20_000 + 1_000 * (int(worker[2:]) % 12)
+    for port in random.sample(range(first, first + 1_000), 1_000):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {first}–{first + 999} for xdist worker {worker}")
 
 
 def wait_until_healthy(proc: subprocess.Popen, base: str, log: Path, *, timeout: float) -> None:

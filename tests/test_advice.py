@@ -10,17 +10,16 @@ import pytest
 
 from standardland import services
 from standardland.rules.advice import _round
+from helpers import copy_seed
 from standardland.store import open_store
 
 P1 = "370613004002GB10001"
 
 
 @pytest.fixture(scope="module")
-def sample_store(tmp_path_factory):
-    from standardland.sample import load_reference_data
-
-    s = open_store(f"sqlite:///{tmp_path_factory.mktemp('advice') / 's.db'}")
-    load_reference_data(s, with_sample=True)
+def sample_store(tmp_path_factory, sqlite_seeds):
+    """The sample park, as ``load_reference_data`` leaves it (a copy of the session's seed)."""
+    s = open_store(copy_seed(sqlite_seeds[True], tmp_path_factory.mktemp("advice") / "s.db"))
     yield s
     s.close()
 

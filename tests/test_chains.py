@@ -247,38 +247,22 @@ def test_chains_over_http(api):
 
 # -- the map layer in Chromium ----------------------------------------------------------------------------
 
-from test_map import browser  # noqa: E402,F401  (the shared module-scoped headless Chromium)
-
-
-def test_chain_layer_renders_with_the_leader_markers(browser, tmp_path):  # noqa: F811
+def test_chain_layer_renders_with_the_leader_markers(open_page, tmp_path, sqlite_seeds):
     """``/map?layer=chains`` in headless Chromium: member parcels coloured by chain, a ★ per leader, the
     gaps in the panel; the toggle hides and shows the layer. ``STANDARDLAND_SCREENSHOT=docs/img/chains.png``
     regenerates the README screenshot."""
-    from urllib.parse import urlparse
-
+    from helpers import copy_seed
     from server import running_server
-    from standardland.sample import load_reference_data
     from standardland.store import open_store
 
-    url = f"sqlite:///{tmp_path / 'map.db'}"
+    url = copy_seed(sqlite_seeds[True], tmp_path / "map.db")  # the sample park, as load_reference_data leaves it
     store = open_store(url)
-    load_reference_data(store, with_sample=True)
     chains = ch.stored_chains(store)
     n_parcels = sum(len({m.parcel_code for m in ch.members_of(c)}) for c in chains)
     store.close()
     with running_server(url) as base:
-        ctx = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
-        page = ctx.new_page()
-        outside = []
-
-        def route(r):
-            if urlparse(r.request.url).hostname != "127.0.0.1":
-                outside.append(r.request.url)
-                return r.abort()
-            return r.continue_()
-        page.route("**/*", route)
-        page.goto(base + "/map?layer=chains")
-        page.wait_for_selector("html[data-sl-ready='1']", timeout=30_000)
+        opened = open_page(base, "/map?layer=chains")
+        page, outside = opened.page, opened.outside
         assert page.locator("path.sl-chain-parcel").count() == n_parcels == 6
         assert page.locator("path.sl-chain-leader-parcel").count() == 3
         stars = page.locator(".sl-chain-leader")
@@ -299,7 +283,6 @@ def test_chain_layer_renders_with_the_leader_markers(browser, tmp_path):  # noqa
         assert page.locator("path.sl-chain-parcel").count() == 0
         page.check("#sl-chains-toggle")
         assert page.locator(".sl-chain-leader").count() == 3
-        ctx.close()
     assert outside == []
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from standardland import labels
-from standardland.sample import load_reference_data
+from helpers import copy_seed
 from standardland.store import open_store
 from standardland.workflow import reports
 from test_workflow import advance
@@ -36,12 +36,10 @@ def en(key: str, **fmt) -> str:
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory):
+def db(tmp_path_factory, sqlite_seeds):
     """A SQLite store with the sample park and one application whose agreement is signed."""
-    path = tmp_path_factory.mktemp("cli_lang") / "sl.db"
-    url = f"sqlite:///{path}"
-    store = open_store(url, create=True)
-    load_reference_data(store, with_sample=True)
+    url = copy_seed(sqlite_seeds[True], tmp_path_factory.mktemp("cli_lang") / "sl.db")
+    store = open_store(url)
     advance(store, "agreement_signed")
     assert reports.deadline_list(store, today=date(2026, 6, 1))
     store.close()

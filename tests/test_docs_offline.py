@@ -9,15 +9,14 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
-from urllib.parse import urlparse
 
 import httpx
 import pytest
 
 from server import running_server
-from test_map import ARTIFACTS, browser  # noqa: F401  (the shared headless Chromium fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
 VENDOR = ROOT / "web" / "static" / "vendor"
 
 
@@ -28,23 +27,6 @@ def served(tmp_path_factory):
     log, url = tmp / "serve.log", f"sqlite:///{tmp / 'docs.db'}"
     with running_server(url, log=log) as base:
         yield base, log, url
-
-
-def _offline_page(browser, base, path):  # noqa: F811
-    """A page whose requests to other hosts are aborted and recorded; its policy refusals are recorded."""
-    ctx = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
-    page = ctx.new_page()
-    outside, refused = [], []
-
-    def route(r):
-        if urlparse(r.request.url).hostname != "127.0.0.1":
-            outside.append(r.request.url)
-            return r.abort()
-        return r.continue_()
-    page.route("**/*", route)
-    page.on("console", lambda m: "Content Security Policy" in m.text and refused.append(m.text))
-    page.goto(base + path)
-    return page, outside, refused
 
 
 def test_vendored_assets_are_the_recorded_npm_files():
@@ -96,9 +78,10 @@ def test_front_door_redirects_to_the_map_keeping_the_language(served):
     assert r.status_code == 200 and r.headers["content-language"] == "zh-CN"
 
 
-def test_swagger_ui_renders_the_operations_offline(browser, served):  # noqa: F811
+def test_swagger_ui_renders_the_operations_offline(open_page, served):
     base = served[0]
-    page, outside, refused = _offline_page(browser, base, "/docs")
+    opened = open_page(base, "/docs", ready=False)
+    page, outside, refused = opened.page, opened.outside, opened.refused
     checks = page.locator(".opblock-post .opblock-summary-path[data-path='/api/v1/checks']")
     checks.wait_for(timeout=30_000)
     assert checks.is_visible()
@@ -121,9 +104,10 @@ def test_swagger_ui_renders_the_operations_offline(browser, served):  # noqa: F8
     assert outside == [] and refused == [], (outside, refused)
 
 
-def test_redoc_renders_offline(browser, served):  # noqa: F811
+def test_redoc_renders_offline(open_page, served):
     base = served[0]
-    page, outside, refused = _offline_page(browser, base, "/redoc")
+    opened = open_page(base, "/redoc", ready=False)
+    page, outside, refused = opened.page, opened.outside, opened.refused
     page.locator(".api-info h1").wait_for(timeout=30_000)
     assert page.locator(".api-info h1").inner_text().startswith("standardland")
     assert page.locator("[data-section-id^='operation/']").count() > 20

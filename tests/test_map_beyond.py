@@ -7,54 +7,35 @@ from __future__ import annotations
 
 import base64
 import json
-from urllib.parse import urlparse
+from pathlib import Path
 
 import httpx
 import pyogrio
 import pytest
 
-from helpers import square_parcels
+from helpers import copy_seed, square_parcels
 from server import running_server
 from standardland import analysis, services, whatif
 from standardland.api.auth import issue
-from standardland.sample import load_reference_data
 from standardland.store import open_store
 from standardland.workflow import applications
 from test_advice import P1, project
-from test_map import ARTIFACTS, browser  # noqa: F401  (the module's browser fixture)
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
 def _b64(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")
 
 
-def _open(browser, base, path, headers=None):  # noqa: F811
-    ctx = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900},
-                              extra_http_headers=headers or {})
-    page = ctx.new_page()
-    outside = []
-
-    def route(r):
-        if urlparse(r.request.url).hostname != "127.0.0.1":
-            outside.append(r.request.url)
-            return r.abort()
-        return r.continue_()
-    page.route("**/*", route)
-    resp = page.goto(base + path)
-    return page, outside, resp
-
-
 @pytest.fixture(scope="module")
-def sample_site(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('beyond') / 's.db'}"
-    store = open_store(url)
-    load_reference_data(store, with_sample=True)
-    store.close()
+def sample_site(tmp_path_factory, sqlite_seeds):
+    url = copy_seed(sqlite_seeds[True], tmp_path_factory.mktemp("beyond") / "s.db")  # the sample park
     with running_server(url) as base:
         yield base, url
 
 
-def test_sizing_highlight_and_advice_in_the_popup(browser, sample_site):  # noqa: F811
+def test_sizing_highlight_and_advice_in_the_popup(open_page, sample_site):
     """5 亿元 and 150,000 m² of floor: each parcel's interval is [85,714 m², its own cap]; the three
     parcels whose ~100,000 m² lies inside are outlined, parcel 1 (cap 95,238 m² from ≥ 350 万元/亩) is not,
     and its popup says to raise the investment by 0.25 亿元."""
@@ -65,8 +46,8 @@ def test_sizing_highlight_and_advice_in_the_popup(browser, sample_site):  # noqa
     store.close()
     inside = sorted(view["sizing"]["inside"])
     assert inside == ["370613004002GB10002", "370613004002GB10003", "370613004002GB10005"]
-    page, outside, _ = _open(browser, base, "/map?project=" + _b64(json.dumps(doc, ensure_ascii=False)))
-    page.wait_for_selector("html[data-sl-ready='1']", timeout=30_000)
+    opened = open_page(base, "/map?project=" + _b64(json.dumps(doc, ensure_ascii=False)))
+    page, outside = opened.page, opened.outside
     outlined = page.locator("path.sl-sizing")
     assert outlined.count() == 3
     assert sorted(c.split("sl-sizing-")[1].split()[0] for c in
@@ -120,7 +101,7 @@ def whatif_site(tmp_path_factory):
         yield base, report, codes, planner, viewer
 
 
-def test_whatif_colours_the_parcels_it_changes(browser, whatif_site):  # noqa: F811
+def test_whatif_colours_the_parcels_it_changes(open_page, whatif_site):
     """FAR 0.7 passes today and fails the draft (red); 0.9 fails today (above 0.85) and passes it (green);
     every other parcel's published FAR bounds move (amber); the popup names the change."""
     base, report, codes, planner, viewer = whatif_site
@@ -134,8 +115,9 @@ def test_whatif_colours_the_parcels_it_changes(browser, whatif_site):  # noqa: F
                      headers={"Authorization": f"Bearer {viewer}"}).status_code == 403
     assert httpx.get(f"{base}/map?whatif={rid + 1}", timeout=30,
                      headers={"Authorization": f"Bearer {planner}"}).status_code == 404
-    page, outside, resp = _open(browser, base, f"/map?whatif={rid}", {"Authorization": f"Bearer {planner}"})
-    assert resp.status == 200
+    opened = open_page(base, f"/map?whatif={rid}", headers={"Authorization": f"Bearer {planner}"}, ready=False)
+    page, outside = opened.page, opened.outside
+    assert opened.response.status == 200
     page.wait_for_selector("html[data-sl-ready='1']", timeout=30_000)
     for code, kind in expected.items():
         path = page.locator(f"path.sl-code-{code}")

@@ -10,18 +10,21 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
 
+from helpers import copy_seed
 from server import running_server
 from standardland import maps, services, units
 from standardland.api.web import decode_project_param
 from standardland.errors import InputError
 from standardland.rules.fields import project_fields
-from standardland.sample import load_reference_data
 from standardland.store import open_store
-from test_map import ARTIFACTS, ROOT, _page, browser  # noqa: F401  (the module's browser fixture)
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
 
 PARCEL = "370613004002GB10003"   # 国际招商产业园标准地 3 号: 150 亩, class-2 industrial land, published
 #: what the test types, field by field, with the units it chooses in the form
@@ -43,12 +46,8 @@ def _b64(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    db = tmp_path_factory.mktemp("form") / "form.db"
-    url = f"sqlite:///{db}"
-    store = open_store(url)
-    load_reference_data(store, with_sample=True)
-    store.close()
+def site(tmp_path_factory, sqlite_seeds):
+    url = copy_seed(sqlite_seeds[True], tmp_path_factory.mktemp("form") / "form.db")  # the sample park
     with running_server(url) as base:
         yield base, url
 
@@ -112,9 +111,10 @@ def _pick_industry(page, query: str, edition: str, code: str):
     option.click()
 
 
-def test_the_form_filled_field_by_field_gives_the_cli_verdict(browser, site, tmp_path):  # noqa: F811
+def test_the_form_filled_field_by_field_gives_the_cli_verdict(open_page, site, tmp_path):
     base, url = site
-    page, outside, dialogs = _page(browser, base, "/map")
+    opened = open_page(base, "/map")
+    page, outside, dialogs = opened.page, opened.outside, opened.dialogs
     page.click("#sl-advanced")  # start from an empty project: clear the example in the JSON editor
     page.fill("#sl-project", "{}")
     page.click("#sl-advanced")
@@ -147,7 +147,7 @@ def test_the_form_filled_field_by_field_gives_the_cli_verdict(browser, site, tmp
     for code, verdict in expected.items():
         assert page.locator(f"path.sl-code-{code}.sl-verdict-{verdict}").count() == 1, (code, verdict)
     # the shareable URL reproduces the check in a fresh page, and the form shows the project again
-    again, _, _ = _page(browser, base, page.url.removeprefix(base))
+    again = open_page(base, page.url.removeprefix(base)).page
     for code, verdict in expected.items():
         assert again.locator(f"path.sl-code-{code}.sl-verdict-{verdict}").count() == 1, (code, verdict)
     assert again.input_value("#sl-f-land_area_m2") == "150" and again.input_value("#sl-u-land_area_m2") == "亩"
@@ -156,9 +156,10 @@ def test_the_form_filled_field_by_field_gives_the_cli_verdict(browser, site, tmp
     assert outside == [] and dialogs == []
 
 
-def test_a_bad_value_is_shown_next_to_its_field_and_the_map_stays(browser, site):  # noqa: F811
+def test_a_bad_value_is_shown_next_to_its_field_and_the_map_stays(open_page, site):
     base, _ = site
-    page, outside, _ = _page(browser, base, "/map")
+    opened = open_page(base, "/map")
+    page, outside = opened.page, opened.outside
     parcels = page.locator("path.sl-parcel").count()
     # in the browser: a negative land area never leaves the page
     page.fill("#sl-f-land_area_m2", "-5")
@@ -194,7 +195,7 @@ def test_a_bad_value_is_shown_next_to_its_field_and_the_map_stays(browser, site)
     assert outside == []
 
 
-def test_a_shareable_url_is_refused_cleanly_when_too_long_or_invalid(browser, site):  # noqa: F811
+def test_a_shareable_url_is_refused_cleanly_when_too_long_or_invalid(open_page, site):
     base, _ = site
     long = _b64(json.dumps({"decision_date": "2024-03-01", "name": "x" * 9000}))
     for param, words in ((long, "too long"), ("%%%not-base64", "not base64url"), (_b64("[1, 2]"), "not an object"),
@@ -202,12 +203,13 @@ def test_a_shareable_url_is_refused_cleanly_when_too_long_or_invalid(browser, si
         r = httpx.get(base + "/map", params={"project": param})
         assert r.status_code == 422 and r.headers["content-type"].startswith("text/html"), param
         assert words in r.text
-    page, _, _ = _page(browser, base, "/map?project=%25%25%25")
+    opened = open_page(base, "/map?project=%25%25%25")
+    page = opened.page
     assert "not base64url" in page.locator("#sl-form").inner_text()
     assert page.locator("path.sl-parcel").count() > 0
 
 
-def test_popup_reasons_clear_of_the_panel(browser, site):  # noqa: F811
+def test_popup_reasons_clear_of_the_panel(open_page, site):
     """Without a floor area the verdict is incomplete: the popup gives each reason and the verdict's notes,
     and it opens clear of the check panel."""
     base, url = site
@@ -220,7 +222,8 @@ def test_popup_reasons_clear_of_the_panel(browser, site):  # noqa: F811
     reasons = [it["reason"] for it in first["indicators"] if it["status"] in ("missing", "incomplete",
                                                                                 "not_applicable")]
     assert first["verdict"] == "incomplete" and reasons
-    page, outside, _ = _page(browser, base, "/map?project=" + _b64(json.dumps(project, ensure_ascii=False)))
+    opened = open_page(base, "/map?project=" + _b64(json.dumps(project, ensure_ascii=False)))
+    page, outside = opened.page, opened.outside
     page.locator(f"#sl-matches a[data-code='{first['parcel_code']}']").click()
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
@@ -239,9 +242,10 @@ def test_popup_reasons_clear_of_the_panel(browser, site):  # noqa: F811
     assert outside == []
 
 
-def test_choropleth_legend_has_its_unit_and_the_fills_opacity(browser, site):  # noqa: F811
+def test_choropleth_legend_has_its_unit_and_the_fills_opacity(open_page, site):
     base, _ = site
-    page, _, _ = _page(browser, base, "/map?color=tax_per_mu")
+    opened = open_page(base, "/map?color=tax_per_mu")
+    page = opened.page
     legend = page.locator("[data-ui='legend']")
     assert legend.locator("b").first.inner_text() == "着色：亩均税收（万元/亩）"
     swatch = legend.locator("i.sl-swatch b").first.evaluate("e => getComputedStyle(e).opacity")
@@ -249,10 +253,11 @@ def test_choropleth_legend_has_its_unit_and_the_fills_opacity(browser, site):  #
     assert float(swatch) == float(fill) == 0.65
 
 
-def test_the_popup_prints_the_meeting_document_of_the_check(browser, site, tmp_path):  # noqa: F811
+def test_the_popup_prints_the_meeting_document_of_the_check(open_page, site, tmp_path):
     """打印/导出 in the popup after a check downloads the same document ``check --format`` writes."""
     base, url = site
-    page, outside, _ = _page(browser, base, "/map?project=" + _b64(json.dumps(PROJECT, ensure_ascii=False)))
+    opened = open_page(base, "/map?project=" + _b64(json.dumps(PROJECT, ensure_ascii=False)))
+    page, outside = opened.page, opened.outside
     page.locator(f"#sl-matches a[data-code='{PARCEL}']").click()
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()

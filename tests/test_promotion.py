@@ -23,7 +23,6 @@ from standardland.sample import SAMPLE_PARK_CODE, add_sample_promotion
 from standardland.workflow import applications as A
 from standardland.workflow import promotion as P
 from standardland.workflow import reports as R
-from test_map import browser  # noqa: F401  (the module-scoped Chromium fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = json.loads((ROOT / "api/examples/project.json").read_text("utf-8"))
@@ -350,24 +349,23 @@ def test_cli_scorecard_table_json_and_files(tmp_path):
 # -- the map page's panel, in real Chromium -------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def promo_site(tmp_path_factory):
+def promo_site(tmp_path_factory, sqlite_seeds):
+    from helpers import copy_seed
     from server import running_server
-    from standardland.sample import load_reference_data
     from standardland.store import open_store
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('promo') / 'p.db'}"
+    url = copy_seed(sqlite_seeds[True], tmp_path_factory.mktemp("promo") / "p.db")  # the sample park
     s = open_store(url)
-    load_reference_data(s)
     add_sample_promotion(s)
     s.close()
     with running_server(url) as base:
         yield base
 
 
-def test_the_map_panel_shows_the_card_and_links_each_figure_to_its_records(browser, promo_site):  # noqa: F811
-    from test_map import _page
+def test_the_map_panel_shows_the_card_and_links_each_figure_to_its_records(open_page, promo_site):
 
-    page, outside, dialogs = _page(browser, promo_site, "/map#scorecard")
+    opened = open_page(promo_site, "/map#scorecard")
+    page, outside, dialogs = opened.page, opened.outside, opened.dialogs
     row = page.locator("#sl-scorecard-content tr[data-figure='foreign_share']")
     row.wait_for(timeout=30_000)
     assert "外资项目占比" in row.inner_text() and "71.43 % (10/14)" in row.inner_text()

@@ -12,6 +12,7 @@ from standardland import analysis
 from standardland.errors import InputError, NotFoundError
 from standardland.rules.catalogue import catalogue
 from standardland.rules.sizing import land_indicators
+from helpers import copy_seed
 from standardland.store import open_store
 from standardland.units import MU_M2
 
@@ -20,11 +21,9 @@ PARK = "yantai-hitech-intl"
 
 
 @pytest.fixture(scope="module")
-def sample_store(tmp_path_factory):
-    from standardland.sample import load_reference_data
-
-    s = open_store(f"sqlite:///{tmp_path_factory.mktemp('sizing') / 's.db'}")
-    load_reference_data(s, with_sample=True)
+def sample_store(tmp_path_factory, sqlite_seeds):
+    """The sample park, as ``load_reference_data`` leaves it (a copy of the session's seed)."""
+    s = open_store(copy_seed(sqlite_seeds[True], tmp_path_factory.mktemp("sizing") / "s.db"))
     yield s
     s.close()
 
