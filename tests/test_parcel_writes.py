@@ -1,0 +1,99 @@
+"""A parcel written through the API (POST, PUT) gets the checks a file import gets: no overlap beyond
+the sliver tolerance, inside its park, a park the store has. Refusals are 422 naming the field, and
+the store is unchanged."""
+
+from __future__ import annotations
+
+import httpx
+
+PARCEL = "370613004002GB10005"  # in the sample park
+PARK = "yantai-hitech-intl"
+
+
+def _auth(tokens):
+    return {"Authorization": f"Bearer {tokens['planner']}"}
+
+
+def _stored(base, code):
+    r = httpx.get(f"{base}/api/v1/parcels/{code}", timeout=30)
+    return r.status_code, (r.json() if r.status_code == 200 else None)
+
+
+def _feature(code, coords, **props):
+    return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [coords]},
+            "properties": {"code": code, "status": "planned", "land_use_code": "100101", **props}}
+
+
+def _geometry_of(base, code):
+    r = httpx.get(f"{base}/ogc/collections/parcels/items/{code}", timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()["geometry"]["coordinates"][0] if r.json()["geometry"]["type"] == "Polygon" else \
+        r.json()["geometry"]["coordinates"][0][0]
+
+
+def _problem(r, status, field):
+    assert r.status_code == status, r.text
+    body = r.json()
+    text = str(body)
+    assert field in text, body
+    return body
+
+
+def test_a_copy_of_a_stored_parcel_is_refused_then_allowed_on_request(api):
+    base, _, tokens = api
+    ring = _geometry_of(base, PARCEL)
+    f = _feature("370613004002GB19901", ring, park=PARK)
+    r = httpx.post(f"{base}/api/v1/parcels", json=f, headers=_auth(tokens), timeout=60)
+    body = _problem(r, 422, "geometry")
+    assert "overlaps stored parcel" in str(body) and PARCEL in str(body)
+    assert _stored(base, "370613004002GB19901")[0] == 404  # nothing written
+    r = httpx.post(f"{base}/api/v1/parcels", params={"allow": "overlap"}, json=f, headers=_auth(tokens), timeout=60)
+    assert r.status_code == 201, r.text
+    assert httpx.delete(f"{base}/api/v1/parcels/370613004002GB19901", headers=_auth(tokens), timeout=30).status_code == 204
+
+
+def test_a_parcel_far_outside_its_park_is_refused(api):
+    base, _, tokens = api
+    beijing = [[116.40, 39.90], [116.401, 39.90], [116.401, 39.901], [116.40, 39.901], [116.40, 39.90]]
+    r = httpx.post(f"{base}/api/v1/parcels", json=_feature("370613004002GB19902", beijing, park=PARK),
+                   headers=_auth(tokens), timeout=60)
+    body = _problem(r, 422, "park")
+    assert "outside" in str(body) and PARK in str(body)
+    assert _stored(base, "370613004002GB19902")[0] == 404
+
+
+def test_a_park_the_store_does_not_have_is_refused_on_post_put_and_import(api, tmp_path):
+    base, _, tokens = api
+    beijing = [[116.40, 39.90], [116.401, 39.90], [116.401, 39.901], [116.40, 39.901], [116.40, 39.90]]
+    f = _feature("110101001001GB19903", beijing, park="../etc")
+    body = _problem(httpx.post(f"{base}/api/v1/parcels", json=f, headers=_auth(tokens), timeout=60), 422, "park")
+    assert "'../etc'" in str(body) and "stored park" in str(body)
+    # PUT of a stored parcel naming an unknown park: refused, the stored parcel unchanged
+    before = _stored(base, PARCEL)[1]
+    ring = _geometry_of(base, PARCEL)
+    r = httpx.put(f"{base}/api/v1/parcels/{PARCEL}", json=_feature(PARCEL, ring, park="no-such-park"),
+                  headers=_auth(tokens), timeout=60)
+    _problem(r, 422, "park")
+    assert _stored(base, PARCEL)[1] == before
+    # a file import naming it: refused too
+    import json
+
+    path = tmp_path / "typo.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [f]}), encoding="utf-8")
+    with path.open("rb") as fh:
+        r = httpx.post(f"{base}/api/v1/parcels/import", files={"file": ("typo.geojson", fh)},
+                       headers=_auth(tokens), timeout=120)
+    _problem(r, 422, "park")
+    assert _stored(base, "110101001001GB19903")[0] == 404
+
+
+def test_put_of_a_parcel_over_its_own_footprint_is_no_overlap(api):
+    base, _, tokens = api
+    before = _stored(base, PARCEL)[1]
+    ring = _geometry_of(base, PARCEL)
+    r = httpx.put(f"{base}/api/v1/parcels/{PARCEL}",
+                  json=_feature(PARCEL, ring, park=PARK, name=before["name"], status=before["status"],
+                                land_use_code=before["land_use_code"]),
+                  headers=_auth(tokens), timeout=60)
+    assert r.status_code == 200, r.text
+    assert r.json()["code"] == PARCEL and r.json()["park"] == PARK
