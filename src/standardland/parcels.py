@@ -496,29 +496,21 @@ def overlaps_with(new: gpd.GeoDataFrame, stored: gpd.GeoDataFrame, *,
     """New parcels overlapping stored ones (STRtree over the stored, no pairwise loop).
 
     A stored parcel with the code of a new one is the same parcel (an upsert replaces it), never
-    an overlap. Returns the overlaps (a = new code, b = stored code; in the order of the rows of
-    ``new``, then of ``stored``), the row index (0-based) of each in ``new`` and the area of the
-    smaller parcel of each pair (m²).
+    an overlap. Returns the overlaps (a = new code, b = stored code), the row index (0-based) of
+    each in ``new`` and the area of the smaller parcel of each pair (m²).
     """
     empty = ([], np.zeros(0, dtype=int), np.zeros(0))
     if not len(new) or not len(stored):
         return empty
-    ncodes, scodes = new["code"].to_numpy(dtype=object), stored["code"].to_numpy(dtype=object)
-    # the stored parcels an upsert replaces are set aside before the tree: a re-import of 100,000
-    # parcels then builds and queries no tree at all
-    others = np.flatnonzero(~pd.Index(scodes, dtype=object).isin(ncodes))  # object: a hash table in C
-    if not len(others):
-        return empty
-    sgeoms = np.asarray(stored.geometry.values, dtype=object)[others]
+    sgeoms = np.asarray(stored.geometry.values, dtype=object)
     ngeoms = np.asarray(new.geometry.values, dtype=object)
     tree = shapely.STRtree(sgeoms)
     left, right = tree.query(ngeoms, predicate="intersects")
+    ncodes, scodes = new["code"].to_numpy(dtype=object), stored["code"].to_numpy(dtype=object)
+    keep = ncodes[left] != scodes[right]
+    left, right = left[keep], right[keep]
     if not len(left):
         return empty
-    right = others[right]  # positions in ``stored``
-    order = np.lexsort((right, left))  # by new row, then stored row: not by the tree's inner layout
-    left, right = left[order], right[order]
-    sgeoms = np.asarray(stored.geometry.values, dtype=object)
     area = crsmod.areas_m2(shapely.intersection(ngeoms[left], sgeoms[right]))
     sel = area > min_area_m2
     left, right, area = left[sel], right[sel], area[sel]

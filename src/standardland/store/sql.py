@@ -94,7 +94,8 @@ def _driver_rows(conn, sql: str, params: dict | None = None) -> list[tuple]:
 
 def _in_chunks(conn, sql: str, values: list, *, fetch: bool) -> list[tuple]:
     """Run ``sql`` (with ``IN ({in})``) over ``values`` in chunks of :data:`_CHUNK`, each size compiled
-    once and run on the DB-API cursor; the rows of every chunk when ``fetch``."""
+    once and run on the DB-API cursor; the rows of every chunk when ``fetch``. (500 is the cheapest
+    per value measured on both backends: 5,000 costs a third more on SQLite, twice on PostgreSQL.)"""
     out: list[tuple] = []
     compiled: dict[int, tuple[str, Callable[[dict], Any]]] = {}
     cur = conn.connection.cursor()
