@@ -45,3 +45,63 @@ def test_gk_areas_take_each_parcels_centroid_zone_also_across_a_zone_edge():
         if g is not None:
             want[i] = shapely.area(crsmod.transform([g], 4490, crsmod.gk3_epsg(int(zones[i])))[0])
     np.testing.assert_array_equal(crsmod.areas_m2(geoms), want)
+
+
+def test_gc_pause_nests_across_threads_and_restores_the_state_it_found():
+    import gc
+    import threading
+
+    from standardland.gcpause import gc_paused
+
+    assert gc.isenabled()
+    inside, release = threading.Event(), threading.Event()
+
+    def other():
+        with gc_paused():
+            inside.set()
+            release.wait(10)
+
+    t = threading.Thread(target=other)
+    with gc_paused():
+        t.start()
+        inside.wait(10)
+        assert not gc.isenabled()
+    assert not gc.isenabled()  # the other thread's pause still runs
+    release.set()
+    t.join(10)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # off before: stays off
+    finally:
+        gc.enable()
+
+
+def test_a_paused_function_keeps_its_name_signature_and_errors():
+    import inspect
+
+    import pytest
+
+    from standardland import services
+    from standardland.errors import InputError
+
+    assert services.import_file.__name__ == "import_file"
+    assert "allow" in inspect.signature(services.import_file).parameters
+    import gc
+
+    with pytest.raises(InputError):
+        services.import_file(None, "x.gpkg", allow=("nonsense",))
+    assert gc.isenabled()  # an error ends the pause too
+
+
+def test_the_examples_of_the_bulk_helpers_run():
+    import doctest
+
+    from standardland import gcpause
+    from standardland.store import ewkb
+
+    for mod in (gcpause, ewkb):
+        res = doctest.testmod(mod)
+        assert res.attempted and not res.failed, mod.__name__

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from ..crs import STORAGE_EPSG
 from ..dates import parse_date
 from ..errors import ConflictError, DataValidationError, InputError, RowProblem
+from ..gcpause import gc_paused
 from ..parcels import AttributeUpdate, with_derived
 from .base import Idempotency, ImportResult, ParcelQuery, Store
 from .dialect import Dialect, PostGISDialect, SQLiteDialect
@@ -191,6 +192,7 @@ class SQLStore(Store):
             return set(codes).intersection(r[0] for r in _driver_rows(conn, "SELECT code FROM parcels"))
         return {r[0] for r in _in_chunks(conn, "SELECT code FROM parcels WHERE code IN ({in})", codes, fetch=True)}
 
+    @gc_paused()
     def import_parcels(self, gdf, *, mode="insert", progress=None) -> ImportResult:
         """Bulk-write the prepared parcels in one transaction, in chunks (see :meth:`Store.import_parcels`)."""
         if mode not in ("insert", "upsert"):
@@ -296,6 +298,7 @@ class SQLStore(Store):
             gdf = gdf.iloc[q.offset:end].reset_index(drop=True)
         return gdf
 
+    @gc_paused()
     def parcel_footprints(self, bbox: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
         """Code, area and geometry (EPSG:4490) of the stored parcels meeting ``bbox``: the overlap check."""
         params: dict = {}
