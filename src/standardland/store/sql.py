@@ -194,7 +194,13 @@ class SQLStore(Store):
 
     @gc_paused()
     def import_parcels(self, gdf, *, mode="insert", progress=None) -> ImportResult:
-        """Bulk-write the prepared parcels in one transaction, in chunks (see :meth:`Store.import_parcels`)."""
+        """Bulk-write the prepared parcels in one transaction, in chunks (see :meth:`Store.import_parcels`).
+
+        The embedded file keeps SQLite's rollback journal and ``synchronous=FULL``: the whole import is
+        one transaction, so a process killed (or a machine losing power) mid-import leaves the store as
+        it was. Measured, neither costs the import CPU worth trading that for: a fresh import appends
+        pages the journal need not copy, the commit is a few fsyncs (wall time, not CPU), and WAL
+        would write every page twice (the log, then the checkpoint)."""
         if mode not in ("insert", "upsert"):
             raise InputError(f"unknown import mode '{mode}'", field="mode", expected="insert or upsert")
         codes = gdf["code"].tolist()
