@@ -198,9 +198,10 @@ class SQLStore(Store):
 
         The embedded file keeps SQLite's rollback journal and ``synchronous=FULL``: the whole import is
         one transaction, so a process killed (or a machine losing power) mid-import leaves the store as
-        it was. Measured, neither costs the import CPU worth trading that for: a fresh import appends
-        pages the journal need not copy, the commit is a few fsyncs (wall time, not CPU), and WAL
-        would write every page twice (the log, then the checkpoint)."""
+        it was. Neither costs the import CPU worth trading that for: a fresh import appends pages the
+        journal need not copy and the commit is a few fsyncs (wall time, not CPU); WAL, which writes
+        each page twice (the log, then the checkpoint), took ~15 % more CPU for 100,000 rows
+        (440 vs 385 ms, insert or replace-all, ``synchronous`` FULL or NORMAL alike)."""
         if mode not in ("insert", "upsert"):
             raise InputError(f"unknown import mode '{mode}'", field="mode", expected="insert or upsert")
         codes = gdf["code"].tolist()
