@@ -333,8 +333,13 @@ def areas_m2(geoms_4490, *, source: tuple | None = None) -> np.ndarray:
     if len(geoms) == 0:
         return out
     present = ~shapely.is_missing(geoms)
-    cx = shapely.get_x(shapely.centroid(geoms[present]))
-    zones = gk3_zone(cx)
+    # the zone of the centroid; it lies within the x-extent, so where both edges of the bounds
+    # fall in one zone that is it, and only parcels across a zone edge need their centroid
+    b = shapely.bounds(geoms[present])
+    zones = gk3_zone(b[:, 0])
+    across = np.flatnonzero((zones != gk3_zone(b[:, 2])) | np.isnan(b[:, 0]))
+    if len(across):
+        zones[across] = gk3_zone(shapely.get_x(shapely.centroid(geoms[present][across])))
     idx = np.flatnonzero(present)
     src_zone = None
     src_geoms: np.ndarray = geoms

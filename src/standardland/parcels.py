@@ -21,6 +21,7 @@ import shapely
 
 from . import aliases, codes, crs as crsmod, units
 from .errors import DataValidationError, GeometryError, RowProblem
+from .gcpause import gc_paused
 from .labels import label
 
 STATUSES = ("planned", "serviced", "published", "listed", "transferred",
@@ -105,6 +106,7 @@ def _text(raw: pd.Series, *, strip: bool = True, numeric_as_int: bool = False) -
     return s.astype(object).where(keep.to_numpy(dtype=bool), None)
 
 
+@gc_paused()  # 100,000 rows of objects: no collector passes over them (see gcpause)
 def prepare_parcels(gdf: gpd.GeoDataFrame, *, crs=None, fix: bool = False, first_row: int = 1,
                     max_vertices: int | None = None) -> tuple[gpd.GeoDataFrame, PrepareReport]:
     """Validate a parcel GeoDataFrame and return storage-ready rows in EPSG:4490.

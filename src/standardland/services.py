@@ -17,6 +17,7 @@ from . import io as sio, tables
 from . import crs as crsmod
 from .crs import parse_crs
 from .errors import InputError, NotFoundError, RuleSetError
+from .gcpause import gc_paused
 from .rules import thresholds
 from .rules.catalogue import catalogue
 from .rules.engine import contexts
@@ -58,6 +59,7 @@ def read_and_prepare(path, *, layer=None, crs=None, fix=False, read: "sio.ReadRe
 ALLOWABLE = ("overlap", "outside-park")
 
 
+@gc_paused()  # a bulk read, check and write: no collector passes over its rows
 def import_file(store: Store, path, *, layer=None, crs=None, fix=False, mode="insert", progress=None,
                 read: "sio.ReadResult | None" = None, allow=()) -> dict:
     """Import a parcel file in one transaction, after every check :func:`validate_file` runs.
@@ -196,6 +198,7 @@ def store_checks(store: Store | None, gdf: gpd.GeoDataFrame, source_crs: str | N
             "unknown_park": unknown}
 
 
+@gc_paused()  # a bulk read, check and write: no collector passes over its rows
 def validate_file(path, *, layer=None, crs=None, fix=False, store: Store | None = None) -> dict:
     """Every check an import runs (geometry, codes, CRS, overlaps within the file and with the
     store, park boundaries, the GCJ-02 hint), writing nothing."""

@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, event
 
 from ..crs import STORAGE_EPSG
 from . import tiles
+from .ewkb import hex_ewkb
 
 
 class Dialect(ABC):
@@ -162,7 +163,7 @@ class PostGISDialect(Dialect):
 
     def geom_values(self, geoms):
         """Hex EWKB with SRID 4490, as PostGIS reads it in COPY and parameters."""
-        return list(shapely.to_wkb(shapely.set_srid(geoms, STORAGE_EPSG), hex=True, include_srid=True))
+        return hex_ewkb(geoms, STORAGE_EPSG)  # GEOS's own text, ~3× faster (:mod:`.ewkb`)
 
     def extra_values(self, bounds):
         """None: the GIST index needs no extra columns."""
