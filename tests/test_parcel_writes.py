@@ -97,3 +97,38 @@ def test_put_of_a_parcel_over_its_own_footprint_is_no_overlap(api):
                   headers=_auth(tokens), timeout=60)
     assert r.status_code == 200, r.text
     assert r.json()["code"] == PARCEL and r.json()["park"] == PARK
+
+
+def _fc(path, parts):
+    import json
+
+    feats = [_feature(code, [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]])
+             for code, (x0, y0, x1, y1) in parts.items()]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), encoding="utf-8")
+    return path
+
+
+def test_a_reimport_may_move_a_boundary_between_two_parcels_it_replaces(store, tmp_path):
+    """A shrinks and B grows into A's old shape: no overlap once both are replaced. Growing into a
+    parcel the file does not replace is still refused."""
+    from standardland import services
+    from standardland.errors import DataValidationError
+
+    a, b, c = "370613004003GB30001", "370613004003GB30002", "370613004003GB30003"
+    services.import_file(store, _fc(tmp_path / "v1.geojson", {
+        a: (121.4500, 37.4500, 121.4510, 37.4508), b: (121.4510, 37.4500, 121.4520, 37.4508),
+        c: (121.4520, 37.4500, 121.4530, 37.4508)}))
+    moved = _fc(tmp_path / "v2.geojson", {a: (121.4500, 37.4500, 121.4505, 37.4508),
+                                           b: (121.4505, 37.4500, 121.4520, 37.4508)})
+    out = services.import_file(store, moved, mode="upsert")
+    assert out["updated"] == 2 if "updated" in out else True
+    assert abs(store.parcel(b)["area_m2"].iloc[0] / store.parcel(a)["area_m2"].iloc[0] - 3.0) < 0.01
+    before = store.parcel(c)["area_m2"].iloc[0]
+    into_c = _fc(tmp_path / "v3.geojson", {b: (121.4505, 37.4500, 121.4528, 37.4508)})
+    try:
+        services.import_file(store, into_c, mode="upsert")
+        raise AssertionError("growing into a stored parcel the file does not replace was accepted")
+    except DataValidationError as e:
+        assert c in str(e) and "overlaps stored parcel" in str(e)
+    assert store.parcel(c)["area_m2"].iloc[0] == before
+    assert abs(store.parcel(b)["area_m2"].iloc[0] / store.parcel(a)["area_m2"].iloc[0] - 3.0) < 0.01

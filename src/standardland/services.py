@@ -78,6 +78,8 @@ def import_file(store: Store, path, *, layer=None, crs=None, fix=False, mode="in
                 "columns": res.renamed or {}, **upd.to_dict(), "repaired": []}
     gdf, rep = read_and_prepare(path, crs=crs, fix=fix, read=res, store=store)
     found = store_checks(store, gdf, rep.source_crs)
+    if mode == "upsert":
+        found["overlaps"] = _not_replaced(found["overlaps"], gdf)
     _refuse(gdf, found, allow)
     out = store.import_parcels(gdf, mode=mode, progress=progress)
     allowed = {k: found[k] for k, a in (("overlaps", "overlap"), ("outside_park", "outside-park"))
@@ -94,10 +96,16 @@ def refuse_unchecked(store: Store, gdf: gpd.GeoDataFrame, allow=()) -> dict:
 
     A parcel replaced by itself (PUT) is not an overlap with its stored footprint."""
     found = store_checks(store, gdf)
-    codes = set(gdf["code"])
-    found["overlaps"] = [o for o in found["overlaps"] if not (o["with"] == "stored" and o["b"] in codes)]
+    found["overlaps"] = _not_replaced(found["overlaps"], gdf)
     _refuse(gdf, found, _allowed(allow))
     return found
+
+
+def _not_replaced(overlaps: list[dict], gdf: gpd.GeoDataFrame) -> list[dict]:
+    """The overlaps left once stored parcels the write replaces (their code is in ``gdf``) are set
+    aside: their old shapes are going, so overlapping them is no overlap."""
+    codes = set(gdf["code"])
+    return [o for o in overlaps if not (o["with"] == "stored" and o["b"] in codes)]
 
 
 def _allowed(allow) -> set:
