@@ -159,9 +159,11 @@ def test_the_project_schema_is_generated_from_the_field_table():
     committed = (ROOT / "api" / "project.schema.json").read_text(encoding="utf-8")
     assert committed == render_schema(), "api/project.schema.json is stale"
     schema = json.loads(committed)
-    assert schema["properties"]["land_area_m2"]["oneOf"][0] == {"type": "number", "exclusiveMinimum": 0}
-    assert schema["properties"]["annual_tax_wan_yuan"]["oneOf"][0] == {"type": "number"}
-    assert schema["properties"]["far"]["oneOf"][0] == {"type": "number", "minimum": 0}
+    assert schema["properties"]["land_area_m2"]["oneOf"][0] == {"type": "number", "exclusiveMinimum": 0,
+                                                                "maximum": 1e12}  # QUANTITY_MAX
+    assert schema["properties"]["annual_tax_wan_yuan"]["oneOf"][0] == {"type": "number", "minimum": -1e12,
+                                                                       "maximum": 1e12}
+    assert schema["properties"]["far"]["oneOf"][0] == {"type": "number", "minimum": 0, "maximum": 1e12}
     assert "id" not in schema["properties"]
 
 

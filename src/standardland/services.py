@@ -123,13 +123,10 @@ def _refuse(gdf: gpd.GeoDataFrame, found: dict, allow: set) -> None:
     from .errors import DataValidationError, RowProblem
     from .parcels import TOLERANCE_TEXT
 
-    if not (found["overlaps"] and "overlap" not in allow or found["outside_park"] and "outside-park" not in allow
-            or found.get("unknown_park")):
+    if not (found["overlaps"] and "overlap" not in allow or found["outside_park"] and "outside-park" not in allow):
         return
     row = {c: i + 1 for i, c in enumerate(gdf["code"].tolist())}
-    problems = [RowProblem(row[o["code"]], "park", f"{o['code']} names park '{o['park']}', which the store does "
-                           "not have; expected the code of a stored park (`standardland parks list`) or none")
-                for o in found.get("unknown_park", ())]
+    problems = []
     if "overlap" not in allow:
         for o in found["overlaps"]:
             other = "stored parcel" if o["with"] == "stored" else f"row {row.get(o['b'])},"
@@ -158,31 +155,31 @@ def store_checks(store: Store | None, gdf: gpd.GeoDataFrame, source_crs: str | N
     from .parcels import is_sliver, overlaps_with
 
     area = dict(zip(gdf["code"].tolist(), gdf["area_m2"].tolist(), strict=True))
-    overlaps, slivers, outside, warnings, unknown = [], [], [], [], []
+    overlaps, slivers, outside, warnings = [], [], [], []
     within = find_overlaps(gdf)
     if within:
         smaller = [min(area[o.a], area[o.b]) for o in within]
         for o, tol in zip(within, is_sliver([o.area_m2 for o in within], smaller), strict=True):
             (slivers if tol else overlaps).append({"a": o.a, "b": o.b, "area_m2": o.area_m2, "with": "file"})
     if store is None or not len(gdf):
-        return {"overlaps": overlaps, "slivers": slivers, "outside_park": outside, "warnings": warnings,
-            "unknown_park": unknown}
+        return {"overlaps": overlaps, "slivers": slivers, "outside_park": outside, "warnings": warnings}
     xmin, ymin, xmax, ymax = (float(v) for v in gdf.total_bounds)
     stored = store.parcel_footprints((xmin, ymin, xmax, ymax))  # code, area and geometry only
     found, _, smaller = overlaps_with(gdf, stored)
     for o, tol in zip(found, is_sliver([o.area_m2 for o in found], smaller), strict=True):
         (slivers if tol else overlaps).append({"a": o.a, "b": o.b, "area_m2": o.area_m2, "with": "stored"})
     pk = parks(store)
-    if "park" in gdf.columns:  # a park code the store does not know is a typo, never a new park
+    if "park" in gdf.columns:  # a park code with no park record: no boundary, no admission lists (a typo?)
         known = set(pk["code"])
         named = gdf["park"].where(gdf["park"].notna(), None)
-        for c, park in zip(gdf["code"].tolist(), named.tolist(), strict=True):
-            if park is not None and str(park).strip() and park not in known:
-                unknown.append({"code": c, "park": park})
+        missing = sorted({str(p) for p in named.tolist() if p is not None and str(p).strip() and p not in known})
+        if missing:
+            warnings.append(f"park code(s) {', '.join(missing)} have no park record: their parcels get no boundary "
+                            "check and no admission lists; add the park (`standardland parks add`) if it is not a "
+                            "typo")
     bounds = {c: b for c, b in zip(pk["code"], pk.geometry, strict=True) if b is not None}
     if "park" not in gdf.columns or not bounds:
-        return {"overlaps": overlaps, "slivers": slivers, "outside_park": outside, "warnings": warnings,
-            "unknown_park": unknown}
+        return {"overlaps": overlaps, "slivers": slivers, "outside_park": outside, "warnings": warnings}
     before = after = 0.0
     for code, boundary in bounds.items():
         sub = gdf[gdf["park"] == code]
@@ -202,8 +199,7 @@ def store_checks(store: Store | None, gdf: gpd.GeoDataFrame, source_crs: str | N
         warnings.append(f"the parcels fit their park's boundary markedly better as GCJ-02 ({after:,.0f} m² "
                         f"outside instead of {before:,.0f} m²): if the file comes from an online map, re-run "
                         "with --crs gcj02 (nothing was shifted)")
-    return {"overlaps": overlaps, "slivers": slivers, "outside_park": outside, "warnings": warnings,
-            "unknown_park": unknown}
+    return {"overlaps": overlaps, "slivers": slivers, "outside_park": outside, "warnings": warnings}
 
 
 @gc_paused()  # a bulk read, check and write: no collector passes over its rows

@@ -158,6 +158,9 @@ class Advice:
             need[idx] = np.maximum(need[idx], rel)
         lu = self.ev.land_use.status
         need[(lu == FAIL) | (lu == MISSING)] = np.inf
+        # a row that does not pass and that no lever reaches (a threshold left unresolved by an unknown
+        # industry or a missing land grade; nothing judged) is not "0 away" from passing
+        need[(self.ev.verdict != 0) & (need == 0)] = np.inf
         if not land:  # the land is fixed (matching: each parcel's own area)
             return need
         idx = np.flatnonzero(self.land_fixes_all())
@@ -206,10 +209,12 @@ def advise(ev: Evaluation, cols: Columns, sizing: Sizing | None = None) -> Advic
         any_miss = miss.any()
         if not (any_miss or fail.any()):
             continue
-        if any_miss:  # an unresolved threshold has no lever
+        if any_miss:  # an unresolved threshold has no lever: the industry or the land grade must be fixed
             lo, hi = ev.required(ind.id)
             m = np.flatnonzero(miss)
-            miss[m[np.isnan(lo[m]) & np.isnan(hi[m])]] = False
+            unresolved = ev.bounds[ind.id].unresolved
+            stuck = unresolved[ev.key_index[m]] if len(unresolved) else np.zeros(len(m), dtype=bool)
+            miss[m[(np.isnan(lo[m]) & np.isnan(hi[m])) | stuck]] = False
         rows = fail | miss
         if not rows.any():
             continue

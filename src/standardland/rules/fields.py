@@ -80,7 +80,10 @@ class FieldSpec:
             lo = {"positive": "> 0", "non_negative": "≥ 0", "finite": "a finite number"}[self.constraint]
             hi = f" and ≤ {self.upper:g}" if self.upper is not None else ""
             unit = "" if self.unit in (None, "-") else f" {self.unit}"
-            return f"{lo}{hi}{unit}" if self.constraint != "finite" else f"a finite number{unit}"
+            if self.constraint == "finite":
+                bound = f" from −{self.upper:g} to {self.upper:g}" if self.upper is not None else ""
+                return f"a finite number{bound}{unit}"
+            return f"{lo}{hi}{unit}"
         if self.kind == "date":
             return DATE_FORMAT
         if self.kind in ("choice", "integer_choice"):
@@ -209,6 +212,11 @@ _DESCRIPTIONS = {
 }
 
 
+#: no quantity of a real project reaches this (in its canonical unit: m², 万元, t, tce …); a larger
+#: value is a typo or an attack, refused before any arithmetic can overflow
+QUANTITY_MAX = 1e12
+
+
 def _constraint(name: str) -> str:
     return "positive" if name in POSITIVE else "finite" if name in SIGNED else "non_negative"
 
@@ -217,11 +225,11 @@ def _fields(cat: Catalogue) -> dict[str, FieldSpec]:
     out = {f.name: f for f in _STATIC + PROMOTION}
     for k, v in cat.inputs.items():
         out[k] = FieldSpec(k, "quantity", v.get("name_zh", k), v.get("name_en", k), unit=v["unit"],
-                           constraint=_constraint(k), upper=100.0 if k in AT_MOST_100 else None)
+                           constraint=_constraint(k), upper=100.0 if k in AT_MOST_100 else QUANTITY_MAX)
     for ind in cat.indicators:
         out[ind.id] = FieldSpec(ind.id, "quantity", ind.name_zh, f"{ind.name_en} (given directly)",
                                 unit=ind.unit, constraint=_constraint(ind.id),
-                                upper=100.0 if ind.id in AT_MOST_100 else None)
+                                upper=100.0 if ind.id in AT_MOST_100 else QUANTITY_MAX)
     return out
 
 
@@ -349,7 +357,8 @@ def check_quantity(spec: FieldSpec, values: np.ndarray) -> list[Problem]:
         else:
             bad_sign = np.zeros(len(v), dtype=bool)
             what = ""
-        bad_hi = (v > spec.upper) if spec.upper is not None else np.zeros(len(v), dtype=bool)
+        size = np.abs(v) if spec.constraint == "finite" else v
+        bad_hi = (size > spec.upper) if spec.upper is not None else np.zeros(len(v), dtype=bool)
     if not (bad_inf.any() or bad_sign.any() or bad_hi.any()):
         return out
     for i in np.flatnonzero(bad_inf):
@@ -357,7 +366,8 @@ def check_quantity(spec: FieldSpec, values: np.ndarray) -> list[Problem]:
     for i in np.flatnonzero(bad_sign & ~bad_inf):
         out.append(Problem(int(i), spec.name, f"{v[i]:g} {what}", spec.expected))
     for i in np.flatnonzero(bad_hi & ~bad_inf):
-        out.append(Problem(int(i), spec.name, f"{v[i]:g} is above {spec.upper:g}", spec.expected))
+        what = f"is beyond ±{spec.upper:g}" if spec.constraint == "finite" else f"is above {spec.upper:g}"
+        out.append(Problem(int(i), spec.name, f"{v[i]:g} {what}", spec.expected))
     return out
 
 
@@ -372,7 +382,8 @@ def check_quantities(specs: list[FieldSpec], columns: list[np.ndarray]) -> list[
         strict = np.array([s.constraint == "positive" for s in specs])[:, None]
         hi = np.array([np.inf if s.upper is None else s.upper for s in specs])[:, None]
         with np.errstate(invalid="ignore"):
-            bad = np.isinf(m) | (m < lo) | (strict & (m == 0)) | (m > hi)
+            signed = np.array([s.constraint == "finite" for s in specs])[:, None]
+            bad = np.isinf(m) | (m < lo) | (strict & (m == 0)) | (np.where(signed, np.abs(m), m) > hi)
         rows = np.flatnonzero(bad.any(axis=1))
         return [p for r in rows for p in check_quantity(specs[r], columns[r])]
     return [p for s, col in zip(specs, columns, strict=True) for p in check_quantity(s, col)]
@@ -467,7 +478,8 @@ _QTY_SCHEMA = {"oneOf": [{"type": "number"},
 
 def _schema_of(f: FieldSpec) -> dict:
     if f.kind == "quantity":
-        lo = {"positive": {"exclusiveMinimum": 0}, "non_negative": {"minimum": 0}, "finite": {}}[f.constraint]
+        lo = {"positive": {"exclusiveMinimum": 0}, "non_negative": {"minimum": 0},
+              "finite": {"minimum": -f.upper} if f.upper is not None else {}}[f.constraint]
         hi = {"maximum": f.upper} if f.upper is not None else {}
         num = {"type": "number", **lo, **hi}
         obj = {**_QTY_SCHEMA["oneOf"][1], "properties": {"value": num, "unit": {"type": "string"}}}

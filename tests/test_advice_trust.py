@@ -1,0 +1,46 @@
+"""Advice a planner can trust on odd input: no lever for a threshold the industry leaves unresolved,
+and quantities no real project reaches are refused naming the field (never a 500 from the advice's
+arithmetic)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = json.loads((ROOT / "api/examples/project.json").read_text("utf-8"))
+PARCEL = "370613004002GB10001"
+
+
+def test_an_unresolved_industry_gets_no_lever_and_is_not_zero_away_from_passing(park_store):
+    from standardland import services
+
+    v = services.check_project(park_store, dict(EXAMPLE, industry_code="98"), PARCEL, lang="zh")
+    assert v["verdict"] == "incomplete"
+    unresolved = {i["id"] for i in v["indicators"] if i["reason_code"] == "unresolved"}
+    assert unresolved, v["indicators"]
+    assert not [lv for lv in v["advice"]["levers"] if lv["indicator"] in unresolved], v["advice"]["levers"]
+    assert v["advice"]["within"] is None  # nothing changes it into a pass until the industry is fixed
+
+
+@pytest.mark.parametrize("field,value", [("floor_area_m2", 1e308), ("land_area_m2", 1e308),
+                                         ("annual_tax_wan_yuan", -1e308), ("green_area_m2", 1e300)])
+def test_a_quantity_beyond_any_real_project_is_a_422_naming_it(api, field, value):
+    base, _, _ = api
+    r = httpx.post(f"{base}/api/v1/checks", json={"project": dict(EXAMPLE, **{field: value}),
+                                                  "parcel_code": PARCEL}, timeout=60)
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert field in json.dumps(body) and "1e+12" in json.dumps(body), body
+
+
+def test_the_largest_accepted_value_still_gets_advice_in_plain_numbers(api):
+    base, _, _ = api
+    r = httpx.post(f"{base}/api/v1/checks", json={"project": dict(EXAMPLE, green_area_m2=1e12),
+                                                  "parcel_code": PARCEL, "lang": "en"}, timeout=60)
+    assert r.status_code == 200, r.text
+    texts = [lv["text"] for lv in r.json()["advice"]["levers"]]
+    assert texts and all(len(t) < 300 for t in texts), texts
