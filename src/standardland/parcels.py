@@ -22,6 +22,7 @@ import shapely
 from . import aliases, codes, crs as crsmod, units
 from .errors import DataValidationError, GeometryError, RowProblem
 from .gcpause import gc_paused
+from .values import shown
 from .labels import label
 
 STATUSES = ("planned", "serviced", "published", "listed", "transferred",
@@ -189,11 +190,11 @@ def _check_text(raw: pd.Series, fieldname: str, flag, *, controls: str = _CONTRO
     mask of good cells (vectorized: one regex over the column). ``bool_ok``: an extra attribute,
     which may also be a number or a boolean."""
     scalar = _scalar_mask(raw, bool_ok=bool_ok)
-    flag(~scalar, fieldname, lambda i: f"{raw.iloc[i]!r} is {_kind(raw.iloc[i])}; expected "
+    flag(~scalar, fieldname, lambda i: f"{shown(raw.iloc[i])} is {_kind(raw.iloc[i])}; expected "
                                        + ("text, a finite number or a boolean" if bool_ok else "text"))
     s = (raw if scalar.all() else raw.where(scalar, None)).astype("string[pyarrow]")  # regex in C (RE2)
     bad = s.str.contains(controls, regex=True).fillna(False).to_numpy(dtype=bool)
-    flag(bad, fieldname, lambda i: f"{raw.iloc[i]!r} contains a control character (e.g. NUL); expected "
+    flag(bad, fieldname, lambda i: f"{shown(raw.iloc[i])} contains a control character (e.g. NUL); expected "
                                    "plain text" + (" (tab and newline allowed)" if controls == _CONTROL else ""))
     return scalar & ~bad
 
@@ -249,7 +250,7 @@ def _attributes(df: pd.DataFrame, rownum: np.ndarray, *, partial: bool) -> tuple
         present = _present(raw)
         ok = g.notna() & (g % 1 == 0) & g.between(1, 15)
         flag(present & ~ok, "land_grade",
-             lambda i: f"{raw.iloc[i]!r} is not a land grade; expected an integer 1–15 (土地等别)")
+             lambda i: f"{shown(raw.iloc[i])} is not a land grade; expected an integer 1–15 (土地等别)")
         out["land_grade"] = pd.array(g.where(ok), dtype="Int64")
     elif not partial:
         out["land_grade"] = pd.array([None] * n, dtype="Int64")
@@ -271,7 +272,7 @@ def _attributes(df: pd.DataFrame, rownum: np.ndarray, *, partial: bool) -> tuple
         raw = df["transfer_price_wan_yuan"]
         p = pd.to_numeric(raw.where(_scalar_mask(raw, text_ok=True), "x"), errors="coerce")
         bad = _present(raw) & ~(np.isfinite(p) & (p >= 0))
-        flag(bad, "transfer_price_wan_yuan", lambda i: f"{raw.iloc[i]!r}: expected a number ≥ 0 in 万元")
+        flag(bad, "transfer_price_wan_yuan", lambda i: f"{shown(raw.iloc[i])}: expected a number ≥ 0 in 万元")
         out["transfer_price_wan_yuan"] = p.to_numpy(dtype="float64", na_value=np.nan)
     elif not partial:
         out["transfer_price_wan_yuan"] = np.nan
@@ -287,7 +288,7 @@ def _attributes(df: pd.DataFrame, rownum: np.ndarray, *, partial: bool) -> tuple
         if c.endswith("_min") or c.endswith("_max"):
             v = pd.to_numeric(raw.where(_scalar_mask(raw, text_ok=True), "x"), errors="coerce")
             bad = present & ~np.isfinite(v)
-            flag(bad, c, lambda i, raw=raw: f"{raw.iloc[i]!r}: a threshold must be a number in the "
+            flag(bad, c, lambda i, raw=raw: f"{shown(raw.iloc[i])}: a threshold must be a number in the "
                                               "indicator's canonical unit")
             values = v.to_numpy(dtype="float64", na_value=np.nan).tolist()
         else:

@@ -17,6 +17,21 @@ from .errors import InputError
 CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def shown(value) -> str:
+    """A cell as a message shows it: its repr, numpy scalars as the Python value they hold.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> shown(np.int64(99)), shown(np.float64(1.5)), shown("x")
+    ('99', '1.5', "'x'")
+    """
+    item = getattr(value, "item", None)
+    if item is not None and getattr(value, "shape", None) == ():
+        value = item()
+    return repr(value)
+
+
 def kind(value) -> str:
     """What a JSON value is, in words (for messages).
 

@@ -178,7 +178,9 @@
       if (!id) { return td; }
       var t = cfg.rulesetTitles[id];
       if (!t) { td.textContent = id; return td; }
-      var words = [t.title ? (cfg.lang === "zh" ? "《" + t.title + "》" : t.title) : null, t.document_number]
+      // a title that already carries its 《》 (《工业项目建设用地控制指标》（2023年修订）) is not wrapped again
+      var wrap = cfg.lang === "zh" && t.title && t.title.charAt(0) !== "《";
+      var words = [t.title ? (wrap ? "《" + t.title + "》" : t.title) : null, t.document_number]
         .filter(function (x) { return x; }).join(" ");
       td.appendChild(el("span", {text: words}));
       td.appendChild(el("span", {className: "sl-source-id", text: " · " + id}));

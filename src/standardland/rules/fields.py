@@ -37,6 +37,7 @@ import pandas as pd
 from .. import industry as ind_mod
 from ..dates import EXPECTED, FORMS, PATTERNS, read_date_cells
 from ..labels import label
+from ..values import shown
 from .indicators import Catalogue, catalogue
 
 #: quantities that may be negative (net tax in a refund year, DOMAIN.md §11)
@@ -338,7 +339,7 @@ class _Cells:
 def _refused(cells: _Cells, bad: np.ndarray, spec: FieldSpec, what: str) -> list[Problem]:
     if not bad.any():
         return []
-    return [Problem(int(i), spec.name, f"{cells.a[i]!r} {what}".strip(), spec.expected)
+    return [Problem(int(i), spec.name, f"{shown(cells.a[i])} {what}".strip(), spec.expected)
             for i in np.flatnonzero(bad)]
 
 
@@ -394,7 +395,7 @@ def parse_dates(raw, spec: FieldSpec) -> tuple[np.ndarray, list[Problem]]:
     date cells → ``datetime64[ns]`` (NaT where blank or refused), and the refused cells' problems."""
     r = read_date_cells(raw)
     out = r.days.copy()
-    problems = [Problem(int(i), spec.name, f"{r.cells[i]!r} is not a date", DATE_FORMAT)
+    problems = [Problem(int(i), spec.name, f"{shown(r.cells[i])} is not a date", DATE_FORMAT)
                 for i in np.flatnonzero(r.refused & ~r.text)]
     problems += [Problem(int(i), spec.name, f"'{r.cells[i]}' is not in the format {FORMS}", DATE_FORMAT)
                  for i in np.flatnonzero(r.refused & r.text)]
