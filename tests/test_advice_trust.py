@@ -44,3 +44,12 @@ def test_the_largest_accepted_value_still_gets_advice_in_plain_numbers(api):
     assert r.status_code == 200, r.text
     texts = [lv["text"] for lv in r.json()["advice"]["levers"]]
     assert texts and all(len(t) < 300 for t in texts), texts
+
+
+def test_a_check_on_an_unknown_parcel_names_parcel_code(api):
+    base, _, _ = api
+    r = httpx.post(f"{base}/api/v1/checks", json={"project": EXAMPLE, "parcel_code": "370613004002GB19999"},
+                   timeout=60)
+    assert r.status_code == 404, r.text
+    body = r.json()
+    assert "parcel_code" in json.dumps(body) and "project.code" not in json.dumps(body), body

@@ -116,8 +116,10 @@ class _in_project:
     def __exit__(self, et, exc, tb):
         from ..errors import StandardlandError
 
-        if isinstance(exc, StandardlandError) and exc.field not in ("parcel_code", "checkpoint", "within",
-                                                                    "rulesets"):
+        if isinstance(exc, StandardlandError) and exc.field == "code":  # the stored parcel's: the body's parcel_code
+            exc.field = "parcel_code"
+        elif isinstance(exc, StandardlandError) and exc.field not in ("parcel_code", "checkpoint", "within",
+                                                                      "rulesets"):
             exc.field_prefix = "project"
         return False
 
