@@ -125,3 +125,15 @@ def test_a_reimport_may_move_a_boundary_between_two_parcels_it_replaces(store, t
         assert c in str(e) and "overlaps stored parcel" in str(e)
     assert store.parcel(c)["area_m2"].iloc[0] == before
     assert abs(store.parcel(b)["area_m2"].iloc[0] / store.parcel(a)["area_m2"].iloc[0] - 3.0) < 0.01
+
+
+def test_an_unknown_status_filter_is_a_400_and_a_label_filters_as_its_status(api):
+    base, _, _ = api
+    for url in (f"{base}/api/v1/parcels", f"{base}/ogc/collections/parcels/items"):
+        r = httpx.get(url, params={"status": "bogus"}, timeout=30)
+        assert r.status_code == 400, (url, r.text)
+        assert "status" in r.text and "transferred" in r.text
+    by_code = httpx.get(f"{base}/api/v1/parcels", params={"status": "published", "limit": 1000}, timeout=30).json()
+    zh = httpx.get(f"{base}/api/v1/parcels", params={"status": "已公告", "limit": 1000}, timeout=30)
+    assert zh.status_code == 200, zh.text
+    assert by_code and zh.json() == by_code

@@ -199,6 +199,27 @@ def _check_text(raw: pd.Series, fieldname: str, flag, *, controls: str = _CONTRO
     return scalar & ~bad
 
 
+def status_filter(value: str | None, field: str = "status") -> tuple[str, ...] | None:
+    """A ``?status=`` filter: a status or its label (已成交 → transferred), as parcel files take them;
+    anything else is a :class:`~standardland.errors.BadParameter` listing the statuses (never an
+    empty answer that looks like "no such parcels").
+
+    Examples
+    --------
+    >>> status_filter("已成交"), status_filter(None)
+    (('transferred',), None)
+    """
+    if value is None or value == "":
+        return None
+    st = aliases.map_values(pd.Series([value.strip()], dtype=object), "status", STATUS_LABELS).iloc[0]
+    if st not in STATUSES:
+        from .errors import BadParameter
+
+        raise BadParameter(f"'{value}' is not a parcel status", field=field,
+                           expected="one of " + ", ".join(f"{k} ({STATUS_LABELS[k][0]})" for k in STATUSES))
+    return (st,)
+
+
 def _attributes(df: pd.DataFrame, rownum: np.ndarray, *, partial: bool) -> tuple[pd.DataFrame, list[RowProblem]]:
     """Validate the attribute columns of parcels (vectorized; per-row work only for wrong rows).
 
@@ -538,6 +559,6 @@ def outside_boundary(gdf: gpd.GeoDataFrame, boundary, *, min_area_m2: float = 0.
     return [(codes_[i], float(a)) for i, a in zip(idx, area, strict=True) if a > min_area_m2]
 
 
-__all__ = ["STATUSES", "AVAILABLE_STATUSES", "validate_code", "prepare_parcels", "prepare_attribute_updates",
+__all__ = ["STATUSES", "AVAILABLE_STATUSES", "status_filter", "validate_code", "prepare_parcels", "prepare_attribute_updates",
            "AttributeUpdate", "vertex_limit", "find_overlaps", "overlaps_with", "is_sliver",
            "outside_boundary", "with_derived", "GeometryError"]

@@ -208,7 +208,9 @@ class OGCFeaturesFactory:
             count = self.settings.ogc_number_matched.get(collection_id, True)
             if collection_id == "parcels":
                 ident = optional(request)
-                q = ParcelQuery(bbox=box, status=(status,) if status else None, park=park,
+                from ..parcels import status_filter
+
+                q = ParcelQuery(bbox=box, status=status_filter(status), park=park,
                                 land_use_code=land_use_code, limit=lim, offset=offset)
                 gdf = store.parcels(q)
                 matched = store.count_parcels(ParcelQuery(bbox=box, status=q.status, park=park,

@@ -222,7 +222,9 @@ class ParcelsFactory:
                          offset: int = Query(0, ge=0, le=settings.max_offset)):
             from .auth import optional
 
-            gdf = request.app.state.store.parcels(ParcelQuery(status=(status,) if status else None, park=park,
+            from ..parcels import status_filter
+
+            gdf = request.app.state.store.parcels(ParcelQuery(status=status_filter(status), park=park,
                                                               limit=limit, offset=offset))
             return _public(services.parcel_records(gdf), optional(request))
 
