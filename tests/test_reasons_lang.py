@@ -70,3 +70,11 @@ def test_thresholds_keep_the_english_text_for_data_consumers():
         __import__("datetime").date(2020, 6, 1))), industry_error="no industry"),
         load_rulesets(shipped_rulesets()))
     assert isinstance(ths["far"].unresolved, str) and ths["far"].unresolved == "industry unknown (no industry)"
+
+
+def test_a_code_of_the_right_length_that_names_nothing_says_so():
+    from standardland.industry import resolve
+
+    err = resolve("98").error
+    assert "there is no division 98" in err and "GB/T 4754-2017" in err
+    assert "there is no group 999" in resolve("999").error

@@ -178,7 +178,9 @@ def _node(edition: str, code: str) -> Industry:
         lost = "0" + code
         hint = (f"; was a leading zero lost? {edition}-{lost} is {table[lost][0]}"
                 if lost in table and table[lost][1] > 1 else "")
-        return Industry(error=f"'{code}' is not a GB/T 4754-{edition} code: expected a {what}{hint}")
+        kind = {2: "division", 3: "group", 4: "class"}.get(len(code))
+        none = f"there is no {kind} {code}; " if kind and code.isdigit() else ""
+        return Industry(error=f"'{code}' is not a GB/T 4754-{edition} code: {none}expected a {what}{hint}")
     d17, n17 = _map(edition, code, "2017")
     d02, n02 = _map(edition, code, "2002")
     lvl = table[code][1] if code in table else len(code)
