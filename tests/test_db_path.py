@@ -45,3 +45,20 @@ def test_a_path_in_a_missing_folder_is_refused_naming_the_folder(tmp_path):
 def test_an_unknown_scheme_is_still_refused(tmp_path):
     r = _cli("init", "--db", "mysql://localhost/x", cwd=tmp_path)
     assert r.returncode != 0 and "mysql" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_the_screen_summary_is_in_the_cli_language(tmp_path):
+    """A GBK CSV with Chinese headers, screened at 80 columns: the last line in Chinese, then English."""
+    (tmp_path / "p.csv").write_bytes("项目名称,行业代码,决策日期,容积率\n甲,39,2024-06-01,1.5\n乙,98,2024-06-01,0.5\n"
+                                     .encode("gbk"))
+    assert _cli("init", "--db", "s.db", cwd=tmp_path).returncode == 0
+    zh = _cli("screen", "p.csv", "--out", "o.csv", "--db", "s.db", cwd=tmp_path)
+    assert zh.returncode == 0, zh.stderr
+    last = zh.stdout.strip().splitlines()[-1]
+    assert last.startswith("已筛查 2 行 → o.csv：") and "资料不全 2" in last, zh.stdout
+    env_en = {"STANDARDLAND_LANG": "en"}
+    en = subprocess.run([sys.executable, "-m", "standardland.cli", "screen", "p.csv", "--out", "o.csv", "--db", "s.db"],
+                        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(SRC), **env_en},
+                        capture_output=True, text=True, timeout=300)
+    assert en.returncode == 0, en.stderr
+    assert en.stdout.strip().splitlines()[-1].startswith("screened 2 rows → o.csv: incomplete 2"), en.stdout

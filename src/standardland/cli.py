@@ -924,8 +924,8 @@ def screen(input: Path, out_file: Path = typer.Option(..., "--out", help="Output
         _dump({"rows": res["rows"], "out": str(out_file), "verdicts": counts, "encoding": res.get("encoding"),
                "headers": res.get("renamed") or {}})
     else:
-        say(f"screened {res['rows']} rows → ", str(out_file),
-            ": " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        say(L("cli_screened", rows=f"{res['rows']:,}"), str(out_file),
+            L("cli_screened_counts", counts=L("cli_list_sep").join(f"{L(k)} {v:,}" for k, v in counts.items())))
 
 
 # -- rules ------------------------------------------------------------------------------------------
