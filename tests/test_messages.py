@@ -19,3 +19,17 @@ def test_a_bad_numeric_cell_is_shown_as_its_value(column, value, shown):
         prepare_parcels(gdf)
     text = str(e.value)
     assert f"{column}: {shown}" in text and "np." not in text, text
+
+
+@pytest.mark.parametrize("attrs,says", [({"far_min": [1e308]}, "from −1e+12 to 1e+12"),
+                                        ({"far_min": [5], "far_max": [1]}, "far_min: 5 is above far_max 1")])
+def test_a_parcels_own_thresholds_are_a_range_of_real_numbers(attrs, says):
+    import pandas as pd
+
+    from standardland.parcels import prepare_attribute_updates
+
+    with pytest.raises(DataValidationError) as e:
+        prepare_attribute_updates(pd.DataFrame({"code": ["370613004002GB10001"], **attrs}))
+    assert says in str(e.value), str(e.value)
+    ok = prepare_attribute_updates(pd.DataFrame({"code": ["370613004002GB10001"], "far_min": [1], "far_max": [5]}))
+    assert ok[0].attrs == {"far_min": 1.0, "far_max": 5.0}

@@ -25,6 +25,9 @@ from .gcpause import gc_paused
 from .values import shown
 from .labels import label
 
+#: a parcel's own threshold (``<indicator>_min``/``_max``) beyond this is a typo, never a control value
+THRESHOLD_MAX = 1e12
+
 STATUSES = ("planned", "serviced", "published", "listed", "transferred",
             "under_construction", "in_production", "recovered")
 #: statuses in which a parcel may still be offered to a project
@@ -300,6 +303,7 @@ def _attributes(df: pd.DataFrame, rownum: np.ndarray, *, partial: bool) -> tuple
 
     # everything else: extra attributes, with <indicator>_min/_max checked to be numbers
     attrs: list[dict] = [dict() for _ in range(n)]
+    bounds: dict[str, pd.Series] = {}
     for c in (c for c in df.columns if c not in CORE_FIELDS and c not in DERIVED_FIELDS):
         raw = df[c]
         present = _present(raw)
@@ -308,16 +312,24 @@ def _attributes(df: pd.DataFrame, rownum: np.ndarray, *, partial: bool) -> tuple
             continue
         if c.endswith("_min") or c.endswith("_max"):
             v = pd.to_numeric(raw.where(_scalar_mask(raw, text_ok=True), "x"), errors="coerce")
-            bad = present & ~np.isfinite(v)
+            bad = present & ~(np.isfinite(v) & (v.abs() <= THRESHOLD_MAX))
             flag(bad, c, lambda i, raw=raw: f"{shown(raw.iloc[i])}: a threshold must be a number in the "
-                                              "indicator's canonical unit")
+                                              f"indicator's canonical unit, from −{THRESHOLD_MAX:g} to "
+                                              f"{THRESHOLD_MAX:g}")
             values = v.to_numpy(dtype="float64", na_value=np.nan).tolist()
+            bounds[c] = v.where(present & ~bad)
         else:
             bad = present & ~_check_text(raw, c, flag, controls=_CONTROL, bool_ok=True)
             values = raw.to_numpy(dtype=object).tolist()
         present = present & ~bad
         for i in np.flatnonzero(present):
             attrs[i][c] = _jsonable(values[i])
+    for c, lo in bounds.items():  # a parcel's own range must be a range
+        hi = bounds.get(c[:-4] + "_max") if c.endswith("_min") else None
+        if hi is not None:
+            flag(lo.notna() & hi.notna() & (lo > hi), c,
+                 lambda i, c=c, lo=lo, hi=hi: f"{lo.iloc[i]:g} is above {c[:-4]}_max {hi.iloc[i]:g}; "
+                                              "expected min ≤ max")
     out["attrs"] = attrs
     return out, problems
 
