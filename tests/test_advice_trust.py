@@ -53,3 +53,24 @@ def test_a_check_on_an_unknown_parcel_names_parcel_code(api):
     assert r.status_code == 404, r.text
     body = r.json()
     assert "parcel_code" in json.dumps(body) and "project.code" not in json.dumps(body), body
+
+
+def test_a_workflow_date_that_is_no_day_says_so_in_our_words():
+    """The body's date: 'no such day' (not "is text"), and no pydantic 'Value error, ' prefix."""
+    import pydantic
+
+    from standardland.workflow.bodies import Day
+
+    adapter = pydantic.TypeAdapter(Day)
+    with pytest.raises(pydantic.ValidationError) as e:
+        adapter.validate_python("2024-02-30")
+    assert "'2024-02-30': no such day" in str(e.value)
+
+
+def test_an_api_validation_message_carries_no_pydantic_prefix(api):
+    base, _, _ = api
+    r = httpx.post(f"{base}/api/v1/matches", json={"project": EXAMPLE, "within_advice": "lots"}, timeout=60)
+    assert r.status_code == 422, r.text
+    errs = r.json()["errors"]
+    assert any(e["field"] == "within_advice" for e in errs), errs
+    assert not any(str(e["message"]).startswith("Value error") for e in errs), errs

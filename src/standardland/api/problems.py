@@ -104,7 +104,10 @@ def install(app: FastAPI) -> None:
                                "expected": "a JSON document"})
                 continue
             loc = [str(x) for x in e.get("loc", ()) if x not in ("body", "query", "path", "header")]
-            errors.append({"field": ".".join(loc) or "body", "message": e.get("msg"), "expected": e.get("type")})
+            msg = str(e.get("msg") or "")
+            for prefix in ("Value error, ", "Assertion failed, "):  # pydantic's wrapper around our own words
+                msg = msg.removeprefix(prefix)
+            errors.append({"field": ".".join(loc) or "body", "message": msg, "expected": e.get("type")})
         detail = "; ".join(f"{x['field']}: {x['message']}" for x in errors[:5])
         # a malformed query parameter, path parameter or header is a bad request (BadParameter, 400), also
         # when the body is wrong too; a malformed body alone is unprocessable (422)

@@ -37,8 +37,8 @@ def _day(v):
     if isinstance(v, str):
         try:
             return dates.parse_date(v, "date")
-        except StandardlandError:
-            pass
+        except StandardlandError as e:  # its own words: not a date, or no such day
+            raise ValueError(f"{e.message}; expected {dates.EXPECTED}") from None
     raise ValueError(f"{v!r} is {values.kind(v)}; expected {dates.EXPECTED}")
 
 
