@@ -374,6 +374,14 @@ def test_the_map_panel_shows_the_card_and_links_each_figure_to_its_records(open_
     assert len(httpx.get(promo_site + href, timeout=60).json()) == 14
     page.locator("#sl-scorecard-toggle").click()  # closes
     assert page.locator("#sl-scorecard-body").is_hidden()
+    # the panel is a control of the top-left corner: it covers neither the search box nor the zoom buttons
+    boxes = page.evaluate("""() => [...document.querySelectorAll('.leaflet-top.leaflet-left > .leaflet-control')]
+        .map(e => { const r = e.getBoundingClientRect(); return [e.className, r.left, r.top, r.right, r.bottom]; })""")
+    assert any("sl-scorecard" in b[0] for b in boxes), boxes
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            apart = a[3] <= b[1] or b[3] <= a[1] or a[4] <= b[2] or b[4] <= a[2]
+            assert apart, (a, b)
     assert outside == [] and dialogs == []
     page.context.close()
 

@@ -1,6 +1,6 @@
 /* standardland scorecard panel (年度成绩单) on the map page.
  *
- * A collapsible panel (top left, under the zoom buttons) showing a park's annual scorecard from
+ * A collapsible panel (a control in the top-left corner, under the zoom buttons, the search and the chains) showing a park's annual scorecard from
  * GET /api/v1/parks/{park}/scorecard?year=: every figure is a link to the records behind it
  * (GET /api/v1/parks/{park}/scorecard/records?year=&figure=, the card's own hrefs). The park is
  * chosen from GET /api/v1/parks and the year from the card's `years` (the latest year with records
@@ -29,8 +29,7 @@
     var lang = cfg.lang || "zh";
     var box = el("div", {className: "sl-panel sl-scorecard", "data-ui": "scorecard"});
     var s = box.style;
-    s.position = "absolute"; s.top = "80px"; s.left = "10px"; s.zIndex = "1000"; s.maxWidth = "380px";
-    s.maxHeight = "calc(100% - 140px)"; s.overflow = "auto"; s.fontSize = "13px";
+    s.maxWidth = "380px"; s.maxHeight = "60vh"; s.overflow = "auto"; s.fontSize = "13px";
     var toggle = el("button", {type: "button", className: "sl-linkish", "aria-expanded": "false",
                                id: "sl-scorecard-toggle", text: T("score_panel")});
     var body = el("div", {id: "sl-scorecard-body"});
@@ -45,7 +44,20 @@
     body.appendChild(content);
     box.appendChild(toggle);
     box.appendChild(body);
-    (document.querySelector(".folium-map") || document.body).appendChild(box);
+    // a control in the map's top-left corner, stacked under the zoom buttons, the search and the chain
+    // panel (Leaflet lays the corner out), never drawn over them
+    var corner = document.querySelector(".folium-map .leaflet-top.leaflet-left");
+    if (corner) {
+      box.classList.add("leaflet-control");
+      corner.appendChild(box);
+      if (window.L && window.L.DomEvent) {
+        window.L.DomEvent.disableClickPropagation(box);
+        window.L.DomEvent.disableScrollPropagation(box);
+      }
+    } else {
+      s.position = "absolute"; s.top = "80px"; s.left = "10px"; s.zIndex = "1000";
+      (document.querySelector(".folium-map") || document.body).appendChild(box);
+    }
 
     toggle.addEventListener("click", function () {
       body.hidden = !body.hidden;
