@@ -33,3 +33,21 @@ def test_a_parcels_own_thresholds_are_a_range_of_real_numbers(attrs, says):
     assert says in str(e.value), str(e.value)
     ok = prepare_attribute_updates(pd.DataFrame({"code": ["370613004002GB10001"], "far_min": [1], "far_max": [5]}))
     assert ok[0].attrs == {"far_min": 1.0, "far_max": 5.0}
+
+
+@pytest.mark.parametrize("value,stored", [("2024/3/1", "2024-03-01"), ("2024年3月1日", "2024-03-01"),
+                                          ("2024-02-30", None), ("soon", None)])
+def test_offered_on_is_a_calendar_date_stored_as_iso(value, stored):
+    """The scorecard counts a parcel offered in its year by ``offered_on``: a bad one is refused, never
+    silently left out of the count."""
+    import pandas as pd
+
+    from standardland.parcels import prepare_attribute_updates
+
+    frame = pd.DataFrame({"code": ["370613004002GB10001"], "offered_on": [value]})
+    if stored is None:
+        with pytest.raises(DataValidationError) as e:
+            prepare_attribute_updates(frame)
+        assert "offered_on" in str(e.value) and "YYYY-MM-DD" in str(e.value)
+    else:
+        assert prepare_attribute_updates(frame)[0].attrs == {"offered_on": stored}

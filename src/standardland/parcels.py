@@ -22,8 +22,12 @@ import shapely
 from . import aliases, codes, crs as crsmod, units
 from .errors import DataValidationError, GeometryError, RowProblem
 from .gcpause import gc_paused
+from .dates import EXPECTED as DATE_EXPECTED, read_date_cells
 from .values import shown
 from .labels import label
+
+#: extra attributes that hold a date (the scorecard counts a parcel offered in its year by ``offered_on``)
+DATE_ATTRIBUTES = ("offered_on",)
 
 #: a parcel's own threshold (``<indicator>_min``/``_max``) beyond this is a typo, never a control value
 THRESHOLD_MAX = 1e12
@@ -310,7 +314,12 @@ def _attributes(df: pd.DataFrame, rownum: np.ndarray, *, partial: bool) -> tuple
         if not isinstance(c, str) or re.search(_CONTROL_ANY, c):
             flag(present, repr(c), "an attribute name must be text without control characters")
             continue
-        if c.endswith("_min") or c.endswith("_max"):
+        if c in DATE_ATTRIBUTES:  # a date the reports read: one of the date forms, stored as YYYY-MM-DD
+            r = read_date_cells(raw.to_numpy(dtype=object))
+            bad = present & (r.refused | r.no_such_day)
+            flag(bad, c, lambda i, raw=raw: f"{shown(raw.iloc[i])} is not a calendar date; expected {DATE_EXPECTED}")
+            values = [None if np.isnat(d) else str(d) for d in r.days]
+        elif c.endswith("_min") or c.endswith("_max"):
             v = pd.to_numeric(raw.where(_scalar_mask(raw, text_ok=True), "x"), errors="coerce")
             bad = present & ~(np.isfinite(v) & (v.abs() <= THRESHOLD_MAX))
             flag(bad, c, lambda i, raw=raw: f"{shown(raw.iloc[i])}: a threshold must be a number in the "
