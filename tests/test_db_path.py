@@ -62,3 +62,18 @@ def test_the_screen_summary_is_in_the_cli_language(tmp_path):
                         capture_output=True, text=True, timeout=300)
     assert en.returncode == 0, en.stderr
     assert en.stdout.strip().splitlines()[-1].startswith("screened 2 rows → o.csv: incomplete 2"), en.stdout
+
+
+def test_a_table_for_people_words_its_verdicts_and_statuses(tmp_path):
+    """--lang zh: headers and values in Chinese (结论 资料不全, 状态 缺数据); no --lang: the machine's words."""
+    import csv
+
+    (tmp_path / "p.csv").write_bytes("项目名称,行业代码,决策日期,容积率\n甲,39,2024-06-01,1.5\n".encode("gbk"))
+    assert _cli("init", "--db", "s.db", cwd=tmp_path).returncode == 0
+    assert _cli("screen", "p.csv", "--out", "zh.csv", "--lang", "zh", "--db", "s.db", cwd=tmp_path).returncode == 0
+    assert _cli("screen", "p.csv", "--out", "raw.csv", "--db", "s.db", cwd=tmp_path).returncode == 0
+    zh = next(csv.DictReader((tmp_path / "zh.csv").open(encoding="utf-8-sig")))
+    raw = next(csv.DictReader((tmp_path / "raw.csv").open(encoding="utf-8-sig")))
+    assert zh["结论"] == "资料不全" and raw["verdict"] == "incomplete"
+    assert zh["容积率·状态"] == "通过" and raw["far_status"] == "pass"
+    assert zh["投资强度·状态"] == "缺数据" and raw["investment_intensity_status"] == "missing"

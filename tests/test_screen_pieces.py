@@ -222,7 +222,9 @@ def test_cli_screen_names_the_encoding_and_headers_and_localises_the_workbook(tm
     assert "Verdict" in en.columns and any(c.endswith(" required") for c in en.columns)
     p = _cli("screen", str(path), "--out", str(tmp_path / "en.csv"), "--db", db, "--lang", "en")
     assert (tmp_path / "en.csv").read_text(encoding="utf-8-sig").startswith("Project name,Industry,")
-    assert en["Verdict"].tolist() == zh["结论"].tolist()
+    # the verdicts in the table's language (the same rows): 资料不全 ↔ incomplete
+    words = {"通过": "pass", "不通过": "fail", "资料不全": "incomplete"}
+    assert en["Verdict"].tolist() == [words[v] for v in zh["结论"].tolist()]
 
 
 def test_a_row_limit_stops_the_typed_read_at_the_first_row_beyond(tmp_path):

@@ -69,11 +69,23 @@ class Piece:
     frame: pd.DataFrame | None = None
 
 
+def worded(res: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``res`` with its verdicts and statuses in ``lang`` (通过 / 不通过 / 资料不全, 缺数据 …): the categories
+    of those columns renamed, no row touched. A table for people, as its translated headers say."""
+    out = {}
+    for c in res.columns:
+        col = res[c]
+        if (c == "verdict" or c.endswith("_status")) and isinstance(col.dtype, pd.CategoricalDtype):
+            out[c] = col.cat.rename_categories([tables.label(str(k), lang) if k else k for k in col.cat.categories])
+    return res.assign(**out) if out else res
+
+
 def write_rows(res: pd.DataFrame, fh, *, first: bool, lang: str | None = None) -> None:
     """``res`` as :func:`~standardland.tables.write_csv` writes it, into the binary file ``fh`` as the rows
     are formatted; without the BOM and header unless ``first`` (so pieces join into one file). ``lang``
-    translates the headers (:func:`header_labels`)."""
-    frame = res.rename(columns=header_labels(res.columns, lang)) if lang and first else res
+    translates the headers (:func:`header_labels`) and the verdicts and statuses (:func:`worded`)."""
+    frame = worded(res, lang) if lang else res
+    frame = frame.rename(columns=header_labels(res.columns, lang)) if lang and first else frame
     tables.write_csv(frame, fh, header=first)
 
 
@@ -167,7 +179,8 @@ def screen_csv(layout: CsvLayout, out: Path, rulesets, pf=None, *, engine: str =
         if xlsx:
             frames = [p.frame for p in pieces]
             res = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-            tables.write_xlsx(res, partial, sheet_name=tables.label("sheet_screening", lang or "zh"),
+            tables.write_xlsx(worded(res, lang or "zh"), partial,
+                              sheet_name=tables.label("sheet_screening", lang or "zh"),
                               headers=header_labels(res.columns, lang or "zh"))
         elif parts is not None:
             with open(partial, "wb") as fh:
