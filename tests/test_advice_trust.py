@@ -74,3 +74,17 @@ def test_an_api_validation_message_carries_no_pydantic_prefix(api):
     errs = r.json()["errors"]
     assert any(e["field"] == "within_advice" for e in errs), errs
     assert not any(str(e["message"]).startswith("Value error") for e in errs), errs
+
+
+def test_an_agreements_price_beyond_any_real_parcel_is_refused():
+    """A 1e308 price printed a 300-digit penalty in the documents; it is refused naming the field."""
+    import pydantic
+
+    from standardland.workflow.bodies import SignAgreementBody
+
+    fields = SignAgreementBody.model_fields
+    assert fields["price_wan_yuan"].metadata and any(getattr(m, "le", None) == 1e12
+                                                     for m in fields["price_wan_yuan"].metadata)
+    with pytest.raises(pydantic.ValidationError) as e:
+        SignAgreementBody.model_validate({"price_wan_yuan": 1e308})
+    assert any(err["loc"] == ("price_wan_yuan",) and err["type"] == "less_than_equal" for err in e.value.errors())

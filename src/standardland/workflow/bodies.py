@@ -107,7 +107,8 @@ class PenaltyTerms(BaseModel):
                            "标准地 term, not in the national template)")
     combine: Literal["sum", "cap"] = Field(
         "sum", description="数项违约的合并方式: sum (every line counts) or cap (the total is capped at cap_wan_yuan)")
-    cap_wan_yuan: Number | None = Field(None, ge=0, description="违约金上限 (万元): required when combine is cap")
+    cap_wan_yuan: Number | None = Field(None, ge=0, le=1e12,
+                                        description="违约金上限 (万元, ≤ 1e12): required when combine is cap")
 
     @model_validator(mode="after")
     def _cap_needs_amount(self):
@@ -137,9 +138,9 @@ class SignAgreementBody(TransitionBody):
                                                                "the agreed completion")
     rectification_months: Annotated[int, Strict()] = Field(
         6, ge=1, le=60, description="整改期限 (whole months, 1–60; default 6) after a failed inspection")
-    price_wan_yuan: Number | None = Field(None, ge=0, description="出让价款 (万元, ≥ 0): defaults to the parcel's "
-                                                                  "recorded transfer price; refused when neither "
-                                                                  "is known")
+    price_wan_yuan: Number | None = Field(None, ge=0, le=1e12,
+                                          description="出让价款 (万元, ≥ 0 and ≤ 1e12): defaults to the parcel's "
+                                                      "recorded transfer price; refused when neither is known")
     penalty_terms: PenaltyTerms = Field(..., description="违约责任: the contract's penalty terms (required)")
 
     @field_validator("agreed_completion")
