@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -21,7 +19,6 @@ from standardland.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 EXAMPLE = json.loads((ROOT / "api/examples/project.json").read_text("utf-8"))
 XSS = "<img src=x onerror=alert(1)>"
 SSTI = "S {{7*7}} {% raw %}x{% endraw %} ${7*7} </script><script>alert(1)</script> E"
@@ -81,19 +78,7 @@ def test_choropleth_states_its_classification(park_store):
 
 # -- the browser -----------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def browser():
-    pw = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail("chromium is required in CI (apt-get install chromium)")
-        pytest.skip("no chromium on this machine (apt-get install chromium)")
-    with pw.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        yield b
-        b.close()
+# ``browser``: conftest's shared Chromium fixture (the same launch and arguments)
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ from standardland.parcels import prepare_parcels
 from standardland.rules.indicators import catalogue
 from standardland.sample import load_reference_data
 from standardland.store import open_store
-from test_map import _page, browser  # noqa: F401  (the module's browser fixture)
+from test_map import _page  # the browser fixture is conftest's
 
 
 def _coordinates(geometry) -> list[float]:

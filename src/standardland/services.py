@@ -274,17 +274,22 @@ def admission_on(store: Store, on: date, versions: dict | None = None) -> dict:
     """Each park's admission on ``on`` (:func:`standardland.parks.admission` over the stored parks and
     rule sets), kept until the parks or the rule sets change."""
     versions = versions if versions is not None else store.versions()
-    key = (versions["parks_version"], versions["rulesets_version"])
-    slot = _CACHE.get((store.url, "admission"))
-    if slot is None or slot[0] != key:
-        slot = (key, {})
-        _CACHE[(store.url, "admission")] = slot
-    by_date = slot[1]
+    by_date = _versioned(store, "admission", (versions["parks_version"], versions["rulesets_version"]), 4096)
     if on not in by_date:
-        if len(by_date) > 4096:
-            by_date.clear()
         by_date[on] = park_admission(parks(store, versions), rulesets(store, versions=versions), on)
     return by_date[on]
+
+
+def _versioned(store: Store, name: str, key: tuple, limit: int) -> dict:
+    """The dict cached under ``name`` for the store versions ``key``: a new one when they changed,
+    emptied when it holds more than ``limit`` entries."""
+    slot = _CACHE.get((store.url, name))
+    if slot is None or slot[0] != key:
+        slot = (key, {})
+        _CACHE[(store.url, name)] = slot
+    if len(slot[1]) > limit:
+        slot[1].clear()
+    return slot[1]
 
 
 # -- rules -------------------------------------------------------------------------------
@@ -436,15 +441,8 @@ def parcel_for_check(store: Store, code: str, versions: dict | None = None):
     """(one-row parcel frame, engine columns, the row) for a parcel, cached until any parcel or park
     changes."""
     versions = versions if versions is not None else store.versions()
-    key = (versions["parcels_version"], versions["parks_version"])
-    slot = _CACHE.get((store.url, "parcel_rows"))
-    if slot is None or slot[0] != key:
-        slot = (key, {})
-        _CACHE[(store.url, "parcel_rows")] = slot
-    rows = slot[1]
+    rows = _versioned(store, "parcel_rows", (versions["parcels_version"], versions["parks_version"]), 10_000)
     if code not in rows:
-        if len(rows) > 10_000:
-            rows.clear()
         parcel = store.parcel(code)
         rows[code] = (parcel, checks.parcel_columns(parcel, parks(store, versions)), parcel.iloc[0])
     return rows[code]
