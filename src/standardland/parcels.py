@@ -29,8 +29,6 @@ from .labels import label
 #: extra attributes that hold a date (the scorecard counts a parcel offered in its year by ``offered_on``)
 DATE_ATTRIBUTES = ("offered_on",)
 
-#: a parcel's own threshold (``<indicator>_min``/``_max``) beyond this is a typo, never a control value
-THRESHOLD_MAX = 1e12
 
 STATUSES = ("planned", "serviced", "published", "listed", "transferred",
             "under_construction", "in_production", "recovered")
@@ -321,10 +319,10 @@ def _attributes(df: pd.DataFrame, rownum: np.ndarray, *, partial: bool) -> tuple
             values = [None if np.isnat(d) else str(d) for d in r.days]
         elif c.endswith("_min") or c.endswith("_max"):
             v = pd.to_numeric(raw.where(_scalar_mask(raw, text_ok=True), "x"), errors="coerce")
-            bad = present & ~(np.isfinite(v) & (v.abs() <= THRESHOLD_MAX))
+            bad = present & ~(np.isfinite(v) & (v.abs() <= units.QUANTITY_MAX))
             flag(bad, c, lambda i, raw=raw: f"{shown(raw.iloc[i])}: a threshold must be a number in the "
-                                              f"indicator's canonical unit, from −{THRESHOLD_MAX:g} to "
-                                              f"{THRESHOLD_MAX:g}")
+                                              f"indicator's canonical unit, from −{units.QUANTITY_MAX:g} to "
+                                              f"{units.QUANTITY_MAX:g}")
             values = v.to_numpy(dtype="float64", na_value=np.nan).tolist()
             bounds[c] = v.where(present & ~bad)
         else:

@@ -36,6 +36,10 @@ from .errors import UnitError
 
 #: 1 亩 in m², exactly (1 公顷 = 15 亩).
 MU_M2: float = 2000 / 3
+
+#: no quantity of a real project or parcel reaches this in its canonical unit (m², 万元, t, tce, a
+#: threshold …): a larger one is a typo or an attack, refused before any arithmetic can overflow
+QUANTITY_MAX: float = 1e12
 HA_M2: float = 10_000.0
 KM2_M2: float = 1_000_000.0
 

@@ -37,6 +37,7 @@ import pandas as pd
 from .. import industry as ind_mod
 from ..dates import EXPECTED, FORMS, PATTERNS, read_date_cells
 from ..labels import label
+from ..units import QUANTITY_MAX
 from ..values import shown
 from .indicators import Catalogue, catalogue
 
@@ -213,9 +214,6 @@ _DESCRIPTIONS = {
 }
 
 
-#: no quantity of a real project reaches this (in its canonical unit: m², 万元, t, tce …); a larger
-#: value is a typo or an attack, refused before any arithmetic can overflow
-QUANTITY_MAX = 1e12
 
 
 def _constraint(name: str) -> str:
