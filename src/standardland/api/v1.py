@@ -82,7 +82,7 @@ class ScreeningRequest(BaseModel):
 
 
 class ParcelFeature(BaseModel):
-    """One parcel as a GeoJSON Feature (geometry in CRS84 unless the request names another CRS)."""
+    """One parcel as a GeoJSON Feature, its geometry in CRS84 (longitude, latitude), as GeoJSON has it."""
 
     model_config = ConfigDict(extra="forbid")
     type: Literal["Feature"]
