@@ -77,3 +77,14 @@ def test_a_table_for_people_words_its_verdicts_and_statuses(tmp_path):
     assert zh["结论"] == "资料不全" and raw["verdict"] == "incomplete"
     assert zh["容积率·状态"] == "通过" and raw["far_status"] == "pass"
     assert zh["投资强度·状态"] == "缺数据" and raw["investment_intensity_status"] == "missing"
+
+
+def test_parcels_show_names_every_field_in_the_cli_language(tmp_path):
+    """No machine names in front of a planner: 土地等别, 计算面积(亩), 容积率·下限（地块）, 示例数据 是."""
+    assert _cli("init", "--db", "s.db", "--sample", cwd=tmp_path).returncode == 0
+    r = _cli("parcels", "show", "370613004002GB10001", "--db", "s.db", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    for machine in ("land_grade", "area_mu", "transfer_price_wan_yuan", "far_min", "illustrative"):
+        assert machine not in r.stdout, r.stdout
+    for words in ("土地等别", "计算面积(亩)", "容积率·下限（地块）", "示例数据"):
+        assert words in r.stdout, r.stdout

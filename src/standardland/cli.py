@@ -476,11 +476,27 @@ def parcels_show(code: str, db: Optional[str] = DbOpt, as_json: bool = JsonOpt):
     for k, v in rec.items():
         if k == "attrs":
             for ak, av in (v or {}).items():  # each attribute on its own row, never a dict repr
-                add_row(t, ak, _plain(av))
+                add_row(t, _field_label(ak), _yes_no(av))
             continue
-        shown = status_label(v) if k == "status" else _plain(v)
-        add_row(t, label(k, lang(), default=k), shown)
+        shown = status_label(v) if k == "status" else _yes_no(v)
+        add_row(t, _field_label(k), shown)
     out.print(t)
+
+
+def _field_label(name: str) -> str:
+    """A parcel field or attribute as people name it: its label (``土地等别``), a parcel threshold as its
+    indicator's name and side (``容积率·下限``), else the name itself (a user's own attribute)."""
+    from .labels import has
+    from .rules.catalogue import catalogue
+
+    for key in (name, f"col_{name}"):
+        if has(key):
+            return label(key, lang())
+    for side in ("min", "max"):
+        ind = name.removesuffix(f"_{side}")
+        if ind != name and ind in catalogue().ids:
+            return catalogue().get(ind).name(lang()) + label(f"col_sfx_limit_{side}", lang())
+    return name
 
 
 def _yes_no(v) -> str:
