@@ -88,3 +88,19 @@ def test_parcels_show_names_every_field_in_the_cli_language(tmp_path):
         assert machine not in r.stdout, r.stdout
     for words in ("土地等别", "计算面积(亩)", "容积率·下限（地块）", "示例数据"):
         assert words in r.stdout, r.stdout
+
+
+def test_size_at_80_columns_never_breaks_a_rule_set_id(tmp_path):
+    """The sizing table at 80 columns: ids whole, the documents under the table (they wrap as text)."""
+    assert _cli("init", "--db", "s.db", "--sample", cwd=tmp_path).returncode == 0
+    project = Path(__file__).resolve().parents[1] / "api" / "examples" / "project.json"
+    r = _cli("size", str(project), "--park", "yantai-hitech-intl", "--db", "s.db", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert all(len(line.rstrip()) <= 80 for line in lines if "│" in line or "─" in line), r.stdout
+    import re
+
+    known = {"national-2008", "national-2023", "yantai-hitech-intl-2021", "yantai-hitech-intl"}  # sets, the park
+    ids = [m for line in lines for m in re.findall(r"(?:national|yantai)-[\w-]*", line)]
+    assert ids and set(ids) <= known, ids  # a folded id would leave a piece such as 'national-20'
+    assert any(line.startswith("依据 ") for line in lines), r.stdout

@@ -75,13 +75,20 @@ def register(app: typer.Typer) -> None:
             (L("cli_size_feasible") if r["feasible"] else L("cli_size_infeasible"),
              "bold green" if r["feasible"] else "bold red"))
         t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-        for c in ("end", "area", "binding", "required", "by", "source"):
-            t.add_column(L(f"col_size_{c}"), overflow="fold")
+        for c in ("end", "area", "binding", "required", "by"):
+            # a rule-set id is never broken inside; the area, the bound and the name wrap at spaces
+            t.add_column(L(f"col_size_{c}"), overflow="fold", no_wrap=c in ("end", "by"),
+                         min_width={"area": 10, "binding": 10, "required": 8}.get(c))
+        sources = {}
         for end, area, b in (("min", r["min_area"], r["min_by"]), ("max", r["max_area"], r["max_by"])):
             add_row(t, L(f"size_end_{end}"), _area(area) if area or end == "max" else "0",
                     (b.get("name") or b["indicator"]) if b else "—",
-                    b["required_text"] if b else "", b["ruleset"] if b else "", (b or {}).get("source") or "")
+                    b["required_text"] if b else "", b["ruleset"] if b else "")
+            if b and b.get("source"):
+                sources.setdefault(b["ruleset"], b["source"])
         out.print(t)
+        for rid, source in sources.items():  # the documents under the table, where long text can wrap
+            say(L("cli_kv", name=L("col_size_source") + " " + rid, value=source))
         if r["conflict"]:
             say((L("cli_size_conflict"), "bold red"), r["conflict"]["message"])
         if r["area"] is not None:
