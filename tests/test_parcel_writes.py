@@ -137,3 +137,11 @@ def test_an_unknown_status_filter_is_a_400_and_a_label_filters_as_its_status(api
     zh = httpx.get(f"{base}/api/v1/parcels", params={"status": "已公告", "limit": 1000}, timeout=30)
     assert zh.status_code == 200, zh.text
     assert by_code and zh.json() == by_code
+
+
+def test_post_of_a_stored_code_says_the_code_exists_not_that_it_overlaps_itself(api):
+    base, _, tokens = api
+    ring = _geometry_of(base, PARCEL)
+    r = httpx.post(f"{base}/api/v1/parcels", json=_feature(PARCEL, ring, park=PARK), headers=_auth(tokens), timeout=60)
+    body = _problem(r, 422, "code")
+    assert "already exists" in str(body) and "overlaps" not in str(body), body

@@ -77,10 +77,7 @@ def import_file(store: Store, path, *, layer=None, crs=None, fix=False, mode="in
         return {"file": Path(path).name, "mode": "attributes", "encoding": res.encoding,
                 "columns": res.renamed or {}, **upd.to_dict(), "repaired": []}
     gdf, rep = read_and_prepare(path, crs=crs, fix=fix, read=res, store=store)
-    found = store_checks(store, gdf, rep.source_crs)
-    if mode == "upsert":
-        found["overlaps"] = _not_replaced(found["overlaps"], gdf)
-    _refuse(gdf, found, allow)
+    found = checked_write(store, gdf, allow, source_crs=rep.source_crs, replacing=mode == "upsert")
     out = store.import_parcels(gdf, mode=mode, progress=progress)
     allowed = {k: found[k] for k, a in (("overlaps", "overlap"), ("outside_park", "outside-park"))
                if a in allow and found[k]}
@@ -90,13 +87,16 @@ def import_file(store: Store, path, *, layer=None, crs=None, fix=False, mode="in
             "assigned": rep.assigned}
 
 
-def refuse_unchecked(store: Store, gdf: gpd.GeoDataFrame, allow=()) -> dict:
-    """The store checks of an import (:func:`store_checks`) for prepared parcels written one at a time
-    (the API's POST and PUT): refused as an import refuses them unless ``allow`` lets them through.
+def checked_write(store: Store, gdf: gpd.GeoDataFrame, allow=(), *, source_crs: str | None = None,
+                  replacing: bool = False) -> dict:
+    """The store checks of a parcel write (:func:`store_checks`), a file import's or the API's POST and
+    PUT: refused unless ``allow`` lets them through; what was found is returned.
 
-    A parcel replaced by itself (PUT) is not an overlap with its stored footprint."""
-    found = store_checks(store, gdf)
-    found["overlaps"] = _not_replaced(found["overlaps"], gdf)
+    ``replacing`` (an upsert, a PUT): the stored parcels the write replaces are set aside, so
+    overlapping their old shapes is no overlap."""
+    found = store_checks(store, gdf, source_crs)
+    if replacing:
+        found["overlaps"] = _not_replaced(found["overlaps"], gdf)
     _refuse(gdf, found, _allowed(allow))
     return found
 

@@ -240,7 +240,9 @@ class ParcelsFactory:
                        [], description="Create anyway: an overlap beyond the sliver tolerance, a parcel outside "
                                        "its park"), _=_dep(require(*WRITERS))):
             gdf = self._prepare(feature)
-            services.refuse_unchecked(request.app.state.store, gdf, allow)  # the checks an import runs
+            # the checks an import runs; a code already stored is left to the insert's own refusal (it
+            # names the duplicate code), not reported as the parcel overlapping itself
+            services.checked_write(request.app.state.store, gdf, allow, replacing=True)
             request.app.state.store.import_parcels(gdf, mode="insert")
             return services.parcel_records(request.app.state.store.parcel(gdf["code"].iloc[0]))[0]
 
@@ -255,7 +257,7 @@ class ParcelsFactory:
                                  expected=code)
             request.app.state.store.parcel(code)  # 404 when absent
             gdf = self._prepare(feature, code=code)
-            services.refuse_unchecked(request.app.state.store, gdf, allow)  # the checks an import runs
+            services.checked_write(request.app.state.store, gdf, allow, replacing=True)  # as an upsert
             request.app.state.store.import_parcels(gdf, mode="upsert")
             return services.parcel_records(request.app.state.store.parcel(code))[0]
 

@@ -22,6 +22,7 @@ explanation of one row, requirement text) lives in :mod:`standardland.rules.expl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import date
 from typing import Any, Mapping, cast
 
@@ -363,23 +364,17 @@ def bounds(ind: Indicator, ths: list[dict[str, Threshold]], cols: Columns, label
 def _own_layers(ind_id: str, cols: Columns) -> dict[tuple[str, str], np.ndarray]:
     """The per-row layers' columns of one indicator present in ``cols``: (layer, side) → values."""
     own = {}
-    for layer, side, name in _LIMIT_COLUMNS[ind_id]:
+    for layer, side, name in _limit_columns(ind_id):
         col = cols.get(name)
         if col is not None:
             own[(layer, side)] = np.asarray(col, dtype="float64")
     return own
 
 
-class _LimitColumns(dict):
-    """Indicator id → its (layer, side, column name) triples, built on first use."""
-
-    def __missing__(self, ind_id: str):
-        v = self[ind_id] = [(layer, side, limit_column(ind_id, side, layer))
-                            for layer in ROW_LAYERS for side in SIDES]
-        return v
-
-
-_LIMIT_COLUMNS = _LimitColumns()
+@cache
+def _limit_columns(ind_id: str) -> tuple[tuple[str, str, str], ...]:
+    """An indicator's per-row layer columns: (layer, side, column name) triples."""
+    return tuple((layer, side, limit_column(ind_id, side, layer)) for layer in ROW_LAYERS for side in SIDES)
 
 
 def _decision_bound(b: Bounds, side: str, kidx: np.ndarray):
