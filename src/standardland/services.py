@@ -4,6 +4,7 @@ thin shells around these functions (parse → call one function → render)."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from .rules import checks, matching
 from . import io as sio, tables
 from . import crs as crsmod
 from .crs import parse_crs
-from .errors import InputError, NotFoundError, RuleSetError
+from .errors import InputError, NotFoundError, RuleSetError, StandardlandError
 from .gcpause import gc_paused
 from .rules import thresholds
 from .rules.catalogue import catalogue
@@ -25,7 +26,7 @@ from .rules.parcelfit import parcel_fit_notes
 from .rules.thresholds import Context, applicable_rulesets, effective_thresholds
 from .parcels import find_overlaps, outside_boundary, prepare_parcels, STATUSES
 from .parks import admission as park_admission
-from .rules.project import parse_project
+from .rules.project import parse_project, parse_projects
 from .rules.rulesets import load_rulesets, merge_rules, parse_ruleset, read_rule_table
 from .store import ParcelQuery, Store
 
@@ -475,18 +476,91 @@ def require_rules_in_force(rs: list, parcel_row, on: date) -> list:
 def check_project(store: Store, project: dict, parcel_code: str, *, checkpoint="screening", lang="zh") -> dict:
     """The explained verdict of a project on a stored parcel, with the parcel-fit notes.
 
-    Raises :class:`ConflictError` when no rule set is in force for the decision date and the parcel."""
-    p = parse_project(project)
+    Raises :class:`ConflictError` when no rule set is in force for the decision date and the parcel.
+    The batch of one of :func:`check_projects`."""
+    got = check_projects(store, [CheckArgs(project, parcel_code, checkpoint, lang)])[0]
+    if isinstance(got, StandardlandError):
+        raise got
+    return got
+
+
+@dataclass(frozen=True)
+class CheckArgs:
+    """One check's request: the project document, the stored parcel's code, the checkpoint and language."""
+
+    project: dict
+    parcel_code: str
+    checkpoint: str = "screening"
+    lang: str = "zh"
+
+
+def check_projects(store: Store, requests: list[CheckArgs]) -> list[dict | StandardlandError]:
+    """Many checks at once (the API's concurrent ``POST /checks``): one store snapshot, one
+    column-wise parse of the documents and one engine evaluation per checkpoint over all the pairs.
+
+    Each request gets what :func:`check_project` gives it alone: its verdict, or the error for it
+    (a bad field, an unknown parcel, no rule set in force); one request's error never touches another's
+    answer.
+
+    Parameters
+    ----------
+    store : Store
+        The store the parcels, parks and rule sets are read from (cached per version).
+    requests : list of CheckArgs
+        The checks.
+
+    Returns
+    -------
+    list
+        Per request, its verdict (``dict``) or its :class:`~standardland.errors.StandardlandError`.
+    """
+    out: list = list(parse_projects([r.project for r in requests]))
     versions = store.versions()  # one snapshot for every cache below (no query while nothing changed)
-    parcel, pf, row = parcel_for_check(store, parcel_code, versions)
     rs = rulesets(store, versions=versions)
-    require_rules_in_force(rs, row, p.decision_date)
-    pk = parks(store, versions)
-    v = checks.check(p, parcel, pk, rs, checkpoint=checkpoint, lang=lang, frame=pf, advice=True)
-    adv = v.pop("advice")  # kept last in the answer, after the notes
-    v.setdefault("notes", []).extend(parcel_fit_notes(p, row, checkpoint=checkpoint, lang=lang))
+    groups: dict[str, list[int]] = {}
+    pairs: dict[int, tuple] = {}
+    for i, r in enumerate(requests):
+        if isinstance(out[i], StandardlandError):
+            continue
+        try:
+            checks._checkpoint(r.checkpoint)
+            parcel, pf, row = parcel_for_check(store, r.parcel_code, versions)
+            require_rules_in_force(rs, row, out[i].decision_date)
+        except StandardlandError as exc:
+            out[i] = exc
+            continue
+        pairs[i] = (out[i], parcel, pf, row)
+        groups.setdefault(r.checkpoint, []).append(i)
+    for checkpoint, idx in groups.items():
+        try:
+            verdicts = checks.check_pairs([pairs[i][0] for i in idx], [pairs[i][2] for i in idx], rs,
+                                          checkpoint=checkpoint, langs=[requests[i].lang for i in idx], advice=True)
+        except Exception:
+            if len(idx) == 1:
+                raise
+            # something in one pair broke the shared evaluation: each pair alone, so only it fails
+            verdicts = [_alone(store, requests[i]) for i in idx]
+        for i, v in zip(idx, verdicts, strict=True):
+            if isinstance(v, dict) and "advice" in v:
+                out[i] = _with_notes(store, v, requests[i], *pairs[i][::3], versions)
+            else:
+                out[i] = v
+    return out
+
+
+def _alone(store: Store, r: CheckArgs):
+    try:
+        return check_project(store, r.project, r.parcel_code, checkpoint=r.checkpoint, lang=r.lang)
+    except StandardlandError as exc:
+        return exc
+
+
+def _with_notes(store: Store, v: dict, r: CheckArgs, p, row, versions: dict) -> dict:
+    """The verdict with the parcel-fit notes and the park's admission note, the advice kept last."""
+    adv = v.pop("advice")
+    v.setdefault("notes", []).extend(parcel_fit_notes(p, row, checkpoint=r.checkpoint, lang=r.lang))
     adm = admission_on(store, p.decision_date, versions).get(row.get("park"))
-    refused = adm.note(p.industry.div2017, lang) if adm is not None else None
+    refused = adm.note(p.industry.div2017, r.lang) if adm is not None else None
     if refused is not None:  # beside the verdict, as the parcel-fit notes: matching excludes the parcel
         v["notes"].append(refused)
     v["advice"] = adv

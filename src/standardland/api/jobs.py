@@ -57,8 +57,13 @@ def warm() -> None:
 
 @contextlib.asynccontextmanager
 async def lifespan(app):
-    """The app's lifespan: the helper starts with the server and stops with it."""
+    """The app's lifespan: the helper starts with the server and stops with it; what the server
+    holds from its start is frozen out of the garbage collector's sight
+    (:func:`standardland.gcpause.freeze_startup`)."""
+    from ..gcpause import freeze_startup
+
     warm()
+    freeze_startup()
     yield
     shutdown()
 

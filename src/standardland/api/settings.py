@@ -18,6 +18,8 @@ class Settings(BaseSettings):
                                                       "counted while reading, refused before the rest is parsed")
     max_decompressed_bytes: int = Field(200_000_000, description="Largest total uncompressed size of a zipped "
                                                                  "upload (a zipped Shapefile, an xlsx)")
+    check_batch_max: int = Field(64, ge=1, description="Most concurrent `POST /checks` evaluated together in "
+                                                       "one engine run (1: each alone)")
     max_problems_reported: int = Field(100, description="Row problems listed in an error (the rest are counted "
                                                         "by field)")
     max_offset: int = Field(100_000_000, description="Largest `offset` of a paged list (inclusive)")

@@ -45,17 +45,47 @@ def parcel_frame(parcels, parks=None, cat: Catalogue | None = None) -> pd.DataFr
     return pd.DataFrame(cols)
 
 
-def project_columns(p: Project, n: int = 1) -> dict[str, np.ndarray]:
-    """A project as engine columns of length ``n`` (numpy, no pandas)."""
-    def full(v, dtype):
-        return np.full(n, v, dtype=dtype)
+def project_columns(p: Project | list[Project], n: int = 1) -> dict[str, np.ndarray]:
+    """A project (``n`` rows of it), or one row per project of a list, as engine columns (numpy, no
+    pandas).
 
-    cols = {k: full(np.nan if v is None else v, "float64") for k, v in p.values.items()}
+    Examples
+    --------
+    >>> from standardland.rules.project import parse_project
+    >>> ps = [parse_project({"decision_date": d, "industry_code": "39", "far": f})
+    ...       for d, f in (("2024-03-01", 1.2), ("2024-06-01", None))]
+    >>> cols = project_columns(ps)
+    >>> cols["decision_date"].tolist(), cols["far"].tolist()
+    ([datetime.date(2024, 3, 1), datetime.date(2024, 6, 1)], [1.2, nan])
+    """
+    if isinstance(p, list) and p and all(q is p[0] for q in p[1:]):  # one project: its values repeated
+        p, n = p[0], len(p)
+    if not isinstance(p, list):
+
+        def full(v, dtype):
+            return np.full(n, v, dtype=dtype)
+
+        cols = {k: full(np.nan if v is None else v, "float64") for k, v in p.values.items()}
+        cols.update({
+            "project_name": full(p.name, object),
+            "decision_date": full(np.datetime64(p.decision_date, "D"), "datetime64[D]"),
+            "industry_2017": full(p.industry.key2017, object), "industry_2002": full(p.industry.key2002, object),
+            "industry_error": full(p.industry.error, object),
+            "nuisance_class": full(np.nan if p.nuisance_class is None else p.nuisance_class, "float64"),
+        })
+        return cols
+    ps = p
+    keys = dict.fromkeys(k for q in ps for k in q.values)
+    cols = {k: np.array([np.nan if (v := q.values.get(k)) is None else v for q in ps], dtype="float64")
+            for k in keys}
     cols.update({
-        "project_name": full(p.name, object), "decision_date": full(np.datetime64(p.decision_date, "D"), "datetime64[D]"),
-        "industry_2017": full(p.industry.key2017, object), "industry_2002": full(p.industry.key2002, object),
-        "industry_error": full(p.industry.error, object),
-        "nuisance_class": full(np.nan if p.nuisance_class is None else p.nuisance_class, "float64"),
+        "project_name": np.array([q.name for q in ps], dtype=object),
+        "decision_date": np.array([q.decision_date for q in ps], dtype="datetime64[D]"),
+        "industry_2017": np.array([q.industry.key2017 for q in ps], dtype=object),
+        "industry_2002": np.array([q.industry.key2002 for q in ps], dtype=object),
+        "industry_error": np.array([q.industry.error for q in ps], dtype=object),
+        "nuisance_class": np.array([np.nan if q.nuisance_class is None else q.nuisance_class for q in ps],
+                                   dtype="float64"),
     })
     return cols
 
@@ -85,38 +115,104 @@ def check(project: dict | Project, parcel, parks, rulesets, *, checkpoint: str =
     ``layers`` adds per-row layers, e.g. ``{"agreement": {"far_min": 1.2}}`` (an agreement's
     commitments as limits); ``only`` restricts the indicators judged. ``advice`` adds the smallest
     change that passes (:mod:`standardland.rules.advice`; None when the check passes), from the same
-    evaluation.
+    evaluation. The pair of one of :func:`check_pairs`.
     """
     p = project if isinstance(project, Project) else parse_project(project)
     if frame is None:
         frame = parcel_columns(parcel, parks)
-    cols = dict(columns_of(frame) if isinstance(frame, pd.DataFrame) else frame)
-    cols.update(project_columns(p))
+    return check_pairs([p], [frame], rulesets, checkpoint=checkpoint, langs=[lang], layers=layers, only=only,
+                       advice=advice)[0]
+
+
+def check_pairs(projects: list[Project], frames: list, rulesets, *, checkpoint: str = "screening",
+                langs: list[str] | None = None, layers: dict | None = None, only=None,
+                advice: bool = False) -> list[dict]:
+    """Explained verdicts of many (project, parcel) pairs from one evaluation: the engine runs once over
+    all the pairs' rows (the API's concurrent checks share it), each row is explained in its language.
+
+    Parameters
+    ----------
+    projects : list of Project
+        The parsed projects, one per pair.
+    frames : list
+        Per pair, its parcel's engine columns (:func:`parcel_columns` of one parcel, or
+        :func:`parcel_frame`), one row each.
+    rulesets : list of RuleSet or of rule-set documents
+        The candidate rule sets.
+    checkpoint, layers, only, advice
+        As for :func:`check`; the same for every pair.
+    langs : list of str, optional
+        Per pair, ``zh`` (default) or ``en``.
+
+    Returns
+    -------
+    list of dict
+        Per pair, what :func:`check` returns for it alone.
+    """
+    n = len(projects)
+    langs = langs or ["zh"] * n
+    cols = _stack([dict(columns_of(f) if isinstance(f, pd.DataFrame) else f) for f in frames])
+    cols.update(project_columns(projects))
     for layer, attrs in (layers or {}).items():
-        cols.update(thresholds.limit_columns([attrs], layer=layer))
+        cols.update(thresholds.limit_columns([attrs] * n, layer=layer))
     ev = evaluate(cols, _rulesets(rulesets), checkpoint=_checkpoint(checkpoint),
                   only=set(only) if only is not None else None)
-    out = ev.explain(0, lang=lang)
+    summary = {c: _plain(cols.get(c), n) for c in ("parcel_code", "parcel_name", "parcel_area_m2", "parcel_area_mu",
+                                                "land_use_code", "region_class", "park")}
+    adv = None
+    if advice and (ev.verdict != 0).any():
+        from .advice import advise
 
-    def get(c):
-        v = cols.get(c)
-        v = None if v is None else (v.values() if isinstance(v, Coded) else v)[0]
-        return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
+        adv = advise(ev, cols)
+    explained = ev.explain_rows(np.arange(n), langs)
+    out = []
+    for r, p in enumerate(projects):
+        lang = langs[r]
 
-    rc = get("region_class")
-    result = {"project": p.name, "parcel_code": get("parcel_code"), "decision_date": p.decision_date.isoformat(),
-              "industry": p.industry.to_dict(),
-              "parcel": {"code": get("parcel_code"), "name": get("parcel_name"),
-                         "area_m2": float(get("parcel_area_m2")), "area_mu": float(get("parcel_area_mu")),
-                         "land_use_code": get("land_use_code"),
-                         "region_class": None if rc is None else int(rc), "park": get("park")},
-              **out}
-    if advice:
-        from .advice import advice_row, advise, input_units
+        def get(c, r=r):
+            return summary[c][r]
 
-        result["advice"] = None if ev.verdict[0] == 0 else advice_row(advise(ev, cols), 0,
-                                                                        units=input_units(p.raw), lang=lang)
-    return result
+        rc = get("region_class")
+        result = {"project": p.name, "parcel_code": get("parcel_code"),
+                  "decision_date": p.decision_date.isoformat(), "industry": p.industry.to_dict(),
+                  "parcel": {"code": get("parcel_code"), "name": get("parcel_name"),
+                             "area_m2": float(get("parcel_area_m2")), "area_mu": float(get("parcel_area_mu")),
+                             "land_use_code": get("land_use_code"),
+                             "region_class": None if rc is None else int(rc), "park": get("park")},
+                  **explained[r]}
+        if advice:
+            from .advice import advice_row, input_units
+
+            result["advice"] = None if ev.verdict[r] == 0 else advice_row(adv, r, units=input_units(p.raw),
+                                                                            lang=lang)
+        out.append(result)
+    return out
+
+
+def _plain(col, n: int) -> list:
+    """A column's ``n`` cells as Python values, None where missing (the check's parcel summary)."""
+    if col is None:
+        return [None] * n
+    vals = col.values() if isinstance(col, Coded) else col
+    return [None if v is None or (isinstance(v, float) and v != v) else v for v in vals.tolist()]
+
+
+def _stack(frames: list[dict]) -> dict:
+    """One set of engine columns from the pairs' one-row columns (a column some lack is missing there:
+    NaN, or None for text)."""
+    if len(frames) == 1:
+        return frames[0]
+    n = len(frames)
+    out = {}
+    for k in dict.fromkeys(k for f in frames for k in f):
+        parts = [f.get(k) for f in frames]
+        parts = [p.values() if isinstance(p, Coded) else p for p in parts]
+        kind = next(np.asarray(p).dtype for p in parts if p is not None)
+        if any(p is None for p in parts):
+            fill = np.array([np.nan]) if kind.kind == "f" else np.array([None], dtype=object)
+            parts = [fill if p is None else p for p in parts]
+        out[k] = np.concatenate(parts) if len(parts) == n else parts
+    return out
 
 
 # -- batch screening -----------------------------------------------------------------------

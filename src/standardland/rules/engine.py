@@ -717,6 +717,13 @@ class Evaluation:
 
         return explain(self, row, lang)
 
+    def explain_rows(self, rows, lang="zh") -> list[dict]:
+        """The explanations of ``rows``, ``lang`` one or one per row
+        (see :func:`standardland.rules.explain.explain_rows`)."""
+        from .explain import explain_rows
+
+        return explain_rows(self, rows, lang)
+
 
 _CONTEXT_MEMO: dict = {}
 _CONTEXT_MEMO_MAX = 256

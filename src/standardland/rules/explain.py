@@ -197,10 +197,11 @@ def _reason(ev: Evaluation, ind, th: Threshold, status: str, lang: str) -> tuple
 #: objects, i.e. per rule-set version); the dict itself is held so its id is not reused
 _PIECES: dict[tuple[int, str], tuple[dict, tuple]] = {}
 _PIECES_MAX = 4096
+_MEMO_MAX = 4096
 
 
 def _context_pieces(ths: dict, cat, lang: str) -> tuple:
-    """(name and layer dicts per indicator, scope notes, rule sets) of one context, built once.
+    """(name and layer dicts per indicator, scope notes, rule sets, text memo) of one context, built once.
 
     Shared between explanations: treat as read-only (:func:`explain` copies the lists it returns)."""
     key = (id(ths), lang)
@@ -214,15 +215,38 @@ def _context_pieces(ths: dict, cat, lang: str) -> tuple:
     notes = tuple({"kind": "scope", "message": m}
                   for m in sorted({reason_text(th.out_of_scope, lang) for th in ths.values() if th.out_of_scope}))
     rulesets = frozenset(lv["ruleset"] for _, lvs in per.values() for lv in lvs if lv["layer"] not in ROW_LAYERS)
-    out = (per, notes, rulesets)
+    out = (per, notes, rulesets, {})  # the last: texts of this context by their inputs, filled as met
     _PIECES[key] = (ths, out)
     return out
 
 
-def explain(ev: Evaluation, row: int, lang: str = "zh") -> dict:
-    """The per-indicator explanation of one row, as the CLI, the API and documents print it.
+def _row_values(ev: Evaluation, rows: np.ndarray) -> dict:
+    """Per indicator, what an explanation reads of ``rows`` as Python lists (statuses as names, values
+    with None for NaN, winning layers as names): each array read once for all the rows explained."""
+    inds = [ind.id for ind in ev.cat.indicators]
+    every = len(rows) == ev.n and (ev.n == 0 or (rows == np.arange(ev.n)).all())
 
-    Returns ``{"verdict", "checkpoint", "rulesets", "indicators": [...], "notes": [...]}``; each
+    def take(arrays):
+        return np.stack(arrays if every else [a[rows] for a in arrays]) if arrays else np.zeros((0, len(rows)))
+
+    floats = take([a for i in inds for a in (ev.actual[i], *ev.required(i), *ev.advisory(i))]).tolist()
+    floats = [[None if v != v else v for v in r] for r in floats]  # NaN → None
+    status = STATUSES[take([ev.status[i] for i in inds])].tolist()
+    names = np.array([None, *ev.labels], dtype=object)  # winner code −1 → None
+    winners = names[take([w for i in inds for w in ev.winners(i)]).astype(np.intp) + 1].tolist()
+    return {i: (status[k], *floats[5 * k:5 * k + 5], *winners[2 * k:2 * k + 2], bool(ev.bounds[i].own))
+            for k, i in enumerate(inds)}
+
+
+def explain(ev: Evaluation, row: int, lang: str = "zh") -> dict:
+    """The per-indicator explanation of one row (:func:`explain_rows` of one)."""
+    return explain_rows(ev, [row], lang)[0]
+
+
+def explain_rows(ev: Evaluation, rows, lang: str | list[str] = "zh") -> list[dict]:
+    """The per-indicator explanation of each of ``rows``, as the CLI, the API and documents print it.
+
+    Each is ``{"verdict", "checkpoint", "rulesets", "indicators": [...], "notes": [...]}``; each
     indicator has its status, actual value, ``required`` bounds, ``operator``, ``required_text``
     (in ``lang``), the governing layer with provenance (``title`` and ``document_number`` of its
     document, the rule-set id only as ``governing_ruleset``), every layer's value (each with its
@@ -230,46 +254,66 @@ def explain(ev: Evaluation, row: int, lang: str = "zh") -> dict:
     ``missing``, ``not_applicable`` or ``warn``: ``reason`` in ``lang`` (from ``web/i18n.json``) and a
     stable ``reason_code`` (``missing_value``, ``no_value_on_file``, ``below_advisory`` …). ``notes`` carries verdict-level notes (a rule set
     whose scope leaves the project's industry out).
+
+    ``lang`` is one language for all, or one per row. The evaluation's arrays are read for all the
+    rows at once (:func:`_row_values`), and a context's texts (requirement, reason) once per distinct
+    value: explaining the rows of a batch costs little more per row than building its dictionaries.
     """
+    rows = np.asarray(rows, dtype=np.intp).reshape(-1)
+    langs = [lang] * len(rows) if isinstance(lang, str) else list(lang)
+    values = _row_values(ev, rows)
+    return [_explain_one(ev, int(row), k, values, langs[k]) for k, row in enumerate(rows)]
+
+
+def _explain_one(ev: Evaluation, row: int, k: int, values: dict, lang: str) -> dict:
+    """One row's explanation; ``k`` is its position in ``values``."""
     ths = ev.key_thresholds[ev.key_index[row]]
-    per, ctx_notes, ctx_rulesets = _context_pieces(ths, ev.cat, lang)
+    per, ctx_notes, ctx_rulesets, memo = _context_pieces(ths, ev.cat, lang)
     items = []
     for ind in ev.cat.indicators:
         i = ind.id
-        th = ths[i]
         name, ctx_layers = per[i]
-        lo, hi = (_f(a[row]) for a in ev.required(i))
-        alo, ahi = (_f(a[row]) for a in ev.advisory(i))
-        layers = [dict(lv) for lv in ctx_layers] + _row_layers(ev, i, row)
-        status = STATUSES[ev.status[i][row]]
-        by_min, by_max = ev.governing(i, row)
+        st, act, lo, hi, alo, ahi, by_min, by_max, own = values[i]
+        act, lo, hi, alo, ahi = act[k], lo[k], hi[k], alo[k], ahi[k]
+        status = st[k]
+        layers = [dict(lv) for lv in ctx_layers]
+        if own:
+            layers += _row_layers(ev, i, row)
         if lo is not None and hi is not None:
-            op, governing = "between", by_min
-            act = _f(ev.actual[i][row])
+            op, governing = "between", by_min[k]
             if act is not None and act > hi:
-                governing = by_max
+                governing = by_max[k]
         elif lo is not None:
-            op, governing = ">=", by_min
+            op, governing = ">=", by_min[k]
         elif hi is not None:
-            op, governing = "<=", by_max
+            op, governing = "<=", by_max[k]
         elif alo is not None:
-            op, governing = ">=", _adv_label(th, "min")
+            op, governing = ">=", _adv_label(ths[i], "min")
         elif ahi is not None:
-            op, governing = "<=", _adv_label(th, "max")
+            op, governing = "<=", _adv_label(ths[i], "max")
         else:
             op, governing = None, None
         gov = next((lv for lv in layers if lv["ruleset"] == governing), None)
         required = {"min": lo, "max": hi, "advisory_min": alo, "advisory_max": ahi}
-        reason_code, reason = _reason(ev, ind, th, status, lang)
+        if len(memo) > _MEMO_MAX:  # thresholds of many parcels' own: kept bounded
+            memo.clear()
+        key = (i, status, ev.checkpoint, ev.only is None or i in ev.only)
+        reason = memo.get(key)
+        if reason is None:
+            reason = memo[key] = _reason(ev, ind, ths[i], status, lang)
+        key = (i, op, lo, hi, alo, ahi)
+        text = memo.get(key)
+        if text is None:
+            text = memo[key] = required_text(required, op, ind.unit, lang)
         items.append(
             {
                 "id": i,
                 "name": name,
                 "status": status,
-                "actual": _f(ev.actual[i][row]),
+                "actual": act,
                 "required": required,
                 "operator": op,
-                "required_text": required_text(required, op, ind.unit, lang),
+                "required_text": text,
                 "unit": ind.unit,
                 "governing_layer": gov["layer"] if gov else None,
                 "governing_ruleset": governing,
@@ -278,8 +322,8 @@ def explain(ev: Evaluation, row: int, lang: str = "zh") -> dict:
                 "clause": gov.get("clause") if gov else None,
                 "verified": gov.get("verified") if gov else None,
                 "layers": layers,
-                "reason": reason,
-                "reason_code": reason_code,
+                "reason": reason[1],
+                "reason_code": reason[0],
             }
         )
     lu = ev.land_use

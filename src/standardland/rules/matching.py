@@ -241,9 +241,10 @@ def match(project: dict | Project, index: ParcelIndex, *, top: int = 10, within=
         near = np.flatnonzero(rel <= within_advice * (1 + 1e-9))
         order = near[np.lexsort((fit[near], -score[near], rel[near]))][:top]
         result["within_advice"] = within_advice
+    explained = ev.explain_rows(order, lang)  # the evaluation's arrays read once for the rows shown
     for rank, j in enumerate(order, 1):
         row = index.parcels.iloc[cand[j]]
-        exp = ev.explain(int(j), lang=lang)
+        exp = explained[rank - 1]
         result["results"].append({
             "rank": rank, "parcel_code": row["code"], "name": row.get("name"), "park": row.get("park"),
             "status": row["status"], "area_m2": float(areas[j]), "area_mu": float(m2_to_mu(areas[j])),

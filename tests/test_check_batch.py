@@ -1,0 +1,229 @@
+"""Checks evaluated together (``POST /checks`` coalesced, ``services.check_projects``, ``parse_projects``)
+give every request exactly what it gets alone, errors included, whatever it is batched with."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from standardland import services
+from standardland.api.batching import Batched, Coalescer
+from standardland.errors import StandardlandError
+from standardland.rules.project import Project, parse_project, parse_projects
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = json.loads((ROOT / "api/examples/project.json").read_text("utf-8"))
+
+# documents of every kind: valid ones, and each kind of error the document parser gives
+DOCS = [
+    EXAMPLE,
+    {**EXAMPLE, "floor_area_m2": 40_000, "annual_tax_wan_yuan": 10},  # fails (advice given)
+    {**EXAMPLE, "industry_code": "26", "decision_date": "2021/6/1", "nuisance_class": "2"},
+    {"decision_date": "2024年3月1日", "industry_name": "汽车制造业"},  # most values missing: incomplete
+    {**EXAMPLE, "color": "red"},  # unknown field
+    {**EXAMPLE, "land_area_m2": {"value": 3, "unit": "furlong"}},  # unknown unit
+    {**EXAMPLE, "decision_date": "2023-02-29"},  # no such day
+    {**EXAMPLE, "decision_date": None},  # missing date
+    {"nuisance_class": 7, "decision_date": "2024-13-01", "industry_code": "39"},  # two problems: class first
+    {"decision_date": "2024-13-01", "nuisance_class": 7, "industry_code": "39"},  # the same two: date first
+    {"industry_code": "39", "far": -1, "decision_date": "bad"},  # a cell problem beats a quantity problem
+    {**EXAMPLE, "industry_code": "9999"},  # unknown industry
+    {**EXAMPLE, "investor_origin": "foreign"},  # promotion record: the country is missing
+    "not an object",
+]
+
+
+def _answer(x):
+    """What a caller sees: the Project's fields, or the error's class, field and message."""
+    if isinstance(x, Project):
+        return ("project", x.name, x.decision_date, x.industry.key2017, x.industry.key2002, x.nuisance_class,
+                tuple(sorted((k, v) for k, v in x.values.items() if v is not None)))
+    assert isinstance(x, StandardlandError), x
+    return (type(x).__name__, x.field, x.message, x.expected)
+
+
+def _alone(doc):
+    try:
+        return _answer(parse_project(doc))
+    except StandardlandError as exc:
+        return _answer(exc)
+
+
+ALONE = [_alone(copy.deepcopy(d)) for d in DOCS]
+
+
+def test_the_first_problem_is_the_first_in_the_document_order():
+    assert ALONE[8][:2] == ("InputError", "nuisance_class")
+    assert ALONE[9][:2] == ("InputError", "decision_date")
+    assert ALONE[10][:2] == ("InputError", "decision_date")  # cells before quantities, as written
+    assert ALONE[5][0] == "UnitError" and ALONE[4][1] == "color"
+    assert ALONE[0][0] == ALONE[1][0] == ALONE[2][0] == ALONE[3][0] == "project"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(0, len(DOCS) - 1), min_size=1, max_size=24))
+def test_a_document_gets_the_same_answer_in_any_batch(picks):
+    got = parse_projects([copy.deepcopy(DOCS[i]) for i in picks])
+    assert [_answer(g) for g in got] == [ALONE[i] for i in picks]
+
+
+PARCELS = ["370613004002GB10001", "370613004002GB10003", "370613004002GB10005", "370613004001GB20001",
+           "370613004001GB20010", "370613004002GB19999"]  # the last: no such parcel
+
+
+def _requests():
+    out = []
+    for k, doc in enumerate(DOCS):
+        for j, code in enumerate(PARCELS):
+            if (k + j) % 3:
+                continue
+            out.append(services.CheckArgs(copy.deepcopy(doc), code,
+                                          ("screening", "acceptance", "production_review")[(k + 2 * j) % 3],
+                                          "en" if (k + j) % 2 else "zh"))
+    return out
+
+
+def _one(store, r):
+    try:
+        return services.check_project(store, r.project, r.parcel_code, checkpoint=r.checkpoint, lang=r.lang)
+    except StandardlandError as exc:
+        return (type(exc).__name__, exc.field, exc.message)
+
+
+def test_check_projects_equals_each_check_alone(park_store):
+    reqs = _requests()
+    alone = [_one(park_store, r) for r in reqs]
+    together = [(type(x).__name__, x.field, x.message) if isinstance(x, StandardlandError) else x
+                for x in services.check_projects(park_store, reqs)]
+    assert together == alone
+    verdicts = {v["verdict"] for v in alone if isinstance(v, dict)}
+    assert verdicts == {"pass", "fail", "incomplete"}, verdicts  # the batch mixes every outcome
+    assert any(isinstance(v, dict) and v["advice"] for v in alone)
+    assert {v[0] for v in alone if isinstance(v, tuple)} >= {"InputError", "UnitError", "NotFoundError"}
+    # reversed: no answer depends on its neighbours
+    back = services.check_projects(park_store, reqs[::-1])[::-1]
+    assert [(type(x).__name__, x.field, x.message) if isinstance(x, StandardlandError) else x
+            for x in back] == alone
+
+
+# -- the coalescer ---------------------------------------------------------------------------
+
+
+def test_coalescer_batches_what_arrives_together_and_answers_each():
+    sizes = []
+
+    def work(key, items):
+        sizes.append(len(items))
+        return [ValueError(f"bad {x}") if x < 0 else (key, x * 10) for x in items]
+
+    c = Coalescer(work, limit=5)
+
+    async def main():
+        got = await asyncio.gather(*(c.submit("k", x) for x in [1, 2, -3, 4, 5, 6, 7]), return_exceptions=True)
+        later = await c.submit("k", 8)
+        return got, later
+
+    got, later = asyncio.run(main())
+    assert sizes == [5, 2, 1]  # the limit splits the burst; a lone request runs alone
+    assert [g.result for g in got if isinstance(g, Batched)] == [("k", 10), ("k", 20), ("k", 40), ("k", 50),
+                                                                  ("k", 60), ("k", 70)]
+    assert isinstance(got[2], ValueError) and str(got[2]) == "bad -3"
+    assert (later.result, later.size) == (("k", 80), 1)
+
+
+@pytest.mark.parametrize("in_thread", [False, True])
+def test_coalescer_a_failing_batch_fails_only_its_requests(in_thread):
+    def work(key, items):
+        if 0 in items:
+            raise RuntimeError("boom")
+        return list(items)
+
+    c = Coalescer(work)
+
+    async def main():
+        first = await asyncio.gather(*(c.submit("k", x, in_thread=in_thread) for x in (3, 0, 4)),
+                                     return_exceptions=True)
+        second = await asyncio.gather(*(c.submit("k", x, in_thread=in_thread) for x in (5, 6)))
+        return first, second
+
+    first, second = asyncio.run(main())
+    assert any(isinstance(g, RuntimeError) for g in first)
+    assert [g.result for g in second] == [5, 6]
+
+
+def test_coalescer_drops_a_cancelled_request():
+    seen = []
+
+    def work(key, items):
+        seen.extend(items)
+        return items
+
+    c = Coalescer(work)
+
+    async def main():
+        t1 = asyncio.ensure_future(c.submit("k", 1))
+        t2 = asyncio.ensure_future(c.submit("k", 2))
+        await asyncio.sleep(0)  # both have joined the batch
+        t1.cancel()
+        return await t2
+
+    assert asyncio.run(main()).result == 2
+    assert seen == [2]
+
+
+# -- over HTTP: a real uvicorn, concurrent clients --------------------------------------------
+
+
+def _bodies():
+    out = []
+    for r in _requests():
+        out.append({"project": r.project, "parcel_code": r.parcel_code, "checkpoint": r.checkpoint, "lang": r.lang})
+    return out
+
+
+def test_concurrent_checks_over_http_get_their_own_answers(api):
+    base = api[0]
+    bodies = _bodies() * 2
+    with httpx.Client(base_url=base, timeout=60) as c:
+        alone = [c.post("/api/v1/checks", json=b) for b in bodies]
+
+    async def together():
+        async with httpx.AsyncClient(base_url=base, timeout=60,
+                                     limits=httpx.Limits(max_connections=len(bodies))) as c:
+            return await asyncio.gather(*(c.post("/api/v1/checks", json=b) for b in bodies))
+
+    concurrent = asyncio.run(together())
+    assert [(r.status_code, r.json()) for r in concurrent] == [(r.status_code, r.json()) for r in alone]
+    assert {r.status_code for r in alone} >= {200, 404, 422}
+    sizes = [int(re.search(r'batch of (\d+)', r.headers["server-timing"]).group(1))
+             for r in concurrent if r.status_code == 200]
+    assert max(sizes) > 1, sizes  # the concurrent requests were evaluated together
+    problems = [r for r in concurrent if r.status_code == 422]
+    assert all(r.headers["content-type"].startswith("application/problem+json") for r in problems)
+    assert "project.color" in {r.json()["errors"][0]["field"] for r in problems}  # named inside the body
+
+
+def test_a_started_server_freezes_what_it_holds_from_its_start(tmp_path):
+    """Full collections walk only what was created after start-up (the p99 of a busy server)."""
+    import gc
+
+    from fastapi.testclient import TestClient
+
+    from standardland.api import Settings, create_app
+
+    gc.unfreeze()
+    app = create_app(Settings(db=f"sqlite:///{tmp_path / 'f.db'}"))
+    try:
+        assert gc.get_freeze_count() == 0
+        with TestClient(app) as c:
+            assert gc.get_freeze_count() > 10_000
+            assert c.get("/healthz").status_code == 200
+    finally:
+        gc.unfreeze()
