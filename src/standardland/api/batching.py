@@ -4,8 +4,10 @@ The engine costs nearly the same for 1 row as for 64 (numpy columns), so checks 
 are evaluated together: a request joins the pending batch and waits; the batch runs once the event loop
 has taken in what arrived with it, and each request gets its own result (or its own error) back.
 
-- **No waiting on purpose.** A lone request runs on the loop's next turn (tens of µs later); a batch only
-  grows while the previous one is running, so batches are as large as the load makes them.
+- **No waiting on purpose.** A lone request runs on the loop's next turn (tens of µs later). A batch
+  runs once a turn of the event loop brings no new request to it (or it is full, or it has waited
+  :data:`MAX_TURNS` turns): while requests are still being read and routed, those turns are busy with
+  them, not idle; so batches are as large as the load makes them.
 - **Each answer its own.** The batch function returns one result per item, an exception instance for
   an item that failed; an exception raised by the function itself fails only that batch's requests.
 - **Where it runs.** ``in_thread=False`` (a local SQLite store and cached reference data: CPU-bound work)
@@ -37,11 +39,17 @@ class Batched:
     ms: float
 
 
+#: the most turns of the event loop a batch waits for more requests to join it
+MAX_TURNS = 8
+
+
 @dataclass
 class _Queue:
     in_thread: bool
     pending: list = field(default_factory=list)  # (item, future)
     busy: bool = False  # a run is scheduled (on the loop) or running (in a thread)
+    seen: int = 0  # requests pending at the last turn
+    turns: int = 0  # turns waited
 
 
 class Coalescer:
@@ -88,7 +96,7 @@ class Coalescer:
         fut = loop.create_future()
         q.pending.append((item, fut))
         if not q.busy:
-            q.busy = True
+            q.busy, q.seen, q.turns = True, len(q.pending), 0
             if q.in_thread:
                 loop.create_task(self._drain(key, q))
             else:
@@ -100,8 +108,14 @@ class Coalescer:
         return [(item, fut) for item, fut in batch if not fut.done()]  # a cancelled request is dropped
 
     def _run_on_loop(self, loop, key, q: _Queue) -> None:
+        n = len(q.pending)
+        if q.seen < n < self.limit and q.turns < MAX_TURNS:  # requests still joining: one more turn
+            q.seen, q.turns = n, q.turns + 1
+            loop.call_soon(self._run_on_loop, loop, key, q)
+            return
         batch = self._take(q)
         if q.pending:  # more than one batch's worth: the rest on the loop's next turn
+            q.seen, q.turns = len(q.pending), 0
             loop.call_soon(self._run_on_loop, loop, key, q)
         else:
             q.busy = False

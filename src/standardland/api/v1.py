@@ -348,8 +348,15 @@ _ORJSON = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
 def _json(doc: dict) -> Response:
-    """orjson (UTF-8, no ``\\uXXXX``) instead of FastAPI's recursive encoder: verdicts are nested and large."""
-    return Response(orjson.dumps(doc, default=str, option=_ORJSON), media_type="application/json")
+    """orjson (UTF-8, no ``\\uXXXX``) instead of FastAPI's recursive encoder: verdicts are nested and large.
+
+    Keys are written as they are (the option that turns non-text keys into text costs +70 % on a
+    verdict), and only a document that has such a key is written again with it."""
+    try:
+        body = orjson.dumps(doc, default=str, option=orjson.OPT_SERIALIZE_NUMPY)
+    except orjson.JSONEncodeError:
+        body = orjson.dumps(doc, default=str, option=_ORJSON)
+    return Response(body, media_type="application/json")
 
 
 def _dep(fn):
