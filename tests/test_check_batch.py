@@ -227,3 +227,40 @@ def test_a_started_server_freezes_what_it_holds_from_its_start(tmp_path):
             assert c.get("/healthz").status_code == 200
     finally:
         gc.unfreeze()
+
+
+def test_explanations_read_the_engine_bounds_of_every_row(park_store):
+    """explain_rows reads all indicators at once; it must say what Evaluation.required / winners /
+    advisory say per indicator, per-row layers (the parcel's own, an agreement's) included."""
+    import numpy as np
+
+    from standardland.rules import checks
+    from standardland.rules.engine import STATUSES, evaluate
+    from standardland.rules.explain import _row_values
+
+    v = park_store.versions()
+    frames = [services.parcel_for_check(park_store, c, v)[1] for c in PARCELS[:5]] * 3
+    ps = [parse_project(copy.deepcopy(DOCS[k % 4])) for k in range(len(frames))]
+    cols = checks._stack([dict(f) for f in frames])
+    cols.update(checks.project_columns(ps))
+    from standardland.rules.thresholds import limit_columns
+
+    cols.update(limit_columns([{"far_min": 1.4, "tax_per_mu_min": 40.0} if k % 2 else {} for k in range(len(ps))],
+                              layer="agreement"))
+    ev = evaluate(cols, checks._rulesets(services.rulesets(park_store)))
+    rows = np.array([7, 0, 3, 3, 14])
+    got = _row_values(ev, rows)
+    labels = [None, *ev.labels]
+    nan = lambda a: [None if x != x else float(x) for x in a]  # noqa: E731
+    seen_agreement = False
+    for ind in ev.cat.indicators:
+        i = ind.id
+        lo, hi = ev.required(i)
+        wlo, whi = ev.winners(i)
+        alo, ahi = ev.advisory(i)
+        want = (STATUSES[ev.status[i][rows]].tolist(), nan(ev.actual[i][rows]), nan(lo[rows]), nan(hi[rows]),
+                nan(alo[rows]), nan(ahi[rows]), [labels[x + 1] for x in wlo[rows]],
+                [labels[x + 1] for x in whi[rows]], bool(ev.bounds[i].own))
+        assert got[i] == want, i
+        seen_agreement |= "agreement" in want[6]
+    assert seen_agreement  # the agreement layer won somewhere: the per-row layers were exercised

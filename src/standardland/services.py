@@ -439,17 +439,28 @@ def export_parcels(store: Store, gdf: gpd.GeoDataFrame, path, *, lang: str = "zh
 # -- check / match / screen ------------------------------------------------------------------
 
 def parcel_for_check(store: Store, code: str, versions: dict | None = None):
-    """(one-row parcel frame, engine columns, the row) for a parcel, cached until any parcel or park
-    changes."""
+    """(one-row parcel frame, engine columns, the row as a dict) for a parcel, cached until any parcel or
+    park changes."""
     versions = versions if versions is not None else store.versions()
     rows = _versioned(store, "parcel_rows", (versions["parcels_version"], versions["parks_version"]), 10_000)
     if code not in rows:
         parcel = store.parcel(code)
-        rows[code] = (parcel, checks.parcel_columns(parcel, parks(store, versions)), parcel.iloc[0])
+        rows[code] = (parcel, checks.parcel_columns(parcel, parks(store, versions)), parcel.iloc[0].to_dict())
     return rows[code]
 
 
 FIX_NO_RULES = "run `standardland init` (the shipped rule sets) or `standardland rules load FILE`"
+
+
+def rules_in_force(store: Store, parcel_row, on: date, versions: dict | None = None) -> list:
+    """:func:`require_rules_in_force` over the store's rule sets, its answer kept per (date, county, park)
+    until the rule sets change (a refusal is not kept)."""
+    versions = versions if versions is not None else store.versions()
+    known = _versioned(store, "in_force", (versions["rulesets_version"],), 4096)
+    key = (on, parcel_row["code"][:6], parcel_row.get("park"))
+    if key not in known:
+        known[key] = require_rules_in_force(rulesets(store, versions=versions), parcel_row, on)
+    return known[key]
 
 
 def require_rules_in_force(rs: list, parcel_row, on: date) -> list:
@@ -525,7 +536,7 @@ def check_projects(store: Store, requests: list[CheckArgs]) -> list[dict | Stand
         try:
             checks._checkpoint(r.checkpoint)
             parcel, pf, row = parcel_for_check(store, r.parcel_code, versions)
-            require_rules_in_force(rs, row, out[i].decision_date)
+            rules_in_force(store, row, out[i].decision_date, versions)
         except StandardlandError as exc:
             out[i] = exc
             continue

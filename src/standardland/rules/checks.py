@@ -203,6 +203,9 @@ def _stack(frames: list[dict]) -> dict:
     if len(frames) == 1:
         return frames[0]
     n = len(frames)
+    first = frames[0]
+    if all(f.keys() == first.keys() for f in frames) and not any(isinstance(v, Coded) for v in first.values()):
+        return {k: np.concatenate([f[k] for f in frames]) for k in first}  # parcels with the same columns
     out = {}
     for k in dict.fromkeys(k for f in frames for k in f):
         parts = [f.get(k) for f in frames]

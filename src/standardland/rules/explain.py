@@ -13,7 +13,7 @@ import pandas as pd
 from ..labels import label
 from .engine import LAND_USE_CHECK, STATUSES, VERDICTS, Evaluation
 from .rulesets import provenance, reason_text
-from .thresholds import ROW_LAYERS, Threshold, row_layer_value
+from .thresholds import ROW_LAYERS, SIDES, Threshold, row_layer_value, tighten_rows
 
 NO_REQUIREMENT = "—"
 
@@ -222,19 +222,40 @@ def _context_pieces(ths: dict, cat, lang: str) -> tuple:
 
 def _row_values(ev: Evaluation, rows: np.ndarray) -> dict:
     """Per indicator, what an explanation reads of ``rows`` as Python lists (statuses as names, values
-    with None for NaN, winning layers as names): each array read once for all the rows explained."""
+    with None for NaN, winning layers as names).
+
+    Computed for every indicator at once, as (rows × indicators) arrays: the binding bounds and their
+    winners are the context's, tightened by each per-row layer in turn
+    (:func:`~standardland.rules.thresholds.tighten_rows`), the rule of
+    :meth:`~standardland.rules.engine.Evaluation.required` and
+    :meth:`~standardland.rules.engine.Evaluation.winners` (a test holds them equal)."""
     inds = [ind.id for ind in ev.cat.indicators]
-    every = len(rows) == ev.n and (ev.n == 0 or (rows == np.arange(ev.n)).all())
+    bs = [ev.bounds[i] for i in inds]
+    kr = ev.key_index[rows]
 
-    def take(arrays):
-        return np.stack(arrays if every else [a[rows] for a in arrays]) if arrays else np.zeros((0, len(rows)))
+    def per_context(attr):  # (rows × indicators)
+        return np.stack([getattr(b, attr) for b in bs], axis=1)[kr]
 
-    floats = take([a for i in inds for a in (ev.actual[i], *ev.required(i), *ev.advisory(i))]).tolist()
-    floats = [[None if v != v else v for v in r] for r in floats]  # NaN → None
-    status = STATUSES[take([ev.status[i] for i in inds])].tolist()
+    lo, hi, by_lo, by_hi = (per_context(a) for a in ("min", "max", "min_by", "max_by"))
+    missing = np.full(len(rows), np.nan)
+    for layer in ROW_LAYERS:
+        code = np.int16(ev.labels.index(layer))
+        for side in SIDES:
+            own = [b.own.get((layer, side)) for b in bs]
+            if all(o is None for o in own):
+                continue
+            own_rows = np.stack([missing if o is None else o[rows] for o in own], axis=1)
+            if side == "min":
+                lo, by_lo = tighten_rows(lo, by_lo, own_rows, code, side)
+            else:
+                hi, by_hi = tighten_rows(hi, by_hi, own_rows, code, side)
+    floats = [np.stack([ev.actual[i] for i in inds], axis=1)[rows], lo, hi,
+              per_context("advisory_min"), per_context("advisory_max")]
+    floats = [[[None if v != v else v for v in r] for r in f.T.tolist()] for f in floats]  # NaN → None
+    status = STATUSES[np.stack([ev.status[i] for i in inds], axis=1)[rows]].T.tolist()
     names = np.array([None, *ev.labels], dtype=object)  # winner code −1 → None
-    winners = names[take([w for i in inds for w in ev.winners(i)]).astype(np.intp) + 1].tolist()
-    return {i: (status[k], *floats[5 * k:5 * k + 5], *winners[2 * k:2 * k + 2], bool(ev.bounds[i].own))
+    wins = [names[np.asarray(w, dtype=np.intp) + 1].T.tolist() for w in (by_lo, by_hi)]
+    return {i: (status[k], *(f[k] for f in floats), wins[0][k], wins[1][k], bool(bs[k].own))
             for k, i in enumerate(inds)}
 
 
