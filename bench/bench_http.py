@@ -5,6 +5,10 @@ figures are the server's and not a Python client's.
    each **as a ratio to a constant-JSON ceiling app** (ceiling_app.py: the same response bytes, no work)
    served the same way — same uvicorn, worker count and flags — and measured in the same run,
    interleaved with the check (ceiling, check, ceiling, check, …);
+   Then the same at the highest connection count with **varied** checks (each request one of 60
+   different projects — industries, decision dates, values — on one of 6 parcels, so batches mix
+   contexts, verdicts and advice), as a ratio to the same ceiling: concurrent checks are evaluated
+   together (``api/batching.py``), and this shows that nothing relies on identical requests;
 2. ``GET /ogc/collections/parcels/items?bbox=`` over 100,000 parcels: map-viewport boxes at 1 connection.
 
 Every wrk run has a fixed duration and the servers are stopped at the end: the bench ends by itself.
@@ -49,6 +53,18 @@ wrk.headers["Content-Type"] = "application/json"
 local f = assert(io.open({path}, "rb"))
 wrk.body = f:read("*a")
 f:close()
+"""
+
+BODIES_LUA = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local bodies = {{}}
+for line in io.lines({path}) do bodies[#bodies + 1] = line end
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format(nil, nil, nil, bodies[(i % #bodies) + 1])
+end
 """
 
 PATHS_LUA = """
@@ -124,6 +140,26 @@ def compare(check_url: str, ceiling_url: str, script: Path, *, connections: int,
     return {k: _med(kr, k) for k in keys}, {k: _med(cr, k) for k in keys}
 
 
+def varied_bodies(n: int = 60, seed: int = 11) -> list[dict]:
+    """``n`` different check requests: industries, decision dates and values varied, on 6 parcels of the
+    sample park (published and in production), zh and en."""
+    import random
+
+    rng = random.Random(seed)
+    base = json.loads((ROOT / "api/examples/project.json").read_text("utf-8"))
+    industries = ["39", "26", "36", "27", "13", "34", "35", "38", "40", "29", "3911", "17"]
+    days = ["2024-03-01", "2021-06-01", "2019-05-01", "2025-01-15", "2023-07-01", "2016-09-30"]
+    parcels = [PARCEL, "370613004002GB10002", "370613004002GB10003", "370613004002GB10005",
+               "370613004001GB20001", "370613004001GB20010"]
+    out = []
+    for k in range(n):
+        p = dict(base, industry_code=industries[k % len(industries)], decision_date=days[k % len(days)])
+        for f in ("floor_area_m2", "annual_tax_wan_yuan", "annual_output_wan_yuan", "rd_expense_wan_yuan"):
+            p[f] = round(base[f] * rng.uniform(0.4, 1.6))
+        out.append({"project": p, "parcel_code": parcels[k % len(parcels)], "lang": "en" if k % 4 == 0 else "zh"})
+    return out
+
+
 def viewport_paths(extent, n: int = 200, seed: int = 5) -> list[str]:
     """Viewport-sized boxes (≈ 1.5 km × 1.5 km) at random over the parcels."""
     import numpy as np
@@ -195,6 +231,25 @@ def main(n_parcels: int = 100_000, duration: float = 10, connections=(1, 32), wo
                                   f"{f['p50_ms']:.1f} / {f['p99_ms']:.1f}",
                                   f"p99/p50 {f['p99_ms'] / f['p50_ms']:.1f}×; ceiling "
                                   f"{g['p50_ms']:.2f} / {g['p99_ms']:.2f}"))
+                # varied checks at the highest connection count, against the ceiling just measured there
+                hi = max(connections)
+                varied = varied_bodies()
+                statuses = {httpx.post(base + "/api/v1/checks", json=b, timeout=60).status_code for b in varied}
+                assert statuses == {200}, f"every varied check must be answered: {statuses}"
+                (tmp / "varied.jsonl").write_text("\n".join(json.dumps(b, ensure_ascii=False) for b in varied)
+                                                  + "\n", encoding="utf-8")
+                varied_lua = tmp / "varied.lua"
+                varied_lua.write_text(BODIES_LUA.replace("{path}", json.dumps(str(tmp / "varied.jsonl")))
+                                      .replace("{{}}", "{}") + DONE_LUA)
+                runs = [run_wrk(base + "/api/v1/checks", varied_lua, connections=hi, duration=duration,
+                                threads=threads, log=wlog) for _ in range(repeat)]
+                v = {k: _med(runs, k) for k in ("rps", "p50_ms", "p99_ms")}
+                vshare = v["rps"] / res[f"ceiling_c{hi}"]["rps"]
+                print(f"  POST /api/v1/checks, {hi:>2} conn, {len(varied)} varied checks: {v['rps']:8,.0f} req/s, "
+                      f"p50 {v['p50_ms']:7.2f} ms, p99 {v['p99_ms']:7.2f} ms | check = {vshare:6.1%} of the ceiling")
+                res["varied"], res["varied_share"] = v, vshare
+                table.append(("http", f"varied checks, {hi} conn: req/s",
+                              f"{v['rps']:,.0f}", f"{vshare:.1%} of ceiling; p99/p50 {v['p99_ms'] / v['p50_ms']:.1f}×"))
             # the map's viewport query, one connection (the ceiling is not running any more)
             boxes = viewport_paths(tuple(gdf.total_bounds))
             bbox_lua = tmp / "bbox.lua"
