@@ -36,6 +36,10 @@ DOCS = [
     {"industry_code": "39", "far": -1, "decision_date": "bad"},  # a cell problem beats a quantity problem
     {**EXAMPLE, "industry_code": "9999"},  # unknown industry
     {**EXAMPLE, "investor_origin": "foreign"},  # promotion record: the country is missing
+    {**EXAMPLE, "land_area_m2": 10 ** 400},  # an integer beyond any float (JSON allows it)
+    {**{k: v for k, v in EXAMPLE.items() if k != "industry_code"},
+     "industries": [{"industry_code": "39", "share": 10 ** 400}]},
+    {**EXAMPLE, "land_area_m2": {"value": 1.5, "unit": "万平方米"}},  # 15,000 m²
     "not an object",
 ]
 
@@ -57,6 +61,12 @@ def _alone(doc):
 
 
 ALONE = [_alone(copy.deepcopy(d)) for d in DOCS]
+
+
+def test_a_number_too_large_for_a_float_is_the_field_s_own_error():
+    assert ALONE[13][:2] == ("UnitError", "land_area_m2") and "too large" in ALONE[13][2]
+    assert ALONE[14][:2] == ("InputError", "industries[0].share")
+    assert ALONE[15][0] == "project" and dict(ALONE[15][6])["land_area_m2"] == 15_000.0
 
 
 def test_the_first_problem_is_the_first_in_the_document_order():
@@ -208,6 +218,23 @@ def test_concurrent_checks_over_http_get_their_own_answers(api):
     problems = [r for r in concurrent if r.status_code == 422]
     assert all(r.headers["content-type"].startswith("application/problem+json") for r in problems)
     assert "project.color" in {r.json()["errors"][0]["field"] for r in problems}  # named inside the body
+
+
+def test_a_lone_surrogate_is_refused_and_a_pair_is_text(api):
+    base = api[0]
+    pair = json.dumps({"project": {**EXAMPLE, "name": "项目 😀"}, "parcel_code": PARCELS[0]})  # \ud83d\ude00
+    assert "\\ud83d\\ude00" in pair
+    ok = httpx.post(base + "/api/v1/checks", content=pair, headers={"content-type": "application/json"}, timeout=60)
+    assert ok.status_code == 200 and ok.json()["project"] == "项目 😀"
+    lone = pair.replace("\\ud83d\\ude00", "\\ud800")
+    r = httpx.post(base + "/api/v1/checks", content=lone, headers={"content-type": "application/json"}, timeout=60)
+    assert r.status_code == 400, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "surrogate" in r.json()["detail"]
+    escaped = pair.replace("\\ud83d\\ude00", "\\\\ud800")  # a backslash, then the text "ud800"
+    r = httpx.post(base + "/api/v1/checks", content=escaped, headers={"content-type": "application/json"},
+                   timeout=60)
+    assert r.status_code == 200 and r.json()["project"] == "项目 \\ud800"
 
 
 def test_a_started_server_freezes_what_it_holds_from_its_start(tmp_path):

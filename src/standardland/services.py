@@ -17,7 +17,7 @@ from .rules import checks, matching
 from . import io as sio, tables
 from . import crs as crsmod
 from .crs import parse_crs
-from .errors import InputError, NotFoundError, RuleSetError, StandardlandError
+from .errors import InputError, NotFoundError, RuleSetError
 from .gcpause import gc_paused
 from .rules import thresholds
 from .rules.catalogue import catalogue
@@ -490,7 +490,7 @@ def check_project(store: Store, project: dict, parcel_code: str, *, checkpoint="
     Raises :class:`ConflictError` when no rule set is in force for the decision date and the parcel.
     The batch of one of :func:`check_projects`."""
     got = check_projects(store, [CheckArgs(project, parcel_code, checkpoint, lang)])[0]
-    if isinstance(got, StandardlandError):
+    if isinstance(got, BaseException):
         raise got
     return got
 
@@ -505,13 +505,15 @@ class CheckArgs:
     lang: str = "zh"
 
 
-def check_projects(store: Store, requests: list[CheckArgs]) -> list[dict | StandardlandError]:
+def check_projects(store: Store, requests: list[CheckArgs]) -> list[dict | Exception]:
     """Many checks at once (the API's concurrent ``POST /checks``): one store snapshot, one
     column-wise parse of the documents and one engine evaluation per checkpoint over all the pairs.
 
-    Each request gets what :func:`check_project` gives it alone: its verdict, or the error for it
-    (a bad field, an unknown parcel, no rule set in force); one request's error never touches another's
-    answer.
+    Each request gets what :func:`check_project` gives it alone: its verdict, or the exception for it
+    (a :class:`~standardland.errors.StandardlandError` for a bad field, an unknown parcel, no rule set
+    in force). Whatever one request raises stays its own answer: a failure of the shared evaluation
+    has every pair of it checked alone, so that only the pair that causes it fails. Only the store
+    itself failing (its versions, rule sets) fails them all.
 
     Parameters
     ----------
@@ -523,7 +525,7 @@ def check_projects(store: Store, requests: list[CheckArgs]) -> list[dict | Stand
     Returns
     -------
     list
-        Per request, its verdict (``dict``) or its :class:`~standardland.errors.StandardlandError`.
+        Per request, its verdict (``dict``) or its exception.
     """
     out: list = list(parse_projects([r.project for r in requests]))
     versions = store.versions()  # one snapshot for every cache below (no query while nothing changed)
@@ -531,38 +533,41 @@ def check_projects(store: Store, requests: list[CheckArgs]) -> list[dict | Stand
     groups: dict[str, list[int]] = {}
     pairs: dict[int, tuple] = {}
     for i, r in enumerate(requests):
-        if isinstance(out[i], StandardlandError):
+        if isinstance(out[i], BaseException):
             continue
         try:
             checks._checkpoint(r.checkpoint)
             parcel, pf, row = parcel_for_check(store, r.parcel_code, versions)
             rules_in_force(store, row, out[i].decision_date, versions)
-        except StandardlandError as exc:
+        except Exception as exc:
             out[i] = exc
             continue
-        pairs[i] = (out[i], parcel, pf, row)
+        pairs[i] = (out[i], pf, row)
         groups.setdefault(r.checkpoint, []).append(i)
     for checkpoint, idx in groups.items():
         try:
-            verdicts = checks.check_pairs([pairs[i][0] for i in idx], [pairs[i][2] for i in idx], rs,
+            verdicts = checks.check_pairs([pairs[i][0] for i in idx], [pairs[i][1] for i in idx], rs,
                                           checkpoint=checkpoint, langs=[requests[i].lang for i in idx], advice=True)
-        except Exception:
-            if len(idx) == 1:
-                raise
+            finished = False
+        except Exception as exc:
             # something in one pair broke the shared evaluation: each pair alone, so only it fails
-            verdicts = [_alone(store, requests[i]) for i in idx]
+            verdicts = [exc] if len(idx) == 1 else [_alone(store, requests[i]) for i in idx]
+            finished = True  # a check alone comes with its notes
         for i, v in zip(idx, verdicts, strict=True):
-            if isinstance(v, dict) and "advice" in v:
-                out[i] = _with_notes(store, v, requests[i], *pairs[i][::3], versions)
-            else:
-                out[i] = v
+            if isinstance(v, dict) and not finished:
+                try:
+                    v = _with_notes(store, v, requests[i], pairs[i][0], pairs[i][2], versions)
+                except Exception as exc:
+                    v = exc
+            out[i] = v
     return out
 
 
 def _alone(store: Store, r: CheckArgs):
+    """One check alone, its exception returned (for a batch that failed together)."""
     try:
         return check_project(store, r.project, r.parcel_code, checkpoint=r.checkpoint, lang=r.lang)
-    except StandardlandError as exc:
+    except Exception as exc:
         return exc
 
 

@@ -5,7 +5,7 @@ Canonical units, used everywhere inside the product:
 ==============  ===============  ===========================================
 dimension       canonical unit   also accepted
 ==============  ===============  ===========================================
-area            m²               亩 (exactly 2000/3 m²), 公顷/ha, km²
+area            m²               亩 (exactly 2000/3 m²), 公顷/ha, 万平方米, km²
 money           万元             元, 亿元
 intensity       万元/亩          万元/公顷, 元/m², 亿元/km² ...
 percent         %                ratio (0–1)
@@ -56,6 +56,7 @@ _reg("area", 1.0, "m2", "m²", "m^2", "sqm", "平方米", "㎡")
 _reg("area", MU_M2, "亩", "mu")
 _reg("area", HA_M2, "公顷", "ha", "hectare", "hectares", "hm2", "hm²")
 _reg("area", KM2_M2, "km2", "km²", "km^2", "平方公里", "平方千米")
+_reg("area", 1e4, "万平方米", "万m²", "万m2", "万㎡")
 _reg("money", 1e-4, "元", "yuan", "cny", "rmb")
 _reg("money", 1.0, "万元", "wan_yuan", "wanyuan", "10k_yuan", "10k yuan")
 _reg("money", 1e4, "亿元", "yi_yuan", "100m_yuan")
@@ -140,7 +141,7 @@ def parse_unit(unit: str, *, field: str | None = None) -> tuple[str, float]:
 
 
 def _accepted() -> str:
-    return "one of " + ", ".join(sorted(set(CANONICAL.values()) | {"亩", "公顷", "km²", "元", "亿元",
+    return "one of " + ", ".join(sorted(set(CANONICAL.values()) | {"亩", "公顷", "万平方米", "km²", "元", "亿元",
                                                                     "万元/公顷", "元/m²", "ratio"}))
 
 
@@ -238,7 +239,11 @@ def _number(raw: Any, field: str) -> float | None:
     if isinstance(raw, bool) or not isinstance(raw, (int, float, np.integer, np.floating)):
         raise UnitError(f"expected a number, got {type(raw).__name__} {raw!r}", field=field,
                         expected="a number in the canonical unit, or {value, unit}")
-    v = float(raw)
+    try:
+        v = float(raw)
+    except OverflowError:  # an integer beyond any float (JSON allows 400 digits)
+        raise UnitError(f"a number of {len(str(abs(int(raw))))} digits is too large", field=field,
+                        expected=f"a finite number, at most {QUANTITY_MAX:g} in size") from None
     if math.isnan(v):
         return None
     if math.isinf(v):

@@ -4,6 +4,8 @@
   Multipart uploads get the upload limit, everything else the JSON limit (413).
 - NUL characters: no text the service stores may hold U+0000 (PostgreSQL cannot), so a NUL in the
   path, the query string or a JSON body is a 400 here, before it could reach SQL.
+- Lone surrogates: a JSON string escaping half of a UTF-16 pair (``"\\ud800"``) is no Unicode text
+  (no store can hold it, no JSON writer can echo it back), so it is a 400 here too.
 """
 
 from __future__ import annotations
@@ -53,10 +55,10 @@ class BodyLimitMiddleware:
                 return await _reject(send, scope, TooLarge(f"the body has {n:,} bytes; the limit is {limit:,} bytes",
                                                            field="body", expected="a smaller request"))
         seen = 0
-        tail = b""
+        parts: list[bytes] = []
 
         async def limited_receive():
-            nonlocal seen, tail
+            nonlocal seen
             message = await receive()
             if message["type"] == "http.request":
                 chunk = message.get("body", b"")
@@ -64,18 +66,60 @@ class BodyLimitMiddleware:
                 if seen > limit:
                     raise _Refused(TooLarge(f"the body exceeds the limit of {limit:,} bytes", field="body",
                                             expected="a smaller request"))
-                if is_json:
-                    window = tail + chunk
-                    if any(len(m.group()) % 2 == 0 for m in _JSON_NUL.finditer(window)):  # \u0000, not \\u0000
-                        raise _Refused(MalformedRequest("a string in the body contains a NUL character (\\u0000)",
-                                                        field="body", expected="text without NUL (U+0000)"))
-                    tail = window[-64:]
+                if is_json:  # the text's escapes are judged on the whole body (at most the JSON limit)
+                    if message.get("more_body", False):
+                        parts.append(chunk)
+                    else:
+                        _check_escapes(b"".join(parts) + chunk if parts else chunk)
             return message
 
         try:
             await self.app(scope, limited_receive, send)
         except _Refused as exc:
             await _reject(send, scope, exc.error)
+
+
+_SURROGATE = re.compile(rb"(\\+)u[dD]([89a-fA-F])[0-9a-fA-F]{2}")
+
+
+def _check_escapes(body: bytes) -> None:
+    """Refuse a JSON body whose strings escape a NUL or a lone surrogate (400)."""
+    if b"\\u" not in body:
+        return
+    if b"u0000" in body and any(len(m.group()) % 2 == 0 for m in _JSON_NUL.finditer(body)):  # not \\u0000
+        raise _Refused(MalformedRequest("a string in the body contains a NUL character (\\u0000)",
+                                        field="body", expected="text without NUL (U+0000)"))
+    if _lone_surrogate(body):
+        raise _Refused(MalformedRequest("a string in the body contains a lone surrogate (\\ud800–\\udfff not "
+                                        "in a pair), which is no text", field="body",
+                                        expected="text in Unicode (UTF-8)"))
+
+
+def _lone_surrogate(text: bytes) -> bool:
+    """Whether JSON ``text`` escapes a surrogate (``\\ud800``–``\\udfff``) that is not half of a high–low
+    pair: such a string is no Unicode text, so nothing could store it or write it back.
+
+    Examples
+    --------
+    >>> _lone_surrogate(rb'{"name": "\\ud83d\\ude00"}'), _lone_surrogate(rb'"\\ud800"'), _lone_surrogate(rb'"\\ude00x"')
+    (False, True, True)
+    >>> _lone_surrogate(rb'"\\\\ud800"')  # an escaped backslash, then text
+    False
+    """
+    want_low = -1  # where a high surrogate's low half must start
+    for m in _SURROGATE.finditer(text):
+        if len(m.group(1)) % 2 == 0:  # an escaped backslash, then text "ud8…"
+            continue
+        high = m.group(2) in b"89abAB"
+        if want_low >= 0:
+            if m.start() == want_low and not high:
+                want_low = -1
+                continue
+            return True
+        if not high:
+            return True
+        want_low = m.end()
+    return want_low >= 0
 
 
 class _Refused(StarletteHTTPException):

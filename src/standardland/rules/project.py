@@ -17,7 +17,7 @@ from datetime import date
 import numpy as np
 
 from .. import industry as ind_mod
-from ..errors import InputError, StandardlandError
+from ..errors import InputError
 from .fields import (CHECKERS, DATE_FORMAT, Problem, check_integer_choice, check_promotion, check_quantities,
                      project_fields, quantity_fields)
 from .indicators import Catalogue, catalogue
@@ -61,6 +61,16 @@ def _raise_first(problems: list[Problem]) -> None:
         raise InputError(p.message, field=p.field, expected=p.expected)
 
 
+def _share(v) -> bool:
+    """An investment share: a finite number ≥ 0 (an integer too large for a float is not)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    try:
+        return math.isfinite(v) and v >= 0
+    except OverflowError:
+        return False
+
+
 def resolve_industry(doc: dict) -> ind_mod.Industry:
     """The project's industry from its industry fields (one industry, or ``industries`` + policy)."""
     inds = doc.get("industries")
@@ -78,9 +88,9 @@ def resolve_industry(doc: dict) -> ind_mod.Industry:
                 raise InputError(f"unknown field(s) {', '.join(sorted(extra))}", field=f"industries[{i}]",
                                  expected="industry_code, industry_code_edition, industry_name, share")
             share = item.get("share")
-            if share is not None and (isinstance(share, bool) or not isinstance(share, (int, float))
-                                      or not math.isfinite(share) or share < 0):
-                raise InputError(f"{share!r}", field=f"industries[{i}].share", expected="a number ≥ 0")
+            if share is not None and not _share(share):
+                shown = repr(share) if len(repr(share)) <= 40 else repr(share)[:37] + "…"
+                raise InputError(shown, field=f"industries[{i}].share", expected="a finite number ≥ 0")
             parts.append((ind_mod.resolve(item.get("industry_code"),
                                           edition=item.get("industry_code_edition"),
                                           name=item.get("industry_name")), share))
@@ -142,12 +152,12 @@ def parse_project(doc: dict, cat: Catalogue | None = None) -> Project:
     ('2024-03-01', '39', 100000.0)
     """
     got = parse_projects([doc], cat)[0]
-    if isinstance(got, StandardlandError):
+    if isinstance(got, BaseException):
         raise got
     return got
 
 
-def parse_projects(docs: list, cat: Catalogue | None = None) -> list[Project | StandardlandError]:
+def parse_projects(docs: list, cat: Catalogue | None = None) -> list[Project | Exception]:
     """Validate many project documents at once: one column-wise :func:`validate_columns` over all of
     them (its cost is nearly the same for 1 document and for 64).
 
@@ -166,7 +176,8 @@ def parse_projects(docs: list, cat: Catalogue | None = None) -> list[Project | S
     Returns
     -------
     list
-        Per document, a :class:`Project` or the :class:`~standardland.errors.StandardlandError` for it.
+        Per document, a :class:`Project` or the exception for it (a
+        :class:`~standardland.errors.StandardlandError` for anything wrong with the document).
 
     Examples
     --------
@@ -190,7 +201,7 @@ def parse_projects(docs: list, cat: Catalogue | None = None) -> list[Project | S
                                  expected="fields of the project schema (api/project.schema.json)")
             values.append({k: quantity(doc.get(k), f.unit, field=k) for k, f in qty.items()})
             rows.append(j)
-        except StandardlandError as exc:
+        except Exception as exc:  # whatever a document raises is its own answer, never its neighbours'
             out[j] = exc
     if not rows:
         return out
@@ -200,7 +211,15 @@ def parse_projects(docs: list, cat: Catalogue | None = None) -> list[Project | S
     cells = {k: [d.get(k) for d in given] for k in keys}  # a field a document lacks is a blank cell
     arrays = {k: np.array([np.nan if v[k] is None else v[k] for v in values], dtype="float64")
               for k in qty if any(v[k] is not None for v in values)}
-    cols, phases = _validate_phases(cells, arrays, cat)
+    try:
+        cols, phases = _validate_phases(cells, arrays, cat)
+    except Exception as exc:
+        if len(rows) == 1:
+            out[rows[0]] = exc
+            return out
+        for j in rows:  # one document broke the column-wise reading: each alone, so only it fails
+            out[j] = parse_projects([docs[j]], cat)[0]
+        return out
     first = _first_problems(phases, given)
     days = np.asarray(cols["decision_date"], dtype="datetime64[D]")
     nuisance = cols.get("nuisance_class")
@@ -212,7 +231,7 @@ def parse_projects(docs: list, cat: Catalogue | None = None) -> list[Project | S
             continue
         try:
             industry = resolve_industry(doc)
-        except StandardlandError as exc:
+        except Exception as exc:
             out[j] = exc
             continue
         out[j] = Project(name=doc.get("name"), decision_date=days[r].item(), industry=industry,
