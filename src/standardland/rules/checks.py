@@ -61,38 +61,30 @@ def project_columns(p: Project | list[Project], n: int = 1) -> dict[str, np.ndar
     if isinstance(p, list) and p and all(q is p[0] for q in p[1:]):  # one project: its values repeated
         p, n = p[0], len(p)
     if not isinstance(p, list):
+        return {k: np.full(n, v, dtype=_dtype(k)) for k, v in project_row(p).items()}
+    rows = [project_row(q) for q in p]
+    keys = dict.fromkeys(k for r in rows for k in r)
+    return {k: np.array([r.get(k, np.nan) for r in rows], dtype=_dtype(k)) for k in keys}
 
-        def full(v, dtype):
-            return np.full(n, v, dtype=dtype)
 
-        cols = {k: full(np.nan if v is None else v, "float64") for k, v in p.values.items()}
-        cols.update({
-            "project_name": full(p.name, object),
-            "decision_date": full(np.datetime64(p.decision_date, "D"), "datetime64[D]"),
-            "industry_2017": full(p.industry.key2017, object), "industry_2002": full(p.industry.key2002, object),
-            "industry_error": full(p.industry.error, object),
-            "nuisance_class": full(np.nan if p.nuisance_class is None else p.nuisance_class, "float64"),
-        })
-        return cols
-    ps = p
-    keys = dict.fromkeys(k for q in ps for k in q.values)
-    cols = {k: np.array([np.nan if (v := q.values.get(k)) is None else v for q in ps], dtype="float64")
-            for k in keys}
-    cols.update({
-        "project_name": np.array([q.name for q in ps], dtype=object),
-        "decision_date": np.array([q.decision_date for q in ps], dtype="datetime64[D]"),
-        "industry_2017": np.array([q.industry.key2017 for q in ps], dtype=object),
-        "industry_2002": np.array([q.industry.key2002 for q in ps], dtype=object),
-        "industry_error": np.array([q.industry.error for q in ps], dtype=object),
-        "nuisance_class": np.array([np.nan if q.nuisance_class is None else q.nuisance_class for q in ps],
-                                   dtype="float64"),
-    })
-    return cols
+_PROJECT_DTYPES = {"project_name": object, "decision_date": "datetime64[D]", "industry_2017": object,
+                   "industry_2002": object, "industry_error": object}
+
+
+def _dtype(column: str):
+    return _PROJECT_DTYPES.get(column, "float64")  # the quantities and the nuisance class
 
 
 def project_row(p: Project) -> dict:
-    """The project's engine values as scalars (for joining onto a parcel frame)."""
-    return {k: v[0] for k, v in project_columns(p).items()}
+    """The project's engine values as scalars (NaN where missing): one row of :func:`project_columns`."""
+    row: dict = {k: np.nan if v is None else v for k, v in p.values.items()}
+    row.update({
+        "project_name": p.name, "decision_date": np.datetime64(p.decision_date, "D"),
+        "industry_2017": p.industry.key2017, "industry_2002": p.industry.key2002,
+        "industry_error": p.industry.error,
+        "nuisance_class": np.nan if p.nuisance_class is None else p.nuisance_class,
+    })
+    return row
 
 
 def _rulesets(rulesets) -> list[RuleSet]:
