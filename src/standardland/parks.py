@@ -297,7 +297,7 @@ def admission(parks, rulesets, on) -> dict[str, Admission]:
             adm.setdefault(park, None)
         src.setdefault(park, []).append(source)
 
-    if parks is not None and len(parks):
+    if parks is not None and len(parks) and "attrs" in parks.columns:  # a parks table without records: no lists
         for code, attrs in zip(parks["code"], parks["attrs"], strict=True):
             attrs = attrs if isinstance(attrs, dict) else {}
             add(code, "park", attrs.get(NEGATIVE), attrs.get(ADMITTED))
