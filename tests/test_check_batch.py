@@ -123,6 +123,70 @@ def test_check_projects_equals_each_check_alone(park_store):
             for x in back] == alone
 
 
+def test_batched_checks_answer_as_the_previous_release_did_one_at_a_time(park_store):
+    """Against answers recorded from commit bae3610 (tests/golden): code the batch path shares nothing with."""
+    import random
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent / "golden"))
+    from check_summary import requests, summary
+
+    golden = json.loads((Path(__file__).parent / "golden" / "checks_bae3610.json").read_text("utf-8"))
+    reqs = [services.CheckArgs(*r) for r in requests()]
+    assert len(reqs) == len(golden) == 78
+    order = list(range(len(reqs)))
+    random.Random(7).shuffle(order)
+    got = services.check_projects(park_store, [reqs[i] for i in order])
+    answers = [None] * len(reqs)
+    for k, i in enumerate(order):
+        answers[i] = summary(got[k])
+    for i, (a, g) in enumerate(zip(answers, golden, strict=True)):
+        assert a == g, (i, reqs[i].parcel_code, reqs[i].checkpoint, reqs[i].lang)
+    assert {g.get("verdict") for g in golden} >= {"pass", "fail", "incomplete"}
+    assert {g.get("error") for g in golden} >= {"InputError", "UnitError", "NotFoundError"}
+
+
+def test_a_pair_that_breaks_the_shared_evaluation_fails_alone(park_store, monkeypatch):
+    """Fault injection: the engine run over a batch raises when one project is in it; the batch is then
+    checked pair by pair, the others get their verdicts (with their notes once), only that one fails."""
+    from standardland.rules import checks
+
+    real = checks.check_pairs
+
+    def brittle(projects, *a, **k):
+        if any(p.name == "breaks the batch" for p in projects):
+            raise RuntimeError("the shared evaluation broke")
+        return real(projects, *a, **k)
+
+    reqs = [services.CheckArgs(copy.deepcopy(DOCS[1]), PARCELS[3]),  # in production: a status note
+            services.CheckArgs({**copy.deepcopy(EXAMPLE), "name": "breaks the batch"}, PARCELS[1]),
+            services.CheckArgs(copy.deepcopy(DOCS[2]), PARCELS[3], lang="en")]
+    alone = [_one(park_store, r) for r in (reqs[0], reqs[2])]
+    monkeypatch.setattr(checks, "check_pairs", brittle)
+    got = services.check_projects(park_store, reqs)
+    assert isinstance(got[1], RuntimeError)
+    assert [got[0], got[2]] == alone
+    assert len(got[0]["notes"]) == len(alone[0]["notes"]) > 0  # the notes added once, not twice
+
+
+def test_a_document_that_breaks_the_column_wise_reading_fails_alone(monkeypatch):
+    """Fault injection into the column-wise validation: each document is then read alone."""
+    from standardland.rules import project
+
+    real = project._validate_phases
+
+    def brittle(cells, arrays, cat):
+        if "breaks the reading" in cells.get("name", []):
+            raise RuntimeError("the reading broke")
+        return real(cells, arrays, cat)
+
+    docs = [copy.deepcopy(DOCS[0]), {**copy.deepcopy(EXAMPLE), "name": "breaks the reading"}, copy.deepcopy(DOCS[6])]
+    monkeypatch.setattr(project, "_validate_phases", brittle)
+    got = parse_projects(docs)
+    assert isinstance(got[1], RuntimeError)
+    assert _answer(got[0]) == ALONE[0] and _answer(got[2]) == ALONE[6]
+
+
 # -- the coalescer ---------------------------------------------------------------------------
 
 
@@ -150,22 +214,34 @@ def test_coalescer_batches_what_arrives_together_and_answers_each():
 
 @pytest.mark.parametrize("in_thread", [False, True])
 def test_coalescer_a_failing_batch_fails_only_its_requests(in_thread):
+    import threading
+
+    sizes, release = [], threading.Event()
+
     def work(key, items):
+        sizes.append(len(items))
+        if in_thread and len(sizes) == 1:
+            release.wait(10)  # the first batch is still running while the next requests arrive
         if 0 in items:
             raise RuntimeError("boom")
-        return list(items)
+        return [StopIteration() if x == 9 else x for x in items]  # a result no future can hold
 
     c = Coalescer(work)
 
     async def main():
-        first = await asyncio.gather(*(c.submit("k", x, in_thread=in_thread) for x in (3, 0, 4)),
-                                     return_exceptions=True)
-        second = await asyncio.gather(*(c.submit("k", x, in_thread=in_thread) for x in (5, 6)))
-        return first, second
+        first = [asyncio.ensure_future(c.submit("k", x, in_thread=in_thread)) for x in (3, 0, 4)]
+        await asyncio.sleep(0.05)
+        later = [asyncio.ensure_future(c.submit("k", x, in_thread=in_thread)) for x in (5, 9, 6)]
+        release.set()
+        return (await asyncio.gather(*first, return_exceptions=True),
+                await asyncio.gather(*later, return_exceptions=True))
 
-    first, second = asyncio.run(main())
-    assert any(isinstance(g, RuntimeError) for g in first)
-    assert [g.result for g in second] == [5, 6]
+    first, later = asyncio.run(main())
+    assert sizes == [3, 3]  # on the loop the burst waits for its batch; in a thread the next one gathers
+    assert all(isinstance(g, RuntimeError) and str(g) == "boom" for g in first)
+    assert len({id(g) for g in first}) == 3  # each request its own copy of the batch's error
+    assert [g.result for g in (later[0], later[2])] == [5, 6]
+    assert isinstance(later[1], RuntimeError) and "StopIteration" in str(later[1])  # answered, not stranded
 
 
 def test_coalescer_drops_a_cancelled_request():
@@ -231,10 +307,28 @@ def test_a_lone_surrogate_is_refused_and_a_pair_is_text(api):
     assert r.status_code == 400, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert "surrogate" in r.json()["detail"]
+    split = pair.replace("\\ud83d\\ude00", "\\ud83d\\\\\\ude00")  # high, a backslash, low: two lone halves
+    r = httpx.post(base + "/api/v1/checks", content=split, headers={"content-type": "application/json"},
+                   timeout=60)
+    assert r.status_code == 400 and "surrogate" in r.json()["detail"], r.text
     escaped = pair.replace("\\ud83d\\ude00", "\\\\ud800")  # a backslash, then the text "ud800"
     r = httpx.post(base + "/api/v1/checks", content=escaped, headers={"content-type": "application/json"},
                    timeout=60)
     assert r.status_code == 200 and r.json()["project"] == "项目 \\ud800"
+
+
+def test_the_escape_scan_reads_each_backslash_once():
+    """A megabyte of backslashes is read in one pass (a backtracking scan took ~50 minutes on it)."""
+    import threading
+
+    from standardland.api.limits import _bad_escape
+
+    body = b'{"a": "' + b"\\" * 1_000_000 + b'x\\u0041\\ud800"}'
+    got = []
+    t = threading.Thread(target=lambda: got.append(_bad_escape(body)), daemon=True)
+    t.start()
+    t.join(60)  # not a speed figure: a liveness bound a linear scan meets by orders of magnitude
+    assert got == ["surrogate"]
 
 
 def test_a_started_server_freezes_what_it_holds_from_its_start(tmp_path):

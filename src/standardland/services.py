@@ -276,9 +276,10 @@ def admission_on(store: Store, on: date, versions: dict | None = None) -> dict:
     rule sets), kept until the parks or the rule sets change."""
     versions = versions if versions is not None else store.versions()
     by_date = _versioned(store, "admission", (versions["parks_version"], versions["rulesets_version"]), 4096)
-    if on not in by_date:
-        by_date[on] = park_admission(parks(store, versions), rulesets(store, versions=versions), on)
-    return by_date[on]
+    got = by_date.get(on)  # read once: another thread may empty the dict (its size is bounded)
+    if got is None:
+        got = by_date[on] = park_admission(parks(store, versions), rulesets(store, versions=versions), on)
+    return got
 
 
 def _versioned(store: Store, name: str, key: tuple, limit: int) -> dict:
@@ -443,10 +444,11 @@ def parcel_for_check(store: Store, code: str, versions: dict | None = None):
     park changes."""
     versions = versions if versions is not None else store.versions()
     rows = _versioned(store, "parcel_rows", (versions["parcels_version"], versions["parks_version"]), 10_000)
-    if code not in rows:
+    got = rows.get(code)  # read once: another thread may empty the dict (its size is bounded)
+    if got is None:
         parcel = store.parcel(code)
-        rows[code] = (parcel, checks.parcel_columns(parcel, parks(store, versions)), parcel.iloc[0].to_dict())
-    return rows[code]
+        got = rows[code] = (parcel, checks.parcel_columns(parcel, parks(store, versions)), parcel.iloc[0].to_dict())
+    return got
 
 
 FIX_NO_RULES = "run `standardland init` (the shipped rule sets) or `standardland rules load FILE`"
@@ -458,9 +460,10 @@ def rules_in_force(store: Store, parcel_row, on: date, versions: dict | None = N
     versions = versions if versions is not None else store.versions()
     known = _versioned(store, "in_force", (versions["rulesets_version"],), 4096)
     key = (on, parcel_row["code"][:6], parcel_row.get("park"))
-    if key not in known:
-        known[key] = require_rules_in_force(rulesets(store, versions=versions), parcel_row, on)
-    return known[key]
+    got = known.get(key)  # read once: another thread may empty the dict (its size is bounded)
+    if got is None:
+        got = known[key] = require_rules_in_force(rulesets(store, versions=versions), parcel_row, on)
+    return got
 
 
 def require_rules_in_force(rs: list, parcel_row, on: date) -> list:
@@ -511,9 +514,10 @@ def check_projects(store: Store, requests: list[CheckArgs]) -> list[dict | Excep
 
     Each request gets what :func:`check_project` gives it alone: its verdict, or the exception for it
     (a :class:`~standardland.errors.StandardlandError` for a bad field, an unknown parcel, no rule set
-    in force). Whatever one request raises stays its own answer: a failure of the shared evaluation
-    has every pair of it checked alone, so that only the pair that causes it fails. Only the store
-    itself failing (its versions, rule sets) fails them all.
+    in force, a bad checkpoint, in that order). What one request raises while it is read, looked up or
+    noted stays its own answer, and a failure of a shared evaluation has each of its pairs checked
+    alone, so that only the pair that causes it fails; the store failing (its versions, rule sets)
+    fails the checks that reached it. A batch whose documents are all refused does not read the store.
 
     Parameters
     ----------
@@ -528,6 +532,8 @@ def check_projects(store: Store, requests: list[CheckArgs]) -> list[dict | Excep
         Per request, its verdict (``dict``) or its exception.
     """
     out: list = list(parse_projects([r.project for r in requests]))
+    if all(isinstance(o, BaseException) for o in out):
+        return out
     versions = store.versions()  # one snapshot for every cache below (no query while nothing changed)
     rs = rulesets(store, versions=versions)
     groups: dict[str, list[int]] = {}
@@ -536,9 +542,9 @@ def check_projects(store: Store, requests: list[CheckArgs]) -> list[dict | Excep
         if isinstance(out[i], BaseException):
             continue
         try:
-            checks._checkpoint(r.checkpoint)
             parcel, pf, row = parcel_for_check(store, r.parcel_code, versions)
             rules_in_force(store, row, out[i].decision_date, versions)
+            checks._checkpoint(r.checkpoint)
         except Exception as exc:
             out[i] = exc
             continue

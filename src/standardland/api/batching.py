@@ -4,15 +4,19 @@ The engine costs nearly the same for 1 row as for 64 (numpy columns), so checks 
 are evaluated together: a request joins the pending batch and waits; the batch runs once the event loop
 has taken in what arrived with it, and each request gets its own result (or its own error) back.
 
-- **No waiting on purpose.** A lone request runs on the loop's next turn (tens of µs later). A batch
-  runs once a turn of the event loop brings no new request to it (or it is full, or it has waited
-  :data:`MAX_TURNS` turns): while requests are still being read and routed, those turns are busy with
-  them, not idle; so batches are as large as the load makes them.
+- **No waiting on purpose.** On the event loop, a lone request runs on the loop's next turn (tens of µs
+  later), and a batch runs once a turn of the loop brings no new request to it (or it is full, or it
+  has waited :data:`MAX_TURNS` turns): while requests are still being read and routed, those turns are
+  busy with them, not idle; so batches are as large as the load makes them. In a worker thread, a
+  batch starts at once, and the requests that arrive while it runs form the next.
 - **Each answer its own.** The batch function returns one result per item, an exception instance for
-  an item that failed; an exception raised by the function itself fails only that batch's requests.
+  an item that failed; an exception raised by the function itself fails only that batch's requests
+  (each gets its own copy). Every request of a batch is answered, whatever its result.
 - **Where it runs.** ``in_thread=False`` (a local SQLite store and cached reference data: CPU-bound work)
-  runs the batch on the event loop, with no thread hop; ``in_thread=True`` (PostgreSQL) runs it in a
-  worker thread, one batch at a time, while the next one gathers.
+  runs the batch on the event loop, with no thread hop: other requests wait for the batch, as they
+  waited for each check before, so ``limit`` bounds that wait. ``in_thread=True`` (PostgreSQL) runs it
+  in a worker thread, one batch at a time, while the next one gathers. A key keeps the mode of its
+  first request.
 - **Bounded.** At most ``limit`` items per batch; the rest wait for the next.
 
 Per event loop and per key (the store): a process serving one app has one queue.
@@ -21,6 +25,7 @@ Per event loop and per key (the store): a process serving one app has one queue.
 from __future__ import annotations
 
 import asyncio
+import copy
 import time
 import weakref
 from collections.abc import Callable, Hashable
@@ -85,6 +90,7 @@ class Coalescer:
         self.work = work
         self.limit = limit
         self._queues: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # loop → {key: _Queue}
+        self._tasks: set = set()  # the running drains (asyncio keeps only weak references to tasks)
 
     async def submit(self, key: Hashable, item, *, in_thread: bool = False) -> Batched:
         """``item``'s result from the batch it joins (its exception is raised here)."""
@@ -98,7 +104,9 @@ class Coalescer:
         if not q.busy:
             q.busy, q.seen, q.turns = True, len(q.pending), 0
             if q.in_thread:
-                loop.create_task(self._drain(key, q))
+                task = loop.create_task(self._drain(key, q))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
             else:
                 loop.call_soon(self._run_on_loop, loop, key, q)
         return await fut
@@ -124,7 +132,7 @@ class Coalescer:
             try:
                 results = self.work(key, [item for item, _ in batch])
             except Exception as exc:  # the batch function itself failed: every request of this batch
-                results = [exc] * len(batch)
+                results = exc
             _settle(batch, results, (time.perf_counter() - t0) * 1e3)
 
     async def _drain(self, key, q: _Queue) -> None:
@@ -137,20 +145,34 @@ class Coalescer:
                 try:
                     results = await run_in_threadpool(self.work, key, [item for item, _ in batch])
                 except Exception as exc:
-                    results = [exc] * len(batch)
+                    results = exc
                 _settle(batch, results, (time.perf_counter() - t0) * 1e3)
         finally:
             q.busy = False
 
 
-def _settle(batch: list, results: list, ms: float) -> None:
-    if len(results) != len(batch):
-        results = [RuntimeError(f"the batch function returned {len(results)} results for {len(batch)} items")] \
-            * len(batch)
+def _settle(batch: list, results, ms: float) -> None:
+    """Give each request of ``batch`` its result; every one is answered, whatever the results are."""
+    if isinstance(results, BaseException):  # the batch function failed: each request its own copy
+        results = [_copy(results) for _ in batch]
+    elif not isinstance(results, (list, tuple)) or len(results) != len(batch):
+        results = [RuntimeError(f"the batch function returned {type(results).__name__} for {len(batch)} items")
+                   for _ in batch]
     for (_, fut), r in zip(batch, results, strict=True):
         if fut.done():  # cancelled meanwhile (the client went away)
             continue
-        if isinstance(r, BaseException):
-            fut.set_exception(r)
-        else:
-            fut.set_result(Batched(r, len(batch), ms))
+        try:
+            if isinstance(r, BaseException):
+                fut.set_exception(r)
+            else:
+                fut.set_result(Batched(r, len(batch), ms))
+        except Exception:  # an exception a future cannot hold (StopIteration): still an answer
+            fut.set_exception(RuntimeError(f"the check failed: {r!r}"))
+
+
+def _copy(exc: BaseException) -> BaseException:
+    """A copy of ``exc`` (its own traceback and fields), or ``exc`` when it cannot be copied."""
+    try:
+        return copy.copy(exc)
+    except Exception:
+        return exc

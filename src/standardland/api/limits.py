@@ -18,11 +18,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..errors import BadParameter, MalformedRequest, StandardlandError, TooLarge
 from .problems import PROBLEM, error_bytes
 
-_JSON_NUL = re.compile(rb"\\+u0000")
 
 
 class BodyLimitMiddleware:
-    """Refuse oversized bodies (413) and NUL characters (400) before any route runs."""
+    """Refuse oversized bodies (413), NUL characters and lone surrogates (400) before any route runs."""
 
     def __init__(self, app, *, json_limit: int, upload_limit: int):
         """Wrap ``app``; ``json_limit`` and ``upload_limit`` are the largest bodies in bytes."""
@@ -42,7 +41,8 @@ class BodyLimitMiddleware:
         headers = dict(scope.get("headers") or [])
         ctype = headers.get(b"content-type", b"").decode("latin-1").lower()
         limit = self.upload_limit if ctype.startswith("multipart/form-data") else self.json_limit
-        is_json = "json" in ctype
+        media = ctype.split(";", 1)[0].strip()
+        is_json = media == "application/json" or media.endswith("+json")  # never a multipart upload
         length = headers.get(b"content-length")
         if length is not None:
             try:
@@ -67,10 +67,10 @@ class BodyLimitMiddleware:
                     raise _Refused(TooLarge(f"the body exceeds the limit of {limit:,} bytes", field="body",
                                             expected="a smaller request"))
                 if is_json:  # the text's escapes are judged on the whole body (at most the JSON limit)
-                    if message.get("more_body", False):
-                        parts.append(chunk)
-                    else:
-                        _check_escapes(b"".join(parts) + chunk if parts else chunk)
+                    parts.append(chunk)
+                    if not message.get("more_body", False):
+                        _check_escapes(parts[0] if len(parts) == 1 else b"".join(parts))
+                        parts.clear()
             return message
 
         try:
@@ -79,47 +79,60 @@ class BodyLimitMiddleware:
             await _reject(send, scope, exc.error)
 
 
-_SURROGATE = re.compile(rb"(\\+)u[dD]([89a-fA-F])[0-9a-fA-F]{2}")
+#: one escape of a JSON string: a backslash and the character it escapes, or \\u and four hex digits
+_ESCAPE = re.compile(rb"\\(?:u([0-9a-fA-F]{4})|.)", re.S)
+#: the escapes worth reading the escapes for (NUL, a surrogate half); most bodies have none
+_SUSPECT = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 
 
 def _check_escapes(body: bytes) -> None:
     """Refuse a JSON body whose strings escape a NUL or a lone surrogate (400)."""
-    if b"\\u" not in body:
-        return
-    if b"u0000" in body and any(len(m.group()) % 2 == 0 for m in _JSON_NUL.finditer(body)):  # not \\u0000
+    bad = _bad_escape(body)
+    if bad == "nul":
         raise _Refused(MalformedRequest("a string in the body contains a NUL character (\\u0000)",
                                         field="body", expected="text without NUL (U+0000)"))
-    if _lone_surrogate(body):
+    if bad == "surrogate":
         raise _Refused(MalformedRequest("a string in the body contains a lone surrogate (\\ud800–\\udfff not "
                                         "in a pair), which is no text", field="body",
                                         expected="text in Unicode (UTF-8)"))
 
 
-def _lone_surrogate(text: bytes) -> bool:
-    """Whether JSON ``text`` escapes a surrogate (``\\ud800``–``\\udfff``) that is not half of a high–low
-    pair: such a string is no Unicode text, so nothing could store it or write it back.
+def _bad_escape(text: bytes) -> str | None:
+    """``"nul"`` when JSON ``text`` escapes U+0000, ``"surrogate"`` when it escapes a surrogate
+    (``\\ud800``–``\\udfff``) that is not half of a high–low pair (no Unicode text: nothing could
+    store it or write it back), else None.
+
+    The escapes are read left to right, each backslash once (linear in the body, whatever its runs of
+    backslashes), so ``\\\\u0000`` is a backslash and the text "u0000".
 
     Examples
     --------
-    >>> _lone_surrogate(rb'{"name": "\\ud83d\\ude00"}'), _lone_surrogate(rb'"\\ud800"'), _lone_surrogate(rb'"\\ude00x"')
-    (False, True, True)
-    >>> _lone_surrogate(rb'"\\\\ud800"')  # an escaped backslash, then text
-    False
+    >>> [_bad_escape(t) for t in (rb'"\\ud83d\\ude00"', rb'"\\ud800"', rb'"\\ude00x"', rb'"\\\\ud800"',
+    ...                           rb'"\\u0000"', rb'"\\\\u0000"', rb'"\\ud83d\\\\\\ude00"', rb'"\\uD83D\\uDE00"')]
+    [None, 'surrogate', 'surrogate', None, 'nul', None, 'surrogate', None]
     """
-    want_low = -1  # where a high surrogate's low half must start
-    for m in _SURROGATE.finditer(text):
-        if len(m.group(1)) % 2 == 0:  # an escaped backslash, then text "ud8…"
+    if not _SUSPECT.search(text):
+        return None
+    want_low = -1  # where the low half of a high surrogate must start
+    for m in _ESCAPE.finditer(text):
+        hexa = m.group(1)
+        if hexa is None:  # \\, \n, \" …: no low half follows a high one here
+            if want_low >= 0:
+                return "surrogate"
             continue
-        high = m.group(2) in b"89abAB"
+        v = int(hexa, 16)
+        if v == 0:
+            return "nul"
         if want_low >= 0:
-            if m.start() == want_low and not high:
+            if m.start() == want_low and 0xDC00 <= v <= 0xDFFF:
                 want_low = -1
                 continue
-            return True
-        if not high:
-            return True
-        want_low = m.end()
-    return want_low >= 0
+            return "surrogate"
+        if 0xD800 <= v <= 0xDBFF:
+            want_low = m.end()
+        elif 0xDC00 <= v <= 0xDFFF:
+            return "surrogate"
+    return "surrogate" if want_low >= 0 else None
 
 
 class _Refused(StarletteHTTPException):

@@ -351,7 +351,8 @@ def _json(doc: dict) -> Response:
     """orjson (UTF-8, no ``\\uXXXX``) instead of FastAPI's recursive encoder: verdicts are nested and large.
 
     Keys are written as they are (the option that turns non-text keys into text costs +70 % on a
-    verdict), and only a document that has such a key is written again with it."""
+    verdict); a document orjson refuses that way is written again with that option (a non-text key
+    then succeeds; anything else fails again)."""
     try:
         body = orjson.dumps(doc, default=str, option=orjson.OPT_SERIALIZE_NUMPY)
     except orjson.JSONEncodeError:

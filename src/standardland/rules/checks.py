@@ -143,6 +143,8 @@ def check_pairs(projects: list[Project], frames: list, rulesets, *, checkpoint: 
     """
     n = len(projects)
     langs = langs or ["zh"] * n
+    if len(frames) != n or len(langs) != n:
+        raise ValueError(f"{n} projects, {len(frames)} parcel frames and {len(langs)} languages: one of each per pair")
     cols = _stack([dict(columns_of(f) if isinstance(f, pd.DataFrame) else f) for f in frames])
     cols.update(project_columns(projects))
     for layer, attrs in (layers or {}).items():
@@ -152,31 +154,25 @@ def check_pairs(projects: list[Project], frames: list, rulesets, *, checkpoint: 
     summary = {c: _plain(cols.get(c), n) for c in ("parcel_code", "parcel_name", "parcel_area_m2", "parcel_area_mu",
                                                 "land_use_code", "region_class", "park")}
     adv = None
-    if advice and (ev.verdict != 0).any():
-        from .advice import advise
+    if advice:
+        from .advice import advice_row, advise, input_units
 
-        adv = advise(ev, cols)
+        adv = advise(ev, cols) if (ev.verdict != 0).any() else None
     explained = ev.explain_rows(np.arange(n), langs)
     out = []
     for r, p in enumerate(projects):
-        lang = langs[r]
-
-        def get(c, r=r):
-            return summary[c][r]
-
-        rc = get("region_class")
-        result = {"project": p.name, "parcel_code": get("parcel_code"),
+        parcel = {c: v[r] for c, v in summary.items()}
+        rc = parcel["region_class"]
+        result = {"project": p.name, "parcel_code": parcel["parcel_code"],
                   "decision_date": p.decision_date.isoformat(), "industry": p.industry.to_dict(),
-                  "parcel": {"code": get("parcel_code"), "name": get("parcel_name"),
-                             "area_m2": float(get("parcel_area_m2")), "area_mu": float(get("parcel_area_mu")),
-                             "land_use_code": get("land_use_code"),
-                             "region_class": None if rc is None else int(rc), "park": get("park")},
+                  "parcel": {"code": parcel["parcel_code"], "name": parcel["parcel_name"],
+                             "area_m2": float(parcel["parcel_area_m2"]), "area_mu": float(parcel["parcel_area_mu"]),
+                             "land_use_code": parcel["land_use_code"],
+                             "region_class": None if rc is None else int(rc), "park": parcel["park"]},
                   **explained[r]}
         if advice:
-            from .advice import advice_row, input_units
-
             result["advice"] = None if ev.verdict[r] == 0 else advice_row(adv, r, units=input_units(p.raw),
-                                                                            lang=lang)
+                                                                            lang=langs[r])
         out.append(result)
     return out
 
@@ -194,9 +190,9 @@ def _stack(frames: list[dict]) -> dict:
     NaN, or None for text)."""
     if len(frames) == 1:
         return frames[0]
-    n = len(frames)
     first = frames[0]
-    if all(f.keys() == first.keys() for f in frames) and not any(isinstance(v, Coded) for v in first.values()):
+    coded = any(isinstance(v, Coded) for f in frames for v in f.values())
+    if not coded and all(f.keys() == first.keys() for f in frames):
         return {k: np.concatenate([f[k] for f in frames]) for k in first}  # parcels with the same columns
     out = {}
     for k in dict.fromkeys(k for f in frames for k in f):
@@ -206,7 +202,7 @@ def _stack(frames: list[dict]) -> dict:
         if any(p is None for p in parts):
             fill = np.array([np.nan]) if kind.kind == "f" else np.array([None], dtype=object)
             parts = [fill if p is None else p for p in parts]
-        out[k] = np.concatenate(parts) if len(parts) == n else parts
+        out[k] = np.concatenate(parts)
     return out
 
 

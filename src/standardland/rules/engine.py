@@ -389,6 +389,26 @@ def _decision_bound(b: Bounds, side: str, kidx: np.ndarray):
     return v
 
 
+def tightened(value, by, own: Mapping[tuple[str, str], np.ndarray], labels, side: str):
+    """One side's binding bound and its winner after the per-row layers (``own``: (layer, side) →
+    values), each layer in :data:`~standardland.rules.thresholds.ROW_LAYERS` order by
+    :func:`~standardland.rules.thresholds.tighten_rows`: the one order the engine's bounds and an
+    explanation's (all indicators at once, as rows × indicators arrays) both follow.
+
+    Examples
+    --------
+    >>> v, by = tightened(np.array([1.0, 1.0]), np.array([2, 2], np.int16),
+    ...                   {("parcel", "min"): np.array([1.2, np.nan])}, ["parcel", "agreement", "n"], "min")
+    >>> v.tolist(), by.tolist()
+    ([1.2, 1.0], [0, 2])
+    """
+    for layer in ROW_LAYERS:
+        o = own.get((layer, side))
+        if o is not None:
+            value, by = tighten_rows(value, by, o, np.int16(labels.index(layer)), side)
+    return value, by
+
+
 # -- step 3: actuals ----------------------------------------------------------------------------
 
 
@@ -684,9 +704,7 @@ class Evaluation:
             out = []
             for side, kv, kby in (("min", b.min, b.min_by), ("max", b.max, b.max_by)):
                 v, by = _gather(kv, kidx), kby[kidx] if len(kby) else np.full(self.n, -1, np.int16)
-                for (layer, s), own in b.own.items():
-                    if s == side:
-                        v, by = tighten_rows(v, by, own, np.int16(self.labels.index(layer)), side)
+                v, by = tightened(v, by, b.own, self.labels, side)
                 out.append((_rows(v, self.n), np.asarray(by, dtype=np.int16)))
             self._cache[ind_id] = (out[0][0], out[1][0], out[0][1], out[1][1])
         return self._cache[ind_id]

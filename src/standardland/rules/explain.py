@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 
 from ..labels import label
-from .engine import LAND_USE_CHECK, STATUSES, VERDICTS, Evaluation
+from .engine import LAND_USE_CHECK, STATUSES, VERDICTS, Evaluation, tightened
 from .rulesets import provenance, reason_text
-from .thresholds import ROW_LAYERS, SIDES, Threshold, row_layer_value, tighten_rows
+from .thresholds import ROW_LAYERS, Threshold, row_layer_value
 
 NO_REQUIREMENT = "—"
 
@@ -225,10 +225,9 @@ def _row_values(ev: Evaluation, rows: np.ndarray) -> dict:
     with None for NaN, winning layers as names).
 
     Computed for every indicator at once, as (rows × indicators) arrays: the binding bounds and their
-    winners are the context's, tightened by each per-row layer in turn
-    (:func:`~standardland.rules.thresholds.tighten_rows`), the rule of
-    :meth:`~standardland.rules.engine.Evaluation.required` and
-    :meth:`~standardland.rules.engine.Evaluation.winners` (a test holds them equal)."""
+    winners are the context's, tightened by the per-row layers by
+    :func:`~standardland.rules.engine.tightened`, as for :meth:`~standardland.rules.engine.Evaluation.required`
+    and :meth:`~standardland.rules.engine.Evaluation.winners` (a test holds them equal)."""
     inds = [ind.id for ind in ev.cat.indicators]
     bs = [ev.bounds[i] for i in inds]
     kr = ev.key_index[rows]
@@ -236,19 +235,12 @@ def _row_values(ev: Evaluation, rows: np.ndarray) -> dict:
     def per_context(attr):  # (rows × indicators)
         return np.stack([getattr(b, attr) for b in bs], axis=1)[kr]
 
-    lo, hi, by_lo, by_hi = (per_context(a) for a in ("min", "max", "min_by", "max_by"))
     missing = np.full(len(rows), np.nan)
-    for layer in ROW_LAYERS:
-        code = np.int16(ev.labels.index(layer))
-        for side in SIDES:
-            own = [b.own.get((layer, side)) for b in bs]
-            if all(o is None for o in own):
-                continue
-            own_rows = np.stack([missing if o is None else o[rows] for o in own], axis=1)
-            if side == "min":
-                lo, by_lo = tighten_rows(lo, by_lo, own_rows, code, side)
-            else:
-                hi, by_hi = tighten_rows(hi, by_hi, own_rows, code, side)
+    own = {}  # (layer, side) → (rows × indicators), NaN where an indicator has no such layer
+    for key in {k for b in bs for k in b.own}:
+        own[key] = np.stack([missing if (o := b.own.get(key)) is None else o[rows] for b in bs], axis=1)
+    lo, by_lo = tightened(per_context("min"), per_context("min_by"), own, ev.labels, "min")
+    hi, by_hi = tightened(per_context("max"), per_context("max_by"), own, ev.labels, "max")
     floats = [np.stack([ev.actual[i] for i in inds], axis=1)[rows], lo, hi,
               per_context("advisory_min"), per_context("advisory_max")]
     floats = [[[None if v != v else v for v in r] for r in f.T.tolist()] for f in floats]  # NaN → None

@@ -245,14 +245,13 @@ def _first_problems(phases: tuple[list[Problem], ...], docs: list[dict]) -> dict
     phase, and among its cells by the document's own field order (a decision date it lacks last)."""
     first: dict[int, tuple] = {}
     for phase, problems in enumerate(phases):
-        for p in problems:
-            if p.index < 0:  # a column-level problem: no document parsed here lacks the date column
-                continue
-            doc = docs[p.index]
-            pos = 0
-            if phase == 0:
-                pos = next((k for k, name in enumerate(doc) if name == p.field), len(doc))
-            key = (phase, pos)
-            if p.index not in first or key < first[p.index][0]:
-                first[p.index] = (key, p)
+        for q in problems:
+            for r in ([q.index] if q.index >= 0 else range(len(docs))):  # a column's problem is every row's
+                pos = 0
+                if phase == 0:
+                    pos = next((k for k, name in enumerate(docs[r]) if name == q.field), len(docs[r]))
+                key = (phase, pos)
+                if r not in first or key < first[r][0]:
+                    first[r] = (key, q)
     return {r: p for r, (_, p) in first.items()}
+
