@@ -13,7 +13,9 @@ import asyncio
 import contextlib
 import json
 import multiprocessing
+import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -29,7 +31,8 @@ def _pool() -> ProcessPoolExecutor:
     global _POOL
     with _LOCK:
         if _POOL is None:
-            _POOL = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            _POOL = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_watch_parent, initargs=(os.getpid(),))
         return _POOL
 
 
@@ -69,15 +72,35 @@ async def lifespan(app):
 
 
 def shutdown() -> None:
-    """Stop this process's helper process (at server shutdown)."""
+    """Stop this process's helper process (at server shutdown): queued work is cancelled and the
+    helper is ended now, not left to the executor (which, not waited for, let it outlive the server)."""
     global _POOL
     with _LOCK:
         if _POOL is not None:
+            helpers = list((getattr(_POOL, "_processes", None) or {}).values())
             _POOL.shutdown(wait=False, cancel_futures=True)
+            for proc in helpers:
+                proc.terminate()
+            for proc in helpers:
+                proc.join(5)
             _POOL = None
 
 
 # -- in the helper process -------------------------------------------------------------------------
+
+
+def _watch_parent(parent: int, every: float = 1.0) -> None:
+    """Initializer of the helper: end it when the server process that started it is gone (however
+    it ended: a stop, a crash, SIGKILL), so no helper outlives its server."""
+
+    def watch():
+        while True:
+            time.sleep(every)
+            if os.getppid() != parent:  # re-parented: the server is gone
+                os._exit(0)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
 _STORES: dict = {}
 
 
