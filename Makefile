@@ -16,7 +16,7 @@ venv: $(BIN)/python
 	$(BIN)/pip install -q -e ".[test]"
 
 demo: venv
-	$(BIN)/standardland demo
+	$(BIN)/standardland demo $(if $(PORT),--port $(PORT))
 
 # ruff and mypy take their settings from pyproject.toml ([tool.ruff], [tool.mypy]).
 lint: venv

@@ -170,3 +170,22 @@ def test_parcels_delete_needs_yes_and_refuses_parcels_with_an_application(park_s
     p = run_env("parcels", "delete", SAMPLE_CODES[0], "--yes", "--db", url, env={})
     assert p.returncode == 0 and SAMPLE_CODES[0] in p.stdout and park_store.count_parcels() == 34
     assert run_env("parcels", "delete", SAMPLE_CODES[0], "--yes", "--db", url, env={}).returncode == 2
+
+
+def test_a_busy_port_is_named_before_the_demo_loads_anything(tmp_path):
+    """Port 8000 taken: the demo says so first (exit 2, the option and a free port to use), not after
+    loading the park and announcing that it serves."""
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = subprocess.run([sys.executable, "-m", "standardland.cli", "demo", "--db", str(tmp_path / "d.db"),
+                            "--out-dir", str(tmp_path / "out"), "--port", str(port)],
+                           capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, r.stderr
+    assert "--port" in r.stderr and f"--port {port + 1}" in r.stderr and "serving" not in r.stderr
+    assert not (tmp_path / "d.db").exists() and not (tmp_path / "out").exists()

@@ -141,7 +141,8 @@ def resolve_headers(columns, scope: str) -> tuple[dict[str, tuple[str, str | Non
 
 
 def apply_column_aliases(df: pd.DataFrame, scope: str) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Rename aliased headers to canonical fields, converting values of unit-naming headers.
+    """Rename aliased headers to canonical fields, converting values of unit-naming headers and, in
+    project tables, cells written in words that ``values.csv`` names (工业类别 一类 → 1).
 
     Returns the frame and ``{header: canonical}`` of what was renamed (for the summary).
     Raises :class:`DataValidationError` for ambiguous or doubled headers (nothing guessed).
@@ -164,6 +165,13 @@ def apply_column_aliases(df: pd.DataFrame, scope: str) -> tuple[pd.DataFrame, di
         num = pd.to_numeric(raw.astype("string").str.strip(), errors="coerce")  # 'True', 'x' → NaN
         ok = np.isfinite(num.to_numpy(dtype="float64", na_value=np.nan))
         df[col] = raw.astype(object).where(~ok, num * factor)
+    if scope == "project":  # cells written in words (工业类别 一类 → 1), as the parcels' statuses are
+        for col, (field, _) in mapping.items():
+            table = value_aliases(field)
+            if table and not pd.api.types.is_numeric_dtype(df[col]):
+                mapped = df[col].astype("string").str.strip().map(table)
+                if mapped.notna().any():
+                    df[col] = df[col].astype(object).where(mapped.isna(), mapped.astype(object))
     renamed = {col: field for col, (field, _) in mapping.items() if col != field}
     return df.rename(columns=renamed), renamed
 

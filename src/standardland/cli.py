@@ -263,6 +263,20 @@ def _uvicorn_log_config() -> dict:
     return cfg
 
 
+def _require_free_port(host: str, port: int) -> None:
+    """Refuse a port another program listens on, before anything is loaded or announced (exit 2)."""
+    import socket
+
+    try:
+        socket.create_server((host, port)).close()
+    except OSError as exc:
+        from .errors import BadParameter
+
+        why = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise BadParameter(f"{host}:{port} cannot be served: {why}", field="--port",
+                           expected=f"a free port, e.g. --port {port + 1} (make demo PORT={port + 1})") from None
+
+
 def _serve(host: str, port: int, db: Optional[str], workers: int = 1, *, access_log: bool = True) -> None:
     import os
 
@@ -271,6 +285,7 @@ def _serve(host: str, port: int, db: Optional[str], workers: int = 1, *, access_
     from .sample import load_reference_data
     from .store import as_url
 
+    _require_free_port(host, port)
     os.environ["STANDARDLAND_DB"] = as_url(db or default_url())
     load_reference_data(open_store(os.environ["STANDARDLAND_DB"]), with_sample=False)  # migrate once, up front
     say("serving ", os.environ["STANDARDLAND_DB"], f" on http://{host}:{port}/  (map: /map, OGC API: /ogc, "
@@ -290,6 +305,8 @@ def demo(db: Optional[str] = DbOpt, out_dir: Path = typer.Option(Path("demo-out"
     from .sample import SAMPLE_PARK_CODE, add_sample_promotion, load_reference_data
     from .workflow.reports import park_scorecard
 
+    if serve_it:
+        _require_free_port(host, port)  # said before the park is loaded, not after it is shown
     store = _open(db, create=True)
     loaded = load_reference_data(store)
     loaded["promotion"] = add_sample_promotion(store)  # illustrative 2021 records: the scorecard below

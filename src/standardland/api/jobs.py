@@ -14,6 +14,7 @@ import contextlib
 import json
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -78,11 +79,12 @@ def shutdown() -> None:
     with _LOCK:
         if _POOL is not None:
             helpers = list((getattr(_POOL, "_processes", None) or {}).values())
-            _POOL.shutdown(wait=False, cancel_futures=True)
+            _POOL.shutdown(wait=False, cancel_futures=True)  # the idle helper is told to stop …
             for proc in helpers:
-                proc.terminate()
-            for proc in helpers:
-                proc.join(5)
+                proc.join(3)
+                if proc.is_alive():  # … and one still busy is ended
+                    proc.terminate()
+                    proc.join(5)
             _POOL = None
 
 
@@ -91,7 +93,9 @@ def shutdown() -> None:
 
 def _watch_parent(parent: int, every: float = 1.0) -> None:
     """Initializer of the helper: end it when the server process that started it is gone (however
-    it ended: a stop, a crash, SIGKILL), so no helper outlives its server."""
+    it ended: a stop, a crash, SIGKILL), so no helper outlives its server. The terminal's Ctrl-C is
+    the server's to handle (it stops the helper), not a traceback of the helper's."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch():
         while True:
