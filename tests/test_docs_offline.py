@@ -76,6 +76,10 @@ def test_front_door_redirects_to_the_map_keeping_the_language(served):
     assert r.headers["content-language"] == "en"
     r = httpx.get(base + "/", follow_redirects=True)
     assert r.status_code == 200 and r.headers["content-language"] == "zh-CN"
+    for enc in ("gzip", "identity"):  # the page's language follows Accept-Language: caches must keep them apart
+        r = httpx.get(base + "/map", headers={"Accept-Language": "en", "Accept-Encoding": enc})
+        assert r.headers["content-language"] == "en"
+        assert {"accept-language", "accept-encoding"} <= {v.strip().lower() for v in r.headers["vary"].split(",")}
 
 
 def test_swagger_ui_renders_the_operations_offline(open_page, served):

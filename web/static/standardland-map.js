@@ -279,11 +279,14 @@
       var p = layer.feature.properties;
       return el("span", {text: p.code + " " + (p.name || "")});
     }, {sticky: true});
-    var popup = L.popup({maxWidth: 520, autoPanPaddingTopLeft: L.point(50, 20)});
+    var popup = L.popup({maxWidth: 520});
     function openPopupFor(layer, latlng) {
-      // keep the popup clear of the check panel on the right: pan it left of the panel
+      // keep the popup clear of the check panel on the right and of the search box and chain panel on
+      // the left: pan it between them
       var sideBox = document.querySelector(".sl-side");
+      var corner = document.querySelector(".leaflet-top.leaflet-left");
       popup.options.autoPanPaddingBottomRight = L.point((sideBox ? sideBox.offsetWidth : 0) + 30, 30);
+      popup.options.autoPanPaddingTopLeft = L.point((corner ? corner.offsetWidth : 0) + 20, 20);
       popup.options.maxHeight = Math.max(200, Math.round(map.getSize().y * 0.6));  // long ones scroll inside
       popup.setLatLng(latlng || layer.getBounds().getCenter()).setContent(popupFor(layer.feature.properties))
         .openOn(map);

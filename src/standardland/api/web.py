@@ -288,9 +288,11 @@ class MapFactory:
         steps = list(marks.items())
         timing = ", ".join(f"{name};dur={((steps[i + 1][1] if i + 1 < len(steps) else now) - start) * 1000:.1f}"
                            for i, (name, start) in enumerate(steps))
-        headers = {"Server-Timing": timing, "Content-Language": "zh-CN" if lang == "zh" else "en"}
+        # the language follows Accept-Language unless ?lang= names it: a shared cache must keep them apart
+        headers = {"Server-Timing": timing, "Content-Language": "zh-CN" if lang == "zh" else "en",
+                   "Vary": "Accept-Language"}
         body, packed = pair
         if packed and accepts_gzip(request.headers.get("accept-encoding", "")):
-            headers.update({"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+            headers.update({"Content-Encoding": "gzip", "Vary": "Accept-Encoding, Accept-Language"})
             return Response(packed, status_code=status, media_type="text/html; charset=utf-8", headers=headers)
         return HTMLResponse(body, status_code=status, headers=headers)
