@@ -353,16 +353,17 @@ def test_a_gbk_project_table_with_chinese_indicator_headers_screens(store, tmp_p
 
 def test_the_industrial_class_in_chinese_words_is_read(park_store, tmp_path):
     """工业类别 (the map form's own label) with 一类 / 二类工业 / 3: a fully Chinese table can pass
-    the land-use check; a word no list names is still refused with its row."""
+    the land-use check; a word no list names is still refused with its row. 项目编号 is the id."""
     from standardland import services
 
-    rows = ("项目名称,行业代码,决策日期,工业类别,宗地代码\n"
-            "甲,39,2024-03-01,一类,370613004002GB10001\n乙,39,2024-03-01,三类工业,370613004002GB10001\n"
-            "丙,39,2024-03-01,3,370613004002GB10003\n")
+    rows = ("项目编号,项目名称,行业代码,决策日期,工业类别,宗地代码\n"
+            "P-1,甲,39,2024-03-01,一类,370613004002GB10001\nP-2,乙,39,2024-03-01,三类工业,370613004002GB10001\n"
+            "P-3,丙,39,2024-03-01,3,370613004002GB10003\n")
     path = tmp_path / "项目.csv"
     path.write_bytes(rows.encode("gbk"))
     res = services.screen_table(park_store, services.read_table(path))
     assert res["land_use_class_status"].astype(str).tolist() == ["pass", "fail", "fail"]  # 10003 is 二类 land
+    assert res["id"].tolist() == ["P-1", "P-2", "P-3"]  # 项目编号 carried through as the project's id
     bad = tmp_path / "bad.csv"
     bad.write_bytes("项目名称,行业代码,决策日期,工业类别\n丁,39,2024-03-01,四类\n".encode("gbk"))
     with pytest.raises(Exception, match="nuisance_class"):
