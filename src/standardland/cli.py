@@ -268,7 +268,7 @@ def _require_free_port(host: str, port: int) -> None:
     import socket
 
     try:
-        socket.create_server((host, port)).close()
+        socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET).close()
     except OSError as exc:
         from .errors import BadParameter
 

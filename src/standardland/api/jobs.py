@@ -73,8 +73,9 @@ async def lifespan(app):
 
 
 def shutdown() -> None:
-    """Stop this process's helper process (at server shutdown): queued work is cancelled and the
-    helper is ended now, not left to the executor (which, not waited for, let it outlive the server)."""
+    """Stop this process's helper process (at server shutdown): queued work is cancelled, the helper
+    is told to stop and, still busy after 3 s, ended; not left to the executor, which, not waited
+    for, let it outlive the server."""
     global _POOL
     with _LOCK:
         if _POOL is not None:
