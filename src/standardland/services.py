@@ -23,7 +23,7 @@ from .rules import thresholds
 from .rules.catalogue import catalogue
 from .rules.engine import contexts
 from .rules.parcelfit import parcel_fit_notes
-from .rules.thresholds import Context, applicable_rulesets, effective_thresholds
+from .rules.thresholds import Context, admin_code, applicable_rulesets, effective_thresholds
 from .parcels import find_overlaps, outside_boundary, prepare_parcels, STATUSES
 from .parks import admission as park_admission
 from .rules.project import parse_project, parse_projects
@@ -275,23 +275,25 @@ def admission_on(store: Store, on: date, versions: dict | None = None) -> dict:
     """Each park's admission on ``on`` (:func:`standardland.parks.admission` over the stored parks and
     rule sets), kept until the parks or the rule sets change."""
     versions = versions if versions is not None else store.versions()
-    by_date = _versioned(store, "admission", (versions["parks_version"], versions["rulesets_version"]), 4096)
-    got = by_date.get(on)  # read once: another thread may empty the dict (its size is bounded)
-    if got is None:
-        got = by_date[on] = park_admission(parks(store, versions), rulesets(store, versions=versions), on)
-    return got
+    return _versioned(store, "admission", (versions["parks_version"], versions["rulesets_version"]), on,
+                      lambda: park_admission(parks(store, versions), rulesets(store, versions=versions), on), 4096)
 
 
-def _versioned(store: Store, name: str, key: tuple, limit: int) -> dict:
-    """The dict cached under ``name`` for the store versions ``key``: a new one when they changed,
-    emptied when it holds more than ``limit`` entries."""
+def _versioned(store: Store, name: str, versions_key: tuple, key, compute, limit: int):
+    """``compute()``, kept under (``name``, ``key``) until the store versions ``versions_key`` change; at
+    most ``limit`` entries per name (then emptied). The entry is read once, as another thread may empty
+    the dict meanwhile; an exception is not kept."""
     slot = _CACHE.get((store.url, name))
-    if slot is None or slot[0] != key:
-        slot = (key, {})
+    if slot is None or slot[0] != versions_key:
+        slot = (versions_key, {})
         _CACHE[(store.url, name)] = slot
-    if len(slot[1]) > limit:
-        slot[1].clear()
-    return slot[1]
+    memo = slot[1]
+    if len(memo) > limit:
+        memo.clear()
+    got = memo.get(key)
+    if got is None:
+        got = memo[key] = compute()
+    return got
 
 
 # -- rules -------------------------------------------------------------------------------
@@ -443,12 +445,13 @@ def parcel_for_check(store: Store, code: str, versions: dict | None = None):
     """(one-row parcel frame, engine columns, the row as a dict) for a parcel, cached until any parcel or
     park changes."""
     versions = versions if versions is not None else store.versions()
-    rows = _versioned(store, "parcel_rows", (versions["parcels_version"], versions["parks_version"]), 10_000)
-    got = rows.get(code)  # read once: another thread may empty the dict (its size is bounded)
-    if got is None:
+
+    def read():
         parcel = store.parcel(code)
-        got = rows[code] = (parcel, checks.parcel_columns(parcel, parks(store, versions)), parcel.iloc[0].to_dict())
-    return got
+        return parcel, checks.parcel_columns(parcel, parks(store, versions)), parcel.iloc[0].to_dict()
+
+    return _versioned(store, "parcel_rows", (versions["parcels_version"], versions["parks_version"]), code, read,
+                      10_000)
 
 
 FIX_NO_RULES = "run `standardland init` (the shipped rule sets) or `standardland rules load FILE`"
@@ -458,12 +461,9 @@ def rules_in_force(store: Store, parcel_row, on: date, versions: dict | None = N
     """:func:`require_rules_in_force` over the store's rule sets, its answer kept per (date, county, park)
     until the rule sets change (a refusal is not kept)."""
     versions = versions if versions is not None else store.versions()
-    known = _versioned(store, "in_force", (versions["rulesets_version"],), 4096)
-    key = (on, parcel_row["code"][:6], parcel_row.get("park"))
-    got = known.get(key)  # read once: another thread may empty the dict (its size is bounded)
-    if got is None:
-        got = known[key] = require_rules_in_force(rulesets(store, versions=versions), parcel_row, on)
-    return got
+    return _versioned(store, "in_force", (versions["rulesets_version"],),
+                      (on, admin_code(parcel_row["code"]), parcel_row.get("park")),
+                      lambda: require_rules_in_force(rulesets(store, versions=versions), parcel_row, on), 4096)
 
 
 def require_rules_in_force(rs: list, parcel_row, on: date) -> list:
@@ -477,7 +477,7 @@ def require_rules_in_force(rs: list, parcel_row, on: date) -> list:
     if not rs:
         raise ConflictError("no rule set is loaded, so there is nothing to check against", field="rulesets",
                             expected=FIX_NO_RULES)
-    ctx = Context(decision_date=on, admin_code=code[:6], park=parcel_row.get("park"))
+    ctx = Context(decision_date=on, admin_code=admin_code(code), park=parcel_row.get("park"))
     chosen = applicable_rulesets(rs, ctx)
     if not chosen:
         loaded = ", ".join(f"{r.id} ({r.effective_from}–{r.effective_to or 'open'})" for r in rs[:6])

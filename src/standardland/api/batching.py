@@ -128,12 +128,7 @@ class Coalescer:
         else:
             q.busy = False
         if batch:
-            t0 = time.perf_counter()
-            try:
-                results = self.work(key, [item for item, _ in batch])
-            except Exception as exc:  # the batch function itself failed: every request of this batch
-                results = exc
-            _settle(batch, results, (time.perf_counter() - t0) * 1e3)
+            _settle(batch, *self._run(key, [item for item, _ in batch]))
 
     async def _drain(self, key, q: _Queue) -> None:
         try:
@@ -141,14 +136,22 @@ class Coalescer:
                 batch = self._take(q)
                 if not batch:
                     continue
-                t0 = time.perf_counter()
                 try:
-                    results = await run_in_threadpool(self.work, key, [item for item, _ in batch])
-                except Exception as exc:
-                    results = exc
-                _settle(batch, results, (time.perf_counter() - t0) * 1e3)
+                    results, ms = await run_in_threadpool(self._run, key, [item for item, _ in batch])
+                except Exception as exc:  # no thread to run it in
+                    results, ms = exc, 0.0
+                _settle(batch, results, ms)
         finally:
             q.busy = False
+
+    def _run(self, key, items: list) -> tuple:
+        """(``work(key, items)``'s results, or its own exception; its milliseconds)."""
+        t0 = time.perf_counter()
+        try:
+            results = self.work(key, items)
+        except Exception as exc:  # the batch function itself failed: every request of this batch
+            results = exc
+        return results, (time.perf_counter() - t0) * 1e3
 
 
 def _settle(batch: list, results, ms: float) -> None:
