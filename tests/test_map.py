@@ -333,21 +333,25 @@ def test_a_configured_basemap_is_the_only_tile_source(park_store):
 
 def test_a_popup_opens_clear_of_the_top_left_controls(browser, site):
     """The search box and the chain panel sit top left: a popup opened under them is panned clear."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     base, _ = site
-    page, outside, _ = _page(browser, base, "/map")
     overlaps = []
     for code in ("370613004002GB10001", "370613004002GB10002", "370613004001GB20001"):
+        page, outside, _ = _page(browser, base, "/map")  # each from the page's first view
         page.locator(f"path.sl-code-{code}").click()
-        page.locator(".leaflet-popup-content").wait_for()
-        page.wait_for_timeout(700)  # the pan that makes room runs as an animation
-        hit = page.evaluate("""() => {
-            const p = document.querySelector('.leaflet-popup').getBoundingClientRect();
-            return [...document.querySelectorAll('.leaflet-top.leaflet-left .leaflet-control')]
-              .map(c => c.getBoundingClientRect())
-              .filter(c => c.width && p.left < c.right && c.left < p.right && p.top < c.bottom && c.top < p.bottom)
-              .length; }""")
-        if hit:
+        page.locator(".leaflet-popup-content", has_text=code).wait_for()
+        try:  # the pan that makes room is an animation: wait until the popup is clear, or give up
+            page.wait_for_function("""() => {
+                const el = document.querySelector('.leaflet-popup');
+                if (!el) return false;
+                const p = el.getBoundingClientRect();
+                return ![...document.querySelectorAll('.leaflet-top.leaflet-left .leaflet-control')]
+                  .map(c => c.getBoundingClientRect())
+                  .some(c => c.width && p.left < c.right && c.left < p.right && p.top < c.bottom && c.top < p.bottom);
+              }""", timeout=5_000)
+        except PlaywrightTimeout:
             overlaps.append(code)
-        page.keyboard.press("Escape")
+        assert outside == []
+        page.context.close()
     assert overlaps == [], f"popups under the top-left controls: {overlaps}"
-    assert outside == []
